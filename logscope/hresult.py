@@ -1,0 +1,114 @@
+"""One HRESULT decoder for every written form, backed by ``data/hresults.yml``.
+
+Why: the same failure shows as ``0x800423F4`` (VMMS ErrorCode), ``%%2147754996`` (an unresolved
+insert), ``2147754996`` / ``-2147212300`` (decimal in product logs), ``0x800423f4`` in prose, or
+vssadmin's localized words ``Non-retryable error``. Signatures and correlation compare the
+canonical ``0x%08X`` form only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{8})$")
+_HEX_PREFIXED = re.compile(r"^-?0x([0-9a-fA-F]{1,8})$")
+_DEC = re.compile(r"^(?:%%)?(-?\d{1,11})$")
+#: HRESULT-looking tokens inside free text (``0x800423F4``, ``%%2147754996``).
+HRESULT_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:0x[0-9A-Fa-f]{8}|%%\d{9,10})(?![0-9A-Za-z])")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    text = resources.files("logscope").joinpath("data/hresults.yml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    words: dict[str, str] = {}
+    for code, texts in data["last_error_texts"].items():
+        for t in texts:
+            words[fold(t)] = code
+    return {
+        "hresults": {k.upper().replace("0X", "0x"): v for k, v in data["hresults"].items()},
+        "wmi": {int(k): v for k, v in data["wmi_return_codes"].items()},
+        "words": words,
+    }
+
+
+def fold(text: str) -> str:
+    """Case-, accent-, quote- and whitespace-insensitive form used for localized words."""
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = t.replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(t.casefold().split())
+
+
+def normalize(value: object) -> str | None:
+    """Canonical ``0x%08X`` for any written form of an HRESULT, or None if it is not one.
+
+    Accepts ints (signed or unsigned 32-bit), ``0x…`` hex, ``%%<decimal>``, decimal strings,
+    and vssadmin last-error words in the languages of ``data/hresults.yml``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return _from_int(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    m = _HEX_PREFIXED.match(text)
+    if m:
+        n = int(m.group(1), 16)
+        return _from_int(-n if text.startswith("-") else n)
+    m = _DEC.match(text)
+    if m:
+        n = int(m.group(1))
+        # plain small decimals are not HRESULTs (event ids, WMI codes): only the
+        # 32-bit failure range (high bit set) or an explicit %% insert counts.
+        if text.startswith("%%") or n < 0 or n >= 0x80000000:
+            return _from_int(n)
+        return None
+    m = _HEX.match(text)
+    if m and not text.isdigit():
+        return _from_int(int(m.group(1), 16))
+    return _table()["words"].get(fold(text))
+
+
+def _from_int(n: int) -> str | None:
+    if n < 0:
+        if n < -(1 << 31):
+            return None
+        n &= 0xFFFFFFFF
+    if n > 0xFFFFFFFF:
+        return None
+    return f"0x{n:08X}"
+
+
+def from_last_error(text: str) -> str | None:
+    """HRESULT for a vssadmin ``Last error`` text, or None when the text is not known."""
+    return _table()["words"].get(fold(text))
+
+
+def find_in_text(text: str) -> list[str]:
+    """Every HRESULT written in a piece of free text, canonical and de-duplicated, in order."""
+    out: list[str] = []
+    for m in HRESULT_IN_TEXT.finditer(text):
+        code = normalize(m.group())
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def describe(code: str) -> dict[str, str] | None:
+    """``{"name": ..., "text": ...}`` for a canonical HRESULT, or None."""
+    return _table()["hresults"].get(code)
+
+
+def wmi_return_code(code: int) -> str | None:
+    """Text of a Hyper-V WMI method return code (32768 → ``Failed``)."""
+    return _table()["wmi"].get(code)

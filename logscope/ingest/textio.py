@@ -1,0 +1,168 @@
+"""Decoding and line splitting for text logs of unknown encoding, in bounded memory.
+
+Why here and not in each parser: vssadmin captures come as UTF-16LE with a BOM
+(PowerShell 5.1 ``>``), UTF-8 with or without BOM, or an OEM code page (``cmd > file``);
+Veeam logs are UTF-8 with occasional junk. Every text parser reads through this module so
+that encoding guesses, NUL bytes and overlong lines are handled (and reported) once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from ..ledger import FileLedger
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """Guess the encoding of a text file from its first bytes.
+
+    Returns ``(codec, bom_length)``. UTF-16 without BOM is recognised by NULs at odd
+    (LE) or even (BE) positions of ASCII-heavy text. Anything that is not valid UTF-8
+    falls back to cp1252/cp850/cp932 guessing in :func:`decode_head`.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return ("utf-8" if codec == "utf-8-sig" else codec), len(bom)
+    sample = head[:512]
+    if len(sample) >= 4:
+        even_nuls = sample[0::2].count(0)
+        odd_nuls = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nuls > half * 0.4 and even_nuls < half * 0.1:
+            return "utf-16-le", 0
+        if even_nuls > half * 0.4 and odd_nuls < half * 0.1:
+            return "utf-16-be", 0
+    try:
+        # A cut in the middle of a multibyte sequence at the end of the sample is fine.
+        sample_text = head[:4096]
+        sample_text.decode("utf-8")
+        return "utf-8", 0
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head[:4096]) - 3:
+            return "utf-8", 0
+    return _guess_legacy(head), 0
+
+
+def _guess_legacy(head: bytes) -> str:
+    """Pick an OEM/ANSI code page for non-UTF-8 bytes (Shift-JIS for Japanese cmd output)."""
+    try:
+        head[:4000].decode("cp932")
+        # cp932 decodes a lot of Western text too; require double-byte lead bytes.
+        if any(0x81 <= b <= 0x9F or 0xE0 <= b <= 0xEF for b in head[:4000]):
+            return "cp932"
+    except UnicodeDecodeError:
+        pass
+    # cp850 is what `cmd > file` writes on Western European systems; box/accents differ
+    # from cp1252, but both decode every byte, so this never fails.
+    return "cp850" if any(b in (0x82, 0x85, 0x8A, 0x88) for b in head) else "cp1252"
+
+
+def head_text(head: bytes) -> str:
+    """Decode a file's first bytes for sniffing, never raising."""
+    codec, bom = sniff_encoding(head)
+    return head[bom:].decode(codec, errors="replace")
+
+
+def iter_lines(
+    fh: IO[bytes],
+    ledger: FileLedger,
+    *,
+    max_line_chars: int = 1 << 20,
+    chunk_size: int = 1 << 16,
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` (1-based, without line ending) from a binary stream.
+
+    Handles CRLF, LF and lone CR; replaces undecodable bytes (a problem once per file, with
+    the first line it happened on); strips NUL bytes (counted); cuts lines longer than
+    ``max_line_chars`` (the rest of that line is skipped and counted) so memory stays
+    bounded on a binary file with a log's name.
+    """
+    raw = fh.read(chunk_size)
+    codec, bom = sniff_encoding(raw)
+    ledger.info.setdefault("encoding", codec)
+    raw = raw[bom:]
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    state = _LineState(ledger, codec, max_line_chars)
+    pending = ""
+    while True:
+        final = not raw
+        text = decoder.decode(raw, final=final)
+        if text:
+            buf = pending + text
+            pos = 0
+            for m in _EOL.finditer(buf):
+                if m.group() == "\r" and m.end() == len(buf) and not final:
+                    break  # a CR at the end of a chunk may be the first half of CRLF
+                yield from state.emit(buf[pos : m.start()])
+                pos = m.end()
+            pending = buf[pos:]
+            if len(pending) > max_line_chars:
+                yield from state.overflow(pending)
+                pending = ""
+        if final:
+            break
+        raw = fh.read(chunk_size)
+    if pending or state.in_overflow:
+        yield from state.emit(pending)
+    if state.nul_count:
+        ledger.problem("file", f"{state.nul_count} NUL characters removed", "nul-bytes")
+
+
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+class _LineState:
+    """Line numbering plus the per-file anomaly bookkeeping of :func:`iter_lines`."""
+
+    __slots__ = ("ledger", "codec", "max_chars", "lineno", "bad_seen", "nul_count", "in_overflow")
+
+    def __init__(self, ledger: FileLedger, codec: str, max_chars: int) -> None:
+        self.ledger, self.codec, self.max_chars = ledger, codec, max_chars
+        self.lineno = 0
+        self.bad_seen = False
+        self.nul_count = 0
+        self.in_overflow = False
+
+    def emit(self, line: str) -> Iterator[tuple[int, str]]:
+        if self.in_overflow:
+            # the tail of an overlong line: already counted, not a line of its own
+            self.in_overflow = False
+            return
+        self.lineno += 1
+        if "\x00" in line:
+            self.nul_count += line.count("\x00")
+            line = line.replace("\x00", "")
+        if not self.bad_seen and "\ufffd" in line:
+            self.bad_seen = True
+            self.ledger.problem(
+                f"line {self.lineno}",
+                f"bytes not valid {self.codec}; replaced with U+FFFD",
+                "decode-error",
+            )
+        yield self.lineno, line
+
+    def overflow(self, text: str) -> Iterator[tuple[int, str]]:
+        if not self.in_overflow:
+            yield from self.emit(text[: self.max_chars])
+            self.ledger.problem(
+                f"line {self.lineno}",
+                f"line longer than {self.max_chars} characters; the rest was skipped",
+                "long-line",
+            )
+            self.ledger.skip("overlong line tail")
+            self.in_overflow = True
+
+
+def open_text_lines(data: bytes, ledger: FileLedger) -> Iterator[tuple[int, str]]:
+    """Convenience for tests and small in-memory inputs."""
+    return iter_lines(io.BytesIO(data), ledger)
