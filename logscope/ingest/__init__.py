@@ -1,0 +1,90 @@
+"""Stage 1: bytes → events. Detects each file's kind from its content and runs its parser.
+
+The parser registry is explicit (no import-time magic): ``PARSER_MODULES`` lists the modules in
+detection order; each exposes ``KINDS``, ``detect(head, name)`` and ``parse(source, ledger,
+options)``. The first module whose ``detect`` answers wins.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+from ..events import Event
+from ..ledger import FileLedger
+from .source import IngestOptions, Source
+
+#: Detection order matters: binary magic first, then structured text, then free text.
+PARSER_MODULES = ("evtx", "evtx_xml", "evtx_csv", "vssadmin", "veeam")
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(slots=True)
+class Detected:
+    kind: str
+    module: ModuleType | None
+    reason: str | None = None
+
+
+_loaded: list[ModuleType] | None = None
+
+
+def parser_modules() -> list[ModuleType]:
+    """The parser modules, imported once on first use (keeps ``--version`` fast)."""
+    global _loaded
+    if _loaded is None:
+        _loaded = [importlib.import_module(f"{__name__}.{m}") for m in PARSER_MODULES]
+    return _loaded
+
+
+def detect(source: Source) -> Detected:
+    """The kind of one file, from its first bytes; ``unknown`` with a reason otherwise."""
+    try:
+        head = source.head(SNIFF_BYTES)
+    except OSError as exc:
+        return Detected("unknown", None, f"cannot read: {exc}")
+    if not head:
+        return Detected("unknown", None, "empty file")
+    name = source.display.rsplit("/", 1)[-1]
+    for mod in parser_modules():
+        kind = mod.detect(head, name)
+        if kind:
+            return Detected(kind, mod)
+    return Detected("unknown", None, _unknown_reason(head))
+
+
+def _unknown_reason(head: bytes) -> str:
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head[:4096])
+    if head[:4096] and printable / len(head[:4096]) < 0.7:
+        return f"binary content of no known format (starts {head[:8].hex()})"
+    return "text in no known format (not evtx, Event XML, vssadmin or a Veeam log)"
+
+
+def read_source(source: Source, options: IngestOptions) -> tuple[FileLedger, Iterator[Event]]:
+    """Detect and parse one file; the ledger fills in as the event iterator is consumed."""
+    ledger = FileLedger(source.display, size=source.size)
+    found = detect(source)
+    ledger.kind = found.kind
+    if found.module is None:
+        ledger.reason = found.reason
+        return ledger, iter(())
+    return ledger, _guarded(found.module, source, ledger, options)
+
+
+def _guarded(mod: ModuleType, source: Source, ledger: FileLedger,
+             options: IngestOptions) -> Iterator[Event]:
+    """Run a parser; a bug or an I/O error in it becomes a problem entry, not a crash."""
+    try:
+        for ev in mod.parse(source, ledger, options):
+            if ev.host is None and source.host_hint:
+                ev.host = source.host_hint
+            yield ev
+    except OSError as exc:
+        ledger.problem("file", f"read error: {exc}", "io-error")
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the bundle
+        ledger.problem("file", f"parser failed: {type(exc).__name__}: {exc}", "parser-error")
+
+
+__all__ = ["IngestOptions", "Source", "detect", "read_source", "parser_modules"]

@@ -1,0 +1,265 @@
+"""Command line: ``logscope analyze|events|validate|signatures|vssadmin``.
+
+The only module that wires stages to files and terminals. Exit codes: 0 ok; 1 when
+``--fail-on`` finds a hint that severe (or ``validate`` finds problems); 2 for usage errors
+and PATHs that cannot be opened at all. Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Explain why Hyper-V host-level backups fail, from a support bundle.")
+sig_app = typer.Typer(no_args_is_help=True, help="List and show the signature library.")
+vss_app = typer.Typer(no_args_is_help=True, help="vssadmin helpers.")
+app.add_typer(sig_app, name="signatures")
+app.add_typer(vss_app, name="vssadmin")
+
+
+class Fmt(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    md = "md"
+    html = "html"
+
+
+class Engine(str, Enum):
+    rust = "rust"
+    python = "python"
+
+
+class Severity(str, Enum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Bundle folders, zips or single files.")]
+EngineOpt = Annotated[Engine, typer.Option("--engine", help="EVTX engine: rust (evtx) or python (python-evtx).")]
+SigOpt = Annotated[list[Path] | None, typer.Option("--signatures", help="Extra signature folder (repeatable; later wins).")]
+OffsetOpt = Annotated[str | None, typer.Option("--veeam-utc-offset", help="UTC offset of Veeam servers' local time, ±HH:MM.")]
+
+
+def _die(msg: str, code: int = 2) -> None:
+    from .report.escape import terminal
+
+    sys.stderr.write(f"Error: {terminal(msg)}\n")
+    raise typer.Exit(code)
+
+
+def _options(engine: Engine, offset: str | None) -> Any:  # noqa: ANN401
+    from .events import parse_offset
+    from .ingest.source import IngestOptions
+
+    opts = IngestOptions(engine=engine.value)
+    if offset:
+        try:
+            opts.veeam_utc_offset = parse_offset(offset)
+        except ValueError as exc:
+            _die(f"--veeam-utc-offset: {exc}")
+    return opts
+
+
+def _check_paths(paths: list[Path]) -> None:
+    for p in paths:
+        if not p.exists():
+            _die(f"{p}: no such file or folder")
+
+
+def _progress() -> Any:  # noqa: ANN401
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str, _n: int) -> None:
+        from .report.escape import terminal
+
+        sys.stderr.write(f"\r\x1b[Kreading {terminal(name)[-70:]}")
+        sys.stderr.flush()
+
+    return show
+
+
+@app.command()
+def analyze(
+    paths: PathsArg,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Report format.")] = Fmt.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    engine: EngineOpt = Engine.rust,
+    signatures: SigOpt = None,
+    veeam_utc_offset: OffsetOpt = None,
+    fail_on: Annotated[Severity | None, typer.Option("--fail-on", help="Exit 1 when a hint this severe or worse is found.")] = None,
+) -> None:
+    """Read a support bundle and print root-cause hints, the timeline and what was read."""
+    from .ingest.bundle import BundleError
+    from .match.model import severity_rank
+    from .pipeline import analyze as run
+    from .report import render
+
+    _check_paths(paths)
+    opts = _options(engine, veeam_utc_offset)
+    progress = _progress()
+    try:
+        analysis = run(paths, opts, signatures, progress=progress)
+    except BundleError as exc:
+        _die(str(exc))
+    if progress:
+        sys.stderr.write("\r\x1b[K")
+    from .report.build import build_report
+
+    report = build_report(analysis)
+    color = output is None and fmt is Fmt.text and sys.stdout.isatty()
+    text = render(report, fmt.value, color=color)
+    _emit(text, output)
+    if fail_on is not None:
+        worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
+        if worst >= severity_rank(fail_on.value):
+            raise typer.Exit(1)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        if text and not text.endswith("\n"):
+            sys.stdout.write("\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"report written to {output}\n")
+
+
+@app.command()
+def events(
+    paths: PathsArg,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="jsonl (default) or json.")] = Fmt.jsonl,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    engine: EngineOpt = Engine.rust,
+    signatures: SigOpt = None,
+    veeam_utc_offset: OffsetOpt = None,
+) -> None:
+    """Print every normalized event (one JSON object a line, Timesketch-importable)."""
+    import orjson
+
+    from .ingest.bundle import BundleError
+    from .ledger import FileLedger
+    from .pipeline import iter_events
+
+    _check_paths(paths)
+    if fmt not in (Fmt.jsonl, Fmt.json):
+        _die("events supports --format jsonl or json")
+    opts = _options(engine, veeam_utc_offset)
+    ledgers: list[FileLedger] = []
+    out = output.open("wb") if output else sys.stdout.buffer
+    try:
+        if fmt is Fmt.json:
+            out.write(b"[")
+        first = True
+        for ev in iter_events(paths, opts, ledgers, _progress()):
+            line = orjson.dumps(ev.to_dict(), default=str)
+            if fmt is Fmt.json:
+                out.write(line if first else b",\n" + line)
+            else:
+                out.write(line + b"\n")
+            first = False
+        if fmt is Fmt.json:
+            out.write(b"]\n")
+    except BundleError as exc:
+        _die(str(exc))
+    finally:
+        if output:
+            out.close()
+        else:
+            out.flush()
+    for led in ledgers:
+        sys.stderr.write(f"{led.path}: {led.kind}, {led.records} records, {led.skipped} skipped"
+                         + (f" ({dict(led.skip_reasons)})" if led.skip_reasons else "")
+                         + (f", {len(led.problems)} problems" if led.problems else "") + "\n")
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Signature folders (default: the built-in library).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or github.")] = "text",
+    baseline: Annotated[list[Path] | None, typer.Option("--baseline", help="Folder of known real logs: undeclared hits are problems.")] = None,
+) -> None:
+    """Check signature files: schema, unique ids, RE2 regexes, examples, chains."""
+    from .match.validate import render_issues, validate_paths
+
+    if fmt not in ("text", "json", "github"):
+        _die("--format must be text, json or github")
+    issues, summary = validate_paths(paths or [], baseline or [])
+    sys.stdout.write(render_issues(issues, summary, fmt))
+    raise typer.Exit(1 if issues else 0)
+
+
+@sig_app.command("list")
+def signatures_list(signatures: SigOpt = None) -> None:
+    """One line per signature: id, severity, status, kinds, title."""
+    from .match.library import load_library
+
+    lib = load_library(signatures)
+    for s in sorted(lib.signatures.values(), key=lambda s: s.id):
+        sys.stdout.write(f"{s.id:50} {s.severity:8} {s.status:12} {','.join(s.kinds):20} "
+                         f"{s.title}\n")
+
+
+@sig_app.command("show")
+def signatures_show(sig_id: str, signatures: SigOpt = None) -> None:
+    """Print one signature's file."""
+    from .match.library import load_library
+
+    lib = load_library(signatures)
+    sig = lib.signatures.get(sig_id)
+    if sig is None:
+        _die(f"no signature {sig_id!r}")
+    sys.stdout.write(Path(sig.path).read_text("utf-8"))
+
+
+@vss_app.command("diff")
+def vssadmin_diff(
+    a: Annotated[Path, typer.Argument(help="Earlier capture.")],
+    b: Annotated[Path, typer.Argument(help="Later capture.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """What changed between two vssadmin captures, keyed by writer id."""
+    import orjson
+
+    from .vssdiff import diff_files, render_text
+
+    _check_paths([a, b])
+    d = diff_files(a, b)
+    if fmt == "json":
+        sys.stdout.write(orjson.dumps(d, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(render_text(d))
+
+
+def main() -> None:
+    """Entry point; ``--version`` answers before the CLI framework is imported (fast)."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"logscope {__version__}\n")
+        return
+    app()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        sys.stdout.write(f"logscope {__version__}\n")
+        raise typer.Exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,247 @@
+"""Stage 4: hits → root-cause hints and a timeline.
+
+Order of work: de-duplicate hits (the same record read from an .evtx and its XML export
+counts once), infer Veeam UTC offsets where no header or flag gave one, run the chain
+rules per VM entity, then turn the hits no chain explained into single-signature hints.
+Suppression signatures (known-benign events) keep the events they mark out of every hint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..events import UTC, format_offset
+from ..match.model import Hit, severity_rank
+from .chains import Chain, Step
+from .identity import IdentityTable
+from .offsets import infer_offset
+
+MAX_EVIDENCE_PER_STEP = 8
+
+
+@dataclass
+class Finding:
+    """A ranked root-cause hint with its evidence (the report's ``hints[]``)."""
+
+    id: str
+    title: str
+    severity: str
+    confidence: float
+    cause: str
+    remedy: list[str]
+    evidence: list[Hit]
+    kind: str = "signature"
+    entity: str | None = None
+    vm: str | None = None
+    references: tuple[str, ...] = ()
+    missing: list[dict[str, str]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def first_time(self) -> datetime | None:
+        times = [h.time for h in self.evidence if h.time is not None]
+        return min(times) if times else None
+
+
+@dataclass
+class Correlation:
+    hints: list[Finding]
+    hits: list[Hit]
+    duplicates: int
+    offsets: list[dict[str, Any]]
+
+
+def _dedupe_key(h: Hit) -> tuple[Any, ...]:
+    ev = h.event
+    if ev.record_id is not None and ev.kind.startswith("evtx"):
+        return (h.signature.id, ev.host, ev.channel, ev.provider, ev.record_id, ev.time)
+    return (h.signature.id, ev.kind, ev.message, ev.time)
+
+
+def dedupe(hits: list[Hit]) -> tuple[list[Hit], int]:
+    """Keep the first of hits for the same record (by record identity, not by file)."""
+    seen: dict[tuple[Any, ...], Hit] = {}
+    out: list[Hit] = []
+    dups = 0
+    for h in hits:
+        k = _dedupe_key(h)
+        first = seen.get(k)
+        if first is not None:
+            dups += 1
+            first.fields.setdefault("also_in", []).append(
+                {"file": h.event.file, "locator": h.event.locator.as_dict()})
+            continue
+        seen[k] = h
+        out.append(h)
+    return out, dups
+
+
+def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]) -> Correlation:
+    hits, dups = dedupe(hits)
+    ent = {id(h): identity.entity(h.fields, h.event.kind) for h in hits}
+    offsets = _infer_offsets(hits, ent, chains)
+    # events marked benign by a suppression signature are never blamed
+    benign = {id(h.event) for h in hits if h.signature.suppress}
+    active = [h for h in hits if not h.signature.suppress and id(h.event) not in benign]
+    by_sig: dict[str, list[Hit]] = defaultdict(list)
+    for h in active:
+        by_sig[h.signature.id].append(h)
+    findings: list[Finding] = []
+    consumed: set[int] = set()
+    for chain in chains.values():
+        findings.extend(_run_chain(chain, by_sig, ent, identity, consumed))
+    findings.extend(_single_hints(active, ent, identity, consumed))
+    findings.sort(key=lambda f: (-f.confidence, -severity_rank(f.severity),
+                                 f.first_time or datetime.max.replace(tzinfo=UTC), f.id))
+    return Correlation(findings, hits, dups, offsets)
+
+
+def _in_window(h: Hit, anchors: list[Hit], step: Step) -> bool:
+    if h.time is None or h.event.time_source in ("none",):
+        return True  # a state capture (vssadmin) joins on the entity alone
+    for a in anchors:
+        if a.time is None or a.event.time_source == "none":
+            return True
+        if (a.event.time_source == "local") != (h.event.time_source == "local"):
+            # local wall time vs UTC with no known offset: cannot compare, accept but
+            # the finding says so
+            return True
+        d = (h.time - a.time).total_seconds()
+        if step.window[0] <= d <= step.window[1]:
+            return True
+    return False
+
+
+def _run_chain(chain: Chain, by_sig: dict[str, list[Hit]], ent: dict[int, str | None],
+               identity: IdentityTable, consumed: set[int]) -> list[Finding]:
+    symptom = chain.steps[0]
+    groups: dict[str, list[Hit]] = defaultdict(list)
+    for sid in symptom.signatures:
+        for h in by_sig.get(sid, ()):
+            e = ent[id(h)]
+            if e is not None:
+                groups[e].append(h)
+    out = []
+    for entity, anchors in sorted(groups.items()):
+        present: dict[str, list[Hit]] = {symptom.id: anchors}
+        for step in chain.steps[1:]:
+            got = [h for sid in step.signatures for h in by_sig.get(sid, ())
+                   if ent[id(h)] == entity and _in_window(h, anchors, step)]
+            if got:
+                present[step.id] = sorted(got, key=_time_key)
+        if len(present) < 2 and not chain.absence:
+            continue
+        if any(s.required and s.id not in present for s in chain.steps):
+            continue
+        total = sum(s.weight for s in chain.steps)
+        have = sum(s.weight for s in chain.steps if s.id in present)
+        conf = round(chain.hint.confidence * have / total, 2)
+        vm = identity.name_of(entity)
+        evidence: list[Hit] = []
+        steps_out = []
+        for s in chain.steps:
+            hs = present.get(s.id, [])
+            evidence.extend(hs[:MAX_EVIDENCE_PER_STEP])
+            steps_out.append({"id": s.id, "role": s.role, "found": len(hs),
+                              "signatures": list(s.signatures)})
+            for h in hs:
+                consumed.add(id(h))
+        first = min((h.time for h in anchors if h.time), default=None)
+        missing = [
+            {"step": s.id, "role": s.role,
+             "collect": _fmt(s.collect, vm=vm, since=_since(first))}
+            for s in chain.steps if s.id not in present
+        ]
+        out.append(Finding(
+            id=chain.id, title=_fmt(chain.title, vm=vm), severity=chain.severity,
+            confidence=conf, cause=_fmt(chain.hint.cause, vm=vm),
+            remedy=[_fmt(r, vm=vm) for r in chain.hint.remedy], evidence=evidence,
+            kind="chain", entity=entity, vm=vm, references=chain.references,
+            missing=missing, steps=steps_out))
+    return out
+
+
+def _single_hints(active: list[Hit], ent: dict[int, str | None], identity: IdentityTable,
+                  consumed: set[int]) -> list[Finding]:
+    groups: dict[tuple[str, str | None], list[Hit]] = defaultdict(list)
+    for h in active:
+        if id(h) in consumed or h.signature.severity == "info":
+            continue
+        groups[(h.signature.id, ent[id(h)])].append(h)
+    out = []
+    for (sid, entity), hs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        sig = hs[0].signature
+        vm = identity.name_of(entity) if entity else None
+        f0 = hs[0].fields
+        ctx = {**{k: v for k, v in f0.items() if isinstance(v, (str, int))}, "vm": vm or "?"}
+        out.append(Finding(
+            id=sid, title=_fmt(sig.title, **ctx), severity=sig.severity,
+            confidence=round(sig.hint.confidence, 2), cause=_fmt(sig.hint.cause, **ctx),
+            remedy=[_fmt(r, **ctx) for r in sig.hint.remedy],
+            evidence=sorted(hs, key=_time_key)[:MAX_EVIDENCE_PER_STEP],
+            kind="signature", entity=entity, vm=vm, references=sig.references,
+            missing=([{"step": "confirm", "role": "cause",
+                       "collect": _fmt(sig.hint.collect, **ctx)}] if sig.hint.collect else [])))
+    return out
+
+
+def _time_key(h: Hit) -> tuple[int, str]:
+    return (0, h.time.isoformat()) if h.time else (1, "")
+
+
+def _since(t: datetime | None) -> str:
+    if t is None:
+        return "<backup start, UTC>"
+    return (t - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class _Safe(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fmt(text: str, **ctx: Any) -> str:  # noqa: ANN401
+    """``{vm}``-style templates from data files; unknown names stay as written."""
+    try:
+        return text.format_map(_Safe(ctx))
+    except (ValueError, IndexError, AttributeError):
+        return text
+
+
+def _infer_offsets(hits: list[Hit], ent: dict[int, str | None],
+                   chains: dict[str, Chain]) -> list[dict[str, Any]]:
+    """Pair local-time symptom hits with UTC hits of the same VM (the next chain step), infer
+    each file's offset, and convert that file's local-time hits (``time_source=inferred``)."""
+    by_sig: dict[str, list[Hit]] = defaultdict(list)
+    for h in hits:
+        by_sig[h.signature.id].append(h)
+    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for chain in chains.values():
+        sym, nxt = chain.steps[0], chain.steps[1]
+        for sid in sym.signatures:
+            for a in by_sig.get(sid, ()):
+                if a.event.time_source != "local" or a.time is None or ent[id(a)] is None:
+                    continue
+                for sid2 in nxt.signatures:
+                    for b in by_sig.get(sid2, ()):
+                        if (b.event.time_source == "utc" and b.time is not None
+                                and ent[id(b)] == ent[id(a)]):
+                            pairs[a.event.file].append((a.time.timestamp(), b.time.timestamp()))
+    out = []
+    for file, ps in sorted(pairs.items()):
+        guess = infer_offset(ps)
+        if guess is None:
+            continue
+        for h in hits:
+            ev = h.event
+            if ev.file == file and ev.time_source == "local" and ev.time is not None:
+                ev.time = ev.time - guess.offset
+                ev.time_source = "inferred"
+                ev.utc_offset = guess.offset
+        out.append({"file": file, "offset": format_offset(guess.offset), "pairs": guess.pairs,
+                    "agreeing": guess.agreeing, "confidence": guess.confidence,
+                    "method": "paired with Hyper-V host events of the same VM"})
+    return out

@@ -1,0 +1,148 @@
+"""The bundle's identity table: which names and ids denote the same virtual machine.
+
+Why: the Veeam line names the VM, the host's VMMS event carries VmName and VmId, and the
+guest's own logs carry its computer name (or the bundle folder it sits in). Joining them is
+what turns three sources into one story. Built from whatever the events say, union-find.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..events import Event
+
+#: Event kinds written inside a guest (their ``host`` is the guest's computer name).
+GUEST_KINDS = frozenset(("vssadmin", "veeam-guest", "sqlwriter-log"))
+#: Kinds written on the Veeam backup server (their ``host`` is the server, never a VM).
+SERVER_KINDS = frozenset(("veeam", "veeam-session"))
+
+
+def short_name(name: str) -> str:
+    """``SQL01.contoso.local`` → ``sql01``: the join form of a machine name."""
+    n = name.strip().strip("'\"").casefold()
+    if n.startswith("\\\\"):
+        n = n[2:]
+    if "." in n and not _is_ip(n):
+        n = n.split(".", 1)[0]
+    return n
+
+
+def _is_ip(n: str) -> bool:
+    parts = n.split(".")
+    return len(parts) == 4 and all(p.isdigit() for p in parts)
+
+
+@dataclass
+class IdentityTable:
+    """Union-find over keys ``vm:<name>``, ``id:<guid>``, ``host:<name>``."""
+
+    parent: dict[str, str] = field(default_factory=dict)
+    vm_host: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    display: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    hyperv_hosts: set[str] = field(default_factory=set)
+
+    def _find(self, k: str) -> str:
+        self.parent.setdefault(k, k)
+        root = k
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[k] != root:
+            self.parent[k], k = root, self.parent[k]
+        return root
+
+    def _union(self, a: str, b: str) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            # keep a vm: key as the root when there is one (nicer display)
+            if rb.startswith("vm:") and not ra.startswith("vm:"):
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+    def observe(self, ev: Event) -> None:
+        """Learn from one event (cheap; called for every event)."""
+        keys = []
+        if ev.vm_name:
+            k = "vm:" + short_name(ev.vm_name)
+            self.display.setdefault(k, ev.vm_name)
+            keys.append(k)
+        if ev.vm_id:
+            k = "id:" + ev.vm_id.lower()
+            keys.append(k)
+        if keys:
+            for k in keys[1:]:
+                self._union(keys[0], k)
+            self._find(keys[0])
+            self.sources[keys[0]].add(ev.kind)
+            if ev.host and ev.kind not in SERVER_KINDS and ev.kind not in GUEST_KINDS:
+                # a host event about a VM: the host runs it (VMMS, Worker)
+                self.vm_host[keys[0]].add(ev.host)
+                self.hyperv_hosts.add(short_name(ev.host))
+            if ev.job_name:
+                self.jobs[keys[0]].add(ev.job_name)
+            return
+        if ev.host and ev.kind in GUEST_KINDS:
+            k = "host:" + short_name(ev.host)
+            self.display.setdefault(k, ev.host)
+            self._find(k)
+            self.sources[k].add(ev.kind)
+        elif ev.host and ev.kind not in SERVER_KINDS:
+            k = "host:" + short_name(ev.host)
+            self.display.setdefault(k, ev.host)
+            self._find(k)
+            self.sources[k].add(ev.kind)
+
+    def finish(self) -> None:
+        """Link guest computer names to VM names when their short names agree."""
+        for k in list(self.parent):
+            if k.startswith("host:"):
+                vm = "vm:" + k[5:]
+                if vm in self.parent and k[5:] not in self.hyperv_hosts:
+                    self._union(vm, k)
+
+    def entity(self, fields: dict[str, Any], kind: str) -> str | None:
+        """The canonical VM entity of a hit, or None when it names no VM or guest."""
+        if fields.get("vm_name"):
+            return self._find("vm:" + short_name(str(fields["vm_name"])))
+        if fields.get("vm_id"):
+            return self._find("id:" + str(fields["vm_id"]).lower().strip("{}"))
+        host = fields.get("host")
+        if host and kind not in SERVER_KINDS:
+            k = "host:" + short_name(str(host))
+            if k[5:] in self.hyperv_hosts and kind not in GUEST_KINDS:
+                return None
+            return self._find(k)
+        return None
+
+    def name_of(self, entity: str) -> str:
+        """A human name for an entity (the VM name when known)."""
+        members = [k for k in self.parent if self._find(k) == entity]
+        for prefix in ("vm:", "host:", "id:"):
+            for k in sorted(members):
+                if k.startswith(prefix):
+                    return self.display.get(k, k.split(":", 1)[1])
+        return entity.split(":", 1)[-1]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table for reports: one row per VM/guest entity."""
+        groups: dict[str, list[str]] = defaultdict(list)
+        for k in self.parent:
+            groups[self._find(k)].append(k)
+        out = []
+        for root, members in sorted(groups.items()):
+            names = sorted({self.display.get(k, k[3:]) for k in members if k.startswith("vm:")})
+            ids = sorted(k[3:] for k in members if k.startswith("id:"))
+            guests = sorted({self.display.get(k, k[5:]) for k in members if k.startswith("host:")})
+            hosts = sorted(set().union(*(self.vm_host.get(k, set()) for k in members)))
+            kinds = sorted(set().union(*(self.sources.get(k, set()) for k in members)))
+            jobs = sorted(set().union(*(self.jobs.get(k, set()) for k in members)))
+            if not names and not ids and guests and all(
+                    short_name(g) in self.hyperv_hosts for g in guests):
+                continue  # a Hyper-V host itself, not a VM
+            out.append({"entity": root, "vm_names": names, "vm_ids": ids,
+                        "guest_hosts": guests, "hyperv_hosts": hosts, "jobs": jobs,
+                        "sources": kinds})
+        return out

@@ -1,0 +1,276 @@
+"""Load signature libraries (built-in + user folders) into ``Signature`` objects.
+
+Collect-or-raise: loading never stops at the first bad file; every problem comes back as a
+``LoadIssue`` with file:line:column, so ``logscope validate`` can list them all in one run.
+A duplicate id inside one library is an error; a later library overriding an earlier one's
+id is allowed and reported (``overrides``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import yamlio
+from ..events import KINDS
+from .conditions import ConditionError, compile_group
+from .model import SEVERITIES, STATUSES, Hint, Signature
+
+SIGNATURE_SUFFIXES = (".yml", ".yaml")
+#: Files in a library folder that are not signatures.
+NON_SIGNATURE_DIRS = ("chains", "tuning")
+NON_SIGNATURE_FILES = ("library.yml",)
+
+REQUIRED = ("id", "title", "severity", "status", "match", "hint")
+KNOWN_KEYS = frozenset(
+    (*REQUIRED, "description", "tags", "references", "catalogue", "extract", "suppress",
+     "examples", "baseline_hits", "author", "date", "modified", "falsepositives", "notes")
+)
+HINT_KEYS = frozenset(("cause", "remedy", "evidence", "confidence", "collect"))
+
+
+@dataclass(slots=True)
+class LoadIssue:
+    """A problem found while loading or validating a signature file."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(slots=True)
+class Library:
+    """All loaded signatures (id → signature, later libraries win) plus load issues."""
+
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    issues: list[LoadIssue] = field(default_factory=list)
+    overrides: list[tuple[str, str, str]] = field(default_factory=list)
+    chains_dirs: list[Path] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def version(self) -> str:
+        """``<built-in version>+<content hash>`` so a finding can be reproduced exactly."""
+        base = "+".join(self.versions) if self.versions else "unversioned"
+        return f"{base}+{self.digest[:12]}" if self.digest else base
+
+
+def builtin_dir() -> Path:
+    """The built-in signatures: the repo's ``signatures/`` in a checkout, package data in a wheel."""
+    here = Path(__file__).resolve().parent.parent.parent / "signatures"
+    if (here / "library.yml").is_file():
+        return here
+    return Path(str(resources.files("logscope._signatures")))
+
+
+def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True) -> Library:
+    """Load the built-in library, then each user folder in order (later wins)."""
+    lib = Library()
+    h = hashlib.sha256()
+    dirs = ([builtin_dir()] if builtin else []) + list(user_dirs or [])
+    for i, d in enumerate(dirs):
+        name = "builtin" if builtin and i == 0 else str(d)
+        _load_dir(lib, Path(d), name, h)
+    lib.digest = h.hexdigest()
+    return lib
+
+
+def _load_dir(lib: Library, root: Path, name: str, h: Any) -> None:  # noqa: ANN401
+    if not root.is_dir():
+        lib.issues.append(LoadIssue(str(root), 1, 1, "signature folder not found", "io"))
+        return
+    meta = root / "library.yml"
+    if meta.is_file():
+        try:
+            data = yamlio.load(meta.read_text("utf-8"), str(meta))
+            if isinstance(data, dict) and data.get("version"):
+                lib.versions.append(str(data["version"]))
+        except yamlio.YamlError as exc:
+            lib.issues.append(LoadIssue(exc.path, exc.line, exc.column, exc.message, "yaml"))
+    if (root / "chains").is_dir():
+        lib.chains_dirs.append(root / "chains")
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.suffix in SIGNATURE_SUFFIXES):
+        rel = path.relative_to(root)
+        if rel.parts[0] in NON_SIGNATURE_DIRS or rel.as_posix() in NON_SIGNATURE_FILES:
+            continue
+        raw = path.read_bytes()
+        h.update(rel.as_posix().encode() + b"\0" + raw)
+        sig = parse_signature_file(path, raw, lib.issues)
+        if sig is None:
+            continue
+        sig.library = name
+        if sig.id in seen:
+            lib.issues.append(LoadIssue(str(path), sig.line, 1,
+                                        f"duplicate id {sig.id!r} (also in {seen[sig.id]})",
+                                        "duplicate-id"))
+            continue
+        seen[sig.id] = str(path)
+        if sig.id in lib.signatures:
+            lib.overrides.append((sig.id, lib.signatures[sig.id].path, str(path)))
+        lib.signatures[sig.id] = sig
+
+
+def parse_signature_file(path: Path, raw: bytes, issues: list[LoadIssue]) -> Signature | None:
+    """Parse and check one signature file; problems are appended to ``issues``."""
+    p = str(path)
+    try:
+        data = yamlio.load(raw.decode("utf-8"), p)
+    except UnicodeDecodeError as exc:
+        issues.append(LoadIssue(p, 1, 1, f"not UTF-8: {exc}", "yaml"))
+        return None
+    except yamlio.YamlError as exc:
+        issues.append(LoadIssue(exc.path, exc.line, exc.column, exc.message, "yaml"))
+        return None
+    return signature_from_dict(data, p, issues)
+
+
+def _mark(data: Any, key: str) -> tuple[int, int]:  # noqa: ANN401
+    marks = getattr(data, "marks", {})
+    return marks.get(key, getattr(data, "start", (1, 1)))
+
+
+def signature_from_dict(data: Any, p: str, issues: list[LoadIssue]) -> Signature | None:  # noqa: ANN401, C901
+    """Build a ``Signature`` from a loaded mapping, reporting every schema problem found."""
+    if not isinstance(data, dict):
+        issues.append(LoadIssue(p, 1, 1, "a signature file must be a YAML mapping", "schema"))
+        return None
+    before = len(issues)
+
+    def bad(key: str, msg: str, code: str = "schema") -> None:
+        line, col = _mark(data, key)
+        issues.append(LoadIssue(p, line, col, msg, code))
+
+    for key in REQUIRED:
+        if key not in data:
+            issues.append(LoadIssue(p, *getattr(data, "start", (1, 1)),
+                                    f"missing required field {key!r}", "schema"))
+    for key in data:
+        if key not in KNOWN_KEYS:
+            bad(str(key), f"unknown field {key!r}", "unknown-field")
+    sid = data.get("id")
+    if sid is not None and (not isinstance(sid, str) or not _valid_id(sid)):
+        bad("id", f"id must be dotted lower-case words (e.g. guest.sqlwriter.nonretryable), got {sid!r}")
+    sev = data.get("severity")
+    if sev is not None and sev not in SEVERITIES:
+        bad("severity", f"severity must be one of {', '.join(SEVERITIES)}, got {sev!r}")
+    status = data.get("status")
+    if status is not None and status not in STATUSES:
+        bad("status", f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    match = data.get("match")
+    kinds: tuple[str, ...] = ()
+    if match is not None:
+        if not isinstance(match, dict) or not match:
+            bad("match", "match must be a non-empty mapping")
+        else:
+            k = match.get("kind")
+            kinds = tuple(k) if isinstance(k, list) else ((k,) if k else ())
+            if not kinds:
+                bad("match", "match.kind is required (which event kinds this signature reads)")
+            for kind in kinds:
+                if kind not in KINDS:
+                    line, col = _mark(match, "kind")
+                    issues.append(LoadIssue(p, line, col, f"unknown kind {kind!r}", "schema"))
+            try:
+                compile_group(match)
+            except ConditionError as exc:
+                key = exc.key.split(".", 1)[1].split(".")[0] if "." in exc.key else exc.key
+                line, col = _mark(match, key.split("[")[0])
+                code = "regex" if "RE2" in str(exc) else "condition"
+                issues.append(LoadIssue(p, line, col, str(exc), code))
+            _check_match_semantics(match, p, issues)
+    hint = _hint(data.get("hint"), p, issues, data)
+    if len(issues) > before or sid is None or hint is None or not isinstance(match, dict):
+        return None
+    ex = data.get("examples") or {}
+    line = _mark(data, "id")[0]
+    return Signature(
+        id=sid,
+        title=str(data["title"]),
+        severity=sev,
+        status=status,
+        kinds=kinds,
+        match=match,
+        hint=hint,
+        description=str(data.get("description", "")),
+        tags=tuple(data.get("tags") or ()),
+        references=tuple(str(r) for r in (data.get("references") or ())),
+        catalogue=tuple(_as_tuple(data.get("catalogue"))),
+        extract=dict(data.get("extract") or {}),
+        suppress=bool(data.get("suppress", False)),
+        examples={k: list(v or []) for k, v in ex.items()} if isinstance(ex, dict) else {},
+        baseline_hits=list(data.get("baseline_hits") or []),
+        path=p,
+        line=line,
+    )
+
+
+def _as_tuple(v: Any) -> tuple[str, ...]:  # noqa: ANN401
+    if v is None:
+        return ()
+    return tuple(str(x) for x in v) if isinstance(v, list) else (str(v),)
+
+
+def _valid_id(sid: str) -> bool:
+    parts = sid.split(".")
+    return len(parts) >= 2 and all(
+        part and all(c.islower() or c.isdigit() or c == "-" for c in part) for part in parts
+    )
+
+
+def _check_match_semantics(match: dict[str, Any], p: str, issues: list[LoadIssue]) -> None:
+    """Contradictions a schema cannot see: event ids out of range, two equals on one field."""
+    eids = match.get("event_id")
+    for e in eids if isinstance(eids, list) else ([eids] if eids is not None else []):
+        if not isinstance(e, int) or isinstance(e, bool) or not 0 <= e <= 65535:
+            line, col = _mark(match, "event_id")
+            issues.append(LoadIssue(p, line, col, f"event id {e!r} outside 0-65535", "event-id"))
+    fields: dict[str, str] = {}
+    for key in match:
+        field, _, op = str(key).partition("|")
+        if op in ("", "equals"):
+            if field in fields:
+                line, col = _mark(match, str(key))
+                issues.append(LoadIssue(p, line, col,
+                                        f"contradictory conditions: {fields[field]!r} and {key!r} "
+                                        "both require equality on one field", "contradiction"))
+            fields[field] = str(key)
+
+
+def _hint(h: Any, p: str, issues: list[LoadIssue], data: Any) -> Hint | None:  # noqa: ANN401
+    if h is None:
+        return None
+    if not isinstance(h, dict):
+        line, col = _mark(data, "hint")
+        issues.append(LoadIssue(p, line, col, "hint must be a mapping", "schema"))
+        return None
+    ok = True
+    for key in h:
+        if key not in HINT_KEYS:
+            line, col = _mark(h, str(key))
+            issues.append(LoadIssue(p, line, col, f"unknown hint field {key!r}", "unknown-field"))
+            ok = False
+    if "cause" not in h or "remedy" not in h:
+        line, col = _mark(data, "hint")
+        issues.append(LoadIssue(p, line, col, "hint needs 'cause' and 'remedy'", "schema"))
+        return None
+    remedy = h["remedy"]
+    steps = [str(s) for s in remedy] if isinstance(remedy, list) else [str(remedy)]
+    conf = h.get("confidence", 0.5)
+    if not isinstance(conf, (int, float)) or isinstance(conf, bool) or not 0 <= conf <= 1:
+        line, col = _mark(h, "confidence")
+        issues.append(LoadIssue(p, line, col, f"confidence must be 0..1, got {conf!r}", "schema"))
+        ok = False
+    if not ok:
+        return None
+    return Hint(cause=str(h["cause"]).strip(), remedy=steps, evidence=str(h.get("evidence", "")),
+                confidence=float(conf), collect=str(h.get("collect", "")))

@@ -1,0 +1,109 @@
+"""THE YAML loader of logscope: safe, duplicate keys rejected, bounded, positions kept.
+
+Why one loader: pySigma's two loaders disagree on duplicate keys (../shared/docs/aesthetics.md,
+"Avoid" #2). Signature files are reviewed like code but may come from a user's folder, so
+they are untrusted: no Python tags, no alias bombs, no deep nesting, no huge files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+MAX_YAML_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_ALIASES = 100
+
+
+@dataclass(slots=True)
+class YamlError(Exception):
+    """A YAML problem with its place (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class Mapping(dict):  # type: ignore[type-arg]
+    """A dict that remembers where each key was written (for validation messages)."""
+
+    __slots__ = ("marks", "start")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[str, tuple[int, int]] = {}
+        self.start: tuple[int, int] = (1, 1)
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str, path: str) -> None:
+        super().__init__(stream)
+        self._path = path
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise YamlError(self._path, mark.line + 1, mark.column + 1,
+                                f"more than {MAX_ALIASES} aliases")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlError(self._path, mark.line + 1, mark.column + 1,
+                                f"nesting deeper than {MAX_DEPTH}")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Mapping:
+        self.flatten_mapping(node)
+        out = Mapping()
+        out.start = (node.start_mark.line + 1, node.start_mark.column + 1)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                m = key_node.start_mark
+                raise YamlError(self._path, m.line + 1, m.column + 1, "unhashable key") from None
+            if key in out:
+                m = key_node.start_mark
+                first = out.marks.get(str(key), (0, 0))
+                raise YamlError(self._path, m.line + 1, m.column + 1,
+                                f"duplicate key {key!r} (first at line {first[0]})")
+            out[key] = self.construct_object(value_node, deep=True)
+            out.marks[str(key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                        _Loader.construct_mapping)  # type: ignore[arg-type]
+
+
+def load(text: str, path: str = "<string>") -> Any:  # noqa: ANN401
+    """Parse one YAML document safely; raises ``YamlError`` with file:line:column."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        raise YamlError(path, 1, 1, f"file larger than {MAX_YAML_BYTES} bytes")
+    loader = _Loader(text, path)
+    try:
+        return loader.get_single_data()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlError(path, line, col, f"{exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(path, 1, 1, str(exc)) from None
+    finally:
+        loader.dispose()
