@@ -1,0 +1,241 @@
+"""Binary Windows event logs (.evtx) through the Rust ``evtx`` engine, or python-evtx.
+
+Why two engines: ``evtx`` (Rust, JSON parsed with orjson) is the default because it is two
+to three orders of magnitude faster; python-evtx (``--engine python``) is an independent
+second reading for disputed records. Both feed :mod:`evtx_normalize`, so a record reads the
+same whichever engine produced it. Neither engine is trusted to report every loss: after
+the records are read, :mod:`evtx_chunks` checks every chunk slot of the file against what
+was produced and reports each gap (see ``check_completeness``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..events import Event, Locator
+from ..ledger import FileLedger
+from . import evtx_chunks
+from .evtx_normalize import RawRecord, parse_int, parse_time, to_event, to_text
+from .source import IngestOptions, Source
+
+KINDS = ("evtx",)
+KIND = "evtx"
+MAGIC = b"ElfFile\x00"
+#: Consecutive failed items after which the Rust iterator is abandoned (never loop forever).
+MAX_CONSECUTIVE_ERRORS = 10_000
+
+
+def detect(head: bytes, name: str) -> str | None:
+    """An .evtx starts with the ``ElfFile\\0`` file-header magic."""
+    return KIND if head[:8] == MAGIC else None
+
+
+def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
+    """Every record of the file, then a completeness check over every chunk slot."""
+    ledger.kind = KIND
+    seen: dict[int, int] = {}
+    if options.engine == "python":
+        events = _parse_python(source, ledger, seen)
+    else:
+        events = _parse_rust(source, ledger, seen)
+    yield from events
+    try:
+        with source.open() as fh:
+            evtx_chunks.check_completeness(fh, ledger, seen)
+    except OSError as exc:
+        ledger.problem("file", f"completeness check not possible: {exc}")
+
+
+def _open_target(source: Source) -> Any:
+    return str(source.fs_path) if source.fs_path is not None else source.open()
+
+
+# --- Rust engine ---------------------------------------------------------------------
+
+
+def _parse_rust(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Iterator[Event]:
+    import evtx  # deferred: importing the extension costs time for non-evtx runs
+
+    target = _open_target(source)
+    try:
+        try:
+            parser = evtx.PyEvtxParser(target, number_of_threads=1)
+            records = parser.records_json()
+        except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
+            ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
+            return
+        consecutive = 0
+        last_id: int | None = None
+        while True:
+            try:
+                item = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad record or chunk, keep going
+                consecutive += 1
+                where = f"after record {last_id}" if last_id is not None else "before first record"
+                ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
+                if consecutive >= MAX_CONSECUTIVE_ERRORS:
+                    ledger.problem(where, "too many consecutive errors; reading stopped")
+                    break
+                continue
+            consecutive = 0
+            record_id = item.get("event_record_id")
+            try:
+                obj = orjson.loads(item["data"])
+                raw = record_from_json(obj)
+            except Exception as exc:  # noqa: BLE001 - malformed JSON from a damaged record
+                ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
+                ledger.skip("unreadable record")
+                continue
+            if raw.record_id is None:
+                raw.record_id = record_id
+            last_id = record_id
+            if isinstance(record_id, int):
+                seen[record_id] = seen.get(record_id, 0) + 1
+            ledger.records += 1
+            yield to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+    finally:
+        if not isinstance(target, str):
+            target.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def record_from_json(obj: dict[str, Any]) -> RawRecord:
+    """The Rust engine's JSON rendering of one record → :class:`RawRecord`."""
+    raw = RawRecord()
+    event = obj.get("Event") or {}
+    if not isinstance(event, dict):
+        return raw
+    system = event.get("System") or {}
+    if isinstance(system, dict):
+        _read_system(system, raw)
+    event_data = event.get("EventData")
+    if isinstance(event_data, dict):
+        _read_event_data(event_data, raw)
+    elif event_data not in (None, ""):
+        raw.add(None, to_text(event_data))
+    user_data = event.get("UserData")
+    if isinstance(user_data, dict):
+        for name, payload in user_data.items():
+            if name == "#attributes":
+                continue
+            raw.userdata = name.split(":")[-1]
+            if isinstance(payload, dict):
+                _flatten(payload, raw)
+            else:
+                raw.add(raw.userdata, to_text(payload))
+            break
+    errors = event.get("ProcessingErrorData")
+    if isinstance(errors, dict):
+        _flatten(errors, raw)
+    rendering = event.get("RenderingInfo")
+    if isinstance(rendering, dict):
+        raw.rendered_message = to_text(rendering.get("Message")) or None
+        raw.rendered_level = to_text(rendering.get("Level")) or None
+    return raw
+
+
+def _attrs(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        attrs = value.get("#attributes")
+        if isinstance(attrs, dict):
+            return attrs
+    return {}
+
+
+def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
+    provider = _attrs(system.get("Provider"))
+    raw.provider = provider.get("Name") or provider.get("EventSourceName")
+    guid = provider.get("Guid")
+    raw.provider_guid = guid.strip("{}").lower() if isinstance(guid, str) and guid else None
+    event_id = system.get("EventID")
+    if isinstance(event_id, dict):
+        raw.qualifiers = parse_int(_attrs(event_id).get("Qualifiers"))
+        event_id = event_id.get("#text")
+    raw.event_id = parse_int(event_id)
+    raw.level = parse_int(system.get("Level"))
+    raw.task = to_text(system.get("Task"))
+    raw.opcode = to_text(system.get("Opcode"))
+    raw.keywords = to_text(system.get("Keywords"))
+    raw.time = parse_time(_attrs(system.get("TimeCreated")).get("SystemTime"))
+    raw.record_id = parse_int(system.get("EventRecordID"))
+    execution = _attrs(system.get("Execution"))
+    raw.process_id = to_text(execution.get("ProcessID")) or None
+    raw.thread_id = to_text(execution.get("ThreadID")) or None
+    raw.channel = to_text(system.get("Channel")) or None
+    raw.computer = to_text(system.get("Computer")) or None
+    raw.user_id = _attrs(system.get("Security")).get("UserID")
+
+
+def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
+    for key, value in event_data.items():
+        if key == "#attributes":
+            continue
+        if key == "Binary":
+            text = to_text(value).strip()
+            raw.binary = text or None
+        elif key == "Data":
+            # unnamed <Data>: {"#text": [..]} for several, {"#text": v} or a bare value for one
+            text = value.get("#text") if isinstance(value, dict) else value
+            if isinstance(value, dict) and "#text" not in value:
+                text = ""
+            for item in text if isinstance(text, list) else [text]:
+                raw.add(None, to_text(item))
+        elif key == "ComplexData":
+            for item in value if isinstance(value, list) else [value]:
+                raw.add(_attrs(item).get("Name") or "ComplexData", to_text(item))
+        else:
+            raw.add(key, to_text(value))
+
+
+def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:
+    """UserData payload: leaf values by name, nested elements flattened in order."""
+    for key, value in payload.items():
+        if key in ("#attributes", "#text"):
+            continue
+        name = key.split(":")[-1]
+        if isinstance(value, dict) and any(k not in ("#attributes", "#text") for k in value):
+            _flatten(value, raw)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and any(k not in ("#attributes", "#text") for k in item):
+                    _flatten(item, raw)
+                else:
+                    raw.add(name, to_text(item))
+        else:
+            raw.add(name, to_text(value))
+
+
+# --- python-evtx engine -------------------------------------------------------------
+
+
+def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Iterator[Event]:
+    """python-evtx over EVERY chunk slot (its normal API stops at the header's chunk count)."""
+    from .evtx_xml import record_from_xml
+
+    with source.open() as fh:
+        for record_id, offset, xml, error in evtx_chunks.python_evtx_records(fh, ledger):
+            where = f"offset 0x{offset:X}, record {record_id}"
+            if error is not None:
+                ledger.problem(where, f"python-evtx: {error}", "evtx-record")
+                continue
+            try:
+                raw = record_from_xml(xml)
+            except Exception as exc:  # noqa: BLE001 - python-evtx can emit broken XML
+                ledger.problem(where, f"python-evtx rendered unreadable XML: {_short(exc)}")
+                ledger.skip("unreadable record")
+                continue
+            if raw.record_id is None:
+                raw.record_id = record_id
+            if isinstance(record_id, int):
+                seen[record_id] = seen.get(record_id, 0) + 1
+            ledger.records += 1
+            yield to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))

@@ -1,0 +1,130 @@
+"""Message text for Windows events from templates shipped as data (``data/messages/*.yml``).
+
+Why: an .evtx record holds only the inserts; Windows builds the sentence from the provider's
+message file on the machine that reads the log. A support bundle is read elsewhere, so logscope
+carries the templates of the backup-relevant providers itself. A template also says which
+insert holds the HRESULT (VSS 8193 ``hr = %2``), which is how ``hresult`` is found without
+guessing from prose.
+
+File shape (one file per provider)::
+
+    provider: VSS                 # Provider@Name, compared case-insensitively
+    aliases: [...]                # other names of the same provider (optional)
+    events:
+      8193:
+        text: "Volume Shadow Copy Service error: Unexpected error calling routine %1. hr = %2. %3"
+        hresult: 2                # 1-based insert that holds the HRESULT (optional)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from . import hresult as hr
+
+_INSERT = re.compile(r"%(%?)(\d{1,2})")
+_PCT = re.compile(r"^%%(\d{1,10})$")
+#: An insert longer than this is cut in the one-line message (the full value stays in data).
+MAX_INSERT_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    hresult: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered message (None when no template is known) and the template's HRESULT insert."""
+
+    text: str | None
+    hresult_insert: int | None
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[tuple[str, int], Template]:
+    """All templates keyed by (folded provider name, event id)."""
+    out: dict[tuple[str, int], Template] = {}
+    folder = resources.files("logscope").joinpath("data/messages")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith((".yml", ".yaml")):
+            continue
+        doc: Any = yaml.safe_load(entry.read_text("utf-8")) or {}
+        names = [doc["provider"], *doc.get("aliases", [])]
+        for event_id, spec in (doc.get("events") or {}).items():
+            if isinstance(spec, str):
+                spec = {"text": spec}
+            tpl = Template(str(spec["text"]), spec.get("hresult"))
+            for name in names:
+                out[(str(name).casefold(), int(event_id))] = tpl
+    return out
+
+
+def lookup(provider: str | None, event_id: int | None) -> Template | None:
+    if not provider or event_id is None:
+        return None
+    return templates().get((provider.casefold(), event_id))
+
+
+def resolve_insert(value: str) -> str:
+    """An insert as a reader sees it: ``%%2147754996`` becomes its HRESULT and name."""
+    m = _PCT.match(value.strip())
+    if m:
+        code = hr.normalize(value.strip())
+        if code:
+            info = hr.describe(code)
+            return f"{code} {info['name']}" if info else code
+    return value
+
+
+def render(
+    provider: str | None,
+    event_id: int | None,
+    inserts: Sequence[str],
+    names: Sequence[str | None] = (),
+) -> Rendered:
+    """Fill a template's ``%n`` with the record's inserts (%1 = first insert).
+
+    Non-empty inserts the template does not place are appended (``Name=value``), so that a
+    template that only states an event's meaning never hides the values.
+    """
+    tpl = lookup(provider, event_id)
+    if tpl is None:
+        return Rendered(None, None)
+    used: set[int] = set()
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):  # "%%n" in a template text is a literal
+            return m.group(0)
+        n = int(m.group(2))
+        if not 0 < n <= len(inserts):
+            return ""
+        used.add(n)
+        return _clip(resolve_insert(inserts[n - 1]).strip())
+
+    text = _INSERT.sub(sub, tpl.text)
+    extra = []
+    for i, value in enumerate(inserts, 1):
+        v = value.strip()
+        if i in used or not v:
+            continue
+        name = names[i - 1] if i - 1 < len(names) else None
+        v = _clip(resolve_insert(v))
+        extra.append(f"{name}={v}" if name else v)
+    if extra:
+        text = f"{text} [{'; '.join(extra)}]"
+    return Rendered(text, tpl.hresult)
+
+
+def _clip(value: str) -> str:
+    if len(value) > MAX_INSERT_CHARS:
+        return value[: MAX_INSERT_CHARS - 3] + "..."
+    return value
