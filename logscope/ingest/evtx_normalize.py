@@ -217,7 +217,7 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
     if hresults:
         data["hresults"] = hresults
 
-    if rendered.text is not None:
+    if rendered.text is not None and (raw.inserts or not raw.rendered_message):
         message, source = rendered.text, "template"
     elif raw.rendered_message:
         message, source = raw.rendered_message, "rendering_info"
