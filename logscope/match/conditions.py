@@ -13,6 +13,8 @@ Grammar (documented in signatures/README.md)::
       any:                              # OR of AND-groups
         - {writer_name: SqlServerWriter}
         - {writer_id: a65faa63-5ea8-4ebc-9dbd-a0c4db26912a}
+      all:                              # several OR-groups that must all hold
+        - any: [{writer_state|gte: 6}, {hresult: "0x800423F4"}]
       not: {level: Information}         # none of this AND-group
 
 String comparisons are case-insensitive (Windows names are), except ``regex``, which is
@@ -34,7 +36,7 @@ Predicate = Callable[[Event], bool]
 
 OPERATORS = ("equals", "contains", "startswith", "endswith", "regex", "gt", "gte", "lt", "lte",
              "hresult", "exists")
-STRUCTURAL_KEYS = ("kind", "any", "not")
+STRUCTURAL_KEYS = ("kind", "any", "all", "not")
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.max_mem = 8 << 20
@@ -82,6 +84,14 @@ def compile_group(group: dict[str, Any], prefix: str = "match") -> list[Predicat
                     raise ConditionError(f"{prefix}.any[{i}]", "must be a non-empty mapping")
                 alts.append(compile_group(g, f"{prefix}.any[{i}]"))
             preds.append(_any(alts))
+            continue
+        if key == "all":
+            if not isinstance(value, list) or not value:
+                raise ConditionError(f"{prefix}.all", "must be a non-empty list of condition maps")
+            for i, g in enumerate(value):
+                if not isinstance(g, dict) or not g:
+                    raise ConditionError(f"{prefix}.all[{i}]", "must be a non-empty mapping")
+                preds.extend(compile_group(g, f"{prefix}.all[{i}]"))
             continue
         if key == "not":
             if not isinstance(value, dict) or not value:
