@@ -1,0 +1,65 @@
+"""The Veeam parsers' word lists and sentence templates, loaded once from ``data/veeam_patterns.yml``.
+
+Why data and not code: Veeam rewords messages between versions and new failure sentences turn
+up in every support case; adding one must not need a code change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRule:
+    """One sentence template: a regex with named groups, and the status it implies."""
+
+    regex: re.Pattern[str]
+    status: str | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VeeamData:
+    levels: dict[str, str]
+    guest_levels: dict[str, str]
+    stack_frame_starts: tuple[str, ...]
+    job_log_suffixes: tuple[str, ...]
+    generic_dirs: frozenset[str]
+    export_root: re.Pattern[str]
+    entities: tuple[EntityRule, ...]
+    statuses: dict[str, str]
+    writer_states: dict[str, int]
+    session_markers: tuple[str, ...]
+    session_level_words: tuple[tuple[str, tuple[str, ...]], ...]
+    session_header: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def load() -> VeeamData:
+    """The compiled tables (cached: every parse of every file shares them)."""
+    text = resources.files("logscope").joinpath("data/veeam_patterns.yml").read_text("utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    return VeeamData(
+        levels={str(k): str(v) for k, v in raw["levels"].items()},
+        guest_levels={str(k): str(v) for k, v in raw["guest_levels"].items()},
+        stack_frame_starts=tuple(raw["stack_frame_starts"]),
+        job_log_suffixes=tuple(raw["job_log_suffixes"]),
+        generic_dirs=frozenset(d.lower() for d in raw["generic_dirs"]),
+        export_root=re.compile(raw["export_root"]),
+        entities=tuple(
+            EntityRule(re.compile(r["re"]), r.get("status"), r.get("scope")) for r in raw["entities"]
+        ),
+        statuses={str(k).lower(): str(v) for k, v in raw["statuses"].items()},
+        writer_states={str(k): int(v) for k, v in raw["writer_states"].items()},
+        session_markers=tuple(raw["session_markers"]),
+        session_level_words=tuple(
+            (lvl, tuple(w.lower() for w in words)) for lvl, words in raw["session_level_words"].items()
+        ),
+        session_header=re.compile(raw["session_header"]),
+    )
