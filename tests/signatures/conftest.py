@@ -1,0 +1,8 @@
+"""Make the checkout importable when logscope is not installed (pytest has no pythonpath set)."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
