@@ -99,6 +99,10 @@ def parse_sqlwriter_log(
             cur.data["phase"] = phase
         if sm := _SERVER.search(msg):
             cur.data["sql_service"], cur.data["sql_server"] = sm.group(1), sm.group(2)
+            # a default instance's server name is the machine name: use it when the
+            # bundle layout gave none
+            host = host or sm.group(2)
+            cur.host = host
         ledger.records += 1
     if cur is not None:
         yield cur
