@@ -45,7 +45,18 @@ from .vssadmin_lines import (
     id_form,
     prefix_pattern,
 )
+from .vssadmin_expect import MissingWriter, expected_writer_problems
 from .vssadmin_tables import hresult_for_message, known_writer_id, tables
+
+__all__ = [
+    "KINDS",
+    "MissingWriter",
+    "Steps",
+    "detect",
+    "expected_writer_problems",
+    "parse",
+    "parse_text",
+]
 
 KINDS = ("vssadmin",)
 KIND = "vssadmin"

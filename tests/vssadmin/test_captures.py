@@ -1,0 +1,101 @@
+"""Several captures in one file, script-prefixed output, and the failure forms.
+
+Inputs are built from the real captures (concatenated, prefixed) so the block text stays real.
+"""
+
+from __future__ import annotations
+
+from vssadmin_helpers import CORPUS, codes, parse_bytes, problem
+
+from logscope.ingest import vssadmin
+
+LANYON = "en_lanyon_blogpost_2011_wmi_writer_7_failed_edited.txt"  # 27 lines, 4 writers
+ELSTAR = "en_elstar_forum_writers_failed_no_error_noindent_partial.txt"  # 21 lines, 4 writers
+CSS = "en_cssexchange2093_list_writers_stable_partial.txt"
+ERROR = "en_cwkhristos_script_log_vssadmin_unexpected_error.txt"
+
+
+def _text(shared, name: str) -> str:
+    return (shared / CORPUS / name).read_text("utf-8")
+
+
+def test_two_captures_before_and_after(shared):
+    before = _text(shared, LANYON)
+    after = _text(shared, CSS)
+    events, ledger = parse_bytes((before + "\n" + after).encode())
+    assert [e.data["capture"] for e in events] == [1] * 4 + [2] * 5
+    # line numbers continue through the file: the second capture's first writer is on line 8
+    # of its own text, after the 27 lines of the first and the blank line between them
+    assert events[4].locator.line == 27 + 1 + 8
+    caps = ledger.info["vssadmin_captures"]
+    assert [(c["capture"], c["records"], c["complete"]) for c in caps] == [
+        (1, 4, True), (2, 5, False),
+    ]  # fmt: skip
+    assert caps[1]["line"] == 29  # the "[PS] C:\temp> vssadmin list writers" line
+
+
+def test_banner_only_capture_between_two_listings(shared):
+    """An empty listing in the middle is its own capture with its own problem."""
+    ja = (shared / CORPUS / "ja_jpwinsup_list_writers_no_writers.txt").read_text("utf-8")
+    text = _text(shared, LANYON) + "\n" + ja + "\n" + _text(shared, LANYON)
+    events, ledger = parse_bytes(text.encode())
+    assert [e.data["capture"] for e in events] == [1] * 4 + [3] * 4
+    empty = problem(ledger, "vssadmin-empty")
+    assert "capture 2" in empty.message and empty.where == "line 30"
+
+
+def test_script_prefix_on_every_line(shared):
+    """A calling script stamps each line (time varies in width); blocks still parse."""
+    lines = _text(shared, LANYON).splitlines()
+    stamped = [
+        f"8/10/2018 {9 + i // 10}:{i % 60:02d}:02 AM\t\t\t{line}" for i, line in enumerate(lines)
+    ]
+    events, ledger = parse_bytes("\n".join(stamped).encode())
+    base, _ = parse_bytes("\n".join(lines).encode())
+    key = [(e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in events]
+    assert key == [(e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in base]
+    assert problem(ledger, "script-prefix").where == "line 3"  # the banner line
+
+
+def test_script_prefixed_error_then_listing(shared):
+    """The real error capture, then a later prefixed run that succeeded: 2 captures."""
+    err = _text(shared, ERROR)
+    ok = "\n".join(
+        f"8/10/2018 9:31:17 AM\t\t\t{line}" for line in _text(shared, LANYON).splitlines()[2:]
+    )
+    events, ledger = parse_bytes((err + ok + "\n").encode())
+    assert len(events) == 4 and {e.data["capture"] for e in events} == {2}
+    assert problem(ledger, "vssadmin-error").where == "line 3"
+
+
+def test_error_hresult_form():
+    text = (
+        "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n"
+        "(C) Copyright 2001 Microsoft Corp.\n\nError: 0x8000FFFF\n"
+    )
+    events, ledger = parse_bytes(text.encode())
+    assert events == []
+    p = problem(ledger, "vssadmin-error")
+    assert "0x8000FFFF" in p.message and "E_UNEXPECTED" in p.message and p.where == "line 4"
+
+
+def test_prompt_and_markup_around_a_paste(shared):
+    text = "```\n" + _text(shared, LANYON) + "\nC:\\>\n```\n"
+    events, ledger = parse_bytes(text.encode())
+    assert len(events) == 4 and ledger.skip_reasons["Markdown markup line"] == 2
+    assert "stray-line" not in codes(ledger)
+
+
+def test_stray_lines_inside_output_are_reported(shared):
+    lines = _text(shared, LANYON).splitlines()
+    lines.insert(15, "some chat text pasted in the middle")
+    events, ledger = parse_bytes("\n".join(lines).encode())
+    assert len(events) == 4
+    assert problem(ledger, "stray-line").where == "line 16"
+
+
+def test_not_vssadmin():
+    assert vssadmin.detect(b"[07.07.2021 16:34:10] <01> Info     Job session started\n", "Job.log") is None
+    assert vssadmin.detect(b"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>", "a.xml") is None
+    assert vssadmin.detect(b"Writer name: 'x'\nnothing else\n", "a.txt") is None
+    assert vssadmin.detect(b"\x00\x01\x02binary", "a.bin") is None
