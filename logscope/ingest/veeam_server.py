@@ -85,6 +85,9 @@ def parse_server_log(
                         {"line": run.line, "from_minutes": int(last_offset.total_seconds() // 60),
                          "to_minutes": int(run.utc_offset.total_seconds() // 60)})
                 last_offset = run.utc_offset
+        if rec.wall is None:
+            ledger.problem(f"line {rec.line}", f"impossible date [{rec.stamp}]; entry kept without time",
+                           "bad-time")
         ledger.records += 1
         yield _event(rec, ctx, source, options)
 
