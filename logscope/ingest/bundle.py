@@ -254,18 +254,23 @@ def safe_member_name(name: str) -> str:
 
 
 def host_from_path(rel: str) -> str | None:
-    """A machine name suggested by the folder a file sits in (``HV01/Logs/System.evtx`` → HV01).
+    """A machine name suggested by the folder a file sits in (``case/SQL01/VSS/x.log`` → SQL01).
 
-    Heuristic: the first folder of the relative path that is not a generic container name.
+    Heuristic: the folder nearest to the file that is not a generic container name and looks
+    like a machine name (no spaces, a first label of at most 15 characters, as NetBIOS allows).
+    ``guest-``/``host-`` prefixes are dropped.
     """
     parts = PurePosixPath(rel).parts[:-1]
-    for part in parts:
+    for part in reversed(parts):
         low = part.lower()
         if low in _GENERIC_DIRS or low.endswith((".zip", ".gz")):
             continue
         for prefix in ("guest-", "host-", "guest_", "host_"):
             if low.startswith(prefix):
-                return part[len(prefix):]
+                part = part[len(prefix):]
+                break
+        if " " in part or not part or len(part.split(".")[0]) > 15:
+            continue
         return part
     return None
 

@@ -26,7 +26,6 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     """Render the report dict as terminal text; ``color`` only on a real terminal."""
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     buf = io.StringIO()
     con = Console(file=buf, force_terminal=color, no_color=not color, width=width,
@@ -37,13 +36,8 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
               f"{escape(meta['signatures_version'])} ({meta['signatures']} + "
               f"{meta['chains']} chains)")
     # -- files ---------------------------------------------------------------------------
-    tab = Table(title="Files read", title_justify="left", expand=False, show_lines=False,
-                pad_edge=False, box=None)
-    tab.add_column("file", overflow="fold", ratio=3)
-    tab.add_column("kind")
-    tab.add_column("records", justify="right")
-    tab.add_column("skipped", justify="right")
-    tab.add_column("why / problems", overflow="fold", ratio=2)
+    con.print(f"[bold]Files read[/] ({len(report['files'])})")
+    con.print(f"  {'kind':<13} {'records':>8} {'skipped':>8}  file")
     for f in report["files"]:
         why = ", ".join(f"{k}: {v}" for k, v in f["skip_reasons"].items())
         if f.get("reason"):
@@ -51,9 +45,10 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
         if f["problems"]:
             why = (why + "; " if why else "") + f"{len(f['problems'])} problem(s)"
         if f.get("missing"):
-            why = (why + "; " if why else "") + f"{f['missing']} missing"
-        tab.add_row(e(f["path"]), f["kind"], str(f["records"]), str(f["skipped"]), e(why))
-    con.print(tab)
+            why = (why + "; " if why else "") + f"{f['missing']} records missing"
+        con.print(f"  {f['kind']:<13} {f['records']:>8} {f['skipped']:>8}  {e(f['path'])}")
+        if why:
+            con.print(f"  {'':<31}[dim]{e(why)}[/]")
     probs = [(f["path"], p) for f in report["files"] for p in f["problems"]]
     if probs:
         con.print(f"[bold]Problems[/] ({len(probs)})")
@@ -79,7 +74,7 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
         con.print("   [bold]Evidence:[/]")
         for ev in h["evidence"]:
             when = ev["time"] or "(no time)"
-            tag = "" if ev["time_source"] in ("utc", "none") else f" [{ev['time_source']}]"
+            tag = "" if ev["time_source"] in ("utc", "none") else f" \\[{ev['time_source']}]"
             con.print(f"     - {e(when)}{tag} {e(ev['file'])} {_loc(ev['locator'])}")
             con.print(f"       {e(ev['text'][:300])}")
         con.print("   [bold]What to do:[/]")
@@ -87,7 +82,7 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
             con.print(f"     {n}. {e(step)}")
         for m in h.get("missing_evidence", []):
             if m.get("collect"):
-                con.print(f"   [bold]Missing ({e(m['role'])}):[/] {e(m['collect'])}")
+                con.print(f"   [bold]Missing {e(m['role'])} evidence:[/] {e(m['collect'])}")
     # -- identities ----------------------------------------------------------------------------
     ids = report.get("identities") or []
     if ids:
@@ -107,7 +102,7 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
         for r in tl:
             when = (r["time"] or "(no time)")[:19].replace("T", " ")
             mark = " benign" if r["benign"] else ""
-            src = "" if r["time_source"] in ("utc", "none") else f" [{r['time_source']}]"
+            src = "" if r["time_source"] in ("utc", "none") else f" \\[{r['time_source']}]"
             con.print(f"  {when}{src}  {e(r['signature'])}{mark}")
             con.print(f"      {e(r['file'])} {_loc(r['locator'])}: {e(r['text'][:160])}")
     return buf.getvalue()
