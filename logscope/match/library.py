@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +65,13 @@ class Library:
 
 def builtin_dir() -> Path:
     """The built-in signatures: the repo's ``signatures/`` in a checkout, package data in a wheel."""
-    here = Path(__file__).resolve().parent.parent.parent / "signatures"
-    if (here / "library.yml").is_file():
-        return here
-    return Path(str(resources.files("logscope._signatures")))
+    pkg = Path(__file__).resolve().parent.parent
+    for cand in (pkg.parent / "signatures", pkg / "_signatures"):
+        if (cand / "library.yml").is_file():
+            return cand
+    raise FileNotFoundError(
+        f"the built-in signature library is missing (looked in {pkg.parent / 'signatures'} "
+        f"and {pkg / '_signatures'}): reinstall logscope")
 
 
 def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True) -> Library:

@@ -35,6 +35,8 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     con.print(f"[bold]logscope {meta['logscope_version']}[/]  signatures "
               f"{escape(meta['signatures_version'])} ({meta['signatures']} + "
               f"{meta['chains']} chains)")
+    for w in meta.get("signature_warnings", []):
+        con.print(f"[yellow]signature problem:[/] {e(w)}")
     # -- files ---------------------------------------------------------------------------
     con.print(f"[bold]Files read[/] ({len(report['files'])})")
     con.print(f"  {'kind':<13} {'records':>8} {'skipped':>8}  file")
