@@ -42,6 +42,7 @@ from .vssadmin_lines import (
     VOLUME,
     Line,
     classify,
+    clean,
     id_form,
     prefix_pattern,
 )
@@ -79,6 +80,7 @@ MAX_STRAY_PROBLEMS = 20
 #: Capture summaries kept in ``ledger.info`` (bounded on hostile input).
 MAX_CAPTURE_SUMMARIES = 200
 
+COPYRIGHT_ANY_RE = re.compile(r"\(C\)[ \t]*Copyright", re.IGNORECASE)
 VERSION_RE = re.compile(r"^\d{1,5}(?:\.\d{1,6}){1,3}$")
 FIRST_INT_RE = re.compile(r"\d{1,6}")
 SIZE_RE = re.compile(r"^(\d[\d.,\u00a0 ]{0,20}?)[ \u00a0]*([A-Za-z]{1,6})\b")
@@ -112,14 +114,38 @@ class Steps:
 
 def detect(head: bytes, name: str) -> str | None:
     """``vssadmin`` when the head holds a banner or one complete block of any listing."""
-    text = head_text(head[:65536])
-    if BANNER_RE.search(text):
+    lines = head_text(head[:65536]).splitlines()
+    if _banner_with_copyright(lines):
         return KIND
     parser = _Parser(name, FileLedger(name), None)
-    for event in parser.run(enumerate(text.splitlines(), 1)):
+    for event in parser.run(enumerate(lines, 1)):
         if event.data.get("complete", True):
             return KIND
     return None
+
+
+def _banner_with_copyright(lines: list[str]) -> bool:
+    """A banner line followed by the copyright line (or joined with it), as in every capture.
+
+    A banner alone is not enough: documentation quotes ``vssadmin 1.1 -`` in prose.
+    """
+    for i, line in enumerate(lines):
+        m = BANNER_RE.search(line)
+        if m is None:
+            continue
+        if COPYRIGHT_ANY_RE.search(line, m.end()):
+            return True
+        cleaned = clean(line, None)[0]
+        m = BANNER_RE.search(cleaned)
+        prefix = prefix_pattern(cleaned[: m.start()]) if m else None
+        for nxt in lines[i + 1 : i + 3]:
+            follow = classify(i + 2, nxt, prefix)
+            if follow is None:
+                continue
+            if follow.kind == COPYRIGHT:
+                return True
+            break
+    return False
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:

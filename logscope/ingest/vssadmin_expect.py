@@ -65,7 +65,8 @@ def expected_writer_problems(
     ``domain_controller``), as a mapping or an iterable of names. Unknown flags are ignored.
     ``captures``: optional ``{file: ledger.info["vssadmin_captures"]}``; with it, captures that
     listed no writer at all (the failure forms) are checked too, and cut-off captures are
-    said to be so. Writers are compared by class id, then by folded name.
+    said to be so, and the problem points at the capture's first line (without it: at the
+    capture's first writer). Writers are compared by class id, then by folded name.
     """
     flags = [k for k, v in context.items() if v] if isinstance(context, Mapping) else list(context)
     expected: list[tuple[str, str | None, str]] = []
@@ -98,9 +99,12 @@ def expected_writer_problems(
             listed_writers = s.get("listing") == "writers" or (
                 s.get("listing") is None and s.get("error")  # vssadmin failed before listing
             )
-            if key not in seen and listed_writers and not s.get("records"):
-                line = s.get("line")
-                seen[key] = (line if isinstance(line, int) else None, set(), set())
+            line = s.get("line")
+            first = line if isinstance(line, int) else None
+            if key in seen:
+                seen[key] = (first or seen[key][0], *seen[key][1:])  # the capture's first line
+            elif listed_writers and not s.get("records"):
+                seen[key] = (first, set(), set())
 
     out: list[MissingWriter] = []
     for (file, capture), (line, ids, names) in sorted(seen.items()):

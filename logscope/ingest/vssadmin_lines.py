@@ -46,9 +46,11 @@ GUID_RE = re.compile(
     r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
 )
 PARTIAL_GUID_RE = re.compile(r"^\{[0-9a-fA-F-]{0,35}$")
+MASKED_RE = re.compile(r"^\{[^{}\s]{0,40}\}$")
 PLACEHOLDER_RE = re.compile(r"^\{?[A-Za-z][A-Za-z0-9_.\-]{0,40}\}?$")
 HTML_ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
-VOLUME_HINT_RE = re.compile(r"^\([A-Za-z]:\)|\\\\\?\\Volume\{|\\\\\?\\GLOBALROOT\\", re.IGNORECASE)
+#: A volume value: ``(C:)\\?\Volume{…}\`` or ``\\?\GLOBALROOT\…`` (a mount point in parentheses).
+VOLUME_HINT_RE = re.compile(r"^(?:\([^()]{1,260}\)[ \t]*)?\\\\\?\\")
 
 
 @dataclass(slots=True)
@@ -170,13 +172,13 @@ def classify(no: int, raw: str, prefix: re.Pattern[str] | None) -> Line | None:
         line.guid_form = "ok"
         return line
     if first == "{":
-        line.kind = GUID
         if PARTIAL_GUID_RE.match(value):
-            line.guid_form = "truncated"
-        else:
-            line.guid_form = "masked"
-        return line
-    if VOLUME_HINT_RE.search(value):
+            line.kind, line.guid_form = GUID, "truncated"
+            return line
+        if MASKED_RE.match(value):
+            line.kind, line.guid_form = GUID, "masked"
+            return line
+    if VOLUME_HINT_RE.match(value):
         line.kind = VOLUME
     return line
 

@@ -99,3 +99,9 @@ def test_not_vssadmin():
     assert vssadmin.detect(b"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>", "a.xml") is None
     assert vssadmin.detect(b"Writer name: 'x'\nnothing else\n", "a.txt") is None
     assert vssadmin.detect(b"\x00\x01\x02binary", "a.bin") is None
+
+
+def test_documentation_prose_is_not_vssadmin(shared):
+    """FORMATS.md quotes the banner and the shadow fields in prose: no banner+copyright, no block."""
+    head = (shared / "corpus/text/FORMATS.md").read_bytes()[:65536]
+    assert vssadmin.detect(head, "FORMATS.md") is None
