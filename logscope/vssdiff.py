@@ -60,6 +60,7 @@ def _row(ev: Event) -> dict[str, Any]:
         "hresult": ev.hresult,
         "instance_id": ev.data.get("instance_id"),
         "line": ev.locator.line,
+        "complete": ev.data.get("complete", True),
     }
 
 
@@ -156,7 +157,7 @@ def render_json(diff: dict[str, Any]) -> str:
 
 def _state(row: dict[str, Any]) -> str:
     if row.get("writer_state") is None:
-        return "state unknown"
+        return "state unknown (block cut off)" if not row.get("complete", True) else "state unknown"
     text = f"[{row['writer_state']}] {row.get('state_text') or row.get('state_name') or ''}".rstrip()
     if row.get("last_error") is not None:
         text += f", {row['last_error']}"

@@ -70,6 +70,7 @@ ANOMALY_TEXT = {
     "backtick": "stray Markdown backtick removed",
     "typographic-dash": "typographic dash in the banner (vssadmin prints '-'; text was retyped or reformatted)",
     "typographic-quotes": "typographic quotes around a name (vssadmin prints ASCII ')",
+    "unquoted-name": "writer name without its quotes (lost in a paste)",
     "no-indent": "field lines not indented (indentation lost in a paste)",
     "blank-in-block": "blank lines inside a block (inserted by a paste or an e-mail client)",
     "script-prefix": "lines prefixed by a calling script; the prefix was removed",
@@ -481,7 +482,7 @@ class _Parser:
         assert line is not None  # only called on lines already peeked
         if line.blanks_before and line.first_blank is not None:
             self.capture.note("blank-in-block", line.first_blank)
-        if line.indent == 0 and head.kind == NAME:
+        if line.indent == 0 and head.kind in (NAME, TEXT):
             self.capture.note("no-indent", line.no)
         return line
 
@@ -634,8 +635,25 @@ class _Parser:
 
     # -- shadow storage -------------------------------------------------------------------
 
+    def _unquoted_writer(self, line: Line) -> bool:
+        """``Writer name: SqlServerWriter`` (quotes lost) followed by two id lines and a state."""
+        if not line.value or line.value[0] in "{[(":
+            return False
+        ahead = self._ahead(3)
+        return (
+            len(ahead) == 3
+            and ahead[2].kind == STATE
+            and id_form(ahead[0]) is not None
+            and id_form(ahead[1]) is not None
+        )
+
     def _storage_or_stray(self, head: Line | None, first_volume: Line | None) -> Iterator[Event]:
         s = self.stream
+        if head is not None and self._unquoted_writer(head):
+            head.name = head.value
+            self.capture.note("unquoted-name", head.no)
+            yield self._writer(head, 2)
+            return
         if head is not None:
             p0, p1 = s.peek(0), s.peek(1)
             if (

@@ -161,3 +161,12 @@ def test_anonymized_id_differs_from_well_known(css):
     events, ledger = parse_bytes(damaged.encode())
     assert events[3].writer_id == "a1111111-1a11-2222-a33a-1050253ae220"
     assert problem(ledger, "writer-id-mismatch").where == "line 27"
+
+
+def test_name_without_quotes(css):
+    base, _ = parse_bytes(css.encode())
+    damaged = re.sub(r"'([^'\n]*)'", "\\1", css)
+    events, ledger = parse_bytes(damaged.encode())
+    # the four complete blocks still parse; the cut ASR block has no state to prove its shape
+    assert _key(events) == _key(base)[:4]
+    assert problem(ledger, "unquoted-name").where == "line 8"
