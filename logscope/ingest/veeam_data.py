@@ -17,11 +17,44 @@ import yaml
 
 @dataclass(frozen=True, slots=True)
 class EntityRule:
-    """One sentence template: a regex with named groups, and the status it implies."""
+    """One sentence template: a regex with named groups, and the status it implies.
+
+    ``needle`` is a literal every match must contain (lower-case when the regex ignores
+    case): a plain substring test skips the regex for the many entries it cannot match.
+    """
 
     regex: re.Pattern[str]
     status: str | None = None
     scope: str | None = None
+    needle: str | None = None
+    ignore_case: bool = False
+
+
+def _needle(rx: re.Pattern[str]) -> str | None:
+    """The longest run of literal characters at the top level of a regex (None if under 2)."""
+    try:
+        from re import _parser as sre  # the stdlib's own regex parser (3.11+)
+
+        tokens = list(sre.parse(rx.pattern))
+        literal = sre.LITERAL
+    except Exception:  # pragma: no cover - a Python without the parser: no prefilter
+        return None
+    best, run = "", ""
+    for op, arg in tokens:
+        if op == literal:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    if len(best) < 2:
+        return None
+    return best.lower() if rx.flags & re.IGNORECASE else best
+
+
+def _rule(raw: dict[str, Any]) -> EntityRule:
+    rx = re.compile(raw["re"])
+    return EntityRule(rx, raw.get("status"), raw.get("scope"), _needle(rx),
+                      bool(rx.flags & re.IGNORECASE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +85,7 @@ def load() -> VeeamData:
         job_log_suffixes=tuple(raw["job_log_suffixes"]),
         generic_dirs=frozenset(d.lower() for d in raw["generic_dirs"]),
         export_root=re.compile(raw["export_root"]),
-        entities=tuple(
-            EntityRule(re.compile(r["re"]), r.get("status"), r.get("scope")) for r in raw["entities"]
-        ),
+        entities=tuple(_rule(r) for r in raw["entities"]),
         statuses={str(k).lower(): str(v) for k, v in raw["statuses"].items()},
         writer_states={str(k): int(v) for k, v in raw["writer_states"].items()},
         session_markers=tuple(raw["session_markers"]),

@@ -25,8 +25,17 @@ def extract(text: str) -> dict[str, str]:
     """Raw captures of every template that matches ``text`` (the first match of a group wins)."""
     data = load()
     scan = text[:MAX_SCAN_CHARS]
+    lowered: str | None = None
     out: dict[str, str] = {}
     for rule in data.entities:
+        if rule.needle is not None:
+            if rule.ignore_case:
+                if lowered is None:
+                    lowered = scan.lower()
+                if rule.needle not in lowered:
+                    continue
+            elif rule.needle not in scan:
+                continue
         m = rule.regex.search(scan)
         if m is None:
             continue

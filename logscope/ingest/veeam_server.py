@@ -35,6 +35,8 @@ class _Context:
         self.task_vms: dict[str, str] = {}
         self.task_vm = self.path.vm_name
         self.host = source.host_hint
+        #: the export's per-server folder, else the folder the bundle walker saw
+        self.server = self.path.server or source.host_hint
 
 
 def _resolve_time(
@@ -56,8 +58,9 @@ def parse_server_log(
     """Events for every entry of a Job/Task/Agent/Svc log."""
     ctx = _Context(source)
     runs: list[dict[str, object]] = []
-    if ctx.path.server:
-        ledger.info["server"] = ctx.path.server
+    sources: dict[str, int] = {}
+    if ctx.server:
+        ledger.info["server"] = ctx.server
     ledger.info["log_type"] = ctx.path.log_type
     last_offset: timedelta | None = None
     run: RunHeader | None = None
@@ -89,7 +92,10 @@ def parse_server_log(
             ledger.problem(f"line {rec.line}", f"impossible date [{rec.stamp}]; entry kept without time",
                            "bad-time")
         ledger.records += 1
-        yield _event(rec, ctx, source, options)
+        ev = _event(rec, ctx, source, options)
+        sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
+        ledger.info["time_sources"] = sources
+        yield ev
 
 
 def _take_header(run: RunHeader, ctx: _Context) -> None:
@@ -113,7 +119,7 @@ def _event(entry: Entry, ctx: _Context, source: Source, options: IngestOptions) 
         time_source=time_source,
         timestamp_desc="Veeam log entry written",
         message=text,
-        host=ctx.host or ctx.path.server,
+        host=ctx.host or ctx.server,
         level=entry.level,
         utc_offset=offset,
     )
@@ -128,8 +134,8 @@ def _event(entry: Entry, ctx: _Context, source: Source, options: IngestOptions) 
         d["prefix_tag"] = entry.prefix_tag
     if entry.quoted:
         d["quoted_by"] = entry.quoted
-    if ctx.path.server:
-        d["server"] = ctx.path.server
+    if ctx.server:
+        d["server"] = ctx.server
     d["log_type"] = ctx.path.log_type
     if run is not None:
         d["run"] = run.index
