@@ -8,6 +8,10 @@ Kinds (detected by content, the file name is never needed):
 with the guest logs of an application-aware Veeam job.
 Compressed rolled logs (``.gz``) are read transparently (gzip magic), so a caller may hand
 them over as they are. The modules ``veeam_*`` hold one job each; see their docstrings.
+
+For later stages: ``veeam_lines.iter_records`` gives raw entries with their run header (no
+Event mapping; the throughput issue reads ``Load:``/bottleneck lines from it);
+``infer_offset``/``apply_offset`` (``veeam_offset``) let correlation convert ``local`` times.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Grammar (../shared/corpus/text/FORMATS.md §2.2, observed v9-v11; v12 milliseconds and the v12.1
 ``[xxxx]`` tag inferred): ``[dd.MM.yyyy HH:mm:ss(.fff)] <tid> Level    message``. An entry is a
 prefixed line plus the unprefixed lines after it; a prefixed stack-frame line (``   at ...``)
-with the same time, thread and level joins the entry before it. The header block at each
+with the same time and thread joins the entry before it. The header block at each
 process start is returned as a :class:`RunHeader`, never as an entry.
 
 Why a raw layer under the parser: the throughput issue (Load/bottleneck lines) and the
@@ -139,13 +139,16 @@ def _new_entry(lineno: int, line: str, m: re.Match[str], quote: str | None,
 
 
 def _stack_frame(line: str, m: re.Match[str], entry: Entry | None) -> str | None:
-    """The frame text when ``line`` is a stack frame of ``entry`` (same time, thread, level)."""
+    """The frame text when ``line`` is a stack frame of ``entry``.
+
+    Rule (issue 6): same time and thread as the entry; Veeam also repeats the level on every
+    frame (observed), but a frame is never an entry of its own, so the level is not required.
+    """
     if entry is None:
         return None
     lm = _LEVEL.match(line, m.end())
-    word = lm.group(1) if lm else ""
     stamp = line[m.start() + 1 : line.index("]", m.start())]
-    if (stamp, int(m.group(8)), word) != entry.key:
+    if (stamp, int(m.group(8))) != entry.key[:2]:
         return None
     rest = line[lm.end():] if lm else line[m.end():]
     body = rest.lstrip()

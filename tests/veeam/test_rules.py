@@ -76,14 +76,18 @@ def test_v12_milliseconds_and_v121_tag_inferred_forms():
     assert e.data["thread"] == 37
 
 
-def test_stack_frame_joins_only_with_same_time_thread_and_level():
+def test_stack_frame_joins_only_with_same_time_and_thread():
     base = "[07.07.2021 16:43:06] <01> Error        Boom (X.Y.ZException)"
-    other_thread = "[07.07.2021 16:43:06] <02> Error           at A.B()"
-    other_level = "[07.07.2021 16:43:06] <01> Info            at A.C()"
     same = "[07.07.2021 16:43:06] <01> Error           at A.D()"
-    events, _ = parse_bytes(crlf(base, same, other_thread, other_level))
-    assert [e.locator.line for e in events] == [1, 3, 4]
-    assert events[0].data["stack_frames"] == 1
+    other_level = "[07.07.2021 16:43:06] <01> Info            at A.C()"
+    other_thread = "[07.07.2021 16:43:06] <02> Error           at A.B()"
+    other_time = "[07.07.2021 16:43:07] <02> Error           at A.E()"
+    events, _ = parse_bytes(crlf(base, same, other_level, other_thread, other_time))
+    assert [e.locator.line for e in events] == [1, 4, 5]
+    assert events[0].data["stack_frames"] == 2
+    assert events[0].message.split("\n")[1:] == ["   at A.D()", "   at A.C()"]
+    # a frame with no entry before it on its thread and second is an entry of its own
+    assert events[1].message == "at A.B()"
 
 
 def test_unknown_level_word_is_kept_in_the_message():
