@@ -182,11 +182,10 @@ def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
         if key == "Binary":
             text = to_text(value).strip()
             raw.binary = text or None
-        elif key == "Data":
-            # unnamed <Data>: {"#text": [..]} for several, {"#text": v} or a bare value for one
-            text = value.get("#text") if isinstance(value, dict) else value
-            if isinstance(value, dict) and "#text" not in value:
-                text = ""
+        elif key == "Data" and isinstance(value, dict):
+            # unnamed <Data>: {"#text": [..]} for several, {"#text": v} for one; a bare
+            # value under "Data" is a <Data Name="Data"> (handled as named below)
+            text = value.get("#text", "")
             for item in text if isinstance(text, list) else [text]:
                 raw.add(None, to_text(item))
         elif key == "ComplexData":
@@ -219,10 +218,11 @@ def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:
 
 def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Iterator[Event]:
     """python-evtx over EVERY chunk slot (its normal API stops at the header's chunk count)."""
+    from . import evtx_python
     from .evtx_xml import record_from_xml
 
     with source.open() as fh:
-        for record_id, offset, xml, error in evtx_chunks.python_evtx_records(fh, ledger):
+        for record_id, offset, xml, error in evtx_python.records(fh, ledger):
             where = f"offset 0x{offset:X}, record {record_id}"
             if error is not None:
                 ledger.problem(where, f"python-evtx: {error}", "evtx-record")

@@ -18,8 +18,6 @@ FILETIME, BinXML, size copy.
 
 from __future__ import annotations
 
-import io
-import mmap
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
@@ -259,50 +257,3 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
     summary["missing"] = missing_total
     ledger.missing += missing_total
     return summary
-
-
-def python_evtx_records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int, str | None, str | None]]:
-    """python-evtx over every chunk slot with a chunk magic: ``(record id, offset, xml, error)``.
-
-    Why not ``FileHeader.chunks()``: it stops at the header's chunk count, which is stale in
-    logs copied while open. Bad-magic slots are skipped here, as the Rust engine skips them,
-    and left to :func:`check_completeness` to report.
-    """
-    from Evtx.Evtx import ChunkHeader, Record
-
-    buf: Any
-    try:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        fh.seek(0)
-        buf = fh.read()
-    try:
-        size = len(buf)
-        offset = HEADER_SIZE
-        while offset + CHUNK_HEADER <= size:
-            if bytes(buf[offset:offset + 8]) == CHUNK_MAGIC:
-                chunk_end = min(offset + CHUNK_SIZE, size)
-                chunk = ChunkHeader(buf, offset)
-                free = chunk.next_record_offset()
-                end = offset + free if CHUNK_HEADER <= free <= CHUNK_SIZE else chunk_end
-                end = min(end, chunk_end)
-                pos = offset + CHUNK_HEADER
-                count = 0
-                while pos + RECORD_MIN <= end and count < MAX_RECORDS_PER_CHUNK:
-                    if bytes(buf[pos:pos + 4]) != RECORD_MAGIC:
-                        break
-                    rsize, rid = struct.unpack_from("<IQ", buf, pos + 4)
-                    if rsize < RECORD_MIN or pos + rsize > chunk_end:
-                        break
-                    count += 1
-                    try:
-                        xml = Record(buf, pos, chunk).xml()
-                    except Exception as exc:  # noqa: BLE001 - python-evtx raises many kinds
-                        yield rid, pos, None, f"{type(exc).__name__}: {exc}"[:300]
-                    else:
-                        yield rid, pos, xml, None
-                    pos += rsize
-            offset += CHUNK_SIZE
-    finally:
-        if isinstance(buf, mmap.mmap):
-            buf.close()

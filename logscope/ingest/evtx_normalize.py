@@ -33,6 +33,12 @@ _PCT_INSERT = re.compile(r"^%%(\d{1,10})$")
 _GUID_BRACES = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
 #: Named fields that hold an HRESULT in manifest providers (VMMS ErrorCode, WSB HRESULT).
 _HRESULT_FIELDS = ("ErrorCode", "HRESULT", "HResult", "hr", "DetailedHRESULT")
+#: Joins the items of a string-array value (python-evtx engine) until they are split into
+#: positional inserts; a private-use character that never occurs in real event text.
+ARRAY_SEPARATOR = "\ue000"
+#: C0 controls an XML reading cannot carry (all but TAB and LF), and lone CR → LF.
+_CONTROLS = {c: None for c in range(32) if c not in (9, 10, 13)}
+_CONTROLS[13] = 10
 #: Bound on how much of a Binary payload is decoded to text (hostile input).
 _MAX_BINARY_TEXT = 4096
 
@@ -70,7 +76,14 @@ class RawRecord:
     rendered_level: str | None = None
 
     def add(self, name: str | None, value: str) -> None:
-        """Add one Data/UserData value; unnamed values get the next positional key."""
+        """Add one Data/UserData value; unnamed values get the next positional key.
+
+        Line ends are canonical LF and other C0 controls are dropped: an XML reading turns
+        CRLF into LF and cannot carry controls, the Rust engine's JSON keeps both, and the
+        two readings of one record must compare equal.
+        """
+        if not value.isprintable():  # C-speed test; the slow path is rare
+            value = value.replace("\r\n", "\n").translate(_CONTROLS)
         self.inserts.append(value)
         self.insert_names.append(name or None)
         if name:
@@ -166,13 +179,13 @@ def binary_text(hexstr: str) -> str | None:
     raw = raw.rstrip(b"\x00")
     if len(raw) < 4:
         return None
-    candidates = []
-    if len(raw) >= 4 and raw[1::2].count(0) >= len(raw) // 2 - 1:
-        candidates.append(raw.decode("utf-16-le", errors="replace"))
-    candidates.append(raw.decode("latin-1"))
-    for text in candidates:
-        if all(c.isprintable() or c in "\r\n\t" for c in text) and "\ufffd" not in text:
-            return text.strip()
+    if raw[1::2].count(0) >= len(raw) // 2 - 1:
+        if len(raw) % 2:
+            raw += b"\x00"
+        raw = raw.decode("utf-16-le", errors="replace").encode("latin-1", errors="replace")
+    # printable ASCII only: a binary dump that happens to decode as CJK is not text
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in raw):
+        return raw.decode("ascii").strip()
     return None
 
 

@@ -18,7 +18,7 @@ from lxml import etree
 
 from ..events import Event, Locator
 from ..ledger import FileLedger
-from .evtx_normalize import RawRecord, parse_int, parse_time, to_event
+from .evtx_normalize import ARRAY_SEPARATOR, RawRecord, parse_int, parse_time, to_event
 from .source import IngestOptions, Source
 from .textio import head_text, sniff_encoding
 
@@ -123,7 +123,16 @@ def _read_event_data(event_data: Any, raw: RawRecord) -> None:
     for el in event_data:
         name = _local(el.tag)
         if name == "Data":
-            raw.add(el.get("Name"), _text(el))
+            text = _text(el)
+            if ARRAY_SEPARATOR in text:  # a string array from the python-evtx engine
+                items = text.split(ARRAY_SEPARATOR)
+                if el.get("Name"):
+                    raw.add(el.get("Name"), "\n".join(items))
+                else:
+                    for item in items:
+                        raw.add(None, item)
+            else:
+                raw.add(el.get("Name"), text)
         elif name == "ComplexData":
             raw.add(el.get("Name") or "ComplexData", _text(el))
         elif name == "Binary":
@@ -138,7 +147,9 @@ def _flatten(el: Any, raw: RawRecord) -> None:
         if len(child):
             _flatten(child, raw)
         else:
-            raw.add(_local(child.tag), _text(child))
+            text = _text(child)
+            for item in text.split(ARRAY_SEPARATOR) if ARRAY_SEPARATOR in text else (text,):
+                raw.add(_local(child.tag), item)
 
 
 def record_from_xml(xml: str | bytes) -> RawRecord:
