@@ -34,6 +34,7 @@ from .vssadmin_lines import (
     COMMAND,
     COPYRIGHT,
     GUID,
+    GUID_RE,
     MARKUP,
     NAME,
     PROMPT,
@@ -74,6 +75,8 @@ ANOMALY_TEXT = {
     "no-indent": "field lines not indented (indentation lost in a paste)",
     "blank-in-block": "blank lines inside a block (inserted by a paste or an e-mail client)",
     "script-prefix": "lines prefixed by a calling script; the prefix was removed",
+    "joined-lines": "several output lines joined on one line (a script logged the output as one string); split on blank runs",
+    "wrapped-line": "a GUID wrapped onto the next line (console or viewer width); joined again",
 }
 
 #: Stray lines inside a capture reported individually per file; the rest are only counted.
@@ -81,6 +84,12 @@ MAX_STRAY_PROBLEMS = 20
 #: Capture summaries kept in ``ledger.info`` (bounded on hostile input).
 MAX_CAPTURE_SUMMARIES = 200
 
+#: One-line listings: only lines this long are considered, split on runs of 2+ blanks or a tab.
+JOINED_MIN = 150
+JOINED_SPLIT_RE = re.compile(r"[ \t]{2,}|\t")
+JOINED_STATE_RE = re.compile(r"[:\uff1a][ \t]*\\?\[\d{1,2}\\?\]")
+JOINED_GUID_RE = re.compile(r"\{[0-9a-fA-F]{8}-")
+HEX_TAIL_RE = re.compile(r"^[0-9a-fA-F-]{1,35}\}$")
 COPYRIGHT_ANY_RE = re.compile(r"\(C\)[ \t]*Copyright", re.IGNORECASE)
 VERSION_RE = re.compile(r"^\d{1,5}(?:\.\d{1,6}){1,3}$")
 FIRST_INT_RE = re.compile(r"\d{1,6}")
@@ -199,27 +208,66 @@ class _Capture:
 
 
 class _Stream:
-    """Non-blank classified lines with a small lookahead; blank lines are only counted."""
+    """Non-blank classified lines with a small lookahead; blank lines are only counted.
+
+    Two kinds of wrapping are undone here, before classification: a GUID line that a console
+    or a log viewer wrapped at its width (``{a29aadde-0639-4400-923a-5f`` + ``d982e53c7e}``),
+    and a whole listing that a calling script logged as one line (PowerShell ``"$out"`` joins
+    the lines with spaces; the 3-space indentation survives, so fields split on 2+ spaces).
+    """
 
     def __init__(self, numbered: Iterable[tuple[int, str]], steps: Steps | None) -> None:
         self._it = iter(numbered)
         self._buf: deque[tuple[Line, str]] = deque()
+        self._raw: deque[tuple[int, str, str | None]] = deque()  # pushed back / split lines
         self._steps = steps
         self.prefix: re.Pattern[str] | None = None
 
-    def _pull(self) -> tuple[Line, str] | None:
-        blanks, first_blank = 0, None
+    def _next_raw(self) -> tuple[int, str, str | None] | None:
+        if self._raw:
+            return self._raw.popleft()
         for no, raw in self._it:
             if self._steps is not None:
                 self._steps.add(1 + len(raw))
+            if len(raw) > JOINED_MIN and _looks_joined(raw):
+                parts = [p for p in JOINED_SPLIT_RE.split(raw) if p.strip()]
+                if self._steps is not None:
+                    self._steps.add(len(raw))
+                self._raw.extend((no, part, "joined-lines") for part in parts[1:])
+                return no, parts[0], "joined-lines"
+            return no, raw, None
+        return None
+
+    def _pull(self) -> tuple[Line, str] | None:
+        blanks, first_blank = 0, None
+        while (item := self._next_raw()) is not None:
+            no, raw, fix = item
             line = classify(no, raw, self.prefix)
             if line is None:
                 blanks += 1
                 first_blank = first_blank or no
                 continue
+            if line.kind == GUID and line.guid_form == "truncated":
+                line, raw = self._unwrap(line, raw)
+            if fix:
+                line.fixes.append(fix)
             line.blanks_before, line.first_blank = blanks, first_blank
             return line, raw
         return None
+
+    def _unwrap(self, line: Line, raw: str) -> tuple[Line, str]:
+        """Join a GUID cut by line wrapping with the line that holds its tail."""
+        nxt = self._next_raw()
+        if nxt is None:
+            return line, raw
+        tail = nxt[1].strip()
+        if HEX_TAIL_RE.match(tail) and GUID_RE.match((line.value or "") + tail):
+            merged = classify(line.no, raw.rstrip() + tail, self.prefix)
+            if merged is not None:
+                merged.fixes.append("wrapped-line")
+                return merged, raw.rstrip() + tail
+        self._raw.appendleft(nxt)
+        return line, raw
 
     def peek(self, k: int = 0) -> Line | None:
         if self._steps is not None:
@@ -247,7 +295,15 @@ class _Stream:
             if new is None:  # the prefix was all there was
                 continue
             new.blanks_before, new.first_blank = line.blanks_before, line.first_blank
+            new.fixes.extend(f for f in line.fixes if f in ("joined-lines", "wrapped-line"))
             self._buf.append((new, raw))
+
+
+def _looks_joined(raw: str) -> bool:
+    """A whole listing on one line: a state shape, a GUID and several 2-space gaps."""
+    return bool(
+        JOINED_STATE_RE.search(raw) and JOINED_GUID_RE.search(raw) and raw.count("  ") >= 3
+    )
 
 
 class _Parser:
@@ -377,11 +433,12 @@ class _Parser:
             if id_form(p) is None:
                 break
             ids += 1
-        at_end = after is None
-        if (ids and ids == len(ahead)) or (
-            not ahead and at_end and (self.capture.listing == "writers" or self._has("writers"))
+        at_end = after is None and ids == len(ahead)
+        strong = ids > 0 and id_form(ahead[0]) in ("ok", "masked", "truncated")
+        if (ids and ids == len(ahead)) or strong or (
+            not ahead and after is None and (self.capture.listing == "writers" or self._has("writers"))
         ):
-            # A writer block cut off (end of paste) or broken off by the next block.
+            # A writer block cut off (end of paste) or broken off by other text or the next block.
             yield self._writer(n0, None, ids=ids, cut=at_end)
             return
         self._stray(n0)
@@ -482,7 +539,7 @@ class _Parser:
         assert line is not None  # only called on lines already peeked
         if line.blanks_before and line.first_blank is not None:
             self.capture.note("blank-in-block", line.first_blank)
-        if line.indent == 0 and head.kind in (NAME, TEXT):
+        if line.indent == 0 and head.kind in (NAME, TEXT) and "joined-lines" not in line.fixes:
             self.capture.note("no-indent", line.no)
         return line
 

@@ -105,3 +105,36 @@ def test_documentation_prose_is_not_vssadmin(shared):
     """FORMATS.md quotes the banner and the shadow fields in prose: no banner+copyright, no block."""
     head = (shared / "corpus/text/FORMATS.md").read_bytes()[:65536]
     assert vssadmin.detect(head, "FORMATS.md") is None
+
+
+def test_console_width_wraps_guid_lines(shared):
+    """Prefix + '   Writer Instance Id: {…}' is longer than 80 columns: the GUID wraps."""
+    lines = _text(shared, LANYON).splitlines()
+    wrapped = []
+    for line in lines:
+        full = "8/10/2018 9:28:02 AM\t\t\t   " + line
+        wrapped.extend([full[:80], full[80:]] if len(full) > 80 else [full])
+    events, ledger = parse_bytes("\r\n".join(wrapped).encode())
+    base, _ = parse_bytes("\n".join(lines).encode())
+    key = [(e.writer_name, e.writer_id, e.data["instance_id"], e.writer_state) for e in events]
+    assert key == [(e.writer_name, e.writer_id, e.data["instance_id"], e.writer_state) for e in base]
+    assert "guid-truncated" not in codes(ledger)
+    # new line 8 is the System Writer's instance id line, wrapped onto line 9
+    assert problem(ledger, "wrapped-line").where == "line 8"
+
+
+def test_whole_listing_logged_as_one_line(shared):
+    """PowerShell: Write-Output "vssadmin said: $out" joins the output lines with spaces."""
+    text = _text(shared, CSS)
+    lines = text.splitlines()[1:]  # without the prompt line
+    joined = "[2024-05-22 10:00:01] vssadmin said: " + " ".join(lines)
+    events, ledger = parse_bytes(("Start of task\n" + joined + "\nEnd of task\n").encode())
+    base, _ = parse_bytes(text.encode())
+    assert [(e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in events] == [
+        (e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in base
+    ]
+    assert all(e.locator.line == 2 for e in events)
+    assert problem(ledger, "joined-lines").where == "line 2"
+    # the ASR block is broken off by "End of task": kept, without a state, and said so
+    assert problem(ledger, "writer-no-state").where == "line 2"
+    assert "no-indent" not in codes(ledger)
