@@ -185,7 +185,29 @@ def iter_records(
         e.chars += len(text)
         e.end_line = lineno
 
+    held: tuple[int, str] | None = None  # a "=====" rule after an entry, header not yet sure
+
     for lineno, text in lines:
+        if held is not None:
+            rule_line, rule = held
+            held = None
+            if entry is not None and not (text.strip() == "Starting new log" or _HEADER_KEYS.match(text)):
+                # a rule inside a message (no "Starting new log" after it): continuation
+                for b in blanks:
+                    add(entry, rule_line, b.rstrip())
+                blanks.clear()
+                add(entry, rule_line, rule.rstrip())
+            else:
+                if entry is not None:
+                    yield entry
+                    entry = None
+                if blanks:
+                    ledger.skip("blank line", len(blanks))
+                    blanks.clear()
+                runs += 1
+                header = current_run = RunHeader(index=runs, line=rule_line)
+                header.feed(rule_line, rule)
+                ledger.skip("run header line")
         if header is not None:
             if not text.strip():
                 ledger.skip("run header line")
@@ -222,6 +244,9 @@ def iter_records(
                                f"log prefix found after quoted text {quote.strip()!r}: a pasted log",
                                "quoted-log")
             continue
+        if entry is not None and is_header_start(text) and text.strip() != "Starting new log":
+            held = (lineno, text)
+            continue
         if is_header_start(text) or (entry is None and _HEADER_KEYS.match(text)):
             if entry is not None:
                 yield entry
@@ -247,6 +272,11 @@ def iter_records(
         ledger.skip("line fits no form")
         ledger.problem(f"line {lineno}", "line fits no Veeam log form (no prefix, no entry before it)",
                        "unparsed-line")
+    if held is not None and entry is not None:
+        for b in blanks:
+            add(entry, held[0], b.rstrip())
+        blanks.clear()
+        add(entry, held[0], held[1].rstrip())
     if header is not None:
         yield header
     if entry is not None:

@@ -208,3 +208,16 @@ def test_apply_offset_marks_inferred_and_leaves_others_alone():
     assert ev.utc_offset == timedelta(hours=1)
     apply_offset(ev, timedelta(hours=1))  # already converted: unchanged
     assert ev.time == datetime(2021, 3, 27, 21, 2, 11, tzinfo=UTC)
+
+
+def test_rule_line_inside_a_message_is_continuation_not_a_header():
+    rule = "=" * 40
+    events, ledger = parse_bytes(crlf(L1, "table:", rule, "row", L1, "", rule))
+    assert len(events) == 2 and ledger.records == 2
+    assert events[0].message.split("\n")[1:] == ["table:", rule, "row"]
+    assert events[1].message.endswith(rule) and events[1].locator.end_line == 7
+    assert "runs" not in ledger.info
+    # a real header after an entry: the rule and "Starting new log" open a run
+    events, ledger = parse_bytes(crlf(L1, "", rule, "Starting new log", "UTC offset: 1.00 hours", "", L1))
+    assert [e.time_source for e in events] == ["local", "header"]
+    assert ledger.skip_reasons == {"blank line": 1, "run header line": 4}
