@@ -112,6 +112,6 @@ def apply(event: Event, found: dict[str, str]) -> None:
     codes = hresult.find_in_text(event.message[:MAX_SCAN_CHARS])
     if codes:
         event.hresult = event.hresult or codes[0]
-        if len(codes) > 1 or codes[0] != event.hresult:
-            d["hresults"] = [c for c in ([event.hresult] + codes) if c][: 16]
-            d["hresults"] = list(dict.fromkeys(d["hresults"]))
+        every = list(dict.fromkeys([event.hresult, *codes]))
+        if len(every) > 1:
+            d["hresults"] = every[:16]  # the first is the event's; the rest for signatures
