@@ -123,7 +123,11 @@ class Steps:
 
 
 def detect(head: bytes, name: str) -> str | None:
-    """``vssadmin`` when the head holds a banner or one complete block of any listing."""
+    """``vssadmin`` when the head holds the banner + copyright lines, or one complete block.
+
+    Blocks are recognised by shape, so a capture pasted without its banner (a forum post
+    starting at ``Writer name:``), in any language, is still found.
+    """
     lines = head_text(head[:65536]).splitlines()
     if _banner_with_copyright(lines):
         return KIND
@@ -346,8 +350,12 @@ class _Parser:
         kind = line.kind
         cap = self.capture
         if kind == BANNER:
-            if cap.banner_line or cap.records or cap.messages or cap.ended:
+            if cap.banner_line or cap.records or cap.ended or (cap.messages and not cap.command_line):
                 self._new_capture(line)
+            elif cap.messages:
+                # text between the command line and the banner (a forum's code-box caption)
+                self.ledger.skip("line outside any vssadmin block", len(cap.messages))
+                cap.messages.clear()
             self._banner(line)
         elif kind == COMMAND:
             if cap.used:
@@ -799,9 +807,11 @@ class _Parser:
     def _stray(self, line: Line) -> None:
         """A line that is no part of a block: header text before the first block, else noise."""
         cap = self.capture
-        if cap.banner_line and not cap.records and not cap.ended:
+        if (cap.banner_line or cap.command_line) and not cap.records and not cap.ended:
             if len(cap.messages) < 10:
                 cap.messages.append(line)
+            else:
+                self.ledger.skip("line outside any vssadmin block")
             return
         self.ledger.skip("line outside any vssadmin block")
         if cap.records and not cap.ended:
@@ -833,8 +843,10 @@ class _Parser:
                 msg = f"vssadmin capture {cap.index} lists no {what}; it printed: " + " / ".join(
                     t[:200] for t in texts[:4]
                 )
-            else:
+            elif cap.banner_line:
                 msg = f"vssadmin capture {cap.index} printed its banner but lists no {what} at all"
+            else:
+                msg = f"vssadmin capture {cap.index}: the command has no output (no {what})"
             if error:
                 desc = describe(error)
                 msg += f" ({error}{' ' + desc['name'] if desc else ''})"

@@ -138,3 +138,11 @@ def test_whole_listing_logged_as_one_line(shared):
     # the ASR block is broken off by "End of task": kept, without a state, and said so
     assert problem(ledger, "writer-no-state").where == "line 2"
     assert "no-indent" not in codes(ledger)
+
+
+def test_command_line_then_error_without_banner():
+    text = "C:\\Windows\\system32>vssadmin list writers\nError: 0x8000FFFF\n"
+    events, ledger = parse_bytes(text.encode())
+    assert events == []
+    p = problem(ledger, "vssadmin-error")
+    assert p.where == "line 2" and "lists no writers" in p.message and "0x8000FFFF" in p.message
