@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..events import UTC, Event, Locator
-from ..hresult import describe, find_in_text, fold, from_last_error
+from ..hresult import describe, find_in_text, fold, normalize
 from ..ledger import FileLedger
 from .source import IngestOptions, Source
 from .textio import head_text, iter_lines
@@ -495,7 +495,8 @@ class _Parser:
         last_error = hres = None
         if last_line is not None:
             last_error = last_line.value if last_line.value is not None else last_line.text
-            hres = from_last_error(last_error)
+            # words in any language of hresults.yml, or a code printed as such (0x800423F4)
+            hres = normalize(last_error)
         elif state_line is not None and not cut:
             ledger.problem(where, f"writer block '{name}' has no Last error line", "writer-no-last-error")
         if cut:

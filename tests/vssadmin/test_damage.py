@@ -170,3 +170,9 @@ def test_name_without_quotes(css):
     # the four complete blocks still parse; the cut ASR block has no state to prove its shape
     assert _key(events) == _key(base)[:4]
     assert problem(ledger, "unquoted-name").where == "line 8"
+
+
+def test_last_error_printed_as_a_code(css):
+    damaged = css.replace("Last error: No error", "Last error: 0x800423f4", 1)
+    events, _ = parse_bytes(damaged.encode())
+    assert events[0].last_error == "0x800423f4" and events[0].hresult == "0x800423F4"
