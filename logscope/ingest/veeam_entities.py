@@ -60,6 +60,7 @@ def apply(event: Event, found: dict[str, str]) -> None:
     """Fill an event's fields and ``data`` from :func:`extract`'s captures."""
     data = load()
     d: dict[str, Any] = event.data
+    written: list[str] = []  # HRESULTs the templates captured (decimal forms included)
     for key, value in found.items():
         if key == "job":
             event.job_name = value
@@ -67,10 +68,11 @@ def apply(event: Event, found: dict[str, str]) -> None:
             event.vm_name = value
         elif key == "vmid":
             event.vm_id = value.lower().strip("{}")
-        elif key == "hr":
+        elif key in ("hr", "hr_generic"):
             code = hresult.normalize(value)
             if code:
                 event.hresult = event.hresult or code
+                written.append(code)
         elif key == "writer":
             event.writer_name = value
         elif key == "writer_id":
@@ -109,7 +111,7 @@ def apply(event: Event, found: dict[str, str]) -> None:
             d[key] = value
     if d.get("status") == "failed" and "reason" not in d:
         d["reason"] = event.message.split("\n", 1)[0][:512]
-    codes = hresult.find_in_text(event.message[:MAX_SCAN_CHARS])
+    codes = written + hresult.find_in_text(event.message[:MAX_SCAN_CHARS])
     if codes:
         event.hresult = event.hresult or codes[0]
         every = list(dict.fromkeys([event.hresult, *codes]))

@@ -221,3 +221,14 @@ def test_rule_line_inside_a_message_is_continuation_not_a_header():
     events, ledger = parse_bytes(crlf(L1, "", rule, "Starting new log", "UTC offset: 1.00 hours", "", L1))
     assert [e.time_source for e in events] == ["local", "header"]
     assert ledger.skip_reasons == {"blank line": 1, "run header line": 4}
+
+
+def test_specific_vss_code_wins_over_vsscontrol_generic_code():
+    # catalogue P45 wording (captured from a VMware job; the guest layer is the same)
+    text = ("Failed to prepare guest for hot backup. Error: VSSControl: -2147467259 Backup job failed. "
+            "Cannot create a shadow copy of the volumes containing writer's data. VSS asynchronous "
+            "operation is not completed. Operation: [Shadow copies commit]. Code: [0x8004231f].")
+    (e,), ledger = parse_bytes(crlf(text))
+    assert ledger.kind == "veeam-session"
+    assert e.hresult == "0x8004231F" and e.data["hresults"] == ["0x8004231F", "0x80004005"]
+    assert e.data["status"] == "failed" and e.level == "Error"
