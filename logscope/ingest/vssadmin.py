@@ -339,8 +339,9 @@ class _Parser:
         line = self.stream.next()
         if line is not None:
             cap = self.capture
-            for code in line.fixes:
-                cap.note(code, line.no)
+            if line.kind not in (BANNER, COMMAND):  # noted once their capture is known
+                for code in line.fixes:
+                    cap.note(code, line.no)
             if cap.first_line is None and line.kind not in (TEXT, MARKUP):
                 cap.first_line = line.no
             cap.last_line = line.no
@@ -356,10 +357,12 @@ class _Parser:
                 # text between the command line and the banner (a forum's code-box caption)
                 self.ledger.skip("line outside any vssadmin block", len(cap.messages))
                 cap.messages.clear()
+            self._note_fixes(line)
             self._banner(line)
         elif kind == COMMAND:
             if cap.used:
                 self._new_capture(line)
+            self._note_fixes(line)
             self.capture.command_line = line.no
             self.capture.listing = line.listing
             self.capture.first_line = line.no
@@ -385,6 +388,10 @@ class _Parser:
             self.ledger.skip("line outside any vssadmin block")
         else:
             yield from self._storage_or_stray(line, None)
+
+    def _note_fixes(self, line: Line) -> None:
+        for code in line.fixes:
+            self.capture.note(code, line.no)
 
     def _banner(self, line: Line) -> None:
         cap = self.capture

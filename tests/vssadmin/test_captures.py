@@ -146,3 +146,13 @@ def test_command_line_then_error_without_banner():
     assert events == []
     p = problem(ledger, "vssadmin-error")
     assert p.where == "line 2" and "lists no writers" in p.message and "0x8000FFFF" in p.message
+
+
+def test_damage_is_reported_with_its_own_capture(shared):
+    ja = (shared / CORPUS / "ja_jpwinsup_list_writers_no_writers.txt").read_text("utf-8")
+    events, ledger = parse_bytes((_text(shared, LANYON) + "\n" + ja).encode())
+    dash = problem(ledger, "typographic-dash")
+    assert dash.where == "line 30"
+    order = [p.code for p in ledger.problems]
+    # capture 1's problems first, then capture 2's (empty listing, then its paste damage)
+    assert order.index("no-indent") < order.index("vssadmin-empty") < order.index("typographic-dash")
