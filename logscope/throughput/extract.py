@@ -1,0 +1,279 @@
+"""Per job and task session throughput figures, collected from Veeam events as they stream.
+
+Why a collector fed one event at a time: the pipeline never holds all events, so this keeps
+only a small record per session (times, byte counts, stage loads, the few lines cited as
+evidence) and reads the figures from ``event.message`` itself, because the Veeam parser's
+entities stop at job, session, VM and status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..events import Event
+from .config import Config, load, parse_size
+
+#: Sessions kept per run: a bundle with more is summarised from the first ones (counted).
+MAX_SESSIONS = 20_000
+#: Lines kept as evidence per session (load, bottleneck, completion...).
+MAX_EVIDENCE = 6
+#: Only the start of a message is searched: every template sits on the first line.
+SCAN_CHARS = 2048
+
+KINDS = ("veeam", "veeam-session")
+
+
+@dataclass(slots=True)
+class Session:
+    """One Veeam job session (``scope="job"``) or task session (``scope="task"``, one VM)."""
+
+    scope: str
+    id: str
+    file: str
+    job_name: str | None = None
+    job_session_id: str | None = None
+    vm_name: str | None = None
+    server: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    last_seen: datetime | None = None
+    time_source: str = "none"
+    status: str | None = None
+    completed: bool = False
+    processed_bytes: int | None = None
+    total_bytes: int | None = None
+    read_bytes: int | None = None
+    transferred_bytes: int | None = None
+    stated_rate: float | None = None
+    stated_duration: float | None = None
+    load: dict[str, int] = field(default_factory=dict)
+    bottleneck: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from the first line of the session to its completion (or Veeam's own figure)."""
+        if self.stated_duration is not None:
+            return self.stated_duration
+        end = self.end or self.last_seen
+        if self.start is None or end is None:
+            return None
+        return max(0.0, (end - self.start).total_seconds())
+
+    @property
+    def rate_bytes_s(self) -> float | None:
+        """Processing rate: Veeam's figure when it printed one, else processed bytes / duration."""
+        if self.stated_rate is not None:
+            return self.stated_rate
+        dur = self.duration_s
+        if self.processed_bytes is None or not dur:
+            return None
+        return self.processed_bytes / dur
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.rate_bytes_s
+        dur = self.duration_s
+        return {
+            "scope": self.scope,
+            "id": self.id,
+            "job": self.job_name,
+            "job_session_id": self.job_session_id,
+            "vm": self.vm_name,
+            "server": self.server,
+            "file": self.file,
+            "start": self.start.isoformat() if self.start else None,
+            "end": (self.end or self.last_seen).isoformat() if (self.end or self.last_seen) else None,
+            "time_source": self.time_source,
+            "completed": self.completed,
+            "duration_s": round(dur, 1) if dur is not None else None,
+            "status": self.status,
+            "processed_bytes": self.processed_bytes,
+            "total_bytes": self.total_bytes,
+            "read_bytes": self.read_bytes,
+            "transferred_bytes": self.transferred_bytes,
+            "rate_mb_s": round(rate / (1 << 20), 1) if rate is not None else None,
+            "rate_stated": self.stated_rate is not None,
+            "load": dict(self.load),
+            "bottleneck": self.bottleneck,
+            "evidence": list(self.evidence),
+        }
+
+
+def parse_load(text: str, cfg: Config | None = None) -> dict[str, int] | None:
+    """``Load: Source 95% > Proxy 0% > Network 0% > Target 0%`` → {stage: percent}."""
+    cfg = cfg or load()
+    body = text.strip()
+    if not body.startswith(cfg.load_prefix):
+        return None
+    out: dict[str, int] = {}
+    for part in body[len(cfg.load_prefix):].split(">")[:12]:
+        m = cfg.load_part.match(part)
+        if m is None:
+            return None
+        stage = cfg.stage(m.group("stage"))
+        if stage is None:
+            return None
+        out[stage] = min(100, int(m.group("pct")))
+    return out or None
+
+
+def parse_bottleneck(text: str, cfg: Config | None = None) -> str | None:
+    """``Primary bottleneck: Source`` → ``source``."""
+    cfg = cfg or load()
+    m = cfg.bottleneck.match(text.strip())
+    return cfg.stage(m.group("stage")) if m else None
+
+
+class Collector:
+    """Feed every event; read ``sessions()`` at the end. Non-Veeam events cost one test."""
+
+    def __init__(self) -> None:
+        self.cfg = load()
+        self.jobs: dict[str, Session] = {}
+        self.tasks: dict[str, Session] = {}
+        self.dropped = 0
+        self._file_task: dict[str, str] = {}  # task log file -> its current task session
+
+    # -- feeding ------------------------------------------------------------------------------
+    def feed(self, ev: Event) -> None:
+        if ev.kind not in KINDS:
+            return
+        d = ev.data
+        key = d.get("job_session_id") or f"{ev.file}|{ev.job_name or '?'}"
+        job = self._session(self.jobs, "job", str(key), ev)
+        if job is None:
+            return
+        if d.get("job_session_id"):
+            job.job_session_id = str(d["job_session_id"])
+        task = self._task_of(ev, job)
+        text = ev.message[:SCAN_CHARS].split("\n", 1)[0]
+        stripped = text.strip()
+        target = task if (task is not None and d.get("log_type") == "task") else job
+        if stripped.startswith(self.cfg.load_prefix):
+            loads = parse_load(stripped, self.cfg)
+            if loads:
+                target.load = loads
+                self._cite(target, ev, "load")
+            return
+        if stripped.startswith("Primary bottleneck"):
+            stage = parse_bottleneck(stripped, self.cfg)
+            if stage:
+                target.bottleneck = stage
+                self._cite(target, ev, "bottleneck")
+            return
+        m = self.cfg.transferred.match(stripped)
+        if m:
+            target.transferred_bytes = parse_size(m.group("size"))
+            self._cite(target, ev, "transferred")
+            return
+        if "has been completed, status:" in text:
+            self._completed(ev, text, job, task)
+            return
+        if ev.kind == "veeam-session" or "Processing rate" in text or "Duration:" in text:
+            self._summary(ev, text, target)
+
+    def _session(self, table: dict[str, Session], scope: str, key: str,
+                 ev: Event) -> Session | None:
+        s = table.get(key)
+        if s is None:
+            if len(self.jobs) + len(self.tasks) >= MAX_SESSIONS:
+                self.dropped += 1
+                return None
+            s = table[key] = Session(scope=scope, id=key, file=ev.file)
+        if ev.job_name:  # the name the log states wins over the one its file name suggests
+            s.job_name = ev.job_name
+        server = ev.data.get("server") or ev.host
+        if server and not s.server:
+            s.server = str(server)
+        if ev.time is not None:
+            if s.start is None or ev.time < s.start:
+                s.start = ev.time
+                s.time_source = ev.time_source
+            if s.last_seen is None or ev.time > s.last_seen:
+                s.last_seen = ev.time
+        return s
+
+    def _task_of(self, ev: Event, job: Session) -> Session | None:
+        d = ev.data
+        tid = d.get("task_session_id")
+        if tid is None and d.get("log_type") == "task":
+            tid = self._file_task.get(ev.file)
+        if tid is None:
+            return None
+        tid = str(tid)
+        task = self._session(self.tasks, "task", tid, ev)
+        if task is None:
+            return None
+        if d.get("log_type") == "task":
+            self._file_task[ev.file] = tid
+        if ev.vm_name and not task.vm_name:
+            task.vm_name = ev.vm_name
+        if job.job_session_id and not task.job_session_id:
+            task.job_session_id = job.job_session_id
+        return task
+
+    def _completed(self, ev: Event, text: str, job: Session, task: Session | None) -> None:
+        m = self.cfg.completed.search(text)
+        if m is None:
+            return
+        is_task = text.lstrip().startswith("Task session") and task is not None
+        s = task if is_task and task is not None else job
+        s.completed = True
+        s.end = ev.time or s.end
+        s.status = str(ev.data.get("status") or m.group("status").lower())
+        if m.group("done"):
+            s.processed_bytes = parse_size(m.group("done"))
+            s.total_bytes = parse_size(m.group("total"))
+        self._cite(s, ev, "completed")
+
+    def _summary(self, ev: Event, text: str, s: Session) -> None:
+        pats = self.cfg.summary
+        hit = False
+        if m := pats["rate"].search(text):
+            size = parse_size(m.group("size"))
+            s.stated_rate = float(size) if size is not None else None
+            hit = True
+        if m := pats["read"].search(text):
+            s.read_bytes = parse_size(m.group("size"))
+            hit = True
+        if m := pats["transferred"].search(text):
+            s.transferred_bytes = parse_size(m.group("size"))
+            hit = True
+        if m := pats["duration"].search(text):
+            s.stated_duration = float(int(m["h"]) * 3600 + int(m["m"]) * 60 + int(m["s"]))
+            hit = True
+        if m := pats["bottleneck"].match(text):
+            stage = self.cfg.stage(m.group("stage"))
+            if stage:
+                s.bottleneck = stage
+                hit = True
+        if hit:
+            self._cite(s, ev, "summary")
+
+    @staticmethod
+    def _cite(s: Session, ev: Event, role: str) -> None:
+        if len(s.evidence) >= MAX_EVIDENCE:
+            return
+        s.evidence.append({
+            "role": role,
+            "file": ev.file,
+            "locator": ev.locator.as_dict(),
+            "time": ev.time.isoformat() if ev.time else None,
+            "time_source": ev.time_source,
+            "kind": ev.kind,
+            "text": ev.message[:300],
+        })
+
+    # -- results ----------------------------------------------------------------------------------
+    def sessions(self) -> list[Session]:
+        """Job and task sessions that carry any throughput figure, in time order."""
+        out = [s for s in (*self.jobs.values(), *self.tasks.values()) if _has_figures(s)]
+        out.sort(key=lambda s: (s.start is None, s.start.timestamp() if s.start else 0.0,
+                                s.scope, s.id))
+        return out
+
+
+def _has_figures(s: Session) -> bool:
+    return bool(s.load or s.bottleneck or s.completed or s.stated_rate is not None)
