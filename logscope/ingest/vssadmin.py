@@ -449,10 +449,11 @@ class _Parser:
                 break
             ids += 1
         at_end = after is None and ids == len(ahead)
+        # Without its state line a block is a writer only on firm evidence: a GUID-shaped id,
+        # or a capture already known to list writers (a placeholder word is too weak alone).
         strong = ids > 0 and id_form(ahead[0]) in ("ok", "masked", "truncated")
-        if (ids and ids == len(ahead)) or strong or (
-            not ahead and after is None and (self.capture.listing == "writers" or self._has("writers"))
-        ):
+        writers = self.capture.listing == "writers" or self._has("writers")
+        if strong or (writers and ids and ids == len(ahead)) or (writers and not ahead and after is None):
             # A writer block cut off (end of paste) or broken off by other text or the next block.
             yield self._writer(n0, None, ids=ids, cut=at_end)
             return

@@ -176,3 +176,12 @@ def test_last_error_printed_as_a_code(css):
     damaged = css.replace("Last error: No error", "Last error: 0x800423f4", 1)
     events, _ = parse_bytes(damaged.encode())
     assert events[0].last_error == "0x800423f4" and events[0].hresult == "0x800423F4"
+
+
+def test_broken_shadow_record_is_not_a_writer(shared):
+    text = (shared / CORPUS / "en_htb_writeup_list_shadows_clientaccessible.txt").read_text()
+    lines = text.splitlines()[:13]  # cut after "Type: ClientAccessible"
+    lines.insert(11, "")  # a blank line before "Provider: '…'" breaks the record
+    events, ledger = parse_bytes("\n".join(lines).encode())
+    assert [e.data["listing"] for e in events] == ["shadows"]
+    assert "provider_name" not in events[0].data
