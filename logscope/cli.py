@@ -100,25 +100,37 @@ def analyze(
     signatures: SigOpt = None,
     veeam_utc_offset: OffsetOpt = None,
     fail_on: Annotated[Severity | None, typer.Option("--fail-on", help="Exit 1 when a hint this severe or worse is found.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only hits at or after this UTC time (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only hits at or before this UTC time (ISO 8601).")] = None,
+    vm: Annotated[list[str] | None, typer.Option("--vm", help="Only this VM (name, id or guest name; repeatable).")] = None,
+    job: Annotated[list[str] | None, typer.Option("--job", help="Only this Veeam job and its VMs (repeatable).")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Display time zone for text/md/html (IANA name); data stays UTC.")] = None,
+    redact: Annotated[bool, typer.Option("--redact", help="Replace host, user, domain and IP names by stable placeholders.")] = False,
 ) -> None:
     """Read a support bundle and print root-cause hints, the timeline and what was read."""
     from .ingest.bundle import BundleError
     from .match.model import severity_rank
     from .pipeline import analyze as run
     from .report import render
+    from .report.progress import ProgressBar
 
     _check_paths(paths)
     opts = _options(engine, veeam_utc_offset)
-    progress = _progress()
+    filters = _filters(since, until, vm, job, tz)
     try:
-        analysis = run(paths, opts, signatures, progress=progress)
+        with ProgressBar() as progress:
+            analysis = run(paths, opts, signatures, progress=progress, filters=filters,
+                           keep_events=fmt is Fmt.jsonl)
     except BundleError as exc:
         _die(str(exc))
-    if progress:
-        sys.stderr.write("\r\x1b[K")
     from .report.build import build_report
 
     report = build_report(analysis)
+    report["meta"]["display_tz"] = tz
+    if redact:
+        from .report.redact import redact as redact_report
+
+        report = redact_report(report)
     color = output is None and fmt is Fmt.text and sys.stdout.isatty()
     text = render(report, fmt.value, color=color)
     _emit(text, output)
@@ -126,6 +138,32 @@ def analyze(
         worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
         if worst >= severity_rank(fail_on.value):
             raise typer.Exit(1)
+
+
+def _filters(since: str | None, until: str | None, vms: list[str] | None,
+             jobs: list[str] | None, tz: str | None) -> Any:  # noqa: ANN401
+    """The report filters from the command line (exit 2 on a malformed time or zone)."""
+    from datetime import datetime
+
+    from .correlate.filters import Filters
+    from .events import UTC
+    from .report.timefmt import zone
+
+    def when(opt: str, v: str | None) -> datetime | None:
+        if not v:
+            return None
+        try:
+            t = datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+        except ValueError:
+            _die(f"{opt}: not an ISO 8601 time: {v!r} (e.g. 2026-03-14T09:00:00)")
+        return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+    try:
+        zone(tz)
+    except ValueError as exc:
+        _die(f"--tz: {exc}")
+    return Filters(since=when("--since", since), until=when("--until", until),
+                   vms=tuple(vms or ()), jobs=tuple(jobs or ()))
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from . import __version__
 from .correlate.chains import Chain, load_chains
 from .correlate.engine import Correlation, correlate
+from .correlate.filters import Filters
 from .correlate.identity import IdentityTable
 from .events import Event
 from .ingest import read_source
@@ -24,6 +25,7 @@ from .ledger import FileLedger
 from .match.library import Library, load_library
 from .match.matcher import Matcher
 from .match.model import Hit
+from .throughput import Collector
 
 Progress = Callable[[str, int], None]
 
@@ -40,6 +42,12 @@ class Analysis:
     correlation: Correlation
     events_seen: int = 0
     warnings: list[str] = field(default_factory=list)
+    filters: Filters = field(default_factory=Filters)
+    #: Every event, kept only when asked (``keep_events``: the jsonl report lists them).
+    events: list[Event] | None = None
+    engine: str = "rust"
+    #: Veeam job/task session throughput figures (issue 11), fed every event.
+    throughput: Collector = field(default_factory=Collector)
 
 
 def sha256_of(path: Path) -> str:
@@ -85,20 +93,48 @@ def load_knowledge(signature_dirs: list[Path] | None) -> tuple[Library, dict[str
 
 
 def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path] | None = None,
-            progress: Progress | None = None) -> Analysis:
+            progress: Progress | None = None, filters: Filters | None = None,
+            keep_events: bool = False) -> Analysis:
     """Run the whole pipeline over the given PATHs."""
     library, chains = load_knowledge(signature_dirs)
     matcher = Matcher(library)
     identity = IdentityTable()
     ledgers: list[FileLedger] = []
     hits: list[Hit] = []
+    throughput = Collector()
+    kept: list[Event] | None = [] if keep_events else None
     seen = 0
     for ev in iter_events(paths, options, ledgers, progress):
         seen += 1
         identity.observe(ev)
         hits.extend(matcher.match(ev))
+        throughput.feed(ev)
+        if kept is not None:
+            kept.append(ev)
     identity.finish()
-    corr = correlate(hits, identity, chains)
+    filters = filters or Filters()
+    corr = correlate(hits, identity, chains, filters)
+    if kept is not None:
+        kept = _events_in_scope(kept, corr, filters)
     inputs = [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
     warnings = [str(i) for i in library.issues]
-    return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings)
+    return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
+                    filters, kept, options.engine,
+                    throughput=throughput)
+
+
+def _events_in_scope(events: list[Event], corr: Correlation, f: Filters) -> list[Event]:
+    """Kept events with the inferred Veeam offsets applied and the time filter honoured."""
+    from .events import parse_offset
+
+    offsets = {o["file"]: parse_offset(o["offset"]) for o in corr.offsets}
+    out = []
+    for ev in events:
+        off = offsets.get(ev.file)
+        if off is not None and ev.time_source == "local" and ev.time is not None:
+            ev.time, ev.time_source, ev.utc_offset = ev.time - off, "inferred", off
+        if ev.time is not None and ev.time_source != "none":
+            if (f.since and ev.time < f.since) or (f.until and ev.time > f.until):
+                continue
+        out.append(ev)
+    return out

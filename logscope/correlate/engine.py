@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..events import UTC, format_offset
 from ..match.model import Hit, severity_rank
+from . import collect
 from .chains import Chain, Step
+from .filters import Filters
+from .filters import apply as apply_filters
 from .identity import IdentityTable
 from .offsets import infer_offset
 
@@ -52,37 +55,57 @@ class Correlation:
     hits: list[Hit]
     duplicates: int
     offsets: list[dict[str, Any]]
+    #: Hits before the report filters (after de-duplication).
+    hits_total: int = 0
 
 
 def _dedupe_key(h: Hit) -> tuple[Any, ...]:
+    """What makes two hits the same record, whichever file they were read from.
+
+    An evtx record is the same record in the .evtx and in its XML/CSV export when host,
+    channel, provider, record id and time agree; a text record (Veeam line, vssadmin block)
+    when kind, machine, text and time agree.
+    """
     ev = h.event
     if ev.record_id is not None and ev.kind.startswith("evtx"):
-        return (h.signature.id, ev.host, ev.channel, ev.provider, ev.record_id, ev.time)
-    return (h.signature.id, ev.kind, ev.message, ev.time)
+        return (h.signature.id, "evtx", (ev.host or "").casefold(), ev.channel, ev.provider,
+                ev.record_id, ev.time)
+    return (h.signature.id, ev.kind, (ev.host or "").casefold(), ev.vm_name, ev.message,
+            ev.time)
 
 
 def dedupe(hits: list[Hit]) -> tuple[list[Hit], int]:
-    """Keep the first of hits for the same record (by record identity, not by file)."""
+    """Keep the first of hits for the same record read from two files (an .evtx and its XML
+    export, two copies of a log); the copies are listed in the kept hit's ``also_in``.
+
+    Two equal records inside one file are two records (a vssadmin file may hold two captures),
+    unless they carry the same evtx record id.
+    """
     seen: dict[tuple[Any, ...], Hit] = {}
     out: list[Hit] = []
     dups = 0
     for h in hits:
         k = _dedupe_key(h)
         first = seen.get(k)
-        if first is not None:
+        if first is not None and (first.event.file != h.event.file or k[1] == "evtx"):
             dups += 1
             first.fields.setdefault("also_in", []).append(
                 {"file": h.event.file, "locator": h.event.locator.as_dict()})
             continue
-        seen[k] = h
+        if first is None:
+            seen[k] = h
         out.append(h)
     return out, dups
 
 
-def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]) -> Correlation:
+def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain],
+              filters: Filters | None = None) -> Correlation:
     hits, dups = dedupe(hits)
     ent = {id(h): identity.entity(h.fields, h.event.kind) for h in hits}
     offsets = _infer_offsets(hits, ent, chains)
+    total = len(hits)
+    if filters is not None:
+        hits = apply_filters(hits, ent, identity, filters)
     # events marked benign by a suppression signature are never blamed
     benign = {id(h.event) for h in hits if h.signature.suppress}
     active = [h for h in hits if not h.signature.suppress and id(h.event) not in benign]
@@ -96,7 +119,7 @@ def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]
     findings.extend(_single_hints(active, ent, identity, consumed))
     findings.sort(key=lambda f: (-f.confidence, -severity_rank(f.severity),
                                  f.first_time or datetime.max.replace(tzinfo=UTC), f.id))
-    return Correlation(findings, hits, dups, offsets)
+    return Correlation(findings, hits, dups, offsets, total)
 
 
 def _in_window(h: Hit, anchors: list[Hit], step: Step) -> bool:
@@ -149,12 +172,7 @@ def _run_chain(chain: Chain, by_sig: dict[str, list[Hit]], ent: dict[int, str | 
                               "signatures": list(s.signatures)})
             for h in hs:
                 consumed.add(id(h))
-        first = min((h.time for h in anchors if h.time), default=None)
-        missing = [
-            {"step": s.id, "role": s.role,
-             "collect": _fmt(s.collect, vm=vm, since=_since(first))}
-            for s in chain.steps if s.id not in present
-        ]
+        missing = _missing(chain, present, anchors, entity, identity, vm)
         out.append(Finding(
             id=chain.id, title=_fmt(chain.title, vm=vm), severity=chain.severity,
             confidence=conf, cause=_fmt(chain.hint.cause, vm=vm),
@@ -183,19 +201,52 @@ def _single_hints(active: list[Hit], ent: dict[int, str | None], identity: Ident
             remedy=[_fmt(r, **ctx) for r in sig.hint.remedy],
             evidence=sorted(hs, key=_time_key)[:MAX_EVIDENCE_PER_STEP],
             kind="signature", entity=entity, vm=vm, references=sig.references,
-            missing=([{"step": "confirm", "role": "cause",
-                       "collect": _fmt(sig.hint.collect, **ctx)}] if sig.hint.collect else [])))
+            missing=_confirm(sig.hint.collect, hs, entity, identity, ctx)))
     return out
+
+
+def _bounds(hs: list[Hit]) -> tuple[str, str]:
+    times = [h.time for h in hs if h.time is not None and h.event.time_source != "local"]
+    return collect.window(min(times, default=None), max(times, default=None))
+
+
+def _context(entity: str | None, identity: IdentityTable, vm: str | None,
+             hs: list[Hit]) -> dict[str, Any]:
+    since, until = _bounds(hs)
+    vm = vm or "?"
+    hosts = identity.hosts_of(entity) if entity else []
+    guests = identity.guests_of(entity) if entity else [vm]
+    return {"vm": vm, "guest": guests[0], "host": collect.host_name(hosts, vm),
+            "since": since, "until": until}
+
+
+def _missing(chain: Chain, present: dict[str, list[Hit]], anchors: list[Hit], entity: str,
+             identity: IdentityTable, vm: str) -> list[dict[str, str]]:
+    """Each absent step with the exact command that collects it, time-filtered."""
+    ctx = _context(entity, identity, vm, [h for hs in present.values() for h in hs] or anchors)
+    out = []
+    for s in chain.steps:
+        if s.id in present:
+            continue
+        cmd = _fmt(s.collect, **ctx) if s.collect else collect.for_role(s.role, ctx)
+        out.append({"step": s.id, "role": s.role, "signatures": ", ".join(s.signatures),
+                    "collect": collect.with_time_filter(cmd, ctx["since"], ctx["until"])})
+    return out
+
+
+def _confirm(template: str, hs: list[Hit], entity: str | None, identity: IdentityTable,
+             ctx: dict[str, Any]) -> list[dict[str, str]]:
+    if not template:
+        return []
+    c = {**_context(entity, identity, ctx.get("vm") if ctx.get("vm") != "?" else None, hs),
+         **{k: v for k, v in ctx.items() if k != "vm" or v != "?"}}
+    cmd = _fmt(template, **c)
+    return [{"step": "confirm", "role": "cause",
+             "collect": collect.with_time_filter(cmd, c["since"], c["until"])}]
 
 
 def _time_key(h: Hit) -> tuple[int, str]:
     return (0, h.time.isoformat()) if h.time else (1, "")
-
-
-def _since(t: datetime | None) -> str:
-    if t is None:
-        return "<backup start, UTC>"
-    return (t - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 class _Safe(dict):  # type: ignore[type-arg]

@@ -3,10 +3,14 @@
 Why: the Veeam line names the VM, the host's VMMS event carries VmName and VmId, and the
 guest's own logs carry its computer name (or the bundle folder it sits in). Joining them is
 what turns three sources into one story. Built from whatever the events say, union-find.
+Besides the join keys, each entity collects what a support engineer looks up next: the
+Hyper-V host that runs it, the Veeam jobs, task sessions and servers that processed it, and
+the virtual disk paths (VHD/VHDX/AVHDX/VHDS) named in its events.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +21,14 @@ from ..events import Event
 GUEST_KINDS = frozenset(("vssadmin", "veeam-guest", "sqlwriter-log"))
 #: Kinds written on the Veeam backup server (their ``host`` is the server, never a VM).
 SERVER_KINDS = frozenset(("veeam", "veeam-session"))
+#: Per entity, at most this many disk paths / task sessions are kept (bounded memory).
+MAX_PER_ENTITY = 64
+#: A virtual disk path: drive or UNC start, no quote/newline, one of Hyper-V's disk
+#: extensions. Bounded repetition over one character class: linear, no bad backtracking.
+_DISK = re.compile(r"(?:[A-Za-z]:\\|\\\\)[^'\"\r\n*?<>|]{1,400}?\.(?:avhdx|vhdx|vhds|avhd|vhd)\b",
+                   re.IGNORECASE)
+#: Only the start of a message is searched for disk paths.
+DISK_SCAN_CHARS = 8192
 
 
 def short_name(name: str) -> str:
@@ -34,6 +46,16 @@ def _is_ip(n: str) -> bool:
     return len(parts) == 4 and all(p.isdigit() for p in parts)
 
 
+def disk_paths(text: str) -> list[str]:
+    """Virtual disk paths named in a message (``…\\SQL01.vhdx``, ``…-AutoRecovery.avhdx``)."""
+    return list(dict.fromkeys(m.group(0) for m in _DISK.finditer(text[:DISK_SCAN_CHARS])))
+
+
+def _bounded_add(s: set[str], value: str) -> None:
+    if len(s) < MAX_PER_ENTITY:
+        s.add(value)
+
+
 @dataclass
 class IdentityTable:
     """Union-find over keys ``vm:<name>``, ``id:<guid>``, ``host:<name>``."""
@@ -43,6 +65,10 @@ class IdentityTable:
     sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     display: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tasks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    servers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    disks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    files: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     hyperv_hosts: set[str] = field(default_factory=set)
 
     def _find(self, k: str) -> str:
@@ -70,30 +96,38 @@ class IdentityTable:
             self.display.setdefault(k, ev.vm_name)
             keys.append(k)
         if ev.vm_id:
-            k = "id:" + ev.vm_id.lower()
+            k = "id:" + ev.vm_id.lower().strip("{}")
             keys.append(k)
         if keys:
             for k in keys[1:]:
                 self._union(keys[0], k)
             self._find(keys[0])
-            self.sources[keys[0]].add(ev.kind)
+            k0 = keys[0]
+            self.sources[k0].add(ev.kind)
+            _bounded_add(self.files[k0], ev.file)
             if ev.host and ev.kind not in SERVER_KINDS and ev.kind not in GUEST_KINDS:
                 # a host event about a VM: the host runs it (VMMS, Worker)
-                self.vm_host[keys[0]].add(ev.host)
+                self.vm_host[k0].add(ev.host)
                 self.hyperv_hosts.add(short_name(ev.host))
+            if ev.kind in SERVER_KINDS:
+                server = ev.data.get("server") or ev.host
+                if server:
+                    _bounded_add(self.servers[k0], str(server))
+                task = ev.data.get("task_session_id")
+                if task:
+                    _bounded_add(self.tasks[k0], str(task))
             if ev.job_name:
-                self.jobs[keys[0]].add(ev.job_name)
+                _bounded_add(self.jobs[k0], ev.job_name)
+            if ev.message and "vhd" in ev.message.casefold():
+                for p in disk_paths(ev.message):
+                    _bounded_add(self.disks[k0], p)
             return
-        if ev.host and ev.kind in GUEST_KINDS:
+        if ev.host and ev.kind not in SERVER_KINDS:
             k = "host:" + short_name(ev.host)
             self.display.setdefault(k, ev.host)
             self._find(k)
             self.sources[k].add(ev.kind)
-        elif ev.host and ev.kind not in SERVER_KINDS:
-            k = "host:" + short_name(ev.host)
-            self.display.setdefault(k, ev.host)
-            self._find(k)
-            self.sources[k].add(ev.kind)
+            _bounded_add(self.files[k], ev.file)
 
     def finish(self) -> None:
         """Link guest computer names to VM names when their short names agree."""
@@ -117,32 +151,68 @@ class IdentityTable:
             return self._find(k)
         return None
 
+    def lookup(self, name: str) -> str | None:
+        """The entity a user-typed name or id denotes (``--vm``), or None when unknown."""
+        n = short_name(name)
+        for k in ("vm:" + n, "host:" + n, "id:" + n.strip("{}")):
+            if k in self.parent:
+                return self._find(k)
+        return None
+
+    def entities_of_job(self, job: str) -> set[str]:
+        """Entities of the VMs a Veeam job processed (``--job``)."""
+        j = job.casefold()
+        return {self._find(k) for k, js in self.jobs.items() if any(x.casefold() == j for x in js)}
+
+    def members(self, entity: str) -> list[str]:
+        return sorted(k for k in self.parent if self._find(k) == entity)
+
     def name_of(self, entity: str) -> str:
         """A human name for an entity (the VM name when known)."""
-        members = [k for k in self.parent if self._find(k) == entity]
+        members = self.members(entity)
         for prefix in ("vm:", "host:", "id:"):
-            for k in sorted(members):
+            for k in members:
                 if k.startswith(prefix):
                     return self.display.get(k, k.split(":", 1)[1])
         return entity.split(":", 1)[-1]
+
+    def guests_of(self, entity: str) -> list[str]:
+        """The guest computer names of an entity (its VM name when no guest log named it)."""
+        members = self.members(entity)
+        guests = sorted({self.display.get(k, k[5:]) for k in members if k.startswith("host:")})
+        return guests or [self.name_of(entity)]
+
+    def has_guest_logs(self, entity: str) -> bool:
+        """Whether the bundle holds any file written inside this VM's guest."""
+        return any(k.startswith("host:") and k[5:] not in self.hyperv_hosts
+                   for k in self.members(entity))
+
+    def hosts_of(self, entity: str) -> list[str]:
+        return sorted(set().union(*(self.vm_host.get(k, set()) for k in self.members(entity))))
 
     def rows(self) -> list[dict[str, Any]]:
         """The table for reports: one row per VM/guest entity."""
         groups: dict[str, list[str]] = defaultdict(list)
         for k in self.parent:
             groups[self._find(k)].append(k)
+
+        def union(table: dict[str, set[str]], members: list[str]) -> list[str]:
+            return sorted(set().union(*(table.get(k, set()) for k in members)))
+
         out = []
         for root, members in sorted(groups.items()):
             names = sorted({self.display.get(k, k[3:]) for k in members if k.startswith("vm:")})
             ids = sorted(k[3:] for k in members if k.startswith("id:"))
             guests = sorted({self.display.get(k, k[5:]) for k in members if k.startswith("host:")})
-            hosts = sorted(set().union(*(self.vm_host.get(k, set()) for k in members)))
-            kinds = sorted(set().union(*(self.sources.get(k, set()) for k in members)))
-            jobs = sorted(set().union(*(self.jobs.get(k, set()) for k in members)))
             if not names and not ids and guests and all(
                     short_name(g) in self.hyperv_hosts for g in guests):
                 continue  # a Hyper-V host itself, not a VM
             out.append({"entity": root, "vm_names": names, "vm_ids": ids,
-                        "guest_hosts": guests, "hyperv_hosts": hosts, "jobs": jobs,
-                        "sources": kinds})
+                        "guest_hosts": guests, "hyperv_hosts": union(self.vm_host, members),
+                        "jobs": union(self.jobs, members),
+                        "veeam_tasks": union(self.tasks, members),
+                        "veeam_servers": union(self.servers, members),
+                        "disks": union(self.disks, members),
+                        "sources": union(self.sources, members),
+                        "files": union(self.files, members)})
         return out

@@ -6,12 +6,16 @@ numbers as the JSON; a test compares them.
 
 from __future__ import annotations
 
+import platform
+from collections import Counter
+from importlib import metadata
 from typing import Any
 
 from .. import __version__
 from ..correlate.engine import Finding
 from ..match.model import Hit
 from ..pipeline import Analysis
+from ..throughput.analyze import section as throughput_section
 
 #: Severity at or above which an event is shown in the timeline by default.
 TIMELINE_MIN_SEVERITY = "info"
@@ -70,13 +74,44 @@ def timeline(hits: list[Hit]) -> list[dict[str, Any]]:
     return rows
 
 
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def checked(a: Analysis, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """What was looked at: per source kind the files, records and signatures applied, and the
+    chains; so "no known failure" can say what it rests on."""
+    per_kind: dict[str, dict[str, Any]] = {}
+    for f in files:
+        k = per_kind.setdefault(f["kind"], {"kind": f["kind"], "files": 0, "records": 0,
+                                            "signatures": 0})
+        k["files"] += 1
+        k["records"] += f["records"]
+    sig_kinds: Counter[str] = Counter()
+    for sig in a.library.signatures.values():
+        for kind in sig.kinds:
+            sig_kinds[kind] += 1
+    for kind, row in per_kind.items():
+        row["signatures"] = sum(n for k, n in sig_kinds.items()
+                                if k == kind or (k == "evtx" and kind.startswith("evtx")))
+    return {"kinds": sorted(per_kind.values(), key=lambda r: r["kind"]),
+            "signatures": len(a.library.signatures),
+            "chains": sorted(a.chains)}
+
+
 def build_report(a: Analysis) -> dict[str, Any]:
     """The JSON report (contract: meta, files, hits, hints, timeline; more keys are extra)."""
     corr = a.correlation
     files = [led.as_dict() for led in a.ledgers]
-    return {
+    report: dict[str, Any] = {
         "meta": {
             "logscope_version": __version__,
+            "versions": {"logscope": __version__, "python": platform.python_version(),
+                         "evtx": _version("evtx"), "python-evtx": _version("python-evtx"),
+                         "engine": a.engine},
             "signatures_version": a.library.version,
             "signatures": len(a.library.signatures),
             "chains": len(a.chains),
@@ -87,13 +122,23 @@ def build_report(a: Analysis) -> dict[str, Any]:
             "signature_warnings": a.warnings,
             "inputs": a.inputs,
             "events": a.events_seen,
+            "hits_total": corr.hits_total,
             "duplicate_hits": corr.duplicates,
             "veeam_offsets": corr.offsets,
+            "filters": a.filters.as_dict() if a.filters.active() else None,
             "checked": sorted({f["kind"] for f in files}),
+            "redacted": False,
         },
         "files": files,
+        "checked": checked(a, files),
         "identities": a.identity.rows(),
         "hits": [h.as_dict() for h in corr.hits],
         "hints": [hint_dict(f) for f in corr.hints],
         "timeline": timeline(corr.hits),
     }
+    if a.events is not None:
+        report["events"] = [ev.to_dict() for ev in a.events]
+    # throughput (issue 11): per-session figures; its hints join the ranked hints
+    report["throughput"] = throughput_section(a.throughput, corr.hits, corr.offsets)
+    report["hints"].extend(report["throughput"].get("hints", []))
+    return report
