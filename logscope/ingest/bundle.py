@@ -1,10 +1,17 @@
 """Walk a support bundle (folders, single files, zips, zips inside zips) into ``Source`` objects.
 
 Why this is careful: bundles come from customers and broken machines. Nothing here ever
-writes a member under its own name (so ``../`` or absolute member names cannot escape);
-members that must be seekable (evtx, nested zips) are copied, bounded, into a private
-temporary folder that is removed when the walk ends. Every member that is not read is
-listed with its reason in a ledger, never dropped silently.
+writes a member under its own name (so ``../``, absolute or drive-letter member names cannot
+escape); symbolic links (on disk or as zip entries) are listed, never followed; members
+that must be seekable (evtx, nested zips) are copied, bounded, into a private temporary
+folder, each copy removed as soon as its file has been read and the folder removed when the
+walk ends, however it ends. Every member that is not read is listed with its reason in a
+ledger, never dropped silently.
+
+Limits (``IngestOptions``): total uncompressed bytes, bytes per member, member count,
+compression ratio and nesting depth. They are checked against the headers first and then
+against the bytes actually produced (headers can lie); overlapping members ("quoted
+overlap" zip bombs) are refused by comparing each member's byte range in the archive.
 """
 
 from __future__ import annotations
@@ -13,17 +20,20 @@ import gzip
 import os
 import shutil
 import stat
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 try:  # Deflate64 (method 9) is what Windows' own zip writes for large files.
     import zipfile_deflate64  # noqa: F401  (registers the method with zipfile)
+
+    _DEFLATE64 = True
 except ImportError:  # pragma: no cover - listed as a dependency
-    pass
+    _DEFLATE64 = False
 
 from ..ledger import FileLedger
 from .source import IngestOptions, Source
@@ -32,25 +42,42 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 GZIP_MAGIC = b"\x1f\x8b"
 _COPY_CHUNK = 1 << 20
+#: Below this many bytes a member's compression ratio is not judged (tiny files compress well).
+_RATIO_FLOOR = 1 << 20
 _SKIP_DIRS = {"__MACOSX", ".git"}
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+#: Compression methods zipfile can read here, and names for the ones it cannot.
+_READABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+if _DEFLATE64:
+    _READABLE.add(9)
+_METHOD_NAMES = {
+    1: "Shrink", 2: "Reduce", 3: "Reduce", 4: "Reduce", 5: "Reduce", 6: "Implode",
+    9: "Deflate64", 10: "PKWARE DCL Implode", 18: "IBM TERSE", 19: "IBM LZ77", 93: "Zstandard",
+    94: "MP3", 95: "XZ", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES (WinZip)",
+}
 
 
 class BundleError(Exception):
     """A PATH that cannot be opened at all (usage error, exit 2)."""
 
 
+class _LimitExceeded(Exception):
+    pass
+
+
 class Bundle:
     """Iterates every file of the given PATHs; owns the temporary folder for extracted members.
 
-    Use as a context manager. ``ledgers`` collects entries for archive members that were not
-    handed to a parser (encrypted, over a limit, unsupported method, bad zip).
+    Use as a context manager. ``ledgers`` collects entries for archive members and folder
+    entries that were not handed to a parser (encrypted, over a limit, unsupported method,
+    bad zip, symbolic link, not a regular file).
     """
 
     def __init__(self, paths: list[Path], options: IngestOptions) -> None:
         self.paths = paths
         self.options = options
         self.ledgers: list[FileLedger] = []
-        self._stack = ExitStack()
         self._tmp: Path | None = None
         self._total_bytes = 0
         self._members = 0
@@ -64,9 +91,18 @@ class Bundle:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Remove the temporary folder (idempotent)."""
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    @property
+    def temp_dir(self) -> Path | None:
+        """The private temporary folder, while it exists (for tests)."""
+        return self._tmp
 
     # -- temp files -------------------------------------------------------------------
     def _tempfile(self) -> Path:
@@ -76,6 +112,13 @@ class Bundle:
         fd, name = tempfile.mkstemp(dir=self._tmp)
         os.close(fd)
         return Path(name)
+
+    def _refuse(self, display: str, where: str, reason: str, code: str, skip: str,
+                kind: str = "unknown") -> None:
+        led = FileLedger(display, kind=kind, reason=reason)
+        led.problem(where, reason, code)
+        led.skip(skip)
+        self.ledgers.append(led)
 
     # -- walking ----------------------------------------------------------------------
     def sources(self) -> Iterator[Source]:
@@ -88,21 +131,42 @@ class Bundle:
 
     def _walk_dir(self, root: Path) -> Iterator[Source]:
         base = root.name or str(root)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            for fn in sorted(filenames):
+
+        def unreadable(exc: OSError) -> None:
+            rel = Path(exc.filename or root).relative_to(root).as_posix() if exc.filename else ""
+            self._refuse(f"{base}/{rel}".rstrip("/"), "folder",
+                         f"folder cannot be listed: {exc.strerror}", "io-error", "unreadable folder")
+
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
+            links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and d not in links)
+            for fn in sorted(filenames + links):
                 full = Path(dirpath) / fn
                 rel = full.relative_to(root).as_posix()
                 display = f"{base}/{rel}"
-                if full.is_symlink():
-                    led = FileLedger(display, kind="unknown", reason="symbolic link not followed")
-                    led.skip("symlink")
-                    self.ledgers.append(led)
+                try:
+                    st = full.lstat()
+                except OSError as exc:
+                    self._refuse(display, "file", f"cannot stat: {exc.strerror}", "io-error",
+                                 "unreadable file")
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    self._refuse(display, "file", "symbolic link not followed", "symlink",
+                                 "symlink")
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self._refuse(display, "file", "not a regular file (device, pipe or socket)",
+                                 "not-regular", "not a regular file")
                     continue
                 yield from self._file(full, display, host_hint=host_from_path(rel), depth=0)
 
     def _file(self, path: Path, display: str, host_hint: str | None, depth: int) -> Iterator[Source]:
         try:
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode):
+                self._refuse(display, "file", "not a regular file (device, pipe or socket)",
+                             "not-regular", "not a regular file")
+                return
             with path.open("rb") as fh:
                 head = fh.read(4)
         except OSError as exc:
@@ -114,113 +178,121 @@ class Bundle:
             yield from self._zip(path, display, depth + 1)
             return
         if head.startswith(GZIP_MAGIC):
-            yield from self._gzip(lambda: path.open("rb"), display, host_hint, depth + 1)
+            yield from self._gzip(path, display, host_hint, depth + 1)
             return
-        size = path.stat().st_size
-        yield Source(display, opener=lambda p=path: p.open("rb"), size=size, fs_path=path,
+        yield Source(display, opener=lambda p=path: p.open("rb"), size=st.st_size, fs_path=path,
                      host_hint=host_hint)
 
-    def _gzip(self, opener: object, display: str, host_hint: str | None,
-              depth: int) -> Iterator[Source]:
+    def _too_deep(self, display: str, depth: int, what: str) -> bool:
+        if depth <= self.options.max_depth:
+            return False
+        self._refuse(display, "file", f"{what} nested deeper than {self.options.max_depth} "
+                     "archive levels (raise --max-depth to read it)", "limit", "nesting depth")
+        return True
+
+    def _gzip(self, path: Path, display: str, host_hint: str | None, depth: int) -> Iterator[Source]:
         """A ``.gz`` (rolled Veeam log): decompressed, bounded, to a temp file."""
+        if self._too_deep(display, depth, "gzip stream"):
+            return
         inner = display[:-3] if display.lower().endswith(".gz") else display + "!gunzip"
         tmp = self._tempfile()
-        led = FileLedger(display, kind="unknown")
         try:
-            with opener() as raw, gzip.open(raw) as gz, tmp.open("wb") as out:  # type: ignore[operator]
-                self._bounded_copy(gz, out, display, compressed=None)
-        except _LimitExceeded as exc:
-            led.reason = str(exc)
-            led.problem("file", str(exc), "limit")
-            led.skip("over limit")
-            self.ledgers.append(led)
-            return
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            led.problem("file", f"corrupt gzip stream: {exc}", "corrupt-archive")
-            self.ledgers.append(led)
-            # still hand over what was decompressed
-        yield from self._file(tmp, inner, host_hint, depth)
+            try:
+                with path.open("rb") as raw, gzip.open(raw) as gz, tmp.open("wb") as out:
+                    self._bounded_copy(gz, out, compressed=path.stat().st_size)
+            except _LimitExceeded as exc:
+                self._refuse(display, "file", str(exc), "limit", "over limit")
+                return
+            except (OSError, EOFError, zlib.error) as exc:
+                led = FileLedger(display, kind="unknown")
+                led.problem("file", f"corrupt gzip stream after {tmp.stat().st_size} bytes: {exc}; "
+                                    "the bytes before the damage are read", "corrupt-archive")
+                self.ledgers.append(led)
+            yield from self._file(tmp, inner, host_hint, depth)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _zip(self, path: Path, display: str, depth: int) -> Iterator[Source]:
+        if self._too_deep(display, depth, "zip"):
+            return
         led = FileLedger(display, kind="zip")
-        if depth > self.options.max_depth:
-            led.reason = f"zip nested deeper than {self.options.max_depth}"
+        declared = _declared_entries(path)
+        if declared is not None and declared > self.options.max_members:
+            led.reason = (f"member count limit: the archive declares {declared} members, more than "
+                          f"{self.options.max_members} (raise --max-members to read it)")
             led.problem("file", led.reason, "limit")
-            led.skip("nesting depth")
+            led.skip("member count")
             self.ledgers.append(led)
             return
         try:
             zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            led.reason = f"not a readable zip: {exc}"
+        except Exception as exc:  # noqa: BLE001 - zipfile raises many types on corrupt input
+            led.reason = f"not a readable zip: {type(exc).__name__}: {exc}"
             led.problem("file", led.reason, "corrupt-archive")
             self.ledgers.append(led)
             return
-        self._stack.enter_context(zf)
         self.ledgers.append(led)
-        infos = zf.infolist()
-        led.info["members"] = len(infos)
-        seen_offsets: set[int] = set()
-        for info in sorted(infos, key=lambda i: i.filename):
-            if info.is_dir():
-                continue
-            name = safe_member_name(info.filename)
-            mdisplay = f"{display}/{name}"
-            reason = self._member_refusal(info, seen_offsets)
-            if reason:
-                mled = FileLedger(mdisplay, kind="unknown", reason=reason)
-                mled.problem(f"member {info.filename!r}", reason, "archive-member")
-                mled.skip(reason.split(":")[0])
-                self.ledgers.append(mled)
-                continue
-            self._members += 1
-            led.records += 1
-            tmp = self._tempfile()
+        with zf:
+            infos = zf.infolist()
+            led.info["members"] = len(infos)
+            overlaps = _overlapping(path, infos)
+            for info in sorted(infos, key=lambda i: (i.filename, i.header_offset)):
+                if info.is_dir():
+                    continue
+                name = safe_member_name(info.filename)
+                mdisplay = f"{display}/{name}"
+                where = f"member {info.filename!r} (offset 0x{info.header_offset:X})"
+                reason = overlaps.get(id(info)) or self._member_refusal(info)
+                if reason:
+                    self._refuse(mdisplay, where, reason, "archive-member", reason.split(":")[0])
+                    continue
+                self._members += 1
+                led.records += 1
+                yield from self._member(zf, info, mdisplay, where, name, depth)
+
+    def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, mdisplay: str, where: str,
+                name: str, depth: int) -> Iterator[Source]:
+        tmp = self._tempfile()
+        try:
             try:
                 with zf.open(info) as src, tmp.open("wb") as out:
-                    self._bounded_copy(src, out, mdisplay, compressed=info.compress_size)
+                    self._bounded_copy(src, out, compressed=info.compress_size)
             except _LimitExceeded as exc:
-                mled = FileLedger(mdisplay, kind="unknown", reason=str(exc))
-                mled.problem(f"member {info.filename!r}", str(exc), "limit")
-                mled.skip("over limit")
-                self.ledgers.append(mled)
-                tmp.unlink(missing_ok=True)
-                continue
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
-                    ValueError) as exc:
-                mled = FileLedger(mdisplay, kind="unknown", reason=f"cannot extract: {exc}")
-                mled.problem(f"member {info.filename!r}", f"cannot extract: {exc}",
-                             "corrupt-archive")
-                mled.skip("corrupt member")
-                self.ledgers.append(mled)
-                tmp.unlink(missing_ok=True)
-                continue
+                self._refuse(mdisplay, where, str(exc), "limit", "over limit")
+                return
+            except Exception as exc:  # noqa: BLE001 - corrupt data raises many types
+                self._refuse(mdisplay, where, f"cannot extract: {type(exc).__name__}: {exc}",
+                             "corrupt-archive", "corrupt member")
+                return
             yield from self._file(tmp, mdisplay, host_hint=host_from_path(name), depth=depth)
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    def _member_refusal(self, info: zipfile.ZipInfo, seen_offsets: set[int]) -> str | None:
+    def _member_refusal(self, info: zipfile.ZipInfo) -> str | None:
         o = self.options
-        if info.flag_bits & 0x1:
-            return "encrypted member: cannot be read without the password"
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED,
-                                      zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, 9):
-            return f"unsupported compression method {info.compress_type}"
-        if info.header_offset in seen_offsets:
-            return "overlapping entry: shares its data with another member (zip bomb)"
-        seen_offsets.add(info.header_offset)
+        if info.flag_bits & 0x41 or info.compress_type == 99:
+            return ("encrypted member: cannot be read without the password "
+                    "(re-create the archive without encryption)")
+        if info.compress_type not in _READABLE:
+            label = _METHOD_NAMES.get(info.compress_type, "unknown")
+            return (f"unsupported compression method: {info.compress_type} ({label}); "
+                    "re-create the archive with Deflate")
+        if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
+            return "symbolic link member: not followed"
         if self._members >= o.max_members:
-            return f"member count limit: more than {o.max_members} members"
+            return f"member count limit: more than {o.max_members} members (raise --max-members)"
         if info.file_size > o.max_member_bytes:
-            return f"member size limit: {info.file_size} bytes > {o.max_member_bytes}"
-        if info.compress_size and info.file_size / info.compress_size > o.max_ratio \
-                and info.file_size > 1 << 20:
-            return (f"compression ratio limit: {info.file_size / info.compress_size:.0f}:1 "
-                    f"> {o.max_ratio:.0f}:1")
+            return (f"member size limit: {info.file_size} bytes > {o.max_member_bytes} "
+                    "(raise --max-member-size)")
+        if info.file_size > _RATIO_FLOOR and info.file_size > o.max_ratio * max(info.compress_size, 1):
+            return (f"compression ratio limit: {info.file_size / max(info.compress_size, 1):.0f}:1 "
+                    f"> {o.max_ratio:.0f}:1 (zip bomb? raise --max-ratio)")
         if self._total_bytes + info.file_size > o.max_total_bytes:
-            return f"total size limit: bundle would exceed {o.max_total_bytes} bytes"
+            return (f"total size limit: the bundle would exceed {o.max_total_bytes} bytes "
+                    "(raise --max-total-size)")
         return None
 
-    def _bounded_copy(self, src: IO[bytes], out: IO[bytes], display: str,
-                      compressed: int | None) -> None:
+    def _bounded_copy(self, src: IO[bytes], out: IO[bytes], compressed: int | None) -> None:
         """Copy with the size limits enforced on the bytes actually produced (headers can lie)."""
         o = self.options
         written = 0
@@ -231,17 +303,73 @@ class Bundle:
             written += len(buf)
             self._total_bytes += len(buf)
             if written > o.max_member_bytes:
-                raise _LimitExceeded(f"member size limit: more than {o.max_member_bytes} bytes")
+                raise _LimitExceeded(f"member size limit: more than {o.max_member_bytes} bytes "
+                                     "(raise --max-member-size)")
             if self._total_bytes > o.max_total_bytes:
-                raise _LimitExceeded(f"total size limit: more than {o.max_total_bytes} bytes")
-            if compressed and written > 1 << 20 and written / max(compressed, 1) > o.max_ratio:
-                raise _LimitExceeded(
-                    f"compression ratio limit: more than {o.max_ratio:.0f}:1 (zip bomb?)")
+                raise _LimitExceeded(f"total size limit: more than {o.max_total_bytes} bytes "
+                                     "(raise --max-total-size)")
+            if compressed is not None and written > _RATIO_FLOOR \
+                    and written > o.max_ratio * max(compressed, 1):
+                raise _LimitExceeded(f"compression ratio limit: more than {o.max_ratio:.0f}:1 "
+                                     "(zip bomb? raise --max-ratio)")
             out.write(buf)
 
 
-class _LimitExceeded(Exception):
-    pass
+def _declared_entries(path: Path) -> int | None:
+    """The member count the end-of-central-directory record declares (read before zipfile
+    builds one object per member, so a huge directory is refused without the memory)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - (1 << 16) - 22))
+            tail = fh.read()
+    except OSError:
+        return None
+    pos = tail.rfind(EMPTY_ZIP_MAGIC)
+    if pos < 0 or pos + 22 > len(tail):
+        return None
+    total = struct.unpack_from("<H", tail, pos + 10)[0]
+    if total == 0xFFFF:  # zip64: the real count is in the zip64 end record
+        loc = tail.rfind(b"PK\x06\x06", 0, pos)
+        if loc >= 0 and loc + 40 <= len(tail):
+            return struct.unpack_from("<Q", tail, loc + 32)[0]
+    return total
+
+
+def _overlapping(path: Path, infos: list[zipfile.ZipInfo]) -> dict[int, str]:
+    """Members whose bytes in the archive overlap another member's (zip bomb), by ``id(info)``.
+
+    A member occupies its local header, name, extra field and compressed data; two members
+    whose ranges intersect (or share a header) decompress the same bytes twice.
+    """
+    out: dict[int, str] = {}
+    spans: list[tuple[int, int, zipfile.ZipInfo]] = []
+    try:
+        with path.open("rb") as fh:
+            for info in infos:
+                if info.is_dir() and not info.compress_size:
+                    continue
+                fh.seek(info.header_offset)
+                raw = fh.read(_LOCAL_HEADER.size)
+                if len(raw) < _LOCAL_HEADER.size:
+                    continue  # zipfile reports the broken header when the member is opened
+                fields = _LOCAL_HEADER.unpack(raw)
+                end = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10] \
+                    + info.compress_size
+                spans.append((info.header_offset, end, info))
+    except OSError:
+        return out
+    spans.sort(key=lambda s: (s[0], s[1]))
+    reach = -1
+    owner: zipfile.ZipInfo | None = None
+    for start, end, info in spans:
+        if owner is not None and start < reach:
+            out[id(info)] = (f"overlapping entry: its bytes overlap member {owner.filename!r} "
+                             "(zip bomb)")
+        if end > reach:
+            reach, owner = end, info
+    return out
 
 
 def safe_member_name(name: str) -> str:
@@ -280,3 +408,5 @@ _GENERIC_DIRS = {
     "vss", "backup", "veeam", "support", "bundle", "export", "host", "hosts", "guest", "guests",
     "servers", "text", "application", "system", "xml", "tmp", "data",
 }
+
+__all__ = ["Bundle", "BundleError", "host_from_path", "safe_member_name"]
