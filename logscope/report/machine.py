@@ -16,17 +16,29 @@ def render_json(report: dict[str, Any]) -> str:
 
 
 def render_jsonl(report: dict[str, Any]) -> str:
-    """``record_type`` meta | file | hit | hint | event; hit and event lines carry Timesketch's
-    ``datetime``/``timestamp_desc``/``message`` so the file imports as a timeline."""
-    out = [orjson.dumps({"record_type": "meta", **report["meta"]}, default=str)]
-    for f in report["files"]:
-        out.append(orjson.dumps({"record_type": "file", **f}, default=str))
+    """``record_type`` meta | file | identity | event | hit | hint, one object a line.
+
+    Event and hit lines carry Timesketch's ``datetime``/``timestamp_desc``/``message``, so the
+    file imports as a timeline (Timesketch ignores the other record types' missing fields
+    only if filtered; ``--format events`` style import: keep ``record_type`` event|hit).
+    Events are present when the analysis kept them (the CLI does for jsonl).
+    """
+    dump = lambda obj: orjson.dumps(obj, default=str)  # noqa: E731
+    out = [dump({"record_type": "meta", **report["meta"]})]
+    out += [dump({"record_type": "file", **f}) for f in report["files"]]
+    out += [dump({"record_type": "identity", **r}) for r in report.get("identities", [])]
+    for ev in report.get("events") or []:
+        out.append(dump({"record_type": "event", **ev}))
     for h in report["hits"]:
-        out.append(orjson.dumps({
-            "record_type": "hit", "datetime": h["time"], "timestamp_desc": "Signature hit",
-            "message": f"[{h['signature']}] {h['text']}", **h}, default=str))
-    for h in report["hints"]:
-        out.append(orjson.dumps({"record_type": "hint", **h}, default=str))
+        out.append(dump({
+            "record_type": "hit", "datetime": h["time"],
+            "timestamp_desc": "Signature hit",
+            "message": f"[{h['signature']}] {h['text']}", **h}))
+    for i, h in enumerate(report["hints"], 1):
+        first = min((e["time"] for e in h["evidence"] if e["time"]), default=None)
+        out.append(dump({"record_type": "hint", "rank": i, "datetime": first,
+                         "timestamp_desc": "Root-cause hint",
+                         "message": f"[{h['severity']}] {h['title']}", **h}))
     return b"\n".join(out).decode() + "\n"
 
 

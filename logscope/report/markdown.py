@@ -1,9 +1,10 @@
-"""A Markdown summary to paste into a ticket: hints with evidence, files read, timeline."""
+"""A Markdown summary to paste into a ticket: hints with evidence, machines, files, timeline."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import sections, timefmt
 from .escape import markdown as m
 
 
@@ -13,43 +14,74 @@ def _loc(d: dict[str, Any]) -> str:
 
 def render_markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
-    out = [f"# logscope report", "",
-           f"logscope {meta['logscope_version']}, signatures {m(meta['signatures_version'])}; "
-           f"{meta['events']} events from {len(report['files'])} files.", ""]
+    tz = meta.get("display_tz")
+    zl = timefmt.label(tz)
+
+    def when(iso: str | None) -> str:
+        return timefmt.show(iso, tz) or "no time"
+
+    out = ["# logscope report", "",
+           f"logscope {m(meta['logscope_version'])}, signatures {m(meta['signatures_version'])}; "
+           f"{meta['events']} events from {len(report['files'])} files; times in {m(zl)}."
+           + (" Redacted: host, user, domain and IP names are placeholders."
+              if meta.get("redacted") else ""), ""]
     hints = report["hints"]
-    out.append("## Root-cause hints")
-    out.append("")
+    out += ["## Root-cause hints", ""]
     if not hints:
-        out.append(f"No known failure found. Checked kinds: {', '.join(meta['checked'])}.")
+        chk = report.get("checked") or {}
+        out.append(f"**No known failure found.** Checked {meta['events']} events from "
+                   f"{len(report['files'])} files against {meta['signatures']} signatures and "
+                   f"{meta['chains']} chains:")
+        out.append("")
+        for k in chk.get("kinds", []):
+            out.append(f"- {m(k['kind'])}: {k['files']} file(s), {k['records']} records, "
+                       f"{k['signatures']} signatures for this kind")
+        out.append("")
     for i, h in enumerate(hints, 1):
         out.append(f"### {i}. {m(h['title'])}")
         out.append("")
         out.append(f"- **Severity:** {h['severity']}  **Confidence:** {h['confidence']:.2f}"
                    + (f"  **VM:** {m(h['vm'])}" if h["vm"] else ""))
         out.append(f"- **Cause:** {m(h['cause'])}")
-        out.append("- **Evidence:**")
+        out.append(f"- **Evidence** ({m(zl)}):")
         for ev in h["evidence"]:
-            out.append(f"  - `{m(ev['time'] or 'no time')}` {m(ev['file'])} {_loc(ev['locator'])}: "
+            out.append(f"  - `{m(when(ev['time']))}` {m(ev['file'])} {_loc(ev['locator'])}: "
                        f"{m(ev['text'][:300])}")
         out.append("- **What to do:**")
         for n, s in enumerate(h["remedy"], 1):
             out.append(f"  {n}. {m(s)}")
-        for miss in h.get("missing_evidence", []):
-            if miss.get("collect"):
-                out.append(f"- **Missing ({m(miss['role'])}):** {m(miss['collect'])}")
+        missing = [x for x in h.get("missing_evidence", []) if x.get("collect")]
+        if missing:
+            out.append("- **Missing evidence, collect:**")
+            for x in missing:
+                out.append(f"  - {m(x['role'])}: {m(x['collect'])}")
+        if h.get("references"):
+            out.append(f"- **References:** {m('; '.join(h['references']))}")
         out.append("")
-    out.append("## Files read")
-    out.append("")
-    out.append("| file | kind | records | skipped | problems |")
-    out.append("|---|---|---:|---:|---:|")
+    for sec, fn in sections.present(report, "markdown"):
+        body = fn(report[sec.key], report)
+        out += [f"## {m(sec.title)}", "", *(body.splitlines() if isinstance(body, str) else body),
+                ""]
+    ids = report.get("identities") or []
+    if ids:
+        out += ["## Machines", "", "| VM | VM id | guest | Hyper-V host | Veeam job | sources |",
+                "|---|---|---|---|---|---|"]
+        for r in ids:
+            out.append("| " + " | ".join(m(", ".join(r.get(k, []))) for k in (
+                "vm_names", "vm_ids", "guest_hosts", "hyperv_hosts", "jobs", "sources")) + " |")
+        out.append("")
+    out += ["## Files read", "", "| file | kind | records | skipped | problems |",
+            "|---|---|---:|---:|---:|"]
     for f in report["files"]:
-        out.append(f"| {m(f['path'])} | {f['kind']} | {f['records']} | {f['skipped']} | "
+        out.append(f"| {m(f['path'])} | {m(f['kind'])} | {f['records']} | {f['skipped']} | "
                    f"{len(f['problems'])} |")
     out.append("")
     if report["timeline"]:
-        out.append("## Timeline (UTC)")
-        out.append("")
+        out += [f"## Timeline ({m(zl)})", ""]
         for r in report["timeline"]:
-            out.append(f"- `{m(r['time'] or 'no time')}` {m(r['signature'])} — {m(r['file'])} "
+            out.append(f"- `{m(when(r['time']))}` {m(r['signature'])} — {m(r['file'])} "
                        f"{_loc(r['locator'])}")
+        out.append("")
+    out.append("Inputs: " + "; ".join(f"{m(i['path'])} sha256 `{i['sha256']}`"
+                                      for i in meta.get("inputs", [])))
     return "\n".join(out) + "\n"

@@ -34,10 +34,24 @@ def register(section: Section) -> None:
 
 
 def present(report: dict[str, Any], fmt: str) -> list[tuple[Section, Render]]:
-    """The registered sections that this report holds data for, with their ``fmt`` renderer."""
-    out = []
+    """The registered sections that this report holds data for, with their ``fmt`` renderer.
+
+    A section that fails to render shows a one-line note instead: a contributed section
+    must never cost the user the hints.
+    """
+    out: list[tuple[Section, Render]] = []
     for s in SECTIONS:
         fn = getattr(s, fmt, None)
         if fn is not None and report.get(s.key):
-            out.append((s, fn))
+            out.append((s, _guarded(s, fn, fmt)))
     return out
+
+
+def _guarded(s: Section, fn: Render, fmt: str) -> Render:
+    def run(value: Any, report: dict[str, Any]) -> list[str] | str:  # noqa: ANN401
+        try:
+            return fn(value, report)
+        except Exception as exc:  # noqa: BLE001 - isolate a contributed section's bug
+            note = f"(the {s.title} section could not be rendered: {type(exc).__name__})"
+            return f"<p>{note}</p>" if fmt == "html" else [note]
+    return run
