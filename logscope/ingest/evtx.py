@@ -85,19 +85,19 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Ite
             consecutive = 0
             record_id = item.get("event_record_id")
             try:
-                obj = orjson.loads(item["data"])
-                raw = record_from_json(obj)
-            except Exception as exc:  # noqa: BLE001 - malformed JSON from a damaged record
+                raw = record_from_json(orjson.loads(item["data"]))
+                if raw.record_id is None:
+                    raw.record_id = record_id
+                event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+            except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
                 ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
                 ledger.skip("unreadable record")
                 continue
-            if raw.record_id is None:
-                raw.record_id = record_id
             last_id = record_id
             if isinstance(record_id, int):
                 seen[record_id] = seen.get(record_id, 0) + 1
             ledger.records += 1
-            yield to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+            yield event
     finally:
         if not isinstance(target, str):
             target.close()
@@ -153,9 +153,10 @@ def _attrs(value: Any) -> dict[str, Any]:
 
 def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
     provider = _attrs(system.get("Provider"))
-    raw.provider = provider.get("Name") or provider.get("EventSourceName")
-    guid = provider.get("Guid")
-    raw.provider_guid = guid.strip("{}").lower() if isinstance(guid, str) and guid else None
+    # to_text everywhere: a damaged record can put any JSON type in any place
+    raw.provider = to_text(provider.get("Name") or provider.get("EventSourceName")) or None
+    guid = to_text(provider.get("Guid"))
+    raw.provider_guid = guid.strip("{}").lower() or None
     event_id = system.get("EventID")
     if isinstance(event_id, dict):
         raw.qualifiers = parse_int(_attrs(event_id).get("Qualifiers"))
@@ -165,14 +166,14 @@ def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
     raw.task = to_text(system.get("Task"))
     raw.opcode = to_text(system.get("Opcode"))
     raw.keywords = to_text(system.get("Keywords"))
-    raw.time = parse_time(_attrs(system.get("TimeCreated")).get("SystemTime"))
+    raw.time = parse_time(to_text(_attrs(system.get("TimeCreated")).get("SystemTime")))
     raw.record_id = parse_int(system.get("EventRecordID"))
     execution = _attrs(system.get("Execution"))
     raw.process_id = to_text(execution.get("ProcessID")) or None
     raw.thread_id = to_text(execution.get("ThreadID")) or None
     raw.channel = to_text(system.get("Channel")) or None
     raw.computer = to_text(system.get("Computer")) or None
-    raw.user_id = _attrs(system.get("Security")).get("UserID")
+    raw.user_id = to_text(_attrs(system.get("Security")).get("UserID")) or None
 
 
 def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
@@ -229,13 +230,14 @@ def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> I
                 continue
             try:
                 raw = record_from_xml(xml)
+                if raw.record_id is None:
+                    raw.record_id = record_id
+                event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
             except Exception as exc:  # noqa: BLE001 - python-evtx can emit broken XML
                 ledger.problem(where, f"python-evtx rendered unreadable XML: {_short(exc)}")
                 ledger.skip("unreadable record")
                 continue
-            if raw.record_id is None:
-                raw.record_id = record_id
             if isinstance(record_id, int):
                 seen[record_id] = seen.get(record_id, 0) + 1
             ledger.records += 1
-            yield to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+            yield event

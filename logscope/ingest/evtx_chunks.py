@@ -238,8 +238,11 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
         if chunk.walk_error:
             ledger.problem(where, f"record frames end early: {chunk.walk_error}", "evtx-frames")
         ids = {rid for rid, _ in chunk.records}
-        if chunk.state != "bad-magic" and chunk.header_ids_plausible:
-            # the header's id range also covers records after a broken frame
+        if chunk.state != "bad-magic" and chunk.header_ids_plausible and (
+            chunk.walk_error or chunk.state == "partial"
+        ):
+            # the header's id range also covers records after a broken frame (an intact
+            # walk is the better truth: a log written from a filtered export has id gaps)
             ids.update(range(chunk.first_id, chunk.last_id + 1))
         ids -= expected_ids
         expected_ids |= ids

@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from lxml import etree
 
@@ -183,35 +183,56 @@ def _utf8_chunks(fh: Any, ledger: FileLedger) -> Iterator[bytes]:
         ledger.problem("file", f"{replaced} undecodable byte sequence(s) as {codec} replaced by U+FFFD")
 
 
-def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    """Every ``<Event>`` of an export, in file order; XML errors end the file with a problem."""
-    ledger.kind = KIND
+def iter_event_elements(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int, Any]]:
+    """``(ordinal, <Event> element)`` for every top-level event of an export, streaming.
+
+    The element is cleared (and its predecessors dropped) once the consumer moves on, so
+    memory stays bounded. An XML error ends the stream with a problem naming the line.
+    """
     parser = etree.XMLPullParser(
         events=("end",), resolve_entities=False, no_network=True, huge_tree=False,
         remove_comments=True, remove_pis=True,
     )
     ordinal = 0
-    with source.open() as fh:
-        try:
-            parser.feed(f"<{_ROOT}>".encode())
-            for chunk in _utf8_chunks(fh, ledger):
-                parser.feed(chunk)
-                for event in _drain(parser):
-                    ordinal += 1
-                    yield from _emit(event, ordinal, source, ledger)
-            parser.feed(f"</{_ROOT}>".encode())
-            parser.close()
+    try:
+        parser.feed(f"<{_ROOT}>".encode())
+        for chunk in _utf8_chunks(fh, ledger):
+            parser.feed(chunk)
             for event in _drain(parser):
                 ordinal += 1
-                yield from _emit(event, ordinal, source, ledger)
-        except etree.XMLSyntaxError as exc:
-            line = getattr(exc, "lineno", None) or "?"
-            msg = str(exc.msg if hasattr(exc, "msg") else exc)
-            if f"</{_ROOT}>" in msg or "Premature end" in msg or "EndTag" in msg:
-                msg = f"{msg} (file truncated?)"
-            ledger.problem(f"line {line}", f"XML error, reading stopped after {ordinal} event(s): {msg}",
-                           "xml-error")
+                yield ordinal, event
+                _release(event)
+        parser.feed(f"</{_ROOT}>".encode())
+        parser.close()
+        for event in _drain(parser):
+            ordinal += 1
+            yield ordinal, event
+            _release(event)
+    except etree.XMLSyntaxError as exc:
+        line = getattr(exc, "lineno", None) or "?"
+        msg = str(exc.msg if hasattr(exc, "msg") else exc)
+        if f"</{_ROOT}>" in msg or "Premature end" in msg or "EndTag" in msg:
+            msg = f"{msg} (file truncated?)"
+        ledger.problem(f"line {line}", f"XML error, reading stopped after {ordinal} event(s): {msg}",
+                       "xml-error")
     ledger.info.setdefault("events_in_file", ordinal)
+
+
+def _release(el: Any) -> None:
+    """Drop an event (and everything before it) from the tree: bounded memory."""
+    parent = el.getparent()
+    el.clear()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
+    """Every ``<Event>`` of an export, in file order; XML errors end the file with a problem."""
+    ledger.kind = KIND
+    with source.open() as fh:
+        for ordinal, el in iter_event_elements(fh, ledger):
+            yield from _emit(el, ordinal, source, ledger)
 
 
 def _drain(parser: Any) -> Iterator[Any]:
@@ -233,15 +254,6 @@ def _emit(el: Any, ordinal: int, source: Source, ledger: FileLedger) -> Iterator
     except Exception as exc:  # noqa: BLE001 - a bad element must not end the file
         ledger.problem(f"line {line}, event {ordinal}", f"unreadable event: {exc}")
         ledger.skip("unreadable event")
-        raw = None
-    finally:
-        # keep memory bounded: drop this event and everything before it
-        parent = el.getparent()
-        el.clear()
-        if parent is not None:
-            while el.getprevious() is not None:
-                del parent[0]
-    if raw is None:
         return
     if raw.event_id is None and raw.provider is None:
         ledger.problem(f"line {line}, event {ordinal}", "event without System/Provider and EventID")
