@@ -11,7 +11,8 @@ them over as they are. The modules ``veeam_*`` hold one job each; see their docs
 
 For later stages: ``veeam_lines.iter_records`` gives raw entries with their run header (no
 Event mapping; the throughput issue reads ``Load:``/bottleneck lines from it);
-``infer_offset``/``apply_offset`` (``veeam_offset``) let correlation convert ``local`` times.
+``pairs_by_vm`` → ``infer_offset`` → ``apply_offset`` (``veeam_offset``) let correlation
+convert ``local`` times with an inferred offset and its confidence.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from .veeam_guest import LINE as GUEST_LINE
 from .veeam_guest import parse_guest_log
 from .veeam_header import is_header_start
 from .veeam_lines import parse_prefix
-from .veeam_offset import apply_offset, infer_offset
+from .veeam_offset import apply_offset, infer_offset, pairs_by_vm
 from .veeam_server import parse_server_log
 from .veeam_session import parse_session_text
 from .veeam_sqlwriter import LINE as SQLWRITER_LINE
 from .veeam_sqlwriter import parse_sqlwriter_log
 
-__all__ = ["KINDS", "detect", "parse", "sniff_kind", "gunzip_head", "infer_offset", "apply_offset"]
+__all__ = ["KINDS", "detect", "parse", "sniff_kind", "gunzip_head", "infer_offset", "apply_offset",
+           "pairs_by_vm"]
 
 KINDS = ("veeam", "veeam-session", "veeam-guest", "sqlwriter-log")
 GZIP_MAGIC = b"\x1f\x8b"

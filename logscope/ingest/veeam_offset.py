@@ -10,7 +10,7 @@ votes for its nearest quarter hour; agreement and closeness make the confidence.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from ..events import Event, UTC
@@ -69,3 +69,34 @@ def apply_offset(event: Event, offset: timedelta, source: str = "inferred") -> N
     event.time = (event.time.replace(tzinfo=None) - offset).replace(tzinfo=UTC)
     event.time_source = source
     event.utc_offset = offset
+
+
+#: Candidate pairs per VM at most (bounded work on a bundle with thousands of events per VM).
+MAX_PAIRS_PER_VM = 2000
+
+
+def pairs_by_vm(
+    local_events: Iterable[Event], utc_events: Iterable[Event]
+) -> Iterator[tuple[datetime, datetime]]:
+    """Candidate ``(local, utc)`` pairs for :func:`infer_offset`: the same VM, within ±14 hours.
+
+    Feed it the Veeam failures kept as ``local`` (e.g. ``data["status"] == "failed"``) and the
+    Hyper-V host errors in UTC; pairs of the true offset agree on one quarter hour, stray
+    pairs scatter, so the vote picks the offset and the share of stray pairs lowers the
+    confidence.
+    """
+    by_vm: dict[str, list[datetime]] = {}
+    for ev in utc_events:
+        if ev.time is not None and ev.time_source == "utc" and ev.vm_name:
+            by_vm.setdefault(ev.vm_name.casefold(), []).append(ev.time)
+    counts: dict[str, int] = {}
+    for ev in local_events:
+        if ev.time is None or ev.time_source != "local" or not ev.vm_name:
+            continue
+        key = ev.vm_name.casefold()
+        for utc in by_vm.get(key, ()):
+            if abs(_naive(ev.time) - _naive(utc)) <= MAX_OFFSET + MAX_RESIDUAL:
+                if counts.get(key, 0) >= MAX_PAIRS_PER_VM:
+                    break
+                counts[key] = counts.get(key, 0) + 1
+                yield ev.time, utc

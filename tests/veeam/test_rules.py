@@ -232,3 +232,25 @@ def test_specific_vss_code_wins_over_vsscontrol_generic_code():
     assert ledger.kind == "veeam-session"
     assert e.hresult == "0x8004231F" and e.data["hresults"] == ["0x8004231F", "0x80004005"]
     assert e.data["status"] == "failed" and e.level == "Error"
+
+
+def test_pairs_by_vm_feed_the_vote():
+    from logscope.ingest.veeam_offset import pairs_by_vm
+
+    def ev(t, source, vm):
+        return Event("k", "f", Locator(line=1), time=t.replace(tzinfo=UTC), time_source=source, vm_name=vm)
+
+    veeam = [ev(datetime(2021, 3, 27, 22, 2, 11), "local", "SQL01"),
+             ev(datetime(2021, 3, 28, 22, 2, 40), "local", "sql01"),
+             ev(datetime(2021, 3, 28, 22, 5, 0), "header", "SQL01")]  # already converted: ignored
+    host = [ev(datetime(2021, 3, 27, 21, 2, 5), "utc", "SQL01"),
+            ev(datetime(2021, 3, 28, 21, 2, 33), "utc", "SQL01"),
+            ev(datetime(2021, 3, 27, 15, 40, 0), "utc", "SQL01"),  # unrelated, same VM
+            ev(datetime(2021, 3, 28, 21, 0, 0), "utc", "OTHER")]
+    pairs = list(pairs_by_vm(veeam, host))
+    # same VM and within 14 h: (27 22:02, 27 21:02), (27 22:02, 27 15:40), (28 22:02, 28 21:02)
+    assert len(pairs) == 3
+    offset, confidence = infer_offset(pairs)
+    assert offset == timedelta(hours=1)
+    clean, clean_confidence = infer_offset([pairs[0], pairs[2]])
+    assert clean == offset and 0.0 < confidence < clean_confidence
