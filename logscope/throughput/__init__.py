@@ -5,5 +5,8 @@ the report's ``throughput`` section and hints; ``render`` draws that section in 
 """
 
 from .extract import Collector, Session
+from .render import register
+
+register()
 
 __all__ = ["Collector", "Session"]

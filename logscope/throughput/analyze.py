@@ -12,9 +12,10 @@ from datetime import timedelta
 from statistics import median
 from typing import Any
 
+from ..events import parse_offset
 from ..match.model import Hit
 from .config import Config, load
-from .extract import Collector, Session
+from .extract import Collector, Session, order_key
 
 MB = 1 << 20
 #: Evidence lines per hint (the sessions list carries all of them).
@@ -23,10 +24,20 @@ MAX_HINT_EVIDENCE = 16
 ABSOLUTE = ("utc", "header", "flag", "inferred")
 
 
-def section(collector: Collector, hits: list[Hit] | None = None) -> dict[str, Any]:
-    """The ``throughput`` report section (its ``hints`` use the shape of ``report["hints"]``)."""
+def section(collector: Collector, hits: list[Hit] | None = None,
+            offsets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``throughput`` report section (its ``hints`` use the shape of ``report["hints"]``).
+
+    ``hits`` give the Windows-side context; ``offsets`` are the correlation stage's inferred
+    Veeam UTC offsets (``[{"file", "offset"}]``), applied to sessions kept in local time.
+    Empty (``{}``) when no Veeam session carried a throughput figure, so no format shows an
+    empty section.
+    """
     cfg = load()
     sessions = collector.sessions()
+    if not sessions:
+        return {}
+    _apply_offsets(sessions, offsets or [])
     jobs_s = [s for s in sessions if s.scope == "job"]
     tasks_s = [s for s in sessions if s.scope == "task"]
     by_job: dict[str, list[Session]] = {}
@@ -72,6 +83,24 @@ def section(collector: Collector, hits: list[Hit] | None = None) -> dict[str, An
                        "majority": cfg["majority"], "recent_sessions": cfg["recent_sessions"]},
         "dropped_sessions": collector.dropped,
     }
+
+
+def _apply_offsets(sessions: list[Session], offsets: list[dict[str, Any]]) -> None:
+    known: dict[str, timedelta] = {}
+    for o in offsets:
+        try:
+            known[str(o["file"])] = parse_offset(str(o["offset"]))
+        except (KeyError, ValueError):
+            continue
+    for s in sessions:
+        off = known.get(s.file)
+        if off is None or s.time_source != "local":
+            continue
+        s.start = s.start - off if s.start else None
+        s.end = s.end - off if s.end else None
+        s.last_seen = s.last_seen - off if s.last_seen else None
+        s.time_source = "inferred"
+    sessions.sort(key=order_key)
 
 
 def _slow(ss: list[Session], cfg: Config) -> dict[int, str]:
@@ -192,8 +221,7 @@ def _hint(job: str, stage: str, spec: dict[str, Any], based: list[Session],
              "load": cfg["high_load_percent"], "rate": rate}
     evidence: list[dict[str, Any]] = []
     for s in slow_based:
-        evidence.extend(dict(e, signature=spec["id"]) for e in s.evidence
-                        if e["role"] in ("load", "bottleneck", "summary"))
+        evidence.extend(_session_evidence(s, spec["id"]))
         evidence.extend(context.get(id(s), []))
     full = [s.id for s in based if _full_read(s, cfg)]
     cause = spec["cause"].format(**words)
@@ -222,6 +250,22 @@ def _hint(job: str, stage: str, spec: dict[str, Any], based: list[Session],
                       "full_read": s.id in full,
                       "context": context.get(id(s), [])} for s in based],
     }
+
+
+def _session_evidence(s: Session, hint_id: str) -> list[dict[str, Any]]:
+    """One item per session: its Load line, joined with the bottleneck line right after it."""
+    items = [dict(e, signature=hint_id) for e in s.evidence
+             if e["role"] in ("load", "bottleneck", "summary")]
+    if (len(items) >= 2 and items[0]["role"] == "load" and items[1]["role"] == "bottleneck"
+            and items[0]["file"] == items[1]["file"]
+            and items[1]["locator"].get("line") == items[0]["locator"].get("line", -9) + 1):
+        first, second = items[0], items[1]
+        first["locator"] = dict(first["locator"], end_line=second["locator"]["line"])
+        first["text"] = f"{first['text']} | {second['text']}"
+        del items[1]
+    for e in items:
+        e.pop("role", None)
+    return items
 
 
 def _mb(rate: float | None) -> float | None:

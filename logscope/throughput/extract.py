@@ -21,8 +21,12 @@ MAX_SESSIONS = 20_000
 MAX_EVIDENCE = 6
 #: Only the start of a message is searched: every template sits on the first line.
 SCAN_CHARS = 2048
+#: Parts a Load line may have (Veeam's data pipe has seven stages).
+MAX_STAGES = 8
 
 KINDS = ("veeam", "veeam-session")
+#: Words of the console summary templates: a cheap test before their regexes run.
+SUMMARY_NEEDLES = ("Processing rate", "Duration:", "Bottleneck:", "Transferred:")
 
 
 @dataclass(slots=True)
@@ -107,8 +111,11 @@ def parse_load(text: str, cfg: Config | None = None) -> dict[str, int] | None:
     body = text.strip()
     if not body.startswith(cfg.load_prefix):
         return None
+    parts = body[len(cfg.load_prefix):].split(">", MAX_STAGES)
+    if len(parts) > MAX_STAGES:  # Veeam has seven stages; more is not a Load line
+        return None
     out: dict[str, int] = {}
-    for part in body[len(cfg.load_prefix):].split(">")[:12]:
+    for part in parts:
         m = cfg.load_part.match(part)
         if m is None:
             return None
@@ -171,7 +178,7 @@ class Collector:
         if "has been completed, status:" in text:
             self._completed(ev, text, job, task)
             return
-        if ev.kind == "veeam-session" or "Processing rate" in text or "Duration:" in text:
+        if ev.kind == "veeam-session" or any(n in text for n in SUMMARY_NEEDLES):
             self._summary(ev, text, target)
 
     def _session(self, table: dict[str, Session], scope: str, key: str,
@@ -270,9 +277,13 @@ class Collector:
     def sessions(self) -> list[Session]:
         """Job and task sessions that carry any throughput figure, in time order."""
         out = [s for s in (*self.jobs.values(), *self.tasks.values()) if _has_figures(s)]
-        out.sort(key=lambda s: (s.start is None, s.start.timestamp() if s.start else 0.0,
-                                s.scope, s.id))
+        out.sort(key=order_key)
         return out
+
+
+def order_key(s: Session) -> tuple[bool, float, str, str]:
+    """Time order, sessions without a time last."""
+    return (s.start is None, s.start.timestamp() if s.start else 0.0, s.scope, s.id)
 
 
 def _has_figures(s: Session) -> bool:
