@@ -100,7 +100,8 @@ def detect(head: bytes, name: str) -> str | None:
         head = gunzip_head(head)
         if not head:
             return None
-    if b"\x00" in head[:4096] and not (head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00"):
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00"
+    if b"\x00" in head[:4096] and not utf16:
         return None  # binary (evtx, zip...)
     return sniff_kind(head_text(head))
 
@@ -136,7 +137,8 @@ class _Bounded:
         out = self.inner.read(want)
         self.left -= len(out)
         if self.left <= 0:
-            self.ledger.problem("file", "decompressed size over the member limit; rest not read", "limit")
+            self.ledger.problem("file", "decompressed size over the member limit; rest not read",
+                                "limit")
         return out
 
 

@@ -1,4 +1,6 @@
-"""The Veeam parsers' word lists and sentence templates, loaded once from ``data/veeam_patterns.yml``.
+"""The Veeam parsers' word lists and sentence templates, loaded once from the data file.
+
+Source: ``data/veeam_patterns.yml``.
 
 Why data and not code: Veeam rewords messages between versions and new failure sentences turn
 up in every support case; adding one must not need a code change.
@@ -90,7 +92,8 @@ def load() -> VeeamData:
         writer_states={str(k): int(v) for k, v in raw["writer_states"].items()},
         session_markers=tuple(raw["session_markers"]),
         session_level_words=tuple(
-            (lvl, tuple(w.lower() for w in words)) for lvl, words in raw["session_level_words"].items()
+            (lvl, tuple(w.lower() for w in words))
+            for lvl, words in raw["session_level_words"].items()
         ),
         session_header=re.compile(raw["session_header"]),
     )

@@ -23,7 +23,8 @@ from .source import IngestOptions, Source
 from .veeam_data import load
 
 LINE = re.compile(
-    r"^ {0,8}(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?: ?([AaPp][Mm]))? {1,40}(\d{1,8})(?: {1,8}|$)"
+    r"^ {0,8}(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?: ?([AaPp][Mm]))?"
+    r" {1,40}(\d{1,8})(?: {1,8}|$)"
 )
 _LEVEL = re.compile(r"([A-Z]{3,8})(?= |$)")
 _DATE_DMY = re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{4})(?!\d)")
@@ -81,7 +82,8 @@ def parse_guest_log(
                 n_lines += 1
             else:
                 ledger.skip("line fits no form")
-                ledger.problem(f"line {lineno}", "line fits no guest-log form (no time, no entry before it)",
+                ledger.problem(f"line {lineno}",
+                               "line fits no guest-log form (no time, no entry before it)",
                                "unparsed-line")
             if found_day:
                 day, last_tod = found_day, None

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _OFFSET = re.compile(r"^UTC offset: ?(?P<h>[+-]?\d{1,2}(?:[.,]\d{1,2})?) ?hours?", re.I)
-_UTC_TIME = re.compile(r"UTC Time: \[(?P<t>[^\]]{1,64})\](?:, DaylightSavingTime: \[(?P<dst>\w{1,8})\])?")
+_UTC_TIME = re.compile(
+    r"UTC Time: \[(?P<t>[^\]]{1,64})\](?:, DaylightSavingTime: \[(?P<dst>\w{1,8})\])?"
+)
 _MACHINE = re.compile(r"MachineName: \[(?P<m>[^\]]{0,255})\](?:, OS: \[(?P<os>[^\]]{0,255})\])?")
 _CULTURE = re.compile(r"^Culture: \[(?P<c>[^\]]{0,32})\]")
 _MODULE = re.compile(r"^Module: \[(?P<path>[^\]]{0,1024})\]\. File version: \[(?P<v>[^\]]{0,64})\]")

@@ -1,4 +1,4 @@
-"""Veeam B&R server logs (Job., Task., Agent., Svc. logs) as a stream of raw entries and run headers.
+"""Veeam B&R server logs (Job., Task., Agent., Svc.) as a stream of raw entries and run headers.
 
 Grammar (../shared/corpus/text/FORMATS.md §2.2, observed v9-v11; v12 milliseconds and the v12.1
 ``[xxxx]`` tag inferred): ``[dd.MM.yyyy HH:mm:ss(.fff)] <tid> Level    message``. An entry is a
@@ -191,7 +191,8 @@ def iter_records(
         if held is not None:
             rule_line, rule = held
             held = None
-            if entry is not None and not (text.strip() == "Starting new log" or _HEADER_KEYS.match(text)):
+            opens_run = text.strip() == "Starting new log" or _HEADER_KEYS.match(text)
+            if entry is not None and not opens_run:
                 # a rule inside a message (no "Starting new log" after it): continuation
                 for b in blanks:
                     add(entry, rule_line, b.rstrip())
@@ -241,7 +242,7 @@ def iter_records(
             if quote and not quote_warned:
                 quote_warned = True
                 ledger.problem(f"line {lineno}",
-                               f"log prefix found after quoted text {quote.strip()!r}: a pasted log",
+                               f"log prefix after quoted text {quote.strip()!r}: a pasted log",
                                "quoted-log")
             continue
         if entry is not None and is_header_start(text) and text.strip() != "Starting new log":
@@ -270,7 +271,8 @@ def iter_records(
             ledger.skip("blank line", len(blanks))
             blanks.clear()
         ledger.skip("line fits no form")
-        ledger.problem(f"line {lineno}", "line fits no Veeam log form (no prefix, no entry before it)",
+        ledger.problem(f"line {lineno}",
+                       "line fits no Veeam log form (no prefix, no entry before it)",
                        "unparsed-line")
     if held is not None and entry is not None:
         for b in blanks:

@@ -1,4 +1,4 @@
-"""Inferring a Veeam server's UTC offset when no header or flag states it (for the correlation stage).
+"""Inferring a Veeam server's UTC offset when no header or flag states it (for correlation).
 
 Why: a Veeam log written without its header (a rolled file, a pasted excerpt) holds local wall
 time of an unknown zone. Pairs of moments known to be seconds apart -- the Veeam line that a

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from .veeam_data import load
 
-_GUID_TAIL = re.compile(r"\.\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+_GUID_TAIL = re.compile(
+    r"\.\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
+)
 _ROLL_TAIL = re.compile(r"\.\d{1,4}$")
 _STAMP_HEAD = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}_")
 
@@ -46,7 +48,7 @@ def log_stem(name: str) -> str:
 
 
 def classify(display: str) -> LogPath:
-    """Server, job, VM and log type suggested by a report path (``a.zip/SRV/Backup/J/Job.J.log``)."""
+    """Server, job, VM and log type a report path suggests (``a.zip/SRV/Backup/J/Job.J.log``)."""
     data = load()
     parts = [p for p in display.replace("\\", "/").split("/") if p]
     out = LogPath()
@@ -63,7 +65,8 @@ def classify(display: str) -> LogPath:
         for i, part in enumerate(dirs):
             if part.lower() == "backup" and i > 0:
                 cand = dirs[i - 1]
-                if cand.lower() not in data.generic_dirs and not cand.lower().endswith((".zip", ".gz")):
+                low = cand.lower()
+                if low not in data.generic_dirs and not low.endswith((".zip", ".gz")):
                     out.server = cand
                 break
     parent = dirs[-1] if dirs else None

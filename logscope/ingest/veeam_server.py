@@ -89,7 +89,8 @@ def parse_server_log(
                          "to_minutes": int(run.utc_offset.total_seconds() // 60)})
                 last_offset = run.utc_offset
         if rec.wall is None:
-            ledger.problem(f"line {rec.line}", f"impossible date [{rec.stamp}]; entry kept without time",
+            ledger.problem(f"line {rec.line}",
+                           f"impossible date [{rec.stamp}]; entry kept without time",
                            "bad-time")
         ledger.records += 1
         ev = _event(rec, ctx, source, options)

@@ -104,7 +104,8 @@ def parse_session_text(
                 else:
                     ev.time, ev.time_source = when.replace(tzinfo=UTC), "local"
             elif hm.group("when"):
-                ledger.problem(f"line {lineno}", f"session time {hm.group('when')!r}: day/month order "
+                ledger.problem(f"line {lineno}",
+                               f"session time {hm.group('when')!r}: day/month order "
                                "unknown; kept without time", "ambiguous-date")
         found = veeam_entities.extract(text)
         veeam_entities.apply(ev, found)

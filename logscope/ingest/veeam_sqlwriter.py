@@ -21,7 +21,8 @@ from .. import hresult
 from .source import IngestOptions, Source
 
 LINE = re.compile(
-    r"^\[(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?, TID ([0-9a-fA-F]{1,8})\] ?"
+    r"^\[(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?,"
+    r" TID ([0-9a-fA-F]{1,8})\] ?"
 )
 _OFFSET = re.compile(r"UTC OFFSET: ?([+-]?\d{1,2})(?::(\d{2}))?", re.I)
 _VERSION = re.compile(r"SQL Writer version is ([\d.]{1,32})")
@@ -59,7 +60,8 @@ def parse_sqlwriter_log(
                 n_lines += 1
             else:
                 ledger.skip("line fits no form")
-                ledger.problem(f"line {lineno}", "line fits no SqlWriterLogger form", "unparsed-line")
+                ledger.problem(f"line {lineno}", "line fits no SqlWriterLogger form",
+                               "unparsed-line")
             continue
         msg = text[m.end():].strip()
         # the star-boxed start banner: metadata only
