@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import yamlio
 from ..events import KINDS
+from .cache import MISSING, ParsedCache, cache_dir
 from .conditions import ConditionError, compile_group
 from .model import SEVERITIES, STATUSES, Hint, Signature
 
@@ -74,19 +75,27 @@ def builtin_dir() -> Path:
         f"and {pkg / '_signatures'}): reinstall logscope")
 
 
-def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True) -> Library:
-    """Load the built-in library, then each user folder in order (later wins)."""
+def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True,
+                 cache: bool = True) -> Library:
+    """Load the built-in library, then each user folder in order (later wins).
+
+    ``cache``: reuse parsed YAML trees by content hash (``match/cache.py``); the result is the
+    same as a fresh parse. ``logscope validate`` passes False so CI always parses the files.
+    """
     lib = Library()
     h = hashlib.sha256()
+    parsed = ParsedCache(cache_dir() if cache else None)
     dirs = ([builtin_dir()] if builtin else []) + list(user_dirs or [])
     for i, d in enumerate(dirs):
         name = "builtin" if builtin and i == 0 else str(d)
-        _load_dir(lib, Path(d), name, h)
+        _load_dir(lib, Path(d), name, h, parsed)
     lib.digest = h.hexdigest()
+    parsed.save()
     return lib
 
 
-def _load_dir(lib: Library, root: Path, name: str, h: Any) -> None:  # noqa: ANN401
+def _load_dir(lib: Library, root: Path, name: str, h: Any,  # noqa: ANN401
+              parsed: ParsedCache | None = None) -> None:
     if not root.is_dir():
         lib.issues.append(LoadIssue(str(root), 1, 1, "signature folder not found", "io"))
         return
@@ -107,7 +116,7 @@ def _load_dir(lib: Library, root: Path, name: str, h: Any) -> None:  # noqa: ANN
             continue
         raw = path.read_bytes()
         h.update(rel.as_posix().encode() + b"\0" + raw)
-        sig = parse_signature_file(path, raw, lib.issues)
+        sig = parse_signature_file(path, raw, lib.issues, parsed)
         if sig is None:
             continue
         sig.library = name
@@ -122,11 +131,17 @@ def _load_dir(lib: Library, root: Path, name: str, h: Any) -> None:  # noqa: ANN
         lib.signatures[sig.id] = sig
 
 
-def parse_signature_file(path: Path, raw: bytes, issues: list[LoadIssue]) -> Signature | None:
+def parse_signature_file(path: Path, raw: bytes, issues: list[LoadIssue],
+                         parsed: ParsedCache | None = None) -> Signature | None:
     """Parse and check one signature file; problems are appended to ``issues``."""
     p = str(path)
+    data = parsed.get(raw) if parsed is not None else MISSING
+    if data is not MISSING:
+        return signature_from_dict(data, p, issues)
     try:
         data = yamlio.load(raw.decode("utf-8"), p)
+        if parsed is not None:
+            parsed.put(raw, data)
     except UnicodeDecodeError as exc:
         issues.append(LoadIssue(p, 1, 1, f"not UTF-8: {exc}", "yaml"))
         return None

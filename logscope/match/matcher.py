@@ -1,7 +1,12 @@
 """Match events against the compiled library: one dict lookup for an event no signature wants.
 
 Signatures are compiled once into predicates and indexed by (kind, provider, event id);
-an event is tested only against the signatures whose index keys it fits.
+an event is tested only against the signatures whose index keys it fits. Text sources
+(Veeam, vssadmin, logs) have no provider or id, so every text signature fits every line:
+for them each signature's necessary condition on the message (a ``contains`` literal or
+its ``regex``) goes into one RE2 set per index key, and a line is tested only against the
+signatures whose condition the set found in it. A line no signature can match costs the
+index lookup plus one linear RE2 pass over its text.
 """
 
 from __future__ import annotations
@@ -10,10 +15,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import re2
+
+from .. import hresult as hr
 from ..events import Event
-from .conditions import Predicate, compile_group, compile_regex, index_keys
+from .conditions import Predicate, compile_group, compile_regex, index_keys, split_key
 from .library import Library
 from .model import Hit, Signature
+
+_SET_OPTIONS = re2.Options()
+_SET_OPTIONS.max_mem = 32 << 20
+_SET_OPTIONS.log_errors = False
 
 #: Entity fields copied from every matched event (for correlation) when present.
 ENTITY_FIELDS = ("vm_name", "vm_id", "host", "job_name", "writer_name", "writer_id",
@@ -25,6 +37,110 @@ class _Compiled:
     sig: Signature
     preds: list[Predicate]
     extractors: list[tuple[str, str, Any]]
+    #: A necessary condition: ("fold", [escaped casefolded literals]) for a message
+    #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
+    #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, or None.
+    prefilter: tuple[str, Any] | None = None
+
+
+class _Bucket:
+    """The signatures of one index key, split into always-tested and prefiltered ones."""
+
+    __slots__ = ("always", "fold", "fold_comps", "raw", "raw_comps", "hr_comps", "order",
+                 "empty")
+
+    def __init__(self, comps: tuple[_Compiled, ...]) -> None:
+        self.order = {id(c): i for i, c in enumerate(comps)}
+        self.always = [c for c in comps if c.prefilter is None]
+        self.hr_comps = [c for c in comps if c.prefilter and c.prefilter[0] == "hr"]
+        self.fold, self.fold_comps = _set_of([c for c in comps if c.prefilter
+                                              and c.prefilter[0] == "fold"])
+        self.raw, self.raw_comps = _set_of([c for c in comps if c.prefilter
+                                            and c.prefilter[0] == "raw"])
+        self.empty = not comps
+
+    def select(self, ev: Event) -> list[_Compiled]:
+        if self.fold is None and self.raw is None and not self.hr_comps:
+            return self.always
+        out = list(self.always)
+        if self.hr_comps:
+            codes = {hr.normalize(c) for c in (ev.data.get("hresults") or ())}
+            if ev.hresult:
+                codes.add(hr.normalize(ev.hresult))
+            if codes:
+                out.extend(c for c in self.hr_comps if not codes.isdisjoint(c.prefilter[1]))  # type: ignore[index]
+        text = ev.message or ""
+        if self.fold is not None:
+            for i in self.fold.Match(text.casefold()) or ():
+                out.append(self.fold_comps[i])
+        if self.raw is not None:
+            for i in self.raw.Match(text) or ():
+                out.append(self.raw_comps[i])
+        if len(out) > 1:
+            out = sorted({id(c): c for c in out}.values(), key=lambda c: self.order[id(c)])
+        return out
+
+
+def _set_of(comps: list[_Compiled]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
+    """One RE2 set over the comps' prefilter patterns; pattern index → comp."""
+    if not comps:
+        return None, []
+    rset = re2.Set.SearchSet(_SET_OPTIONS)
+    owners: list[_Compiled] = []
+    for c in comps:
+        for pat in c.prefilter[1]:  # type: ignore[index]
+            rset.Add(pat)
+            owners.append(c)
+    rset.Compile()
+    return rset, owners
+
+
+#: Fields whose values are already normalized HRESULTs (``0x%08X``), so set membership is
+#: exactly what the ``hresult`` operator decides for them.
+_HR_FIELDS = ("hresult", "data.hresults")
+
+
+def _hr_codes(group: dict[str, Any]) -> set[str] | None:
+    """The codes of a one-condition group ``{hresult|hresult: ...}`` (or data.hresults)."""
+    if len(group) != 1:
+        return None
+    (key, value), = group.items()
+    field, op = split_key(str(key))
+    if op != "hresult" or field not in _HR_FIELDS:
+        return None
+    codes = {hr.normalize(v) for v in (value if isinstance(value, list) else [value])}
+    return None if None in codes else codes  # type: ignore[return-value]
+
+
+def _prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
+    """A top-level (so necessary) condition cheap to test for many signatures at once."""
+    found = _text_prefilter(match)
+    if found is not None:
+        return found
+    for key, value in match.items():
+        codes = _hr_codes({key: value})
+        if codes:
+            return ("hr", frozenset(codes))
+        if key == "any" and isinstance(value, list) and value:
+            alts = [_hr_codes(g) if isinstance(g, dict) else None for g in value]
+            if all(alts):
+                return ("hr", frozenset().union(*alts))  # type: ignore[arg-type]
+    return None
+
+
+def _text_prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
+    for key, value in match.items():
+        field, op = split_key(str(key))
+        if field not in ("message", "text"):
+            continue
+        values = list(value) if isinstance(value, list) else [value]
+        if not values:
+            continue
+        if op in ("contains", "startswith", "endswith"):
+            return ("fold", [re2.escape(str(v).casefold()) for v in values])
+        if op == "regex":
+            return ("raw", [str(v) for v in values])
+    return None
 
 
 class Matcher:
@@ -33,9 +149,10 @@ class Matcher:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._by_key: dict[tuple[str, str | None, int | None], list[_Compiled]] = {}
-        self._cache: dict[tuple[str, str | None, int | None], tuple[_Compiled, ...]] = {}
+        self._cache: dict[tuple[str, str | None, int | None], _Bucket] = {}
         for sig in library.signatures.values():
-            comp = _Compiled(sig, compile_group(sig.match), _extractors(sig))
+            comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
+                             _prefilter(sig.match))
             keys = index_keys(sig.match)
             provs = keys.providers or (None,)
             eids = keys.event_ids or (None,)
@@ -44,7 +161,7 @@ class Matcher:
                     for eid in eids:
                         self._by_key.setdefault((kind, prov, eid), []).append(comp)
 
-    def candidates(self, ev: Event) -> tuple[_Compiled, ...]:
+    def _bucket(self, ev: Event) -> _Bucket:
         prov = ev.provider.casefold() if ev.provider else None
         key = (ev.kind, prov, ev.event_id)
         found = self._cache.get(key)
@@ -53,13 +170,21 @@ class Matcher:
             for k in {(ev.kind, prov, ev.event_id), (ev.kind, prov, None),
                       (ev.kind, None, ev.event_id), (ev.kind, None, None)}:
                 seen.extend(self._by_key.get(k, ()))
-            found = tuple(sorted(_unique(seen), key=lambda c: c.sig.id))
+            found = _Bucket(tuple(sorted(_unique(seen), key=lambda c: c.sig.id)))
             self._cache[key] = found
         return found
 
+    def candidates(self, ev: Event) -> list[_Compiled]:
+        """The signatures this event must be tested against (index, then prefilter)."""
+        bucket = self._bucket(ev)
+        return [] if bucket.empty else bucket.select(ev)
+
     def match(self, ev: Event) -> list[Hit]:
+        bucket = self._bucket(ev)
+        if bucket.empty:
+            return []
         hits = []
-        for comp in self.candidates(ev):
+        for comp in bucket.select(ev):
             for p in comp.preds:
                 if not p(ev):
                     break

@@ -112,14 +112,15 @@ def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadI
     if paths:
         lib = Library()
         for p in paths:
-            one = load_library([p], builtin=False)
+            one = load_library([p], builtin=False, cache=False)
             lib.issues.extend(one.issues)
             lib.signatures.update(one.signatures)
             lib.chains_dirs.extend(one.chains_dirs)
     else:
-        lib = load_library()
+        lib = load_library(cache=False)
     issues = list(lib.issues)
-    load_chains(lib.chains_dirs, issues, set(lib.signatures) | set(load_library().signatures))
+    builtin_ids = set(load_library().signatures) if paths else set()
+    load_chains(lib.chains_dirs, issues, set(lib.signatures) | builtin_ids)
     matcher = Matcher(lib)
     for sig in lib.signatures.values():
         issues.extend(check_examples(sig, matcher))

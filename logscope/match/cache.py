@@ -1,0 +1,164 @@
+"""Parsed-YAML cache for signature files, keyed by each file's content hash.
+
+Why: parsing the YAML is 97% of loading the library (pure-Python PyYAML, needed for the
+line/column marks and the duplicate-key check); every ``analyze`` run paid about half a second
+for it. The cache keeps each file's parsed tree, marks included, so loading a known file skips
+the parser but still goes through the same schema checks and compilation: the result is the
+same library, issues and positions as a fresh parse.
+
+The cache is JSON (never pickle: a cache file must not be able to run code), lives in
+``$LOGSCOPE_CACHE_DIR`` or ``$XDG_CACHE_HOME/logscope`` (``~/.cache/logscope``), is keyed by the
+SHA-256 of the file's bytes (an edited file is a new key, so it is never stale), and is
+written atomically. ``LOGSCOPE_NO_CACHE=1`` turns it off; ``logscope validate`` never uses it,
+so the CI gate always parses the files themselves. Any cache problem means "parse normally".
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..yamlio import Mapping
+
+#: Bump when the encoding (or the loader's output) changes: old caches are then ignored.
+CACHE_FORMAT = 1
+MAX_ENTRIES = 4096
+MISSING = object()
+
+
+class _Unencodable(Exception):
+    pass
+
+
+def cache_dir() -> Path | None:
+    """Where the cache lives, or None when caching is turned off."""
+    if os.environ.get("LOGSCOPE_NO_CACHE"):
+        return None
+    if d := os.environ.get("LOGSCOPE_CACHE_DIR"):
+        return Path(d)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "logscope"
+
+
+def _enc(obj: Any) -> Any:  # noqa: ANN401
+    if isinstance(obj, Mapping):
+        items = []
+        for k, v in obj.items():
+            line, col = obj.marks.get(str(k), obj.start)
+            items.append([_enc(k), line, col, _enc(v)])
+        return {"M": [obj.start[0], obj.start[1], items]}
+    if isinstance(obj, list):
+        return [_enc(x) for x in obj]
+    if isinstance(obj, int) and not isinstance(obj, bool) and not -(1 << 63) <= obj < (1 << 63):
+        raise _Unencodable("int beyond 64 bits")
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return obj
+    if isinstance(obj, datetime):
+        return {"T": obj.isoformat()}
+    if isinstance(obj, date):
+        return {"D": obj.isoformat()}
+    if isinstance(obj, bytes):
+        return {"B": base64.b64encode(obj).decode()}
+    if isinstance(obj, (set, frozenset)):
+        return {"S": [_enc(x) for x in obj]}
+    raise _Unencodable(type(obj).__name__)
+
+
+def _dec(obj: Any) -> Any:  # noqa: ANN401
+    if isinstance(obj, list):
+        return [_dec(x) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "M" in obj:
+        line, col, items = obj["M"]
+        m = Mapping()
+        m.start = (line, col)
+        for k, kl, kc, v in items:
+            key = _dec(k)
+            m[key] = _dec(v)
+            m.marks[str(key)] = (kl, kc)
+        return m
+    if "T" in obj:
+        return datetime.fromisoformat(obj["T"])
+    if "D" in obj:
+        return date.fromisoformat(obj["D"])
+    if "B" in obj:
+        return base64.b64decode(obj["B"])
+    if "S" in obj:
+        return {_dec(x) for x in obj["S"]}
+    raise ValueError("bad cache entry")
+
+
+class ParsedCache:
+    """Parsed trees by content hash; load once, ``save()`` after a library load."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.path = directory / f"signatures-v{CACHE_FORMAT}.json" if directory else None
+        self.entries: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        self.hits = 0
+        if self.path is not None:
+            try:
+                data = orjson.loads(self.path.read_bytes())
+                if isinstance(data, dict):
+                    self.entries = data
+            except (OSError, orjson.JSONDecodeError):
+                self.entries = {}
+
+    @staticmethod
+    def key(raw: bytes) -> str:
+        return hashlib.sha256(raw).hexdigest()
+
+    def get(self, raw: bytes) -> Any:  # noqa: ANN401
+        """The parsed tree of these bytes, or ``MISSING``."""
+        k = self.key(raw)
+        if k not in self.entries:
+            return MISSING
+        try:
+            tree = _dec(self.entries[k])
+        except (ValueError, TypeError, KeyError):
+            del self.entries[k]
+            self.dirty = True
+            return MISSING
+        self.used.add(k)
+        self.hits += 1
+        return tree
+
+    def put(self, raw: bytes, tree: Any) -> None:  # noqa: ANN401
+        if self.path is None:
+            return
+        try:
+            enc = _enc(tree)
+        except _Unencodable:
+            return
+        k = self.key(raw)
+        self.entries[k] = enc
+        self.used.add(k)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write atomically (entries used now first, then the rest, bounded); errors ignored."""
+        if self.path is None or not self.dirty:
+            return
+        keep = {k: self.entries[k] for k in self.used if k in self.entries}
+        for k, v in self.entries.items():
+            if len(keep) >= MAX_ENTRIES:
+                break
+            keep.setdefault(k, v)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".signatures-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(keep))
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except (OSError, TypeError):
+            pass

@@ -1,0 +1,89 @@
+"""Matcher: index + prefilters must never change what matches, only how much is tested."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from logscope.events import Event, Locator
+from logscope.match.library import Library, load_library, signature_from_dict
+from logscope.match.matcher import Matcher
+from logscope.match.validate import example_events
+
+LIB = load_library()
+
+
+def _plain(lib: Library) -> Matcher:
+    """The same library with every prefilter off: the reference behaviour."""
+    m = Matcher(lib)
+    for comps in m._by_key.values():  # noqa: SLF001 - test of the internals' equivalence
+        for c in comps:
+            c.prefilter = None
+    return m
+
+
+def _hits(m: Matcher, events: list[Event]) -> list[tuple[str, int]]:
+    return [(h.signature.id, i) for i, ev in enumerate(events) for h in m.match(ev)]
+
+
+def _all_examples() -> list[Event]:
+    return [ev for s in LIB.signatures.values() for exs in s.examples.values()
+            for ex in exs for ev in example_events(ex)]
+
+
+def test_prefilters_change_nothing_on_every_example() -> None:
+    events = _all_examples()
+    fast, plain = Matcher(LIB), _plain(LIB)
+    assert _hits(fast, events) == _hits(plain, events)
+    assert sum(len(fast.candidates(e)) for e in events) < sum(len(plain.candidates(e))
+                                                               for e in events)
+
+
+def test_prefilters_change_nothing_on_real_logs(shared: Path) -> None:
+    from logscope.ingest.source import IngestOptions
+    from logscope.pipeline import iter_events
+
+    events = list(iter_events([shared / "corpus" / "text"], IngestOptions(), []))
+    assert len(events) > 100
+    fast, plain = Matcher(LIB), _plain(LIB)
+    assert _hits(fast, events) == _hits(plain, events)
+    # most real lines are wanted by no signature: the prefilter leaves them no candidate
+    assert sum(1 for e in events if not fast.candidates(e)) > len(events) // 2
+
+
+def test_a_line_no_signature_wants_has_no_candidate() -> None:
+    ev = Event(kind="veeam", file="x", locator=Locator(line=1), message="Job started at 10:00")
+    assert Matcher(LIB).candidates(ev) == []
+
+
+def test_an_event_of_an_unindexed_key_has_no_candidate() -> None:
+    ev = Event(kind="evtx", file="x", locator=Locator(record=1), provider="Foo", event_id=1)
+    assert Matcher(LIB).candidates(ev) == []
+
+
+def _lib_of(*sigs: dict) -> Library:
+    lib = Library()
+    for d in sigs:
+        base = {"title": "t", "severity": "low", "status": "test",
+                "hint": {"cause": "c", "remedy": ["r"]}}
+        sig = signature_from_dict({**base, **d}, "<test>", lib.issues)
+        assert sig is not None, lib.issues
+        lib.signatures[sig.id] = sig
+    return lib
+
+
+def test_contains_prefilter_folds_case_like_the_condition() -> None:
+    lib = _lib_of({"id": "t.fold", "match": {"kind": "veeam", "message|contains": "strasse"}})
+    ev = Event(kind="veeam", file="x", locator=Locator(line=1), message="Hauptstraße 1")
+    assert [h.signature.id for h in Matcher(lib).match(ev)] == ["t.fold"]
+    assert _hits(Matcher(lib), [ev]) == _hits(_plain(lib), [ev])
+
+
+def test_hresult_prefilter_accepts_any_written_form_in_the_event() -> None:
+    lib = _lib_of({"id": "t.hr", "match": {"kind": "evtx", "any": [
+        {"hresult|hresult": "0x800423F4"}, {"data.hresults|hresult": "-2147212300"}]}})
+    m = Matcher(lib)
+    mk = lambda **kw: Event(kind="evtx", file="x", locator=Locator(record=1), **kw)  # noqa: E731
+    assert m.match(mk(data={"hresults": ["0x800423f4"]}))
+    assert m.match(mk(hresult="0x800423F4"))
+    assert not m.match(mk(hresult="0x80070005"))
+    assert not m.candidates(mk())
