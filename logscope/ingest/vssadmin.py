@@ -265,7 +265,11 @@ class _Stream:
         if nxt is None:
             return line, raw
         tail = nxt[1].strip()
+        if self._steps is not None:
+            self._steps.add(len(tail))
         if HEX_TAIL_RE.match(tail) and GUID_RE.match((line.value or "") + tail):
+            if self._steps is not None:
+                self._steps.add(len(raw) + len(tail))
             merged = classify(line.no, raw.rstrip() + tail, self.prefix)
             if merged is not None:
                 merged.fixes.append("wrapped-line")
@@ -295,6 +299,8 @@ class _Stream:
         old = list(self._buf)
         self._buf.clear()
         for line, raw in old:
+            if self._steps is not None:
+                self._steps.add(1 + len(raw))
             new = classify(line.no, raw, prefix)
             if new is None:  # the prefix was all there was
                 continue

@@ -156,3 +156,17 @@ def test_one_enormous_line_is_bounded():
     data = b"Writer name: '" + b"x{[" * 1_000_000
     steps, n = _steps(data)
     assert n == 0 and steps <= 2 * len(data)
+
+
+def test_worst_case_lookahead_patterns_stay_linear():
+    """Lines that each trigger lookahead, prefix changes or unwrapping: 10x lines, ~10x work."""
+    pattern = (
+        "Writer name: 'A'\n"  # a name whose block never completes
+        "8/10/2018 9:28:02 AM\t\t\tvssadmin 1.1 - x\n"  # a new script prefix each time
+        "   Writer Id: {66841cd4-6ded-4f4b-8f17-\n"  # a cut GUID: tries to unwrap
+        "Contents of shadow copy set ID: {17f740d2-a681-4980-a131-9a4a5ae3db5a}\n"
+        "Shadow Copy Storage association\n"
+    )
+    small, _ = _steps((pattern * 200).encode())
+    big, _ = _steps((pattern * 2000).encode())
+    assert 9.5 < big / small < 10.5
