@@ -8,6 +8,7 @@ are escaped for the target format here, as the renderers do.
 from __future__ import annotations
 
 import html
+import math
 from datetime import datetime
 from typing import Any
 
@@ -78,7 +79,7 @@ def text_lines(sec: dict[str, Any], report: dict[str, Any] | None = None) -> lis
     if not sec or not sec.get("sessions"):
         return []
     stages = _stages(sec)
-    out = [f"Slow = {_slow_rule(sec)}. Load: " + ", ".join(
+    out = [f"{_cap(_slow_rule(sec))}. Load: " + ", ".join(
         f"{STAGE_LABEL[s][:1]} = {STAGE_LABEL[s]}" for s in stages) + " (% busy)."]
     for j in sec["jobs"]:
         out.append(f"{j['job']}" + (f" on {', '.join(j['servers'])}" if j["servers"] else "")
@@ -110,10 +111,14 @@ def render_text(report: dict[str, Any]) -> str:
     return "".join(terminal(x) + "\n" for x in ["", "Throughput", *lines]) if lines else ""
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _slow_rule(sec: dict[str, Any]) -> str:
     s = sec["thresholds"]["slow"]
-    return (f">= {s['min_duration_minutes']} min and < {s['max_rate_mb_s']} MB/s or "
-            f">= {s['slowdown_vs_best']}x the job's fastest")
+    return (f"a session is slow when it ran {s['min_duration_minutes']} min or more and moved "
+            f"under {s['max_rate_mb_s']} MB/s or took {s['slowdown_vs_best']}x the job's fastest")
 
 
 # -- markdown ---------------------------------------------------------------------------------------
@@ -129,8 +134,8 @@ def markdown(sec: dict[str, Any], report: dict[str, Any] | None = None) -> str:
         return ""
     stages = _stages(sec)
     head = _head(stages)
-    out = [f"Slow = {md_escape(_slow_rule(sec))}; a named bottleneck alone "
-           "is not a problem.", ""]
+    out = [f"{md_escape(_cap(_slow_rule(sec)))}; a named bottleneck "
+           "alone is not a problem.", ""]
     for j in sec["jobs"]:
         out += [f"### {md_escape(j['job'])}" + (f" ({md_escape(', '.join(j['servers']))})"
                                                 if j["servers"] else ""), ""]
@@ -166,7 +171,8 @@ def html_fragment(sec: dict[str, Any], report: dict[str, Any] | None = None) -> 
         return ""
     stages = _stages(sec)
     head = _head(stages)
-    parts = [f"<p>Slow = {_e(_slow_rule(sec))}; a named bottleneck alone is not a problem.</p>",
+    parts = [f"<p>{_e(_cap(_slow_rule(sec)))}; a named bottleneck alone is not a "
+             "problem.</p>",
              chart_svg(sec)]
     for j in sec["jobs"]:
         parts.append(f"<h3>{_e(j['job'])}" + (f" <small>({_e(', '.join(j['servers']))})</small>"
@@ -198,8 +204,8 @@ def chart_svg(sec: dict[str, Any], width: int = 900, panel: int = 180) -> str:
     t0, t1 = min(times), max(times)
     span = (t1 - t0) or 1.0
     rates = [r["rate_mb_s"] for rs in series.values() for r in rs if r["rate_mb_s"] is not None]
-    rmax = max(rates) * 1.1 if rates else 1.0
-    left, right, top, gap = 60, 20, 20, 40
+    rmax = _nice(max(rates)) if rates else 1.0
+    left, right, top, gap = 60, 60, 20, 40
     w = width - left - right
     height = top + panel + gap + panel + 50
 
@@ -214,7 +220,7 @@ def chart_svg(sec: dict[str, Any], width: int = 900, panel: int = 180) -> str:
          f"aria-label='Processing rate and bottleneck load per session, one line per job'>",
          "<style>text{font:11px sans-serif;fill:#444}.ax{stroke:#999}.grid{stroke:#eee}</style>"]
     base2 = top + panel + gap
-    for base, label, vmax, unit in ((top, "rate MB/s", rmax, ""), (base2, "bottleneck load", 100.0, "%")):
+    for base, label, vmax, unit in ((top, "rate MB/s", rmax, ""), (base2, "primary bottleneck's load (S/P/N/T)", 100.0, "%")):
         for k in range(5):
             v = vmax * k / 4
             yy = y(v, vmax, base)
@@ -246,11 +252,25 @@ def chart_svg(sec: dict[str, Any], width: int = 900, panel: int = 180) -> str:
                        + (" (slow)" if r["slow"] else ""))
                 p.append(f"<circle cx='{a:.1f}' cy='{b:.1f}' r='3.5' fill='{color}'{ring}>"
                          f"<title>{_e(tip)}</title></circle>")
+                if what == "load":  # which stage the load belongs to: S, P, N, T...
+                    p.append(f"<text x='{a:.1f}' y='{b - 7:.1f}' text-anchor='middle'>"
+                             f"{_e(STAGE_LABEL.get(r['bottleneck'], '?')[:1])}</text>")
         p.append(f"<rect x='{left + 10 + n * 150}' y='{height - 16}' width='10' height='10' "
                  f"fill='{color}'/><text x='{left + 24 + n * 150}' y='{height - 7}'>"
                  f"{_e(job[:22])}</text>")
     p.append("</svg>")
     return "".join(p)
+
+
+def _nice(v: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 x 10^k at or above ``v`` (a round axis maximum)."""
+    if v <= 0:
+        return 1.0
+    step = 10 ** math.floor(math.log10(v))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * step >= v:
+            return m * step
+    return 10 * step
 
 
 def _ts(iso: str) -> float:
