@@ -121,10 +121,11 @@ def diff_files(
     same = Path(path_a).resolve() == Path(path_b).resolve()
     events_b, ledger_b = (events_a, ledger_a) if same else load(path_b)
     caps_a, caps_b = writer_captures(events_a), writer_captures(events_b)
+    nums_a, nums_b = _capture_numbers(caps_a, ledger_a), _capture_numbers(caps_b, ledger_b)
     if capture_a is None:
-        capture_a = min(caps_a) if (same and caps_a) else max(caps_a, default=None)
+        capture_a = min(nums_a) if (same and nums_a) else max(nums_a, default=None)
     if capture_b is None:
-        capture_b = max(caps_b, default=None)
+        capture_b = max(nums_b, default=None)
     a = caps_a.get(capture_a, []) if capture_a is not None else []
     b = caps_b.get(capture_b, []) if capture_b is not None else []
     out: dict[str, Any] = {
@@ -133,6 +134,17 @@ def diff_files(
     }
     out.update(diff_events(a, b))
     return out
+
+
+def _capture_numbers(captures: dict[int, list[Event]], ledger: FileLedger) -> list[int]:
+    """Captures that are writer listings, including empty and failed ones (0 writers)."""
+    nums = set(captures)
+    for summary in ledger.info.get("vssadmin_captures", []):
+        if summary.get("listing") == "writers" or (
+            summary.get("listing") is None and not summary.get("records")
+        ):
+            nums.add(int(summary["capture"]))
+    return sorted(nums)
 
 
 def _side(
@@ -145,7 +157,7 @@ def _side(
     return {
         "file": str(path),
         "capture": capture,
-        "captures": sorted(captures),
+        "captures": _capture_numbers(captures, ledger),
         "writers": len(events),
         "problems": [p.as_dict() for p in ledger.problems],
     }
@@ -171,12 +183,18 @@ def _who(row: dict[str, Any]) -> str:
     return f"'{row.get('writer_name')}'{wid}"
 
 
+def _which(side: dict[str, Any]) -> str:
+    if side["capture"] is None:
+        return "no writer listing"
+    return f"capture {side['capture']} of {len(side['captures'])}"
+
+
 def render_text(diff: dict[str, Any]) -> str:
     """A short human-readable diff: removed, added, changed writers, then a count of the rest."""
     a, b, s = diff["a"], diff["b"], diff["summary"]
     lines = [
-        f"A: {a['file']} (capture {a['capture']}, {a['writers']} writers, {s['failed_a']} failed)",
-        f"B: {b['file']} (capture {b['capture']}, {b['writers']} writers, {s['failed_b']} failed)",
+        f"{name}: {side['file']} ({_which(side)}, {side['writers']} writers, {failed} failed)"
+        for name, side, failed in (("A", a, s["failed_a"]), ("B", b, s["failed_b"]))
     ]
     if not a["writers"] or not b["writers"]:
         for side, name in ((a, "A"), (b, "B")):

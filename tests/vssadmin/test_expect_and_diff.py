@@ -118,4 +118,12 @@ def test_diff_same_file_before_after(shared, tmp_path):
 def test_diff_against_an_empty_capture(shared):
     diff = vssdiff.diff_files(shared / CORPUS / LANYON, shared / CORPUS / JA)
     assert diff["b"]["writers"] == 0 and diff["summary"]["removed"] == 4
-    assert "B lists no writers" in vssdiff.render_text(diff)
+    assert diff["b"]["capture"] == 1  # the empty listing is a capture of its own
+    text = vssdiff.render_text(diff)
+    assert "B lists no writers" in text and "(capture 1 of 1, 0 writers" in text
+
+
+def test_diff_against_a_file_without_writers(shared):
+    diff = vssdiff.diff_files(shared / CORPUS / LANYON, shared / CORPUS / "fr_burp753_list_providers.txt")
+    assert diff["b"]["capture"] is None and diff["summary"]["removed"] == 4
+    assert "(no writer listing, 0 writers" in vssdiff.render_text(diff)
