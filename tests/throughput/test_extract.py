@@ -103,3 +103,20 @@ def test_non_veeam_events_and_hostile_lines_are_cheap() -> None:
     c.feed(_ev(1, t0, huge))
     c.feed(_ev(2, t0, "Primary bottleneck: " + "x" * 1_000_000))
     assert c.sessions() == []  # nothing parsed from either, nothing raised
+
+
+def test_load_line_in_a_task_log_belongs_to_its_task() -> None:
+    t0 = datetime(2026, 1, 1, 21, 0, tzinfo=UTC)
+
+    def tev(line: int, text: str, **data: object) -> Event:
+        return Event(kind="veeam", file="Task.VM1.t9.log", locator=Locator(line=line), time=t0,
+                     time_source="header", message=text, job_name="J", vm_name="VM1",
+                     data={"job_session_id": "s9", "log_type": "task", **data})
+
+    c = Collector()
+    c.feed(tev(1, "Task session 't9' created for Vm 'VM1'", task_session_id="t9"))
+    c.feed(tev(2, "Load: Source 10% > Proxy 5% > Network 2% > Target 93%"))
+    c.feed(tev(3, "Primary bottleneck: Target"))
+    (task,) = [s for s in c.sessions() if s.scope == "task"]
+    assert task.id == "t9" and task.load["target"] == 93 and task.bottleneck == "target"
+    assert not [s for s in c.sessions() if s.scope == "job"]  # the job got no figures

@@ -119,3 +119,31 @@ def test_inferred_offset_applies_to_local_sessions() -> None:
     sec = section(c, [], [{"file": "Job.L.log", "offset": "+01:00"}])
     row = sec["sessions"][0]
     assert row["start"] == "2026-02-01T21:00:00+00:00" and row["time_source"] == "inferred"
+
+
+CSV_5136 = """<?xml version="1.0" encoding="UTF-8"?>
+<Events>
+<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-FailoverClustering" Guid="{baf908ea-3421-4ca9-9b84-6689b8c6f85f}"/><EventID>5136</EventID><Version>0</Version><Level>3</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime="2026-03-08T23:30:00.0000000Z"/><EventRecordID>4711</EventRecordID><Channel>System</Channel><Computer>HV21.contoso.local</Computer><Security/></System><EventData><Data>Volume2</Data><Data></Data><Data>C:\\ClusterStorage\\Volume2</Data></EventData></Event>
+</Events>
+"""
+
+
+def test_host_csv_event_in_the_backup_window_is_shown_next_to_the_slow_session(
+        samples: Path, tmp_path: Path) -> None:
+    import shutil
+
+    bundle = tmp_path / "case"
+    shutil.copytree(samples / "bundles" / "veeam-throughput-target", bundle)
+    (bundle / "HV21").mkdir()
+    (bundle / "HV21" / "System.xml").write_text(CSV_5136, encoding="utf-8")
+    rep = run(bundle)
+    if not any(h["signature"] == "csv.redirected-io" for h in rep["hits"]):
+        import pytest
+
+        pytest.skip("signature csv.redirected-io not in the library")
+    rows = [s for s in rep["throughput"]["sessions"] if s["scope"] == "job"]
+    with_ctx = [s["start"][:10] for s in rows if s["context"]]
+    assert with_ctx == ["2026-03-08"]  # 21:00 UTC + 4:07 covers 23:30 UTC; no other night
+    hint = next(h for h in rep["hints"] if h["id"] == "throughput.target-bottleneck")
+    assert any(e.get("signature") == "csv.redirected-io" and e["file"].endswith("System.xml")
+               for e in hint["evidence"])
