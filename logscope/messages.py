@@ -31,6 +31,8 @@ from . import hresult as hr
 
 _INSERT = re.compile(r"%(%?)(\d{1,2})")
 _PCT = re.compile(r"^%%(\d{1,10})$")
+#: Safe loading only; the C loader when PyYAML has it (several times faster).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: An insert longer than this is cut in the one-line message (the full value stays in data).
 MAX_INSERT_CHARS = 400
 
@@ -57,7 +59,7 @@ def templates() -> dict[tuple[str, int], Template]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yml", ".yaml")):
             continue
-        doc: Any = yaml.safe_load(entry.read_text("utf-8")) or {}
+        doc: Any = yaml.load(entry.read_text("utf-8"), Loader=_LOADER) or {}
         names = [doc["provider"], *doc.get("aliases", [])]
         for event_id, spec in (doc.get("events") or {}).items():
             if isinstance(spec, str):

@@ -162,18 +162,15 @@ def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
         raw.qualifiers = parse_int(_attrs(event_id).get("Qualifiers"))
         event_id = event_id.get("#text")
     raw.event_id = parse_int(event_id)
-    raw.level = parse_int(system.get("Level"))
-    raw.task = to_text(system.get("Task"))
-    raw.opcode = to_text(system.get("Opcode"))
-    raw.keywords = to_text(system.get("Keywords"))
+    level = system.get("Level")
+    raw.level = level if type(level) is int else parse_int(level)
     raw.time = parse_time(to_text(_attrs(system.get("TimeCreated")).get("SystemTime")))
-    raw.record_id = parse_int(system.get("EventRecordID"))
-    execution = _attrs(system.get("Execution"))
-    raw.process_id = to_text(execution.get("ProcessID")) or None
-    raw.thread_id = to_text(execution.get("ThreadID")) or None
+    record_id = system.get("EventRecordID")
+    raw.record_id = record_id if type(record_id) is int else parse_int(record_id)
     raw.channel = to_text(system.get("Channel")) or None
     raw.computer = to_text(system.get("Computer")) or None
     raw.user_id = to_text(_attrs(system.get("Security")).get("UserID")) or None
+    # Task, Opcode, Keywords and Execution are not used downstream (skipped for speed)
 
 
 def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:

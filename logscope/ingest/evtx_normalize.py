@@ -122,6 +122,12 @@ def parse_time(text: str | None) -> datetime | None:
     """``SystemTime`` text (``2021-07-07T14:34:17.1234567Z``, python-evtx's space form) → aware UTC."""
     if not text:
         return None
+    try:  # fast path: the engines' and Windows' own ISO form with Z
+        dt = datetime.fromisoformat(text)
+        if dt.tzinfo is not None:
+            return dt.astimezone(UTC) if dt.utcoffset() else dt.replace(tzinfo=UTC)
+    except ValueError:
+        pass
     t = text.strip().replace(" ", "T")
     if t.endswith(("Z", "z")):
         t = t[:-1]
@@ -170,7 +176,13 @@ def binary_text(hexstr: str) -> str | None:
     binary dump, which is left as hex.
     """
     h = hexstr.strip().replace("-", "").replace(" ", "")
-    if not h or len(h) % 2:
+    if len(h) < 8 or len(h) % 2:
+        return None
+    try:  # quick reject on the first bytes before decoding the whole payload
+        b0, b1, b2 = bytes.fromhex(h[:6])
+    except ValueError:
+        return None
+    if not (32 <= b0 < 127 and (32 <= b1 < 127 or (b1 == 0 and 32 <= b2 < 127))):
         return None
     try:
         raw = bytes.fromhex(h[: _MAX_BINARY_TEXT * 2])
@@ -199,7 +211,7 @@ def level_name(level: int | None, rendered: str | None = None) -> str | None:
 
 def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event:
     """Normalize a record: fields, ``data``, VM identity, HRESULTs, message text."""
-    data: dict[str, Any] = dict(raw.data)
+    data: dict[str, Any] = raw.data  # the record is not used after this
     if raw.binary:
         data["Binary"] = raw.binary
         text = binary_text(raw.binary)
@@ -216,8 +228,7 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
 
     hresults: list[str] = []
     for value in raw.inserts:
-        m = _PCT_INSERT.match(value.strip())
-        if m:
+        if "%%" in value and _PCT_INSERT.match(value.strip()):
             code = hr.normalize(value.strip())
             if code and code not in hresults:
                 hresults.append(code)
@@ -279,11 +290,10 @@ def _fallback_message(raw: RawRecord) -> str:
     """``Provider EventID: insert1; insert2`` when no template or rendering is known."""
     head = f"{raw.provider or '?'} {raw.event_id if raw.event_id is not None else '?'}"
     parts = []
-    for key, value in raw.data.items():
-        v = " ".join(value.split())
-        if not v:
+    for name, value in zip(raw.insert_names, raw.inserts):
+        if not value:
             continue
-        if len(v) > 200:
-            v = v[:197] + "..."
-        parts.append(v if key.isdigit() else f"{key}={v}")
+        if len(value) > 200:
+            value = value[:197] + "..."
+        parts.append(f"{name}={value}" if name else value)
     return f"{head}: {'; '.join(parts)}" if parts else head
