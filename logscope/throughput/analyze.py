@@ -45,9 +45,16 @@ def section(collector: Collector, hits: list[Hit] | None = None,
         by_job.setdefault(s.job_name or "?", []).append(s)
     slow = {key: why for ss in by_job.values() for key, why in _slow(ss, cfg).items()}
     context = _context(jobs_s, slow, hits or [], cfg)
+    vms: dict[str | None, list[dict[str, Any]]] = {}
+    for t in tasks_s:  # each job session lists its VMs (task sessions) in brief
+        vms.setdefault(t.job_session_id, []).append({
+            "vm": t.vm_name, "task_session_id": t.id, "status": t.status,
+            "duration_s": t.duration_s, "rate_mb_s": _mb(t.rate_bytes_s)})
     rows = []
     for s in sessions:
         d = s.as_dict()
+        if s.scope == "job":
+            d["vms"] = vms.get(s.job_session_id, []) if s.job_session_id else []
         d["slow"] = id(s) in slow
         d["slow_reason"] = slow.get(id(s))
         d["full_read"] = _full_read(s, cfg)

@@ -20,6 +20,8 @@ STAGE_LABEL = {"source": "Source", "proxy": "Proxy", "source_wan": "Src WAN", "n
                "target_wan": "Tgt WAN", "target": "Target", "throttling": "Throttling"}
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
            "#e377c2")
+#: VMs named per session row in Markdown/HTML (the JSON lists all).
+MAX_VMS_LISTED = 12
 #: Jobs drawn in the chart (the tables list all of them).
 MAX_CHART_JOBS = len(PALETTE)
 
@@ -55,18 +57,27 @@ def _rows(sec: dict[str, Any], job: str) -> list[dict[str, Any]]:
     return [r for r in sec["sessions"] if r["scope"] == "job" and (r["job"] or "?") == job]
 
 
-def _cells(r: dict[str, Any], stages: list[str]) -> list[str]:
+def _cells(r: dict[str, Any], stages: list[str], vms: bool = False) -> list[str]:
     rate = "-" if r["rate_mb_s"] is None else f"{r['rate_mb_s']:.0f}"
     return ([_when(r), _dur(r["duration_s"]), r["status"] or "-", _size(r["processed_bytes"]),
              _size(r["transferred_bytes"]), rate]
             + [f"{r['load'][s]}%" if s in r["load"] else "-" for s in stages]
             + [STAGE_LABEL.get(r["bottleneck"] or "", r["bottleneck"] or "-"),
-               "slow" if r["slow"] else ""])
+               "slow" if r["slow"] else ""]
+            + ([_vms(r)] if vms else []))
 
 
-def _head(stages: list[str]) -> list[str]:
+def _vms(r: dict[str, Any]) -> str:
+    """``FS01 0:26:05 412 MB/s, APP01 ...``: the session's VMs (task sessions) in brief."""
+    return ", ".join(f"{v['vm'] or '?'} {_dur(v['duration_s'])}"
+                     + (f" {v['rate_mb_s']:.0f} MB/s" if v["rate_mb_s"] is not None else "")
+                     + (f" {v['status']}" if v["status"] not in (None, "success") else "")
+                     for v in r.get("vms", [])[:MAX_VMS_LISTED]) or "-"
+
+
+def _head(stages: list[str], vms: bool = False) -> list[str]:
     return (["start (UTC)", "duration", "status", "processed", "written", "MB/s"]
-            + [STAGE_LABEL[s] for s in stages] + ["bottleneck", ""])
+            + [STAGE_LABEL[s] for s in stages] + ["bottleneck", ""] + (["VMs"] if vms else []))
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -133,7 +144,7 @@ def markdown(sec: dict[str, Any], report: dict[str, Any] | None = None) -> str:
     if not sec or not sec.get("sessions"):
         return ""
     stages = _stages(sec)
-    head = _head(stages)
+    head = _head(stages, vms=True)
     out = [f"{md_escape(_cap(_slow_rule(sec)))}; a named bottleneck "
            "alone is not a problem.", ""]
     for j in sec["jobs"]:
@@ -142,7 +153,8 @@ def markdown(sec: dict[str, Any], report: dict[str, Any] | None = None) -> str:
         out.append("| " + " | ".join(h or "slow?" for h in head) + " |")
         out.append("|" + "---|" * len(head))
         for r in _rows(sec, j["job"]):
-            out.append("| " + " | ".join(md_escape(c) for c in _cells(r, stages)) + " |")
+            out.append("| " + " | ".join(md_escape(c) for c in _cells(r, stages, vms=True))
+                       + " |")
         out.append("")
         for r in _rows(sec, j["job"]):
             for c in r["context"]:
@@ -170,7 +182,7 @@ def html_fragment(sec: dict[str, Any], report: dict[str, Any] | None = None) -> 
     if not sec or not sec.get("sessions"):
         return ""
     stages = _stages(sec)
-    head = _head(stages)
+    head = _head(stages, vms=True)
     parts = [f"<p>{_e(_cap(_slow_rule(sec)))}; a named bottleneck alone is not a "
              "problem.</p>",
              chart_svg(sec)]
@@ -182,7 +194,8 @@ def html_fragment(sec: dict[str, Any], report: dict[str, Any] | None = None) -> 
         for r in _rows(sec, j["job"]):
             cls = " class='slow'" if r["slow"] else ""
             parts.append(f"<tr{cls} data-session='{_e(r['id'])}'>"
-                         + "".join(f"<td>{_e(c)}</td>" for c in _cells(r, stages)) + "</tr>")
+                         + "".join(f"<td>{_e(c)}</td>" for c in _cells(r, stages, vms=True))
+                         + "</tr>")
             for c in r["context"]:
                 parts.append(f"<tr class='context'><td colspan='{len(head)}'>host-side "
                              f"<code>{_e(c['signature'])}</code> {_e(c['time'])} {_e(c['file'])}"

@@ -40,6 +40,9 @@ def test_target_sample_gives_target_hint_with_its_sessions(samples: Path) -> Non
     tp = rep["throughput"]
     assert [j["job"] for j in tp["jobs"]] == ["HV Nightly"]
     assert tp["jobs"][0]["sessions"] == 8 and tp["jobs"][0]["task_sessions"] == 24
+    last = [r for r in tp["sessions"] if r["scope"] == "job"][-1]
+    assert [v["vm"] for v in last["vms"]] == ["FS01", "APP01", "SQL02"]
+    assert last["server"] == "VBR03" and last["processed_bytes"] == int(1.5 * (1 << 40))  # "'1.5 TB' of ..."
     kinds = {(t["kind"], t["stage"]) for t in tp["trends"]}
     assert {("slower", None), ("longer", None), ("load-rising", "target")} <= kinds
     assert tp["hints"] == hints  # the section and the ranked list carry the same hint
