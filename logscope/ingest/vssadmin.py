@@ -94,6 +94,8 @@ COPYRIGHT_ANY_RE = re.compile(r"\(C\)[ \t]*Copyright", re.IGNORECASE)
 VERSION_RE = re.compile(r"^\d{1,5}(?:\.\d{1,6}){1,3}$")
 FIRST_INT_RE = re.compile(r"\d{1,6}")
 SIZE_RE = re.compile(r"^(\d[\d.,\u00a0 ]{0,20}?)[ \u00a0]*([A-Za-z]{1,6})\b")
+#: A size given as a word (``UNBOUNDED``, localized), optionally with ``(100%)``.
+WORD_SIZE_RE = re.compile(r"^[^\W\d_]{2,30}(?:[ \u00a0]*\(\d{1,3}[ \u00a0]*%\))?$")
 PERCENT_RE = re.compile(r"\((\d{1,3})[ \u00a0]*%\)")
 UNITS = {
     "b": 1, "bytes": 1, "byte": 1, "octets": 1, "octet": 1, "o": 1,
@@ -761,7 +763,7 @@ class _Parser:
             p = self.stream.peek(0)
             if p is None or p.kind != TEXT or not p.value or p.blanks_before:
                 break
-            if not (SIZE_RE.match(p.value) or p.value.isalpha()):
+            if not (SIZE_RE.match(p.value) or WORD_SIZE_RE.match(p.value)):
                 break
             line = self._next()
             assert line is not None
