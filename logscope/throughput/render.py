@@ -20,6 +20,10 @@ STAGE_LABEL = {"source": "Source", "proxy": "Proxy", "source_wan": "Src WAN", "n
                "target_wan": "Tgt WAN", "target": "Target", "throttling": "Throttling"}
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
            "#e377c2")
+#: Scoped to the section's own tables (the page's CSP allows inline styles, nothing else).
+CSS = ("<style>table.throughput td:first-child{white-space:nowrap}"
+       "table.throughput tr.slow td{background:#fff4e5}"
+       "table.throughput tr.context td{color:#a33;font-size:12px}</style>")
 #: VMs named per session row in Markdown/HTML (the JSON lists all).
 MAX_VMS_LISTED = 12
 #: Jobs drawn in the chart (the tables list all of them).
@@ -183,7 +187,7 @@ def html_fragment(sec: dict[str, Any], report: dict[str, Any] | None = None) -> 
         return ""
     stages = _stages(sec)
     head = _head(stages, vms=True)
-    parts = [f"<p>{_e(_cap(_slow_rule(sec)))}; a named bottleneck alone is not a "
+    parts = [CSS, f"<p>{_e(_cap(_slow_rule(sec)))}; a named bottleneck alone is not a "
              "problem.</p>",
              chart_svg(sec)]
     for j in sec["jobs"]:
@@ -218,7 +222,7 @@ def chart_svg(sec: dict[str, Any], width: int = 900, panel: int = 180) -> str:
     span = (t1 - t0) or 1.0
     rates = [r["rate_mb_s"] for rs in series.values() for r in rs if r["rate_mb_s"] is not None]
     rmax = _nice(max(rates)) if rates else 1.0
-    left, right, top, gap = 60, 60, 20, 40
+    left, right, top, gap = 60, 60, 24, 44
     w = width - left - right
     height = top + panel + gap + panel + 50
 
