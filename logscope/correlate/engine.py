@@ -19,7 +19,7 @@ from . import collect
 from .chains import Chain, Step
 from .filters import Filters
 from .filters import apply as apply_filters
-from .identity import IdentityTable
+from .identity import SERVER_KINDS, IdentityTable, short_name
 from .offsets import infer_offset
 
 MAX_EVIDENCE_PER_STEP = 8
@@ -116,6 +116,7 @@ def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]
     consumed: set[int] = set()
     for chain in chains.values():
         findings.extend(_run_chain(chain, by_sig, ent, identity, consumed))
+    findings = _drop_explained_absences(findings)
     findings.extend(_single_hints(active, ent, identity, consumed))
     findings.sort(key=lambda f: (-f.confidence, -severity_rank(f.severity),
                                  f.first_time or datetime.max.replace(tzinfo=UTC), f.id))
@@ -150,9 +151,10 @@ def _run_chain(chain: Chain, by_sig: dict[str, list[Hit]], ent: dict[int, str | 
     out = []
     for entity, anchors in sorted(groups.items()):
         present: dict[str, list[Hit]] = {symptom.id: anchors}
+        hosts = {short_name(x) for x in identity.hosts_of(entity)}
         for step in chain.steps[1:]:
             got = [h for sid in step.signatures for h in by_sig.get(sid, ())
-                   if ent[id(h)] == entity and _in_window(h, anchors, step)]
+                   if _joins(h, ent[id(h)], entity, hosts) and _in_window(h, anchors, step)]
             if got:
                 present[step.id] = sorted(got, key=_time_key)
         if len(present) < 2 and not chain.absence:
@@ -180,6 +182,26 @@ def _run_chain(chain: Chain, by_sig: dict[str, list[Hit]], ent: dict[int, str | 
             kind="chain", entity=entity, vm=vm, references=chain.references,
             missing=missing, steps=steps_out))
     return out
+
+
+def _drop_explained_absences(findings: list[Finding]) -> list[Finding]:
+    """An absence finding (only the symptom seen) is dropped when another chain joined the
+    same symptom hits to a mechanism or cause: the failure is explained, nothing is missing."""
+    def found(f: Finding) -> int:
+        return sum(1 for s in f.steps if s["found"])
+
+    explained = {id(h.event) for f in findings if found(f) >= 2 for h in f.evidence}
+    return [f for f in findings
+            if found(f) >= 2 or not all(id(h.event) in explained for h in f.evidence)]
+
+
+def _joins(h: Hit, e: str | None, entity: str, hosts: set[str]) -> bool:
+    """A step hit joins the entity by its VM, or, when it names no VM (a cluster or CSV event
+    on the host), by being on a Hyper-V host that runs the VM."""
+    if e is not None:
+        return e == entity
+    return bool(h.event.host) and short_name(h.event.host or "") in hosts and \
+        h.event.kind not in SERVER_KINDS
 
 
 def _single_hints(active: list[Hit], ent: dict[int, str | None], identity: IdentityTable,
