@@ -67,12 +67,12 @@ def section(collector: Collector, hits: list[Hit] | None = None,
         trends.extend(_trends(name, ss, cfg))
         hints.extend(_hints(name, ss, slow, context, cfg))
         rates = [r for s in ss if (r := s.rate_bytes_s) is not None]
+        ids = {s.job_session_id for s in ss if s.job_session_id}
         jobs.append({
             "job": name,
             "servers": sorted({s.server for s in ss if s.server}),
             "sessions": len(ss),
-            "task_sessions": sum(1 for t in tasks_s if t.job_session_id in
-                                 {s.job_session_id for s in ss}),
+            "task_sessions": sum(1 for t in tasks_s if t.job_session_id in ids),
             "first": ss[0].start.isoformat() if ss[0].start else None,
             "last": ss[-1].start.isoformat() if ss[-1].start else None,
             "median_rate_mb_s": round(median(rates) / MB, 1) if rates else None,
