@@ -77,6 +77,9 @@ class Chunk:
     records: list[tuple[int, int]] = field(default_factory=list)
     #: Why the record walk stopped before the free-space offset, if it did.
     walk_error: str | None = None
+    damage_offset: int | None = None
+    #: Well-framed records found after a broken frame (resynchronized on their signature).
+    after_damage: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def header_ids_plausible(self) -> bool:
@@ -133,28 +136,49 @@ def _read_chunk_header(chunk: Chunk, data: bytes) -> None:
         chunk.data_crc_ok = zlib.crc32(data[CHUNK_HEADER:chunk.free_offset]) == chunk.data_crc
 
 
+def _frame_at(data: bytes, pos: int) -> tuple[int, int] | None:
+    """``(size, record id)`` of a well-framed record at ``pos`` (signature, sane size, size copy)."""
+    if data[pos:pos + 4] != RECORD_MAGIC or pos + RECORD_MIN > len(data):
+        return None
+    size, record_id = struct.unpack_from("<IQ", data, pos + 4)
+    if size < RECORD_MIN or pos + size > len(data):
+        return None
+    if struct.unpack_from("<I", data, pos + size - 4)[0] != size:
+        return None
+    return size, record_id
+
+
 def _walk_records(chunk: Chunk, data: bytes) -> None:
-    """Follow record frames from offset 512 to the free-space offset (or the slot's end)."""
+    """Follow record frames from offset 512 to the free-space offset (or the slot's end).
+
+    On a broken frame the walk notes why, then resynchronizes on the next well-framed
+    record signature: those records exist in the file although no engine yields them
+    (both stop at the break), so they are counted as missing, not silently dropped.
+    """
     end = chunk.free_offset if CHUNK_HEADER <= chunk.free_offset <= len(data) else len(data)
     pos = CHUNK_HEADER
-    while pos + RECORD_MIN <= end and len(chunk.records) < MAX_RECORDS_PER_CHUNK:
-        if data[pos:pos + 4] != RECORD_MAGIC:
-            if not _zero(data[pos:end]):
-                chunk.walk_error = f"no record signature at chunk offset 0x{pos:X}"
-            return
-        size, record_id = struct.unpack_from("<IQ", data, pos + 4)
-        if size < RECORD_MIN or pos + size > len(data):
-            chunk.walk_error = f"record at chunk offset 0x{pos:X} has impossible size {size}"
-            return
-        if struct.unpack_from("<I", data, pos + size - 4)[0] != size:
-            chunk.walk_error = f"record {record_id} at chunk offset 0x{pos:X}: size copy does not match"
-            return
-        chunk.records.append((record_id, chunk.offset + pos))
+    while pos + RECORD_MIN <= end and len(chunk.records) + len(chunk.after_damage) < MAX_RECORDS_PER_CHUNK:
+        frame = _frame_at(data, pos)
+        if frame is None:
+            if chunk.walk_error is None:
+                if data[pos:pos + 4] != RECORD_MAGIC:
+                    if _zero(data[pos:end]):
+                        return
+                    chunk.walk_error = f"no record signature at chunk offset 0x{pos:X}"
+                else:
+                    size, record_id = struct.unpack_from("<IQ", data, pos + 4)
+                    chunk.walk_error = (f"record {record_id} at chunk offset 0x{pos:X}: size {size} "
+                                        "impossible or its copy does not match")
+                chunk.damage_offset = pos
+            nxt = data.find(RECORD_MAGIC, pos + 1, end)
+            if nxt < 0:
+                return
+            pos = nxt
+            continue
+        size, record_id = frame
+        target = chunk.after_damage if chunk.walk_error else chunk.records
+        target.append((record_id, chunk.offset + pos))
         pos += size
-    if pos < end and len(chunk.records) < MAX_RECORDS_PER_CHUNK and not _zero(data[pos:end]):
-        chunk.walk_error = f"{end - pos} unframed byte(s) before the free-space offset"
-
-
 def iter_chunks(fh: IO[bytes], file_size: int | None = None) -> Iterator[Chunk]:
     """Every chunk slot after the file header, whatever the header's chunk count says."""
     fh.seek(HEADER_SIZE)
@@ -207,6 +231,8 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
         summary["version"] = f"{header.major}.{header.minor}"
         if not header.checksum_ok:
             ledger.problem("offset 0x0", "file header CRC32 mismatch", "evtx-crc")
+        if header.flags & ~(FLAG_DIRTY | FLAG_FULL):
+            ledger.problem("offset 0x78", f"unknown file header flags 0x{header.flags:X}", "evtx-header")
     if len(head) < HEADER_SIZE:
         ledger.problem("offset 0x0", f"file is {len(head)} bytes, shorter than the 4096-byte header",
                        "evtx-truncated")
@@ -241,13 +267,18 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
             if not chunk.data_crc_ok and chunk.size == CHUNK_SIZE:
                 ledger.problem(where, "records data CRC32 mismatch", "evtx-crc")
         if chunk.walk_error:
-            ledger.problem(where, f"record frames end early: {chunk.walk_error}", "evtx-frames")
+            extra = (f"; {len(chunk.after_damage)} well-framed record(s) found after it"
+                     if chunk.after_damage else "")
+            ledger.problem(where, f"record frames broken: {chunk.walk_error}{extra}", "evtx-frames")
         ids = {rid for rid, _ in chunk.records}
-        if chunk.state != "bad-magic" and chunk.header_ids_plausible and (
-            chunk.walk_error or chunk.state == "partial"
-        ):
-            # the header's id range also covers records after a broken frame (an intact
-            # walk is the better truth: a log written from a filtered export has id gaps)
+        ids.update(rid for rid, _ in chunk.after_damage)
+        if (chunk.state != "bad-magic" and chunk.header_ids_plausible
+                and (chunk.walk_error or chunk.state == "partial")
+                and all(chunk.first_id <= rid <= chunk.last_id for rid, _ in chunk.records)):
+            # the header's id range also covers records lost after a broken frame or a cut;
+            # trusted only when the readable frames agree with it (an intact walk is the
+            # better truth: a log written from a filtered export has id gaps, and a chunk
+            # rewritten in place can hold ids from another epoch)
             ids.update(range(chunk.first_id, chunk.last_id + 1))
         ids -= expected_ids
         expected_ids |= ids
