@@ -1,0 +1,55 @@
+"""The identity table joins VM name, id, guest name, Veeam task/job/server, disks and host."""
+
+from __future__ import annotations
+
+from logscope.correlate.identity import IdentityTable, disk_paths, short_name
+from logscope.events import Event, Locator
+
+from .helpers import BUNDLES, run
+
+
+def test_sqlwriter_bundle_joins_every_source_into_one_machine() -> None:
+    (row,) = run(BUNDLES / "sqlwriter-chain")["identities"]
+    assert row["vm_names"] == ["SQL01"]
+    assert row["vm_ids"] == ["4e4fd04e-b8ce-42c0-bc6e-3d9f554c4670"]
+    assert row["guest_hosts"] == ["SQL01.contoso.local"]
+    assert row["hyperv_hosts"] == ["HV01.contoso.local"]
+    assert row["jobs"] == ["SQL Backup"]
+    assert row["veeam_tasks"] == ["5a6b7c8d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"]
+    assert row["veeam_servers"] == ["VBR01"]
+    assert set(row["sources"]) == {"evtx-xml", "veeam", "vssadmin"}
+    assert any(f.endswith("SQL01/VSS/vss_writers.log") for f in row["files"])
+
+
+def test_disk_paths_from_a_veeam_error_join_the_vm() -> None:
+    (row,) = run(BUNDLES / "sharing-violation")["identities"]
+    assert row["vm_names"] == ["APPSRV"]
+    assert row["disks"] == ["C:\\ClusterStorage\\Volume1\\APPSRV\\Virtual Hard Disks\\"
+                            "APPSRV-01_6B1C4E2A-94D1-4F0B-8C55-2E7A9F3D1B20.avhdx"]
+    assert row["hyperv_hosts"] == ["HV05.contoso.local"]
+
+
+def test_disk_path_extraction_forms_and_bounds() -> None:
+    text = ("'VM1' could not create auto virtual hard disk D:\\VMs\\VM1\\disk 1-AutoRecovery.avhdx: "
+            "in use; parent \\\\fs01\\vhds\\shared.vhds and E:\\x.txt")
+    assert disk_paths(text) == ["D:\\VMs\\VM1\\disk 1-AutoRecovery.avhdx",
+                                "\\\\fs01\\vhds\\shared.vhds"]
+    assert disk_paths("C:\\" + "a" * 100_000 + ".vhdx") == []  # bounded, no match, fast
+
+
+def test_lookup_by_name_id_and_guest_name_and_job() -> None:
+    t = IdentityTable()
+    t.observe(Event(kind="evtx-xml", file="HV/x.xml", locator=Locator(record=1), host="HV9.corp",
+                    vm_name="Db-1", vm_id="0a0b0c0d-0000-4000-8000-000000000001"))
+    t.observe(Event(kind="vssadmin", file="DB-1/w.txt", locator=Locator(line=1), host="db-1"))
+    t.observe(Event(kind="veeam", file="VBR/j.log", locator=Locator(line=3), host="VBR",
+                    vm_name="DB-1", job_name="Nightly", data={"task_session_id": "t1"}))
+    t.finish()
+    e = t.lookup("db-1.corp.example")
+    assert e is not None
+    assert t.lookup("{0A0B0C0D-0000-4000-8000-000000000001}") == e
+    assert t.entities_of_job("nightly") == {e}
+    assert t.has_guest_logs(e)
+    assert t.hosts_of(e) == ["HV9.corp"]
+    assert t.lookup("nope") is None
+    assert short_name("\\\\SQL01.contoso.local") == "sql01"
