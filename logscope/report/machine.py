@@ -43,20 +43,31 @@ def render_jsonl(report: dict[str, Any]) -> str:
 
 
 CSV_COLUMNS = ("time", "time_source", "signature", "severity", "suppressed", "file", "locator",
-               "kind", "vm_name", "vm_id", "host", "hresult", "text")
+               "kind", "vm_name", "vm_id", "host", "hresult", "text", "also_in", "hint_rank",
+               "logscope_version", "signatures_version", "inputs_sha256")
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """One row per hit; every cell is formula-safe."""
+    """One row per hit; every cell is formula-safe. The last columns repeat the report's meta
+    (versions, input hashes) so a spreadsheet extract still says what produced it."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
+    meta = report["meta"]
+    tail = (meta["logscope_version"], meta["signatures_version"],
+            " ".join(f"{i['path']}={i['sha256']}" for i in meta.get("inputs", [])))
+    rank: dict[tuple[str, str], int] = {}
+    for n, hint in enumerate(report["hints"], 1):
+        for ev in hint["evidence"]:
+            rank.setdefault((ev["file"], str(ev["locator"])), n)
     for h in report["hits"]:
         loc = h["locator"]
         locator = f"record {loc['record']}" if "record" in loc else f"line {loc.get('line', '')}"
         f = h["fields"]
         row = (h["time"], h["time_source"], h["signature"], h["severity"], h["suppressed"],
                h["file"], locator, h["kind"], f.get("vm_name"), f.get("vm_id"), f.get("host"),
-               f.get("hresult"), h["text"])
+               f.get("hresult"), h["text"],
+               " ".join(a["file"] for a in f.get("also_in", [])),
+               rank.get((h["file"], str(h["locator"])), ""), *tail)
         w.writerow([csv_cell(v) for v in row])
     return buf.getvalue()

@@ -12,6 +12,11 @@ def _loc(d: dict[str, Any]) -> str:
     return f"record {d['record']}" if "record" in d else f"line {d.get('line', '?')}"
 
 
+def _code(v: object) -> str:
+    """Text for an inline code span (no backticks, one line)."""
+    return m(v).replace("\\", "").replace("`", "'")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
     tz = meta.get("display_tz")
@@ -21,7 +26,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         return timefmt.show(iso, tz) or "no time"
 
     out = ["# logscope report", "",
-           f"logscope {m(meta['logscope_version'])}, signatures {m(meta['signatures_version'])}; "
+           f"logscope `{_code(meta['logscope_version'])}`, signatures "
+           f"`{_code(meta['signatures_version'])}`; "
            f"{meta['events']} events from {len(report['files'])} files; times in {m(zl)}."
            + (" Redacted: host, user, domain and IP names are placeholders."
               if meta.get("redacted") else ""), ""]

@@ -158,6 +158,12 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     dups = meta.get("duplicate_hits")
     if dups:
         para(f"{dups} duplicate record(s) read from more than one file were counted once.")
+    # -- reproduce ---------------------------------------------------------------------------
+    con.print()
+    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
+    para(f"[bold]Reproduce:[/] {e(versions)}", hang=2)
+    for i in meta.get("inputs", []):
+        para(f"{e(i['path'])} sha256 {i['sha256']}", indent=2, hang=2)
     # -- timeline ----------------------------------------------------------------------------
     tl = report["timeline"]
     if tl:
