@@ -235,6 +235,9 @@ def validate(
 
     if fmt not in ("text", "json", "github"):
         _die("--format must be text, json or github")
+    for p in [*(paths or []), *(baseline or [])]:
+        if not p.exists():
+            _die(f"{p}: no such file or folder")
     issues, summary = validate_paths(paths or [], baseline or [])
     sys.stdout.write(render_issues(issues, summary, fmt))
     raise typer.Exit(1 if issues else 0)

@@ -64,6 +64,12 @@ def split_key(key: str) -> tuple[str, str]:
     return field.strip(), (op.strip() or "equals")
 
 
+def re2_reason(exc: Exception) -> str:
+    """RE2's own words for a rejected pattern (its messages come as bytes)."""
+    arg = exc.args[0] if exc.args else exc
+    return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+
+
 def compile_regex(pattern: str) -> Any:  # noqa: ANN401 - re2 has no stubs
     """RE2-compile a pattern; raises ``re2.error`` for one RE2 rejects (never a fallback)."""
     return re2.compile(pattern, _RE2_OPTIONS)
@@ -166,7 +172,7 @@ def compile_condition(field: str, op: str, value: Any, where: str) -> Predicate:
         try:
             pats = [compile_regex(str(v)) for v in values]
         except re2.error as exc:
-            raise ConditionError(where, f"RE2 rejects the pattern: {exc}") from None
+            raise ConditionError(where, f"RE2 rejects the pattern: {re2_reason(exc)}") from None
         return lambda ev: _raw_test(get(ev), lambda s: any(p.search(s) for p in pats))
     if op == "hresult":
         codes = set()

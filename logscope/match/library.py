@@ -17,7 +17,8 @@ from .. import yamlio
 from ..events import KINDS
 from .cache import MISSING, ParsedCache, cache_dir
 from .conditions import ConditionError, compile_group
-from .model import SEVERITIES, STATUSES, Hint, Signature
+from . import lint
+from .model import EXAMPLE_FORMATS, SEVERITIES, STATUSES, Hint, Signature
 
 SIGNATURE_SUFFIXES = (".yml", ".yaml")
 #: Files in a library folder that are not signatures.
@@ -151,6 +152,31 @@ def parse_signature_file(path: Path, raw: bytes, issues: list[LoadIssue],
     return signature_from_dict(data, p, issues)
 
 
+def _path_mark(match: Any, where: str) -> tuple[int, int]:  # noqa: ANN401
+    """Position of a condition named like ``match.any[0].all[1].field|op`` (deepest known)."""
+    node: Any = match
+    pos = getattr(match, "start", (1, 1))
+    rest = where.split(".", 1)[1] if where.startswith("match.") else where
+    while rest:
+        head, sep, tail = rest.partition(".")
+        name, _, idx = head.partition("[")
+        if not isinstance(node, dict) or name not in node:
+            # a condition key may itself contain dots (data.ErrorCode|hresult): try it whole
+            if isinstance(node, dict) and rest in node:
+                return _mark(node, rest)
+            break
+        pos = _mark(node, name)
+        node = node[name]
+        if idx:
+            try:
+                node = node[int(idx.rstrip("]"))]
+                pos = getattr(node, "start", pos)
+            except (ValueError, IndexError, TypeError, KeyError):
+                break
+        rest = tail if sep else ""
+    return pos
+
+
 def _mark(data: Any, key: str) -> tuple[int, int]:  # noqa: ANN401
     marks = getattr(data, "marks", {})
     return marks.get(key, getattr(data, "start", (1, 1)))
@@ -200,11 +226,13 @@ def signature_from_dict(data: Any, p: str, issues: list[LoadIssue]) -> Signature
             try:
                 compile_group(match)
             except ConditionError as exc:
-                key = exc.key.split(".", 1)[1].split(".")[0] if "." in exc.key else exc.key
-                line, col = _mark(match, key.split("[")[0])
+                line, col = _path_mark(match, exc.key)
                 code = "regex" if "RE2" in str(exc) else "condition"
                 issues.append(LoadIssue(p, line, col, str(exc), code))
             _check_match_semantics(match, p, issues)
+    _check_extract(data, p, issues)
+    _check_examples_shape(data, p, issues)
+    _check_baseline_shape(data, p, issues)
     hint = _hint(data.get("hint"), p, issues, data)
     if len(issues) > before or sid is None or hint is None or not isinstance(match, dict):
         return None
@@ -228,6 +256,7 @@ def signature_from_dict(data: Any, p: str, issues: list[LoadIssue]) -> Signature
         baseline_hits=list(data.get("baseline_hits") or []),
         path=p,
         line=line,
+        marks=dict(getattr(data, "marks", {})),
     )
 
 
@@ -245,22 +274,77 @@ def _valid_id(sid: str) -> bool:
 
 
 def _check_match_semantics(match: dict[str, Any], p: str, issues: list[LoadIssue]) -> None:
-    """Contradictions a schema cannot see: event ids out of range, two equals on one field."""
-    eids = match.get("event_id")
-    for e in eids if isinstance(eids, list) else ([eids] if eids is not None else []):
-        if not isinstance(e, int) or isinstance(e, bool) or not 0 <= e <= 65535:
-            line, col = _mark(match, "event_id")
-            issues.append(LoadIssue(p, line, col, f"event id {e!r} outside 0-65535", "event-id"))
-    fields: dict[str, str] = {}
-    for key in match:
-        field, _, op = str(key).partition("|")
-        if op in ("", "equals"):
-            if field in fields:
-                line, col = _mark(match, str(key))
-                issues.append(LoadIssue(p, line, col,
-                                        f"contradictory conditions: {fields[field]!r} and {key!r} "
-                                        "both require equality on one field", "contradiction"))
-            fields[field] = str(key)
+    """What a compiler cannot see: unknown fields, event ids out of range, contradictions."""
+    for prob in lint.check_match(match):
+        issues.append(LoadIssue(p, *lint.position(prob), prob.message, prob.code))
+
+
+def _check_extract(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401
+    if "extract" not in data or data["extract"] is None:
+        return
+    for prob in lint.check_extract(data["extract"]):
+        node = prob.node if prob.key else data
+        key = prob.key or "extract"
+        issues.append(LoadIssue(p, *lint.position(lint.Problem(node, key, "", "")),
+                                prob.message, prob.code))
+
+
+def _check_examples_shape(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401, C901
+    ex = data.get("examples")
+    if ex is None:
+        return
+    if not isinstance(ex, dict):
+        issues.append(LoadIssue(p, *_mark(data, "examples"), "examples must be a mapping with "
+                                "'match' and/or 'no_match' lists", "schema"))
+        return
+    for key, items in ex.items():
+        if key not in ("match", "no_match"):
+            issues.append(LoadIssue(p, *_mark(ex, str(key)), f"unknown examples key {key!r} "
+                                    "(known: match, no_match)", "unknown-field"))
+            continue
+        if not isinstance(items, list):
+            issues.append(LoadIssue(p, *_mark(ex, str(key)), f"examples.{key} must be a list",
+                                    "schema"))
+            continue
+        for i, item in enumerate(items):
+            where = getattr(item, "start", _mark(ex, str(key)))
+            if not isinstance(item, dict) or len(item) != 1:
+                issues.append(LoadIssue(p, *where, f"examples.{key}[{i}]: an example is a "
+                                        "mapping with one key: " + ", ".join(EXAMPLE_FORMATS),
+                                        "schema"))
+                continue
+            fmt = next(iter(item))
+            if fmt not in EXAMPLE_FORMATS:
+                issues.append(LoadIssue(p, *where, f"examples.{key}[{i}]: unknown example format "
+                                        f"{fmt!r} (known: {', '.join(EXAMPLE_FORMATS)})",
+                                        "unknown-field"))
+
+
+BASELINE_KEYS = frozenset(("file", "count", "why"))
+
+
+def _check_baseline_shape(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401
+    bh = data.get("baseline_hits")
+    if bh is None:
+        return
+    if not isinstance(bh, list):
+        issues.append(LoadIssue(p, *_mark(data, "baseline_hits"), "baseline_hits must be a list "
+                                "of {file, count, why}", "schema"))
+        return
+    for i, b in enumerate(bh):
+        where = getattr(b, "start", _mark(data, "baseline_hits"))
+        if not isinstance(b, dict) or not isinstance(b.get("file"), str) or not b["file"]:
+            issues.append(LoadIssue(p, *where, f"baseline_hits[{i}] needs 'file' (a path "
+                                    "suffix inside the baseline folder)", "schema"))
+            continue
+        for k in b:
+            if k not in BASELINE_KEYS:
+                issues.append(LoadIssue(p, *_mark(b, str(k)), f"baseline_hits[{i}]: unknown "
+                                        f"key {k!r} (known: file, count, why)", "unknown-field"))
+        c = b.get("count")
+        if c is not None and (not isinstance(c, int) or isinstance(c, bool) or c < 1):
+            issues.append(LoadIssue(p, *_mark(b, "count"), f"baseline_hits[{i}].count must be a "
+                                    "positive integer", "schema"))
 
 
 def _hint(h: Any, p: str, issues: list[LoadIssue], data: Any) -> Hint | None:  # noqa: ANN401

@@ -10,6 +10,10 @@ from ..events import Event
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 STATUSES = ("experimental", "test", "stable")
+#: How an example record is written: native text run through the real parser of that kind
+#: ("text" lets the content sniffing choose), or "event": a field mapping.
+EXAMPLE_FORMATS = ("evtx-xml", "vssadmin", "veeam", "veeam-session", "veeam-guest", "event",
+                   "text")
 
 
 def severity_rank(name: str) -> int:
@@ -53,6 +57,8 @@ class Signature:
     path: str = ""
     line: int = 1
     library: str = "builtin"
+    #: Where each top-level key was written (line, column), for validation messages.
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -21,12 +21,11 @@ from ..correlate.chains import load_chains
 from ..events import Event, Locator
 from ..ingest import read_source
 from ..ingest.source import IngestOptions, Source
-from .library import Library, LoadIssue, load_library
+from .conditions import compile_group
+from .library import Library, LoadIssue, load_library, parse_signature_file
 from .matcher import Matcher
-from .model import Signature
+from .model import EXAMPLE_FORMATS, Signature
 
-EXAMPLE_FORMATS = ("evtx-xml", "vssadmin", "veeam", "veeam-session", "veeam-guest", "event",
-                   "text")
 
 
 def example_events(example: Any) -> list[Event]:  # noqa: ANN401
@@ -59,23 +58,45 @@ def example_events(example: Any) -> list[Event]:  # noqa: ANN401
     return evs
 
 
+def _why_not(sig: Signature, evs: list[Event]) -> str:
+    """Which top-level conditions the example's event(s) fail (the first event shown)."""
+    ev = evs[0]
+    what = f"the example is an event of kind {ev.kind}"
+    if ev.provider or ev.event_id is not None:
+        what += f" (provider {ev.provider!r}, event id {ev.event_id})"
+    if ev.kind not in sig.kinds:
+        return f"{what}; the signature reads kinds {', '.join(sig.kinds)}"
+    failing = []
+    for key, value in sig.match.items():
+        if key == "kind":
+            continue
+        preds = compile_group({key: value})
+        if not any(all(pr(e) for pr in preds) for e in evs):
+            failing.append(str(key))
+    return f"{what}; failing condition(s): {', '.join(failing) or '(combination)'}"
+
+
 def check_examples(sig: Signature, matcher: Matcher) -> list[LoadIssue]:
+    """Each example at its own line: ``match`` ones must hit, ``no_match`` ones must not."""
     issues: list[LoadIssue] = []
     for expect in ("match", "no_match"):
         for i, ex in enumerate(sig.examples.get(expect, [])):
+            line, col = getattr(ex, "start", (sig.line, 1))
             try:
                 evs = example_events(ex)
             except ValueError as exc:
-                issues.append(LoadIssue(sig.path, sig.line, 1,
+                issues.append(LoadIssue(sig.path, line, col,
                                         f"{sig.id}: examples.{expect}[{i}]: {exc}", "example"))
                 continue
             hit = any(h.signature.id == sig.id for ev in evs for h in matcher.match(ev))
             if expect == "match" and not hit:
-                issues.append(LoadIssue(sig.path, sig.line, 1,
-                                        f"{sig.id}: examples.match[{i}] does not match", "example"))
+                issues.append(LoadIssue(sig.path, line, col,
+                                        f"{sig.id}: examples.match[{i}] does not match: "
+                                        f"{_why_not(sig, evs)}", "example"))
             if expect == "no_match" and hit:
-                issues.append(LoadIssue(sig.path, sig.line, 1,
-                                        f"{sig.id}: examples.no_match[{i}] matches", "example"))
+                issues.append(LoadIssue(sig.path, line, col,
+                                        f"{sig.id}: examples.no_match[{i}] matches, but is "
+                                        "declared not to", "example"))
     if sig.status == "stable" and not sig.examples.get("match"):
         issues.append(LoadIssue(sig.path, sig.line, 1,
                                 f"{sig.id}: a stable signature needs at least one match example",
@@ -83,42 +104,101 @@ def check_examples(sig: Signature, matcher: Matcher) -> list[LoadIssue]:
     return issues
 
 
+def _suffix_of(file: str, declared: str) -> bool:
+    """``declared`` and the displayed ``file`` agree on their trailing whole path components
+    (the displayed path starts at the baseline folder given, which may be deeper or higher)."""
+    f, d = file.replace("\\", "/").strip("/"), declared.replace("\\", "/").strip("/")
+    if not f or not d:
+        return False
+    return f == d or f.endswith("/" + d) or d.endswith("/" + f)
+
+
 def run_baseline(lib: Library, matcher: Matcher, dirs: list[Path]) -> list[LoadIssue]:
-    """Hits over known real logs that a signature does not declare in ``baseline_hits``."""
+    """Compare every signature's hits over known real logs with its ``baseline_hits``.
+
+    A hit in a file the signature does not declare is a problem (a new false positive, or a
+    real hit to declare); so is a declared count that differs, and a declared file that was
+    read but no longer hit (a regression). Declarations for files outside ``dirs`` are ignored,
+    so the check can run over a subset of the corpus.
+    """
     from ..pipeline import iter_events
 
     counts: Counter[tuple[str, str]] = Counter()
+    seen_files: set[str] = set()
     for ev in iter_events(dirs, IngestOptions(), []):
+        seen_files.add(ev.file)
         for h in matcher.match(ev):
             counts[(h.signature.id, ev.file)] += 1
     issues = []
     for (sid, file), n in sorted(counts.items()):
         sig = lib.signatures[sid]
         declared = [b for b in sig.baseline_hits
-                    if isinstance(b, dict) and str(b.get("file", "")) and
-                    file.endswith(str(b["file"]))]
+                    if isinstance(b, dict) and _suffix_of(file, str(b.get("file", "")))]
         if not declared:
-            issues.append(LoadIssue(sig.path, sig.line, 1,
-                                    f"{sid}: {n} undeclared baseline hit(s) in {file}", "baseline"))
+            issues.append(LoadIssue(sig.path, *_baseline_mark(sig), f"{sid}: {n} undeclared "
+                                    f"baseline hit(s) in {file} (declare it in baseline_hits "
+                                    "if it is a real instance)", "baseline"))
         elif "count" in declared[0] and int(declared[0]["count"]) != n:
-            issues.append(LoadIssue(sig.path, sig.line, 1,
+            issues.append(LoadIssue(sig.path, *_baseline_mark(sig, declared[0]),
                                     f"{sid}: {n} baseline hit(s) in {file}, declared "
                                     f"{declared[0]['count']}", "baseline"))
+    for sig in lib.signatures.values():
+        for b in sig.baseline_hits:
+            if not isinstance(b, dict):
+                continue
+            files = [f for f in seen_files if _suffix_of(f, str(b.get("file", "")))]
+            if files and not any(counts.get((sig.id, f)) for f in files):
+                issues.append(LoadIssue(sig.path, *_baseline_mark(sig, b),
+                                        f"{sig.id}: declared baseline hit in {b['file']} did "
+                                        "not happen (the signature no longer matches a known "
+                                        "real log)", "baseline"))
     return issues
 
 
+def _baseline_mark(sig: Signature, entry: Any = None) -> tuple[int, int]:  # noqa: ANN401
+    """The declaration itself, else the signature's ``baseline_hits`` key, else its id."""
+    if entry is not None and hasattr(entry, "start"):
+        return entry.start
+    return sig.marks.get("baseline_hits") or sig.marks.get("id") or (sig.line, 1)
+
+
+def _load_one(p: Path) -> Library:
+    """A folder as a library, or a single signature file (no chains, no duplicate check)."""
+    if p.is_dir():
+        return load_library([p], builtin=False, cache=False)
+    lib = Library()
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        lib.issues.append(LoadIssue(str(p), 1, 1, f"cannot read: {exc.strerror}", "io"))
+        return lib
+    sig = parse_signature_file(p, raw, lib.issues)
+    if sig is not None:
+        sig.library = str(p)
+        lib.signatures[sig.id] = sig
+    return lib
+
+
 def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadIssue], dict[str, Any]]:
-    """Validate the given signature folders (the built-in library when none is given)."""
+    """Validate signature folders or files (the built-in library when none is given)."""
     if paths:
         lib = Library()
+        issues: list[LoadIssue] = []
+        owner: dict[str, str] = {}
         for p in paths:
-            one = load_library([p], builtin=False, cache=False)
-            lib.issues.extend(one.issues)
-            lib.signatures.update(one.signatures)
+            one = _load_one(p)
+            issues.extend(one.issues)
+            for sid, sig in one.signatures.items():
+                if sid in owner and not p.is_dir() and owner[sid] != sig.path:
+                    issues.append(LoadIssue(sig.path, sig.line, 1, f"duplicate id {sid!r} (also "
+                                            f"in {owner[sid]})", "duplicate-id"))
+                    continue
+                owner.setdefault(sid, sig.path)
+                lib.signatures.setdefault(sid, sig)
             lib.chains_dirs.extend(one.chains_dirs)
     else:
         lib = load_library(cache=False)
-    issues = list(lib.issues)
+        issues = list(lib.issues)
     builtin_ids = set(load_library().signatures) if paths else set()
     load_chains(lib.chains_dirs, issues, set(lib.signatures) | builtin_ids)
     matcher = Matcher(lib)
@@ -126,9 +206,24 @@ def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadI
         issues.extend(check_examples(sig, matcher))
     if baselines:
         issues.extend(run_baseline(lib, matcher, baselines))
+    issues.sort(key=lambda i: (i.path, i.line, i.column, i.message))
     summary = {"signatures": len(lib.signatures), "problems": len(issues),
                "examples": sum(len(v) for s in lib.signatures.values() for v in s.examples.values())}
     return issues, summary
+
+
+def _relative(path: str) -> str:
+    """GitHub annotates files by their path in the repository: relative to the working dir."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def _gh_escape(value: str) -> str:
+    """Escape a GitHub workflow-command property (``,`` and ``:`` end a property)."""
+    return (value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace(":", "%3A").replace(",", "%2C"))
 
 
 def render_issues(issues: list[LoadIssue], summary: dict[str, Any], fmt: str) -> str:
@@ -140,7 +235,8 @@ def render_issues(issues: list[LoadIssue], summary: dict[str, Any], fmt: str) ->
         out = []
         for i in issues:
             msg = i.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            out.append(f"::error file={i.path},line={i.line},col={i.column},"
+            path = _gh_escape(_relative(i.path))
+            out.append(f"::error file={path},line={i.line},col={i.column},"
                        f"title=logscope {i.code}::{msg}")
         return "\n".join(out) + ("\n" if out else "")
     lines = [str(i) for i in issues]
