@@ -42,6 +42,9 @@ class Finding:
     references: tuple[str, ...] = ()
     missing: list[dict[str, str]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Other signatures that matched this finding's evidence events (alternative readings of
+    #: the same records, folded in rather than raised as separate hints).
+    related: list[str] = field(default_factory=list)
 
     @property
     def first_time(self) -> datetime | None:
@@ -117,6 +120,17 @@ def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]
     for chain in chains.values():
         findings.extend(_run_chain(chain, by_sig, ent, identity, consumed))
     findings = _drop_explained_absences(findings)
+    # a record a chain explains is not raised again by another signature on it
+    explained = {id(h.event): f for f in findings for h in f.evidence}
+    folded: set[tuple[str, str | None]] = set()
+    for h in active:
+        f = explained.get(id(h.event))
+        if f is not None and id(h) not in consumed:
+            folded.add((h.signature.id, ent[id(h)]))
+            if h.signature.id not in f.related and h.signature.severity != "info":
+                f.related.append(h.signature.id)
+    # ...nor by its echoes on the same VM (a task's "completed ... details:" line repeats it)
+    consumed |= {id(h) for h in active if (h.signature.id, ent[id(h)]) in folded}
     findings.extend(_single_hints(active, ent, identity, consumed))
     findings.sort(key=lambda f: (-f.confidence, -severity_rank(f.severity),
                                  f.first_time or datetime.max.replace(tzinfo=UTC), f.id))

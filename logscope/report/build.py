@@ -31,6 +31,7 @@ def evidence_item(h: Hit) -> dict[str, Any]:
         "kind": ev.kind,
         "signature": h.signature.id,
         "text": ev.message,
+        "also_in": h.fields.get("also_in", []),
     }
 
 
@@ -49,6 +50,7 @@ def hint_dict(f: Finding) -> dict[str, Any]:
         "references": list(f.references),
         "missing_evidence": f.missing,
         "steps": f.steps,
+        "related_signatures": f.related,
     }
 
 

@@ -126,6 +126,8 @@ def _hint(i: int, h: dict[str, Any], when: Any) -> str:  # noqa: ANN401
         p.append("</ul></div>")
     if h.get("references"):
         p.append(f"<p class='dim'>References: {_e('; '.join(h['references']))}</p>")
+    if h.get("related_signatures"):
+        p.append(f"<p class='dim'>Also matched: {_e(', '.join(h['related_signatures']))}</p>")
     p.append("</div>")
     return "".join(p)
 

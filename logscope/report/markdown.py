@@ -63,6 +63,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 out.append(f"  - {m(x['role'])}: {m(x['collect'])}")
         if h.get("references"):
             out.append(f"- **References:** {m('; '.join(h['references']))}")
+        if h.get("related_signatures"):
+            out.append(f"- **Also matched:** {m(', '.join(h['related_signatures']))}")
         out.append("")
     for sec, fn in sections.present(report, "markdown"):
         body = fn(report[sec.key], report)

@@ -104,6 +104,9 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
                 para(f"- {e(m['role'])}: {e(m['collect'])}", indent=5, hang=2)
         if h.get("references"):
             para(f"[bold]References:[/] {e('; '.join(h['references']))}", indent=3, hang=2)
+        if h.get("related_signatures"):
+            para(f"[bold]Also matched:[/] {e(', '.join(h['related_signatures']))}", indent=3,
+                 hang=2)
     # -- registered sections (e.g. throughput) --------------------------------------------------
     for sec, fn in sections.present(report, "text"):
         con.print()

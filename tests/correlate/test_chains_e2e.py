@@ -13,6 +13,7 @@ from .helpers import BUNDLES, run
     ("vhds-guest-cluster", "chain.vhds-guest-cluster", "GCNODE1", {"veeam", "evtx-xml"}),
     ("scsi-autorecovery", "chain.scsi-autorecovery", "APP02", {"veeam", "evtx-xml"}),
     ("sharing-violation", "chain.sharing-violation", "APPSRV", {"veeam", "evtx-xml"}),
+    ("guest-storage", "chain.guest-storage", "FS01", {"veeam", "evtx-xml"}),
 ])
 def test_chain_is_the_top_hint_with_evidence_from_two_kinds(bundle: str, chain: str, vm: str,
                                                             kinds: set[str]) -> None:
@@ -89,3 +90,19 @@ def test_clean_bundle_says_so_and_lists_what_was_checked() -> None:
     assert set(kinds) == {"evtx-xml", "veeam", "vssadmin"}
     assert kinds["vssadmin"]["records"] == 5 and kinds["vssadmin"]["signatures"] > 0
     assert "chain.sqlwriter-checkpoint" in rep["checked"]["chains"]
+
+
+def test_guest_storage_chain_and_its_missing_guest_variant() -> None:
+    rep = run(BUNDLES / "guest-storage")
+    (top,) = rep["hints"]  # the generic "prepare guest failed" is folded into the chain
+    assert top["id"] == "chain.guest-storage" and top["vm"] == "FS01"
+    assert {"veeam", "evtx-xml"} <= set(top["evidence_kinds"])
+    assert "veeam.aap.prepare-guest-failed" in top["related_signatures"]
+    (volsnap,) = [e for e in top["evidence"] if e["file"].endswith("FS01/System.xml")]
+    assert volsnap["locator"]["record"] == 77120
+    part = run(BUNDLES / "guest-storage" / "VBR06")
+    low = part["hints"][0]
+    assert low["id"] == "chain.guest-storage" and low["confidence"] < top["confidence"]
+    (miss,) = low["missing_evidence"]
+    assert miss["step"] == "volsnap" and "FS01" in miss["collect"]
+    assert "wevtutil epl System" in miss["collect"] and "2026-06-09T22:02:19" in miss["collect"]
