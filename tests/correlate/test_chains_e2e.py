@@ -106,3 +106,12 @@ def test_guest_storage_chain_and_its_missing_guest_variant() -> None:
     (miss,) = low["missing_evidence"]
     assert miss["step"] == "volsnap" and "FS01" in miss["collect"]
     assert "wevtutil epl System" in miss["collect"] and "2026-06-09T22:02:19" in miss["collect"]
+
+
+def test_unmerged_checkpoints_chain_joins_a_csv_export_by_vm_id() -> None:
+    rep = run(BUNDLES / "unmerged-checkpoints")
+    (top,) = rep["hints"]  # the SCSI/AutoRecovery absence reading of the same error is dropped
+    assert (top["id"], top["vm"]) == ("chain.unmerged-checkpoints", "ERP01")
+    assert set(top["evidence_kinds"]) == {"evtx-xml", "evtx-csv"}
+    merge = next(e for e in top["evidence"] if e["signature"] == "hyperv.merge.failed")
+    assert merge["time_source"] == "local" and merge["locator"]["line"] == 3

@@ -19,7 +19,7 @@ from .helpers import BUNDLES, run
 
 ANSI = re.compile(r"\x1b\[")
 ALL = ["sqlwriter-chain", "vhds-guest-cluster", "no-scsi-controller", "scsi-autorecovery",
-       "sharing-violation", "guest-storage", "clean-backup"]
+       "sharing-violation", "guest-storage", "unmerged-checkpoints", "clean-backup"]
 
 
 @pytest.fixture(scope="module")
