@@ -115,3 +115,25 @@ def test_unmerged_checkpoints_chain_joins_a_csv_export_by_vm_id() -> None:
     assert set(top["evidence_kinds"]) == {"evtx-xml", "evtx-csv"}
     merge = next(e for e in top["evidence"] if e["signature"] == "hyperv.merge.failed")
     assert merge["time_source"] == "local" and merge["locator"]["line"] == 3
+
+
+def test_vhds_chain_reports_the_19100_acl_follow_up(tmp_path) -> None:  # noqa: ANN001
+    from .helpers import copy_bundle
+
+    b = copy_bundle("vhds-guest-cluster", tmp_path)
+    assert {m["step"] for m in run(b)["hints"][0]["missing_evidence"]} == {"acl"}
+    (b / "HV11" / "VMMS-19100.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Events>\n<Event xmlns="http://schemas.microsoft.com/'
+        'win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Hyper-V-VMMS" '
+        'Guid="{6066f867-7ca1-4418-85fd-36e3f9c0600c}"/><EventID>19100</EventID><Version>0</Version>'
+        "<Level>2</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords>"
+        '<TimeCreated SystemTime="2026-06-22T21:40:02.0000000Z"/><EventRecordID>5388</EventRecordID>'
+        "<Channel>Microsoft-Windows-Hyper-V-VMMS-Admin</Channel><Computer>HV11.contoso.local</Computer>"
+        '<Security UserID="S-1-5-18"/></System><UserData><VmlEventLog xmlns="http://www.microsoft.com/'
+        'Windows/Virtualization/Events"><VmName>GCNODE1</VmName><VmId>8B0D6E3A-2F41-4C7B-9A5E-61D2C8F0A7B3'
+        "</VmId><ErrorMessage>%%2147942405</ErrorMessage><ErrorCode>0x80070005</ErrorCode></VmlEventLog>"
+        "</UserData></Event>\n</Events>\n", encoding="utf-8")
+    top = run(b)["hints"][0]
+    assert top["id"] == "chain.vhds-guest-cluster" and top["missing_evidence"] == []
+    assert {s["id"]: s["found"] for s in top["steps"]}["acl"] == 1
+    assert any(e["locator"].get("record") == 5388 for e in top["evidence"])
