@@ -15,6 +15,9 @@ import yaml
 MAX_YAML_BYTES = 1 << 20
 MAX_DEPTH = 32
 MAX_ALIASES = 100
+#: Nodes the document would have with every alias expanded ("billion laughs" is a few dozen
+#: aliases that expand to 10^9 nodes: the alias count alone does not bound it).
+MAX_EXPANDED_NODES = 200_000
 
 
 @dataclass(slots=True)
@@ -65,8 +68,18 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def compose_document(self) -> Any:  # noqa: ANN401
+        node = super().compose_document()
+        if node is not None:
+            _check_expansion(node, self._path)
+        return node
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Mapping:
+        own = {id(k) for k, _ in node.value}
         self.flatten_mapping(node)
+        # keys brought in by a ``<<`` merge may be overridden by the mapping's own keys
+        merged = {self.construct_object(k, deep=True) for k, _ in node.value
+                  if id(k) not in own and _hashable(self.construct_object(k, deep=True))}
         out = Mapping()
         out.start = (node.start_mark.line + 1, node.start_mark.column + 1)
         for key_node, value_node in node.value:
@@ -76,7 +89,9 @@ class _Loader(yaml.SafeLoader):
             except TypeError:
                 m = key_node.start_mark
                 raise YamlError(self._path, m.line + 1, m.column + 1, "unhashable key") from None
-            if key in out:
+            if key in out and key in merged and id(key_node) in own:
+                merged.discard(key)
+            elif key in out:
                 m = key_node.start_mark
                 first = out.marks.get(str(key), (0, 0))
                 raise YamlError(self._path, m.line + 1, m.column + 1,
@@ -84,6 +99,48 @@ class _Loader(yaml.SafeLoader):
             out[key] = self.construct_object(value_node, deep=True)
             out.marks[str(key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
+
+
+def _hashable(key: object) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_expansion(root: yaml.Node, path: str) -> None:
+    """Reject a document whose alias-expanded size exceeds ``MAX_EXPANDED_NODES``.
+
+    Sizes are memoized per node, so the walk is linear in the composed (shared) graph.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()  # nodes whose subtree is being walked: meeting one is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in on_path:
+            m = node.start_mark
+            raise YamlError(path, m.line + 1, m.column + 1, "recursive alias")
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = ([c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if done:
+            on_path.discard(id(node))
+            total = 1 + sum(sizes.get(id(c), 0) for c in children)
+            sizes[id(node)] = total
+            if total > MAX_EXPANDED_NODES:
+                m = node.start_mark
+                raise YamlError(path, m.line + 1, m.column + 1,
+                                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
+            continue
+        on_path.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
@@ -94,7 +151,10 @@ def load(text: str, path: str = "<string>") -> Any:  # noqa: ANN401
     """Parse one YAML document safely; raises ``YamlError`` with file:line:column."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise YamlError(path, 1, 1, f"file larger than {MAX_YAML_BYTES} bytes")
-    loader = _Loader(text, path)
+    try:
+        loader = _Loader(text, path)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise YamlError(path, 1, 1, str(exc).split("\n")[0]) from None
     try:
         return loader.get_single_data()
     except YamlError:
