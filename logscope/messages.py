@@ -76,6 +76,7 @@ def lookup(provider: str | None, event_id: int | None) -> Template | None:
     return templates().get((provider.casefold(), event_id))
 
 
+@lru_cache(maxsize=4096)
 def resolve_insert(value: str) -> str:
     """An insert as a reader sees it: ``%%2147754996`` becomes its HRESULT and name."""
     m = _PCT.match(value.strip())

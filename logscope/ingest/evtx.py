@@ -186,7 +186,7 @@ def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
             text = value.get("#text", "")
             for item in text if isinstance(text, list) else [text]:
                 raw.add(None, to_text(item))
-        elif key == "ComplexData":
+        elif key == "ComplexData" or key.startswith("ComplexData_"):  # evtx suffixes repeats
             for item in value if isinstance(value, list) else [value]:
                 raw.add(_attrs(item).get("Name") or "ComplexData", to_text(item))
         else:

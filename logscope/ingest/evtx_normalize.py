@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .. import hresult as hr
@@ -39,6 +40,7 @@ ARRAY_SEPARATOR = "\ue000"
 #: C0 controls an XML reading cannot carry (all but TAB and LF), and lone CR → LF.
 _CONTROLS = {c: None for c in range(32) if c not in (9, 10, 13)}
 _CONTROLS[13] = 10
+_PRINTABLE = re.compile(rb"[\x20-\x7e\t\r\n]*")
 #: Bound on how much of a Binary payload is decoded to text (hostile input).
 _MAX_BINARY_TEXT = 4096
 
@@ -196,7 +198,7 @@ def binary_text(hexstr: str) -> str | None:
             raw += b"\x00"
         raw = raw.decode("utf-16-le", errors="replace").encode("latin-1", errors="replace")
     # printable ASCII only: a binary dump that happens to decode as CJK is not text
-    if all(32 <= b < 127 or b in (9, 10, 13) for b in raw):
+    if _PRINTABLE.fullmatch(raw):
         return raw.decode("ascii").strip()
     return None
 
@@ -229,7 +231,7 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
     hresults: list[str] = []
     for value in raw.inserts:
         if "%%" in value and _PCT_INSERT.match(value.strip()):
-            code = hr.normalize(value.strip())
+            code = _code(value)
             if code and code not in hresults:
                 hresults.append(code)
     rendered = render(raw.provider, raw.event_id, raw.inserts, raw.insert_names)
@@ -270,17 +272,33 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
     )
 
 
+#: An insert that is a number or code on its own (``0x800423F4``, ``-2147212300``, ``%%2147754996``).
+_CODE_ONLY = re.compile(r"^\s*(?:%%\d{1,10}|-?\d{1,11}|(?:0x)?[0-9A-Fa-f]{1,8})\s*$")
+#: An insert that starts with a hex code (VSS ``hr = %2``: ``0x800423f4, The writer ...``).
+_CODE_FIRST = re.compile(r"^\s*(0x[0-9A-Fa-f]{8})\b")
+
+
+@lru_cache(maxsize=4096)
+def _code(value: str) -> str | None:
+    """HRESULT held by one insert (cached: the same values repeat across a log)."""
+    if _CODE_ONLY.match(value):
+        return hr.normalize(value.strip())
+    m = _CODE_FIRST.match(value)
+    if m:
+        return hr.normalize(m.group(1))
+    return next(iter(hr.find_in_text(value[:2000])), None)
+
+
 def _insert_hresult(raw: RawRecord, data: dict[str, Any], position: int | None) -> str | None:
     """The HRESULT held by the insert the template names, or by a known HRESULT field."""
     if position is not None and 0 < position <= len(raw.inserts):
-        value = raw.inserts[position - 1]
-        code = hr.normalize(value.strip()) or next(iter(hr.find_in_text(value)), None)
+        code = _code(raw.inserts[position - 1])
         if code:
             return code
     for name in _HRESULT_FIELDS:
         value = data.get(name)
-        if isinstance(value, str) and value.strip():
-            code = hr.normalize(value.strip())
+        if isinstance(value, str) and _CODE_ONLY.match(value):
+            code = _code(value)
             if code:
                 return code
     return None

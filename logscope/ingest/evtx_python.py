@@ -59,6 +59,7 @@ def _use_rust_compatible_renderings() -> None:
     Nodes.Hex64TypeNode.string = lambda self: f"0x{int.from_bytes(self.hex(), 'little'):x}"
     Nodes.FiletimeTypeNode.string = lambda self: _filetime_text(self.unpack_qword(0))
     Nodes.BinaryTypeNode.string = lambda self: self.binary().hex().upper()
+    Nodes.SizeTypeNode.string = lambda self: f"0x{self.num():x}"
     Nodes.SystemtimeTypeNode.string = lambda self: _systemtime_text(self.unpack_binary(0, 16))
     # string arrays (classic ReportEvent inserts): evtx renders one <Data> per item;
     # python-evtx renders "<string>..</string>" text. Items are joined with a private-use

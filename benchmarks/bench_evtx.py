@@ -1,0 +1,193 @@
+"""EVTX throughput, side by side in one run: raw ``evtx``, logscope's ingest, python-evtx.
+
+Prints figures; asserts nothing (a benchmark, not a test). Inputs:
+
+- the real corpus (``../shared/corpus/evtx``, MANIFEST.tsv), and
+- optionally a generated set (``--generate-mb N``): N MB of .evtx written by logscope's own
+  EVTX writer from the documented VMMS/VSS event shapes, split into files of 64 MB, also
+  used for the two-core multi-file figure and the peak-RSS figure.
+
+    python benchmarks/bench_evtx.py
+    python benchmarks/bench_evtx.py --generate-mb 2048 --workdir /tmp/evtxbench
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import evtx  # noqa: E402
+import orjson  # noqa: E402
+
+from logscope.ingest import evtx as ingest_evtx  # noqa: E402
+from logscope.ingest.source import IngestOptions, Source  # noqa: E402
+from logscope.ledger import FileLedger  # noqa: E402
+
+
+def corpus_files(shared: Path) -> list[Path]:
+    with open(shared / "corpus/evtx/MANIFEST.tsv", encoding="utf-8", newline="") as fh:
+        return [shared / "corpus" / row["path"] for row in csv.DictReader(fh, delimiter="\t")]
+
+
+def raw_evtx(files: list[Path], parse_json: bool) -> int:
+    n = 0
+    for path in files:
+        it = evtx.PyEvtxParser(str(path), number_of_threads=1).records_json()
+        while True:
+            try:
+                item = next(it)
+            except StopIteration:
+                break
+            except Exception:  # noqa: BLE001 - error items are counted by the ingest run
+                continue
+            if parse_json:
+                orjson.loads(item["data"])
+            n += 1
+    return n
+
+
+def ingest(files: list[Path], engine: str = "rust", serialize: bool = False) -> int:
+    """logscope's evtx ingest; with ``serialize`` also the ``events --format jsonl`` encoding."""
+    n = 0
+    sink = open(os.devnull, "wb")
+    try:
+        for path in files:
+            src = Source(display=path.name, opener=lambda p=path: open(p, "rb"), fs_path=path)
+            ledger = FileLedger(path.name)
+            for event in ingest_evtx.parse(src, ledger, IngestOptions(engine=engine)):
+                if serialize:
+                    sink.write(orjson.dumps(event.to_dict(), default=str) + b"\n")
+                n += 1
+    finally:
+        sink.close()
+    return n
+
+
+def _ingest_one(path: str) -> int:
+    return ingest([Path(path)])
+
+
+def timed(label: str, fn, *args) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    n = fn(*args)
+    dt = time.perf_counter() - t0
+    rate = n / dt if dt else float("inf")
+    print(f"  {label:<44} {n:>9,} records {dt:8.2f} s {rate:>12,.0f} records/s", flush=True)
+    return n, dt
+
+
+def python_slice(files: list[Path], limit: int) -> list[Path]:
+    """Smallest corpus files python-evtx reads, up to about ``limit`` records."""
+    chosen, total = [], 0
+    for path in sorted(files, key=lambda p: p.stat().st_size):
+        if path.stat().st_size > 200_000:
+            continue
+        chosen.append(path)
+        total += 1 + path.stat().st_size // 1000  # rough: ~1 record per KB
+        if total >= limit:
+            break
+    return chosen
+
+
+def generate(workdir: Path, megabytes: int) -> list[Path]:
+    """Write ``megabytes`` MB of .evtx in 64 MB files with the logscope EVTX writer."""
+    from lxml import etree
+
+    from logscope.evtxwriter import EvtxWriter
+
+    shapes = _shapes()
+    workdir.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    per_file = 64 * 1024 * 1024
+    record = 1
+    remaining = megabytes * 1024 * 1024
+    while remaining > 0:
+        path = workdir / f"generated-{len(files):04d}.evtx"
+        with open(path, "wb") as out:
+            writer = EvtxWriter(out)
+            while out.tell() + 65536 < min(per_file, remaining):
+                shape = shapes[record % len(shapes)]
+                xml = shape.replace("{id}", str(record)).replace("{vm}", f"VM{record % 997:04d}")
+                writer.add(etree.fromstring(xml.encode()))
+                record += 1
+            writer.close()
+        remaining -= path.stat().st_size
+        files.append(path)
+    return files
+
+
+def _shapes() -> list[str]:
+    ns = 'xmlns="http://schemas.microsoft.com/win/2004/08/events/event"'
+    system = ('<System><Provider Name="{p}"{g}/><EventID{q}>{e}</EventID><Level>{l}</Level>'
+              '<TimeCreated SystemTime="2024-03-05T02:14:07.3342116Z"/><EventRecordID>{{id}}</EventRecordID>'
+              '<Channel>{c}</Channel><Computer>HV01.corp.example</Computer><Security UserID="S-1-5-18"/></System>')
+    vmms = system.format(p="Microsoft-Windows-Hyper-V-VMMS", g=' Guid="{6066F867-7CA1-4418-85FD-36E3F9C0600C}"',
+                         q="", e=18012, l=2, c="Microsoft-Windows-Hyper-V-VMMS-Admin")
+    vss = system.format(p="VSS", g="", q=' Qualifiers="0"', e=8229, l=3, c="Application")
+    return [
+        f'<Event {ns}>{vmms}<UserData><VmlEventLog xmlns="http://www.microsoft.com/Windows/Virtualization/Events">'
+        "<VmName>{vm}</VmName><VmId>5F0B7D2E-9C41-4E8A-B3D6-7A1E2C4F8B90</VmId>"
+        "<ErrorMessage>%%2147754996</ErrorMessage><ErrorCode>0x800423F4</ErrorCode></VmlEventLog></UserData></Event>",
+        f"<Event {ns}>{vss}<EventData><Data>0x800423f4, The writer experienced a non-transient error.</Data>"
+        "<Data>Operation: PrepareForSnapshot Event Context: Writer Name: SqlServerWriter</Data>"
+        "<Binary>2D20436F64653A20575254575254494330303030303832332D2043616C6C3A20</Binary></EventData></Event>",
+    ]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--python-slice", type=int, default=1500, help="records for the python-evtx run")
+    ap.add_argument("--generate-mb", type=int, default=0, help="also generate and read this many MB")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+
+    files = corpus_files(args.shared)
+    size = sum(p.stat().st_size for p in files)
+    print(f"corpus: {len(files)} files, {size / 1e6:.1f} MB, one core")
+    timed("evtx records_json (strings only)", raw_evtx, files, False)
+    timed("evtx records_json + orjson.loads", raw_evtx, files, True)
+    timed("logscope ingest (events produced)", ingest, files)
+    timed("logscope ingest + jsonl encoding", ingest, files, "rust", True)
+    sl = python_slice(files, args.python_slice)
+    print(f"python-evtx slice: {len(sl)} small corpus files")
+    timed("evtx (same slice)", ingest, sl)
+    timed("logscope --engine python (same slice)", ingest, sl, "python")
+    print(f"peak RSS so far: {peak_rss_mb():.0f} MB")
+
+    if args.generate_mb:
+        work = args.workdir or Path(tempfile.mkdtemp(prefix="evtxbench-"))
+        t0 = time.perf_counter()
+        gen = generate(work, args.generate_mb)
+        gsize = sum(p.stat().st_size for p in gen)
+        print(f"generated: {len(gen)} files, {gsize / 1e6:.0f} MB in {time.perf_counter() - t0:.0f} s ({work})")
+        timed("evtx records_json + orjson.loads", raw_evtx, gen, True)
+        n, one = timed("logscope ingest, one core", ingest, gen)
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            total = sum(pool.map(_ingest_one, [str(p) for p in gen]))
+        two = time.perf_counter() - t0
+        print(f"  {'logscope ingest, two processes':<44} {total:>9,} records {two:8.2f} s "
+              f"{total / two:>12,.0f} records/s  (x{one / two:.2f})")
+        print(f"peak RSS (this process): {peak_rss_mb():.0f} MB; children: "
+              f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
