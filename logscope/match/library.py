@@ -25,6 +25,10 @@ SIGNATURE_SUFFIXES = (".yml", ".yaml")
 NON_SIGNATURE_DIRS = ("chains", "tuning")
 NON_SIGNATURE_FILES = ("library.yml",)
 
+#: Event fields copied into every hit (so hint texts may name them); the matcher uses it.
+ENTITY_FIELDS = ("vm_name", "vm_id", "host", "job_name", "writer_name", "writer_id",
+                 "writer_state", "last_error", "hresult", "event_id", "provider")
+
 REQUIRED = ("id", "title", "severity", "status", "match", "hint")
 KNOWN_KEYS = frozenset(
     (*REQUIRED, "description", "tags", "references", "catalogue", "extract", "suppress",
@@ -233,6 +237,8 @@ def signature_from_dict(data: Any, p: str, issues: list[LoadIssue]) -> Signature
     _check_extract(data, p, issues)
     _check_examples_shape(data, p, issues)
     _check_baseline_shape(data, p, issues)
+    for prob in lint.check_placeholders(data, ENTITY_FIELDS):
+        issues.append(LoadIssue(p, *lint.position(prob), prob.message, prob.code))
     hint = _hint(data.get("hint"), p, issues, data)
     if len(issues) > before or sid is None or hint is None or not isinstance(match, dict):
         return None

@@ -224,3 +224,47 @@ def check_extract(extract: Any) -> list[Problem]:  # noqa: ANN401
             out.append(Problem(node, "field" if isinstance(spec, dict) else key,
                                f"extract.{key}: unknown field {field!r}", "unknown-field"))
     return out
+
+
+#: Names every hint text may use besides the hit's entity fields and ``extract`` names:
+#: the finding's VM, and for ``collect`` the time bounds and machines the engine fills in.
+CONTEXT_NAMES = frozenset(("vm", "guest", "host", "since", "until"))
+#: ``evidence`` describes one record, so it may also name the record's text.
+EVIDENCE_NAMES = frozenset(("message",))
+
+
+def check_placeholders(data: dict[str, Any], entity_fields: tuple[str, ...]) -> list[Problem]:
+    """``{name}`` placeholders in the title and hint texts must be names the engine fills in;
+    an unknown one would be printed as written (``{DiskNumber}``) in every report."""
+    import string
+
+    extract = data.get("extract") if isinstance(data.get("extract"), dict) else {}
+    known = set(entity_fields) | CONTEXT_NAMES | {str(k) for k in extract}
+    out: list[Problem] = []
+    texts: list[tuple[Any, str, str, str]] = []
+    if isinstance(data.get("title"), str):
+        texts.append((data, "title", data["title"], "title"))
+    hint = data.get("hint")
+    if isinstance(hint, dict):
+        for key in ("cause", "evidence", "collect"):
+            if isinstance(hint.get(key), str):
+                texts.append((hint, key, hint[key], f"hint.{key}"))
+        remedy = hint.get("remedy")
+        for i, step in enumerate(remedy if isinstance(remedy, list) else [remedy]):
+            if isinstance(step, str):
+                texts.append((hint, "remedy", step, f"hint.remedy[{i}]"))
+    for node, key, text, where in texts:
+        allowed = known | (EVIDENCE_NAMES if where == "hint.evidence" else set())
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as exc:
+            out.append(Problem(node, key, f"{where}: {exc} (write {{{{ and }}}} for a literal "
+                               "brace)", "placeholder"))
+            continue
+        for name in names:
+            base = name.split(".")[0].split("[")[0]
+            if base not in allowed:
+                out.append(Problem(node, key, f"{where}: unknown placeholder {{{name}}} (known: "
+                                   "entity fields, extract names, " + ", ".join(
+                                       sorted(CONTEXT_NAMES)) + ")", "placeholder"))
+    return out

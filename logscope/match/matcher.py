@@ -20,16 +20,13 @@ import re2
 from .. import hresult as hr
 from ..events import Event
 from .conditions import Predicate, compile_group, compile_regex, index_keys, split_key
-from .library import Library
+from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 32 << 20
 _SET_OPTIONS.log_errors = False
 
-#: Entity fields copied from every matched event (for correlation) when present.
-ENTITY_FIELDS = ("vm_name", "vm_id", "host", "job_name", "writer_name", "writer_id",
-                 "writer_state", "last_error", "hresult", "event_id", "provider")
 
 
 @dataclass(slots=True)

@@ -54,6 +54,9 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
     "baseline-shape.yml": [(10, 5, "schema", "baseline_hits[0] needs 'file'"),
                            (11, 30, "schema", "baseline_hits[1].count must be a positive"),
                            (11, 40, "unknown-field", "baseline_hits[1]: unknown key 'where'")],
+    "unknown-placeholder.yml": [
+        (4, 1, "placeholder", "title: Single '{' encountered in format string"),
+        (11, 3, "placeholder", "hint.remedy[0]: unknown placeholder {DiskNumber}")],
     "chains/unknown-signature.yml": [
         (11, 5, "unknown-ref", "unknown signature id 'guest.sqlwriter.nonretryble'")],
 }
