@@ -27,7 +27,7 @@ background:#888}.sev.critical{background:#b00020}.sev.high{background:#e33}
 .ok{background:#e8f5e9;border-left:6px solid #2e7d32;padding:.5em 1em}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 6px;
 text-align:left;vertical-align:top}th{background:#f4f6f8}code{font-size:12px;word-break:break-all}
-.num{text-align:right}.ev{margin:.3em 0}.ev code.t{color:#555}.missing{background:#fff8e1;
+.num{text-align:right}#identities td{overflow-wrap:anywhere}.ev{margin:.3em 0}.ev code.t{color:#555}.missing{background:#fff8e1;
 padding:.3em .8em}.dim{color:#777}details summary{cursor:pointer}"""
 
 

@@ -20,6 +20,8 @@ LEFT = 250
 RIGHT_BAND = 70
 WIDTH = 1000
 MAX_LANES = 40
+#: Time labels along the axis (the first and last hit, and evenly between).
+TICKS = 3
 
 
 def _e(v: object) -> str:
@@ -53,10 +55,15 @@ def chart(timeline: list[dict[str, Any]], tz: str | None = None) -> str:
     x_nt = WIDTH - RIGHT_BAND
     out.append(f"<text x='{x_nt + 5}' y='20'>no time</text>")
     if t0 and t1:
-        out.append(f"<text x='{LEFT}' y='20'>{_e(timefmt.show(t0.isoformat(), tz, seconds_only=True))}"
-                   "</text>")
-        out.append(f"<text x='{LEFT + plot_w}' y='20' text-anchor='end'>"
-                   f"{_e(timefmt.show(t1.isoformat(), tz, seconds_only=True))}</text>")
+        ticks = TICKS if span > 1.0 else 0
+        for k in range(ticks + 1):
+            x = LEFT + plot_w * k / max(ticks, 1)
+            label = timefmt.show((t0 + (t1 - t0) * (k / max(ticks, 1))).isoformat(), tz,
+                                 seconds_only=True)
+            anchor = "start" if k == 0 else ("end" if k == ticks else "middle")
+            out.append(f"<text x='{x:.1f}' y='20' text-anchor='{anchor}'>{_e(label)}</text>"
+                       f"<line class='ax' x1='{x:.1f}' x2='{x:.1f}' y1='{top - 5}' "
+                       f"y2='{top + LANE_H * len(keys)}' stroke-dasharray='2,3'/>")
     for i, key in enumerate(keys):
         y = top + LANE_H * i + LANE_H // 2
         out.append(f"<line class='ax' x1='{LEFT}' x2='{WIDTH - 10}' y1='{y}' y2='{y}'/>")
