@@ -66,13 +66,14 @@ def _dedupe_key(h: Hit) -> tuple[Any, ...]:
     """What makes two hits the same record, whichever file they were read from.
 
     An evtx record is the same record in the .evtx and in its XML/CSV export when host,
-    channel, provider, record id and time agree; a text record (Veeam line, vssadmin block)
+    channel, provider, record id and event id agree; a text record (Veeam line, vssadmin block)
     when kind, machine, text and time agree.
     """
     ev = h.event
     if ev.record_id is not None and ev.kind.startswith("evtx"):
-        return (h.signature.id, "evtx", (ev.host or "").casefold(), ev.channel, ev.provider,
-                ev.record_id, ev.time)
+        # no time in the key: a CSV export carries the exporting machine's local time
+        return (h.signature.id, "evtx", short_name(ev.host or ""), ev.channel, ev.provider,
+                ev.record_id, ev.event_id)
     return (h.signature.id, ev.kind, (ev.host or "").casefold(), ev.vm_name, ev.message,
             ev.time)
 

@@ -39,3 +39,30 @@ def test_same_text_from_two_guests_is_two_records(tmp_path: Path) -> None:
     hosts = {h["fields"].get("host") for h in rep["hits"]
              if h["signature"] == "guest.sqlwriter.nonretryable"}
     assert hosts == {"SQL01", "SQL02"}
+
+
+def test_a_csv_export_of_an_evtx_record_counts_once(tmp_path: Path) -> None:
+    """Get-WinEvent | Export-Csv of the Worker record beside its XML export: local time, same
+    record id, host and channel: one record."""
+    b = copy_bundle("sqlwriter-chain", tmp_path)
+    (b / "HV01" / "worker.csv").write_bytes((
+        '#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n'
+        '"Message","Id","Version","Qualifiers","Level","Task","Opcode","Keywords","RecordId",'
+        '"ProviderName","ProviderId","LogName","ProcessId","ThreadId","MachineName","UserId",'
+        '"TimeCreated","LevelDisplayName"\r\n'
+        '"\'SQL01\' could not initiate a checkpoint operation: %%2147754996 (0x800423F4). '
+        '(Virtual machine ID 4E4FD04E-B8CE-42C0-BC6E-3D9F554C4670)","3280","0",,"2","0","0",'
+        '"-9223372036854775808","4711","Microsoft-Windows-Hyper-V-Worker",'
+        '"51ddfa29-d5c8-4803-be4b-2ecb715570fe","Microsoft-Windows-Hyper-V-Worker-Admin","3012",'
+        '"5120","HV01.contoso.local","S-1-5-18","3/14/2026 10:02:05 AM","Error"\r\n'
+    ).encode("utf-16"))
+    base = run(BUNDLES / "sqlwriter-chain")
+    rep = run(b)
+    assert any(f["kind"] == "evtx-csv" and f["records"] == 1 for f in rep["files"])
+    assert rep["meta"]["duplicate_hits"] >= 1
+    assert len(rep["timeline"]) == len(base["timeline"])
+    top = rep["hints"][0]
+    assert len(top["evidence"]) == len(base["hints"][0]["evidence"])
+    (worker,) = [e for e in top["evidence"] if e["signature"] == "hyperv.checkpoint.guest-writer-failed"]
+    assert worker["kind"] == "evtx-xml"  # the first read is kept, the copy is listed
+    assert [a["file"] for a in worker["also_in"]] == ["sqlwriter-chain/HV01/worker.csv"]
