@@ -87,7 +87,6 @@ class RawRecord:
         if not value.isprintable():  # C-speed test; the slow path is rare
             value = value.replace("\r\n", "\n").translate(_CONTROLS)
         self.inserts.append(value)
-        self.insert_names.append(name or None)
         if name:
             key = name
             n = 1
@@ -96,8 +95,10 @@ class RawRecord:
                 key = f"{name}_{n}"
                 n += 1
             self.data[key] = value
+            self.insert_names.append(key)
         else:
             self.data[str(len(self.inserts))] = value
+            self.insert_names.append(None)
 
 
 def to_text(value: Any) -> str:
