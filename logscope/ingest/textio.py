@@ -93,29 +93,43 @@ def iter_lines(
     raw = raw[bom:]
     decoder = codecs.getincrementaldecoder(codec)(errors="replace")
     state = _LineState(ledger, codec, max_line_chars)
-    pending = ""
+    # The current line's text so far, in pieces (no re-joining per chunk: each chunk is
+    # scanned and copied once, whatever the line length).
+    parts: list[str] = []
+    size = 0
+    carry = ""  # a CR that ended the previous chunk: maybe the first half of CRLF
     while True:
         final = not raw
-        text = decoder.decode(raw, final=final)
-        if text:
-            buf = pending + text
-            pos = 0
-            for m in _EOL.finditer(buf):
-                if m.group() == "\r" and m.end() == len(buf) and not final:
-                    break  # a CR at the end of a chunk may be the first half of CRLF
-                yield from state.emit(buf[pos : m.start()])
-                pos = m.end()
-            pending = buf[pos:]
-            if len(pending) > max_line_chars:
-                yield from state.overflow(pending)
-                pending = ""
+        text = carry + decoder.decode(raw, final=final)
+        carry = ""
+        if text.endswith("\r") and not final:
+            text, carry = text[:-1], "\r"
+        pos = 0
+        for m in _EOL.finditer(text):
+            piece = text[pos : m.start()]
+            line = "".join(parts) + piece if parts else piece
+            parts, size = [], 0
+            if len(line) > max_line_chars and not state.in_overflow:
+                yield from state.overflow(line, complete=True)
+            else:
+                yield from state.emit(line)
+            pos = m.end()
+        rest = text[pos:]
+        if rest and not state.in_overflow:
+            parts.append(rest)
+            size += len(rest)
+            if size > max_line_chars:
+                yield from state.overflow("".join(parts))
+                parts, size = [], 0
         if final:
             break
         raw = fh.read(chunk_size)
-    if pending or state.in_overflow:
-        yield from state.emit(pending)
+    if parts or state.in_overflow:
+        yield from state.emit("".join(parts))
     if state.nul_count:
-        ledger.problem("file", f"{state.nul_count} NUL characters removed", "nul-bytes")
+        ledger.problem(f"line {state.first_nul_line}",
+                       f"{state.nul_count} NUL characters removed (first on this line)",
+                       "nul-bytes")
 
 
 _EOL = re.compile(r"\r\n|\r|\n")
@@ -124,13 +138,15 @@ _EOL = re.compile(r"\r\n|\r|\n")
 class _LineState:
     """Line numbering plus the per-file anomaly bookkeeping of :func:`iter_lines`."""
 
-    __slots__ = ("ledger", "codec", "max_chars", "lineno", "bad_seen", "nul_count", "in_overflow")
+    __slots__ = ("ledger", "codec", "max_chars", "lineno", "bad_seen", "nul_count", "in_overflow",
+                 "first_nul_line")
 
     def __init__(self, ledger: FileLedger, codec: str, max_chars: int) -> None:
         self.ledger, self.codec, self.max_chars = ledger, codec, max_chars
         self.lineno = 0
         self.bad_seen = False
         self.nul_count = 0
+        self.first_nul_line = 0
         self.in_overflow = False
 
     def emit(self, line: str) -> Iterator[tuple[int, str]]:
@@ -140,6 +156,8 @@ class _LineState:
             return
         self.lineno += 1
         if "\x00" in line:
+            if not self.nul_count:
+                self.first_nul_line = self.lineno
             self.nul_count += line.count("\x00")
             line = line.replace("\x00", "")
         if not self.bad_seen and "\ufffd" in line:
@@ -151,7 +169,9 @@ class _LineState:
             )
         yield self.lineno, line
 
-    def overflow(self, text: str) -> Iterator[tuple[int, str]]:
+    def overflow(self, text: str, complete: bool = False) -> Iterator[tuple[int, str]]:
+        """Emit the first ``max_chars`` of an overlong line; unless the line is ``complete``,
+        the rest of it (up to the next line end) is then swallowed."""
         if not self.in_overflow:
             yield from self.emit(text[: self.max_chars])
             self.ledger.problem(
@@ -160,7 +180,7 @@ class _LineState:
                 "long-line",
             )
             self.ledger.skip("overlong line tail")
-            self.in_overflow = True
+            self.in_overflow = not complete
 
 
 def open_text_lines(data: bytes, ledger: FileLedger) -> Iterator[tuple[int, str]]:
