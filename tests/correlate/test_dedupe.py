@@ -66,3 +66,4 @@ def test_a_csv_export_of_an_evtx_record_counts_once(tmp_path: Path) -> None:
     (worker,) = [e for e in top["evidence"] if e["signature"] == "hyperv.checkpoint.guest-writer-failed"]
     assert worker["kind"] == "evtx-xml"  # the first read is kept, the copy is listed
     assert [a["file"] for a in worker["also_in"]] == ["sqlwriter-chain/HV01/worker.csv"]
+
