@@ -50,10 +50,18 @@ class _Bucket:
         self.order = {id(c): i for i, c in enumerate(comps)}
         self.always = [c for c in comps if c.prefilter is None]
         self.hr_comps = [c for c in comps if c.prefilter and c.prefilter[0] == "hr"]
-        self.fold, self.fold_comps = _set_of([c for c in comps if c.prefilter
-                                              and c.prefilter[0] == "fold"])
-        self.raw, self.raw_comps = _set_of([c for c in comps if c.prefilter
-                                            and c.prefilter[0] == "raw"])
+        fold = [c for c in comps if c.prefilter and c.prefilter[0] == "fold"]
+        raw = [c for c in comps if c.prefilter and c.prefilter[0] == "raw"]
+        try:
+            self.fold, self.fold_comps = _set_of(fold)
+        except re2.error:  # too big for one set (a huge user library): test them all
+            self.fold, self.fold_comps = None, []
+            self.always += fold
+        try:
+            self.raw, self.raw_comps = _set_of(raw)
+        except re2.error:
+            self.raw, self.raw_comps = None, []
+            self.always += raw
         self.empty = not comps
 
     def select(self, ev: Event) -> list[_Compiled]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from logscope.events import Event, Locator
 from logscope.match.library import Library, load_library, signature_from_dict
 from logscope.match.matcher import Matcher
@@ -87,3 +89,19 @@ def test_hresult_prefilter_accepts_any_written_form_in_the_event() -> None:
     assert m.match(mk(hresult="0x800423F4"))
     assert not m.match(mk(hresult="0x80070005"))
     assert not m.candidates(mk())
+
+
+def test_a_set_too_big_for_re2_falls_back_to_testing_every_signature(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re2
+
+    import logscope.match.matcher as mm
+
+    lib = _lib_of({"id": "t.rx", "match": {"kind": "veeam", "message|regex": "Error code: '327"}})
+
+    def boom(comps: list) -> None:  # noqa: ARG001
+        raise re2.error("failed to compile Set")
+
+    monkeypatch.setattr(mm, "_set_of", boom)
+    ev = Event(kind="veeam", file="x", locator=Locator(line=1), message="Error code: '32768'.")
+    assert [h.signature.id for h in Matcher(lib).match(ev)] == ["t.rx"]
