@@ -1,11 +1,14 @@
 """``logscope validate``: every problem of a signature library in one run, with file:line:col.
 
-Checks: YAML syntax and duplicate keys, schema and unknown fields, duplicate ids, RE2
-rejections, contradictory conditions, event ids out of range (all from the loader), chains
-that name unknown signatures, and each signature's own examples (native records run through
-the real parsers, then the matcher): ``match`` examples must hit, ``no_match`` must not.
-With ``--baseline DIR`` every signature also runs over known real logs, and a hit the
-signature does not declare in ``baseline_hits`` is a problem.
+Checks, from the loader (``library.py``, ``lint.py``): YAML syntax and duplicate keys, schema
+and unknown fields, duplicate ids, RE2 rejections (conditions and ``extract``), unknown
+condition fields, event ids outside 0-65535, contradictory conditions, placeholders the engine
+cannot fill, malformed ``examples`` / ``baseline_hits``; here: chains that name unknown
+signatures, and each signature's own examples (native records run through the real parsers,
+then the matcher), each reported at the example's own line: ``match`` examples must hit (the
+message names the conditions that failed), ``no_match`` must not. With ``--baseline DIR`` every
+signature also runs over known real logs: an undeclared hit, a declared count that differs,
+or a declared hit that no longer happens is a problem.
 """
 
 from __future__ import annotations
