@@ -100,6 +100,15 @@ def checked(a: Analysis, files: list[dict[str, Any]]) -> dict[str, Any]:
             "chains": sorted(a.chains)}
 
 
+def _hit(h: Hit, a: Analysis) -> dict[str, Any]:
+    """A hit with the machine it belongs to, resolved through the identity table."""
+    d = h.as_dict()
+    e = a.identity.entity(h.fields, h.event.kind)
+    d["machine"] = {"entity": e, "vm": a.identity.name_of(e),
+                    "hyperv_hosts": a.identity.hosts_of(e)} if e else None
+    return d
+
+
 def build_report(a: Analysis) -> dict[str, Any]:
     """The JSON report (contract: meta, files, hits, hints, timeline; more keys are extra)."""
     corr = a.correlation
@@ -130,7 +139,7 @@ def build_report(a: Analysis) -> dict[str, Any]:
         "files": files,
         "checked": checked(a, files),
         "identities": a.identity.rows(),
-        "hits": [h.as_dict() for h in corr.hits],
+        "hits": [_hit(h, a) for h in corr.hits],
         "hints": [hint_dict(f) for f in corr.hints],
         "timeline": timeline(corr.hits),
     }

@@ -44,6 +44,7 @@ def render_jsonl(report: dict[str, Any]) -> str:
 
 CSV_COLUMNS = ("time", "time_source", "signature", "severity", "suppressed", "file", "locator",
                "kind", "vm_name", "vm_id", "host", "hresult", "text", "also_in", "hint_rank",
+               "machine", "hyperv_host",
                "logscope_version", "signatures_version", "inputs_sha256")
 
 
@@ -68,6 +69,8 @@ def render_csv(report: dict[str, Any]) -> str:
                h["file"], locator, h["kind"], f.get("vm_name"), f.get("vm_id"), f.get("host"),
                f.get("hresult"), h["text"],
                " ".join(a["file"] for a in f.get("also_in", [])),
-               rank.get((h["file"], str(h["locator"])), ""), *tail)
+               rank.get((h["file"], str(h["locator"])), ""),
+               (h.get("machine") or {}).get("vm"),
+               " ".join((h.get("machine") or {}).get("hyperv_hosts", [])), *tail)
         w.writerow([csv_cell(v) for v in row])
     return buf.getvalue()

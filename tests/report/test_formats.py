@@ -61,6 +61,8 @@ def test_csv_one_row_per_hit_with_meta_columns(sql: dict) -> None:
     assert {r["signature"] for r in rows} == {h["signature"] for h in sql["hits"]}
     assert all(r["inputs_sha256"].endswith(sql["meta"]["inputs"][0]["sha256"]) for r in rows)
     assert any(r["hint_rank"] == "1" for r in rows)
+    assert {r["machine"] for r in rows} == {"SQL01"}  # the identity table resolves each row
+    assert {r["hyperv_host"] for r in rows} == {"HV01.contoso.local"}
 
 
 def test_markdown_has_hints_machines_missing_and_inputs() -> None:
