@@ -26,6 +26,8 @@ KIND = "evtx"
 MAGIC = b"ElfFile\x00"
 #: Consecutive failed items after which the Rust iterator is abandoned (never loop forever).
 MAX_CONSECUTIVE_ERRORS = 10_000
+#: Lost records tried for recovery per file (python-evtx is slow; bounded work).
+MAX_RECOVER = 5_000
 
 
 def detect(head: bytes, name: str) -> str | None:
@@ -42,11 +44,49 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     else:
         events = _parse_rust(source, ledger, seen)
     yield from events
+    lost: list[tuple[int, int, int]] = []
     try:
         with source.open() as fh:
-            evtx_chunks.check_completeness(fh, ledger, seen)
+            evtx_chunks.check_completeness(fh, ledger, seen, lost)
     except OSError as exc:
         ledger.problem("file", f"completeness check not possible: {exc}")
+    if lost and options.extra.get("evtx_recover", True):
+        yield from _recover(source, ledger, lost)
+
+
+def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]]) -> Iterator[Event]:
+    """Render lost but well-framed records with python-evtx; they are marked ``recovered``.
+
+    Each counts in ``records`` and ``recovered`` and no longer in ``missing``.
+    """
+    from . import evtx_python
+    from .evtx_xml import record_from_xml
+
+    done = 0
+    with source.open() as fh:
+        for record_id, _offset, xml, error in evtx_python.render_at(fh, lost[:MAX_RECOVER]):
+            if error is not None:
+                continue
+            try:
+                raw = record_from_xml(xml)
+                if raw.record_id is None:
+                    raw.record_id = record_id
+                event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+            except Exception:  # noqa: BLE001 - a recovered record may be garbage: skip it
+                continue
+            event.data["recovered"] = True
+            done += 1
+            ledger.records += 1
+            ledger.recovered += 1
+            ledger.missing -= 1
+            yield event
+    summary = ledger.info.get("evtx")
+    if isinstance(summary, dict):
+        summary["missing"] = ledger.missing
+        summary["recovered"] = ledger.recovered
+    if done or lost:
+        ledger.problem("file", f"recovered {done} of {len(lost)} lost well-framed record(s) from damaged "
+                               "chunk areas (python-evtx rendering; marked data.recovered)", "evtx-recovered")
 
 
 def _open_target(source: Source) -> Any:

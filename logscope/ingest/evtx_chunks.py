@@ -210,13 +210,15 @@ def _fmt_ranges(ranges: list[tuple[int, int]], limit: int = 8) -> str:
     return ", ".join(parts)
 
 
-def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) -> dict[str, Any]:
+def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int],
+                       lost_frames: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
     """Compare the file's structure with the record ids an engine produced (``seen``).
 
     Reports: bad file header, stale chunk count, dirty flag, per chunk bad magic / CRC
     mismatch / broken record frames / truncation, trailing bytes, and every record id that
     the chunk structure promises but no engine produced (``ledger.missing``). Returns a
-    summary also stored in ``ledger.info["evtx"]``.
+    summary also stored in ``ledger.info["evtx"]``. Lost records whose frame was found are
+    appended to ``lost_frames`` as ``(record id, record offset, chunk offset)`` for recovery.
     """
     fh.seek(0)
     head = fh.read(HEADER_SIZE)
@@ -249,7 +251,7 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
                 ledger.problem(where, f"{chunk.size} trailing zero byte(s) after the last chunk",
                                "evtx-trailing")
             continue
-        if chunk.state == "bad-magic" and not chunk.records:
+        if chunk.state == "bad-magic" and not chunk.records and not chunk.after_damage:
             what = "trailing bytes" if chunk.size < CHUNK_SIZE else "chunk slot"
             ledger.problem(where, f"{what} without chunk magic ({chunk.size} bytes, not all zero); "
                                   "no record frames found", "evtx-bad-chunk")
@@ -283,6 +285,10 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int]) 
         ids -= expected_ids
         expected_ids |= ids
         lost = [i for i in ids if i not in seen]
+        if lost and lost_frames is not None:
+            lost_set = set(lost)
+            lost_frames.extend((rid, off, chunk.offset) for rid, off in (*chunk.records, *chunk.after_damage)
+                               if rid in lost_set)
         if lost:
             missing_total += len(lost)
             ledger.problem(where, f"{len(lost)} record(s) not produced by the engine: "

@@ -127,3 +127,36 @@ def _chunk_records(buf: Any, offset: int, size: int, chunk_cls: Any, record_cls:
         else:
             yield rid, pos, xml, None
         pos += rsize
+
+
+def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
+              ) -> Iterator[tuple[int, int, str | None, str | None]]:
+    """python-evtx rendering of records at known offsets: ``(record id, offset, xml, error)``.
+
+    Used to recover records that a broken frame or a bad chunk magic hid from the engines:
+    a record's BinXML refers to names and templates by offsets inside its own chunk, so it
+    renders whenever those parts of the chunk are intact.
+    """
+    from Evtx.Evtx import ChunkHeader, Record
+
+    _use_rust_compatible_renderings()
+    buf: Any
+    try:
+        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, AttributeError):
+        fh.seek(0)
+        buf = fh.read()
+    chunks: dict[int, Any] = {}
+    try:
+        for rid, offset, chunk_offset in frames:
+            try:
+                chunk = chunks.get(chunk_offset)
+                if chunk is None:
+                    chunk = chunks[chunk_offset] = ChunkHeader(buf, chunk_offset)
+                yield rid, offset, Record(buf, offset, chunk).xml(), None
+            except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
+                yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        chunks.clear()
+        if isinstance(buf, mmap.mmap):
+            buf.close()

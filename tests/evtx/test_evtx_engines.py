@@ -30,9 +30,6 @@ DIFFER = {
         ("rust", "python-evtx cannot render BinXML used as a substitution value (NullTypeNode)"),
     "evtx/python-evtx/tests/data/dns_log_malformed.evtx":
         ("rust", "corrupted ANSI strings: python-evtx raises UnicodeDecodeError on 4 records"),
-    "evtx/plaso/test_data/evtx/System2.evtx":
-        ("python", "file cut inside chunk 2: evtx skips the partial chunk, python-evtx renders "
-                   "its intact records"),
 }
 #: Known rendering differences not in these files (found by a full-corpus comparison):
 #: repeated named Data (Security 4648 LogonGuid twice): evtx's JSON repeats the key and
@@ -75,3 +72,15 @@ def test_legitimate_differences(shared, rel):
     assert small_ledger.missing + small_ledger.skipped >= len(big) - len(small) or any(
         p.code in ("evtx-record", "evtx-truncated", "evtx-missing") for p in small_ledger.problems)
     assert small_ledger.missing >= len(big.keys() - small.keys())
+
+
+def test_recovered_records_match_python_engine(shared):
+    """System2.evtx is cut inside chunk 2: evtx skips the partial chunk, python-evtx renders
+    its intact records; logscope recovers exactly those for the Rust engine."""
+    res = both(shared, "evtx/plaso/test_data/evtx/System2.evtx")
+    rust, python = res["rust"][0], res["python"][0]
+    assert rust.keys() == python.keys() and len(rust) == 282
+    recovered = {rid for rid, f in rust.items() if f["data"].pop("recovered", False)}
+    assert len(recovered) == 88
+    for rid in rust:
+        assert rust[rid] == python[rid], rid

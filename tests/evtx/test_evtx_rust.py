@@ -84,18 +84,21 @@ def test_userdata_flattened(shared):
 def test_bad_chunk_magic_reported_with_chunk_and_offset(shared):
     path = shared / "corpus/evtx/omerbenamram-evtx/samples/sample_with_a_bad_chunk_magic.evtx"
     events, ledger = run(evtx, source_for(path))
-    assert ledger.records == 270
+    assert ledger.records - ledger.recovered == 270
     wheres = {p.where for p in ledger.problems if p.code == "evtx-bad-chunk"}
     assert "chunk 6 (offset 0x61000)" in wheres and "chunk 10 (offset 0xA1000)" in wheres
 
 
 def test_truncated_file_missing_range(shared):
     events, ledger = run(evtx, source_for(shared / "corpus/evtx/plaso/test_data/evtx/System2.evtx"))
-    assert ledger.records == 194
-    # the header of the cut chunk promises ids 195-284; the engine yields none of them
-    assert ledger.missing == 90
+    assert len([e for e in events if not e.data.get("recovered")]) == 194
+    # the header of the cut chunk promises ids 195-284; the engine yields none of them;
+    # 88 of them have intact frames and are recovered, 216 and 284 stay missing
     msg = [p.message for p in ledger.problems if p.code == "evtx-missing"]
     assert msg and "record ids 195-284" in msg[0]
+    assert (ledger.recovered, ledger.missing) == (88, 2)
+    recovered = [e.record_id for e in events if e.data.get("recovered")]
+    assert len(recovered) == 88 and 216 not in recovered and 284 not in recovered
     assert any(p.code == "evtx-truncated" for p in ledger.problems)
 
 
@@ -103,10 +106,24 @@ def test_zero_size_record_loss_is_counted(shared):
     """evtx 0.14.0 yields ONE error item for the zero-size record, then ends the chunk:
     the 115 records after it are lost silently by the engine; the ledger counts them."""
     path = shared / "corpus/evtx/omerbenamram-evtx/samples/sample-with-zero-data-size-event.evtx"
-    events, ledger = run(evtx, source_for(path))
-    assert ledger.records == 335
+    events, ledger = run(evtx, source_for(path), )
+    assert len([e for e in events if not e.data.get("recovered")]) == 335
     assert len([p for p in ledger.problems if p.code == "evtx-record"]) == 1
-    assert ledger.missing == 115
+    # the 114 intact frames after the zero-size record are recovered; record 3 is missing
+    assert (ledger.recovered, ledger.missing) == (114, 1)
+    rec = [e for e in events if e.data.get("recovered")]
+    assert [e.record_id for e in rec] == list(range(4, 118))
+    assert rec[0].provider == "Microsoft-Windows-Kernel-Power" and rec[0].time.year == 2015
+
+
+def test_recovery_can_be_switched_off(shared):
+    from logscope.ingest.source import IngestOptions
+    from logscope.ledger import FileLedger
+
+    path = shared / "corpus/evtx/omerbenamram-evtx/samples/sample-with-zero-data-size-event.evtx"
+    ledger = FileLedger("x")
+    events = list(evtx.parse(source_for(path), ledger, IngestOptions(extra={"evtx_recover": False})))
+    assert len(events) == 335 and ledger.missing == 115 and ledger.recovered == 0
 
 
 def test_times_are_utc_datetimes(shared):
