@@ -24,11 +24,26 @@ def render_jsonl(report: dict[str, Any]) -> str:
     Events are present when the analysis kept them (the CLI does for jsonl).
     """
     dump = lambda obj: orjson.dumps(obj, default=str)  # noqa: E731
-    out = [dump({"record_type": "meta", **report["meta"]})]
-    out += [dump({"record_type": "file", **f}) for f in report["files"]]
-    out += [dump({"record_type": "identity", **r}) for r in report.get("identities", [])]
+    # meta, file and identity lines carry Timesketch's three fields too (at the first time the
+    # report knows), so the whole file imports; filter on record_type to hide them
+    times = [r["time"] for r in report["timeline"] if r["time"]]
+    times += [e["datetime"] for e in report.get("events") or [] if e.get("datetime")]
+    first = min(times, default="1970-01-01T00:00:00+00:00")
+    meta = report["meta"]
+    out = [dump({"record_type": "meta", "datetime": first, "timestamp_desc": "logscope report",
+                 "message": f"logscope {meta['logscope_version']} report: "
+                            f"{len(report['files'])} files, {meta['events']} events, "
+                            f"{len(report['hints'])} hints", **meta})]
+    out += [dump({"record_type": "file", "datetime": first, "timestamp_desc": "File read",
+                  "message": f"{f['path']}: {f['kind']}, {f['records']} records, "
+                             f"{f['skipped']} skipped", **f}) for f in report["files"]]
+    out += [dump({"record_type": "identity", "datetime": first, "timestamp_desc": "Machine",
+                  "message": "machine " + ", ".join(r["vm_names"] or r["guest_hosts"] or ["?"]),
+                  **r}) for r in report.get("identities", [])]
     for ev in report.get("events") or []:
-        out.append(dump({"record_type": "event", **ev}))
+        # a state capture (vssadmin) has no time: the contract keeps datetime null; say why
+        desc = ev.get("timestamp_desc") or ("No time in source" if not ev.get("datetime") else "")
+        out.append(dump({"record_type": "event", **ev, "timestamp_desc": desc}))
     for h in report["hits"]:
         out.append(dump({
             "record_type": "hit", "datetime": h["time"],

@@ -46,9 +46,12 @@ def test_jsonl_record_types_and_timesketch_fields(sql: dict) -> None:
     assert {"meta", "file", "identity", "event", "hit", "hint"} <= set(types)
     assert types.count("event") == sql["meta"]["events"]
     assert types.count("hit") == len(sql["hits"]) and types.count("hint") == len(sql["hints"])
-    for r in recs:
-        if r["record_type"] in ("event", "hit", "hint"):
-            assert {"datetime", "timestamp_desc", "message"} <= set(r)
+    for r in recs:  # every line imports into Timesketch
+        assert {"datetime", "timestamp_desc", "message"} <= set(r)
+        assert r["message"] and r["timestamp_desc"]
+        assert r["datetime"] is None or r["datetime"].endswith("+00:00")
+        if r["datetime"] is None:  # only a state capture has no time
+            assert r.get("time_source", "none") == "none"
     timed = [r for r in recs if r["record_type"] == "event" and r["datetime"]]
     assert timed and all(r["datetime"].endswith("+00:00") for r in timed)
     veeam = [r for r in recs if r["record_type"] == "event" and r["kind"] == "veeam"]
