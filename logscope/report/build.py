@@ -100,6 +100,15 @@ def checked(a: Analysis, files: list[dict[str, Any]]) -> dict[str, Any]:
             "chains": sorted(a.chains)}
 
 
+def _identities(a: Analysis) -> list[dict[str, Any]]:
+    """The identity table; with --vm/--job, only the machines the filters selected."""
+    rows = a.identity.rows()
+    if not (a.filters.vms or a.filters.jobs):
+        return rows
+    keep = {a.identity.entity(h.fields, h.event.kind) for h in a.correlation.hits}
+    return [r for r in rows if r["entity"] in keep]
+
+
 def _hit(h: Hit, a: Analysis) -> dict[str, Any]:
     """A hit with the machine it belongs to, resolved through the identity table."""
     d = h.as_dict()
@@ -138,7 +147,7 @@ def build_report(a: Analysis) -> dict[str, Any]:
         },
         "files": files,
         "checked": checked(a, files),
-        "identities": a.identity.rows(),
+        "identities": _identities(a),
         "hits": [_hit(h, a) for h in corr.hits],
         "hints": [hint_dict(f) for f in corr.hints],
         "timeline": timeline(corr.hits),

@@ -43,6 +43,8 @@ def test_vm_filter_by_name_id_or_guest_and_unknown_vm() -> None:
     both = [BUNDLES / "sqlwriter-chain", BUNDLES / "vhds-guest-cluster"]
     rep = run(*both, filters=Filters(vms=("gcnode1",)))
     assert {h["vm"] for h in rep["hints"]} == {"GCNODE1"}
+    assert [r["vm_names"] for r in rep["identities"]] == [["GCNODE1"]]
+    assert len(run(*both)["identities"]) == 2
     rep = run(*both, filters=Filters(vms=("4E4FD04E-B8CE-42C0-BC6E-3D9F554C4670",)))
     assert {h["vm"] for h in rep["hints"]} == {"SQL01"}
     rep = run(*both, filters=Filters(vms=("nosuchvm",)))
