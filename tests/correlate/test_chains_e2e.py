@@ -137,3 +137,13 @@ def test_vhds_chain_reports_the_19100_acl_follow_up(tmp_path) -> None:  # noqa: 
     assert top["id"] == "chain.vhds-guest-cluster" and top["missing_evidence"] == []
     assert {s["id"]: s["found"] for s in top["steps"]}["acl"] == 1
     assert any(e["locator"].get("record") == 5388 for e in top["evidence"])
+
+
+def test_vhds_chain_without_the_guest_node_logs_asks_for_them() -> None:
+    b = BUNDLES / "vhds-guest-cluster"
+    full = run(b)["hints"][0]
+    top = run(b / "VBR02", b / "HV11")["hints"][0]
+    assert top["id"] == "chain.vhds-guest-cluster" and top["confidence"] < full["confidence"]
+    guest = next(m for m in top["missing_evidence"] if m["step"] == "guest")
+    assert "GCNODE1" in guest["collect"] and "wevtutil epl" in guest["collect"]
+    assert "/q:" in guest["collect"]
