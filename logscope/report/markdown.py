@@ -6,6 +6,7 @@ from typing import Any
 
 from . import sections, timefmt
 from .escape import markdown as m
+from .escape import terminal
 
 
 def _loc(d: dict[str, Any]) -> str:
@@ -15,6 +16,12 @@ def _loc(d: dict[str, Any]) -> str:
 def _code(v: object) -> str:
     """Text for an inline code span (no backticks, one line)."""
     return m(v).replace("\\", "").replace("`", "'")
+
+
+def _span(v: object) -> str:
+    """A code span for log text and commands: copied exactly, nothing to unescape."""
+    t = terminal(v).replace("``", "''")
+    return f"`` {t} ``"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -52,7 +59,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         out.append(f"- **Evidence** ({m(zl)}):")
         for ev in h["evidence"]:
             out.append(f"  - `{m(when(ev['time']))}` {m(ev['file'])} {_loc(ev['locator'])}: "
-                       f"{m(ev['text'][:300])}")
+                       f"{_span(ev['text'][:300])}")
         out.append("- **What to do:**")
         for n, s in enumerate(h["remedy"], 1):
             out.append(f"  {n}. {m(s)}")
@@ -60,7 +67,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         if missing:
             out.append("- **Missing evidence, collect:**")
             for x in missing:
-                out.append(f"  - {m(x['role'])}: {m(x['collect'])}")
+                out.append(f"  - {m(x['role'])}: {_span(x['collect'])}")
         if h.get("references"):
             out.append(f"- **References:** {m('; '.join(h['references']))}")
         if h.get("related_signatures"):
