@@ -135,3 +135,18 @@ def test_redact_replaces_names_in_every_format_with_stable_placeholders(tmp_path
     text = json.dumps(rep)
     assert "IP-1" in text and "USER-" in text and "DOMAIN-1" in text
     assert rep["meta"]["inputs"][0]["sha256"] == run(b)["meta"]["inputs"][0]["sha256"]
+
+
+def test_hostile_log_text_cannot_run_or_move_the_cursor(sql: dict) -> None:
+    rep = json.loads(json.dumps(sql))
+    evil = "<script>alert(1)</script>\x1b]0;pwned\x07\x1b[2J`` | =cmd"
+    rep["hints"][0]["evidence"][0]["text"] = evil
+    rep["hints"][0]["title"] = evil
+    rep["timeline"][0]["text"] = evil
+    page = render(rep, "html")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    text = render(rep, "text", color=True)
+    assert "\x1b]0;" not in text and "\x1b[2J" not in text
+    md = render(rep, "md")
+    outside_code = re.sub(r"`` .*? ``", "", md)  # a code span shows HTML literally
+    assert "<script>" not in outside_code.replace("\\<script\\>", "")
