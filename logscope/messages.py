@@ -14,6 +14,9 @@ File shape (one file per provider)::
       8193:
         text: "Volume Shadow Copy Service error: Unexpected error calling routine %1. hr = %2. %3"
         hresult: 2                # 1-based insert that holds the HRESULT (optional)
+
+``%n`` is the n-th insert (classic sources: the n-th unnamed Data); ``%{Name}`` is a named
+Data or UserData value (manifest sources, where positions vary between versions).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ import yaml
 
 from . import hresult as hr
 
-_INSERT = re.compile(r"%(%?)(\d{1,2})")
+#: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal.
+_INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
 _PCT = re.compile(r"^%%(\d{1,10})$")
 #: Safe loading only; the C loader when PyYAML has it (several times faster).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,7 +111,13 @@ def render(
     def sub(m: re.Match[str]) -> str:
         if m.group(1):  # "%%n" in a template text is a literal
             return m.group(0)
-        n = int(m.group(2))
+        if m.group(3) is not None:
+            try:
+                n = list(names).index(m.group(3)) + 1
+            except ValueError:
+                return ""
+        else:
+            n = int(m.group(2))
         if not 0 < n <= len(inserts):
             return ""
         used.add(n)
