@@ -53,7 +53,8 @@ def _use_rust_compatible_renderings() -> None:
         return
     from Evtx import Nodes
 
-    Nodes.BooleanTypeNode.string = lambda self: "true" if self.int32() > 0 else "false"
+    # evtx prints a BOOL that is neither 0 nor 1 as its number (corpus: GroupPolicy "16")
+    Nodes.BooleanTypeNode.string = lambda self: {0: "false", 1: "true"}.get(self.int32(), str(self.int32()))
     Nodes.GuidTypeNode.string = lambda self: self.guid().upper()
     Nodes.Hex32TypeNode.string = lambda self: f"0x{int.from_bytes(self.hex(), 'little'):x}"
     Nodes.Hex64TypeNode.string = lambda self: f"0x{int.from_bytes(self.hex(), 'little'):x}"
