@@ -17,6 +17,7 @@ import hashlib
 import struct
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -210,8 +211,9 @@ def template_of(event: Any) -> tuple[Elem, list[tuple[int, bytes]]]:
     return root, values
 
 
+@lru_cache(maxsize=1024)
 def template_guid(root: Elem) -> bytes:
-    """A stable 16-byte identifier for a template skeleton."""
+    """A stable 16-byte identifier for a template skeleton (cached: few shapes per log)."""
     return hashlib.md5(repr(root).encode("utf-8"), usedforsecurity=False).digest()
 
 
