@@ -115,7 +115,10 @@ def _hint(i: int, h: dict[str, Any], when: Any) -> str:  # noqa: ANN401
     for ev in h["evidence"]:
         p.append(f"<div class='ev'><code class='t'>{_e(when(ev['time']))}</code> "
                  f"<code>{_e(ev['file'])}</code> {_e(_loc(ev['locator']))}<br>"
-                 f"<code>{_e(ev['text'][:500])}</code></div>")
+                 f"<code>{_e(ev['text'][:500])}</code>"
+                 + "".join(f"<br><span class='dim'>same record also in {_e(a['file'])} "
+                           f"{_e(_loc(a['locator']))}</span>" for a in ev.get("also_in", [])[:3])
+                 + "</div>")
     p.append("<p><b>What to do</b></p><ol>")
     p.extend(f"<li>{_e(s)}</li>" for s in h["remedy"])
     p.append("</ol>")

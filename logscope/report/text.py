@@ -94,6 +94,9 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
             para(f"- {e(when(ev['time']))}{tag}  {e(ev['file'])} {_loc(ev['locator'])}",
                  indent=5, hang=2)
             para(f"[dim]{e(ev['text'][:300])}[/]", indent=7, hang=0)
+            for a in ev.get("also_in", [])[:3]:
+                para(f"[dim]same record also in {e(a['file'])} {_loc(a['locator'])}[/]", indent=7,
+                     hang=2)
         para("[bold]What to do:[/]", indent=3)
         for n, step in enumerate(h["remedy"], 1):
             para(f"{n}. {e(step)}", indent=5, hang=3)

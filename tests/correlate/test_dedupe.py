@@ -67,3 +67,13 @@ def test_a_csv_export_of_an_evtx_record_counts_once(tmp_path: Path) -> None:
     assert worker["kind"] == "evtx-xml"  # the first read is kept, the copy is listed
     assert [a["file"] for a in worker["also_in"]] == ["sqlwriter-chain/HV01/worker.csv"]
 
+
+
+def test_reports_name_the_copies_of_an_evidence_record(tmp_path: Path) -> None:
+    from logscope.report import render
+
+    b = copy_bundle("sqlwriter-chain", tmp_path)
+    shutil.copy(b / "HV01" / "Microsoft-Windows-Hyper-V-Worker-Admin.xml", b / "worker-copy.xml")
+    rep = run(b)
+    assert "same record also in sqlwriter-chain/worker-copy.xml record 4711" in render(rep, "text")
+    assert "same record also in sqlwriter-chain/worker-copy.xml record 4711" in render(rep, "html")
