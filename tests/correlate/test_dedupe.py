@@ -75,5 +75,10 @@ def test_reports_name_the_copies_of_an_evidence_record(tmp_path: Path) -> None:
     b = copy_bundle("sqlwriter-chain", tmp_path)
     shutil.copy(b / "HV01" / "Microsoft-Windows-Hyper-V-Worker-Admin.xml", b / "worker-copy.xml")
     rep = run(b)
-    assert "same record also in sqlwriter-chain/worker-copy.xml record 4711" in render(rep, "text")
-    assert "same record also in sqlwriter-chain/worker-copy.xml record 4711" in render(rep, "html")
+    (ev,) = [e for e in rep["hints"][0]["evidence"] if e["locator"].get("record") == 4711]
+    (copy,) = ev["also_in"]  # whichever file was read first is kept, the other is named
+    assert {ev["file"], copy["file"]} == {
+        "sqlwriter-chain/worker-copy.xml",
+        "sqlwriter-chain/HV01/Microsoft-Windows-Hyper-V-Worker-Admin.xml"}
+    assert f"same record also in {copy['file']} record 4711" in render(rep, "html")
+    assert "same record also in" in render(rep, "text")
