@@ -88,16 +88,21 @@ def timed(label: str, fn, *args) -> tuple[int, float]:  # type: ignore[no-untype
     return n, dt
 
 
-def python_slice(files: list[Path], limit: int) -> list[Path]:
-    """Smallest corpus files python-evtx reads, up to about ``limit`` records."""
+def python_slice(shared: Path, limit: int) -> list[Path]:
+    """Corpus files python-evtx reads cleanly, smallest first, up to ``limit`` records."""
+    with open(shared / "corpus/evtx/MANIFEST.tsv", encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t")
+                if r["parse_errors"] == "none" and r["records_evtx_rs"] == r["records_python_evtx"]]
+    rows.sort(key=lambda r: int(r["records_evtx_rs"]))
     chosen, total = [], 0
-    for path in sorted(files, key=lambda p: p.stat().st_size):
-        if path.stat().st_size > 200_000:
+    for row in rows:
+        n = int(row["records_evtx_rs"])
+        if n == 0:
             continue
-        chosen.append(path)
-        total += 1 + path.stat().st_size // 1000  # rough: ~1 record per KB
-        if total >= limit:
+        if total + n > limit:
             break
+        chosen.append(shared / "corpus" / row["path"])
+        total += n
     return chosen
 
 
@@ -170,7 +175,7 @@ def main() -> int:
     timed("evtx records_json + orjson.loads", raw_evtx, files, True)
     timed("logscope ingest (events produced)", ingest, files)
     timed("logscope ingest + jsonl encoding", ingest, files, "rust", True)
-    sl = python_slice(files, args.python_slice)
+    sl = python_slice(args.shared, args.python_slice)
     print(f"python-evtx slice: {len(sl)} small corpus files")
     timed("evtx (same slice)", ingest, sl)
     timed("logscope --engine python (same slice)", ingest, sl, "python")
