@@ -1,9 +1,11 @@
 """Escaping of log-derived values for each output (logs are hostile input).
 
-Terminal: control characters and ANSI/OSC sequences are stripped, so a log line cannot
-move the cursor, retitle the window or hide text. CSV: a cell that a spreadsheet would
-run as a formula (``= + - @``, tab, CR) is prefixed with ``'``. HTML escaping uses
-``html.escape`` at the point of rendering.
+Terminal: control characters, ANSI/OSC sequences (7- and 8-bit) and the bidirectional
+overrides and marks of "Trojan Source" are stripped, so a log line cannot move the cursor,
+retitle the window, plant a hyperlink or reorder what is shown. CSV: the same stripping (a
+CSV is often read with ``cat``), and a cell that a spreadsheet would run as a formula
+(``= + - @``, tab, CR) is prefixed with ``'``. HTML escaping uses ``html.escape`` at the
+point of rendering.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import re
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                   r"\u2066-\u2069]")
 
 
 def terminal(text: object, keep_newlines: bool = False) -> str:
@@ -22,9 +25,10 @@ def terminal(text: object, keep_newlines: bool = False) -> str:
 
 
 def csv_cell(value: object) -> str:
-    """A CSV cell that no spreadsheet will evaluate as a formula."""
-    s = "" if value is None else str(value)
-    if s and s[0] in "=+-@\t\r":
+    """A CSV cell that no spreadsheet will evaluate as a formula (leading blanks do not
+    help: some importers trim them before deciding)."""
+    s = "" if value is None else terminal(value)
+    if s.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@") or s[:1] in ("\t", "\r"):
         return "'" + s
     return s
 
