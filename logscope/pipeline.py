@@ -15,6 +15,7 @@ from typing import Any
 from . import __version__
 from .correlate.chains import Chain, load_chains
 from .correlate.engine import Correlation, correlate
+from .correlate.expected import ExpectedWriters
 from .correlate.filters import Filters
 from .correlate.identity import IdentityTable
 from .events import Event
@@ -102,6 +103,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     ledgers: list[FileLedger] = []
     hits: list[Hit] = []
     throughput = Collector()
+    expected = ExpectedWriters()
     kept: list[Event] | None = [] if keep_events else None
     seen = 0
     for ev in iter_events(paths, options, ledgers, progress):
@@ -109,9 +111,11 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
         identity.observe(ev)
         hits.extend(matcher.match(ev))
         throughput.feed(ev)
+        expected.feed(ev)
         if kept is not None:
             kept.append(ev)
     identity.finish()
+    expected.report(ledgers)
     filters = filters or Filters()
     corr = correlate(hits, identity, chains, filters)
     if kept is not None:

@@ -1,0 +1,55 @@
+"""Writers a vssadmin capture should list, given what the rest of the bundle says.
+
+Why here: "SqlServerWriter is missing" is only a finding when the same machine's logs show
+SQL Server (or, for the Hyper-V writer, when the machine is a Hyper-V host). The vssadmin
+parser knows the captures; this collector learns the machines' roles from the other events
+as they stream and reports each absent writer as a problem of the capture's file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..events import Event
+from ..ingest.vssadmin_expect import expected_writer_problems
+from ..ledger import FileLedger
+from .identity import short_name
+
+_SQL_PROVIDERS = ("sqlwriter", "sqlvdi", "mssqlserver", "mssql$")
+_HYPERV_PROVIDERS = ("microsoft-windows-hyper-v-vmms", "microsoft-windows-hyper-v-worker")
+
+
+class ExpectedWriters:
+    """Collects vssadmin events per file and the roles of machines (SQL Server, Hyper-V host)."""
+
+    def __init__(self) -> None:
+        self.captures: dict[str, list[Event]] = defaultdict(list)
+        self.roles: dict[str, set[str]] = defaultdict(set)
+
+    def feed(self, ev: Event) -> None:
+        if ev.kind == "vssadmin":
+            self.captures[ev.file].append(ev)
+            return
+        if not ev.host:
+            return
+        prov = (ev.provider or "").casefold()
+        if ev.kind == "sqlwriter-log" or prov.startswith(_SQL_PROVIDERS):
+            self.roles[short_name(ev.host)].add("sql_server")
+        elif prov.startswith(_HYPERV_PROVIDERS):
+            self.roles[short_name(ev.host)].add("hyperv_host")
+
+    def report(self, ledgers: list[FileLedger]) -> int:
+        """Add a ``vss-writer-missing`` problem per absent writer; returns how many."""
+        by_path = {led.path: led for led in ledgers}
+        n = 0
+        for file, events in self.captures.items():
+            led = by_path.get(file)
+            host = next((e.host for e in events if e.host), None)
+            flags = self.roles.get(short_name(host), set()) if host else set()
+            if led is None or not flags:
+                continue
+            caps = {file: led.info.get("vssadmin_captures", [])}
+            for m in expected_writer_problems(events, flags, captures=caps):
+                led.problem(m.where, m.message, m.code)
+                n += 1
+        return n
