@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from ..events import UTC, format_offset
+from ..ingest.veeam_offset import infer_offset
 from ..match.model import Hit, severity_rank
 from . import collect
 from .chains import Chain, Step
 from .filters import Filters
 from .filters import apply as apply_filters
 from .identity import SERVER_KINDS, IdentityTable, short_name
-from .offsets import infer_offset
 
 MAX_EVIDENCE_PER_STEP = 8
 
@@ -306,7 +306,7 @@ def _infer_offsets(hits: list[Hit], ent: dict[int, str | None],
     by_sig: dict[str, list[Hit]] = defaultdict(list)
     for h in hits:
         by_sig[h.signature.id].append(h)
-    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    pairs: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for chain in chains.values():
         sym, nxt = chain.steps[0], chain.steps[1]
         for sid in sym.signatures:
@@ -317,19 +317,19 @@ def _infer_offsets(hits: list[Hit], ent: dict[int, str | None],
                     for b in by_sig.get(sid2, ()):
                         if (b.event.time_source == "utc" and b.time is not None
                                 and ent[id(b)] == ent[id(a)]):
-                            pairs[a.event.file].append((a.time.timestamp(), b.time.timestamp()))
+                            pairs[a.event.file].append((a.time, b.time))
     out = []
     for file, ps in sorted(pairs.items()):
-        guess = infer_offset(ps)
-        if guess is None:
+        offset, confidence = infer_offset(ps)
+        if confidence <= 0:
             continue
         for h in hits:
             ev = h.event
             if ev.file == file and ev.time_source == "local" and ev.time is not None:
-                ev.time = ev.time - guess.offset
+                ev.time = ev.time - offset
                 ev.time_source = "inferred"
-                ev.utc_offset = guess.offset
-        out.append({"file": file, "offset": format_offset(guess.offset), "pairs": guess.pairs,
-                    "agreeing": guess.agreeing, "confidence": guess.confidence,
+                ev.utc_offset = offset
+        out.append({"file": file, "offset": format_offset(offset), "pairs": len(ps),
+                    "confidence": confidence,
                     "method": "paired with Hyper-V host events of the same VM"})
     return out
