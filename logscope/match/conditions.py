@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import re2
@@ -187,11 +188,11 @@ def compile_condition(field: str, op: str, value: Any, where: str) -> Predicate:
             if got is None:
                 return False
             for g in _as_list(got):
-                c = hr.normalize(g)
+                c = hr_code(g)
                 if c in codes:
                     return True
                 if isinstance(g, str) and len(g) > 12 and any(x in codes for x in
-                                                               hr.find_in_text(g)):
+                                                               _codes_in(g)):
                     return True
             return False
 
@@ -248,3 +249,34 @@ def index_keys(match: dict[str, Any]) -> IndexKeys:
         except (TypeError, ValueError):
             event_ids = None
     return IndexKeys(providers, event_ids)
+
+
+#: Why a cache: an HRESULT field holds the same few strings across thousands of events, and
+#: ``hr.normalize`` on a text that is not a bare code (``"0x800423f4, The writer…"``) goes
+#: through Unicode folding for the word table. Both functions are pure; only short strings
+#: are cached (bounded memory on hostile input), anything else is computed as before.
+_CACHED_LEN = 256
+
+
+@lru_cache(maxsize=4096)
+def _normalize_str(text: str) -> str | None:
+    return hr.normalize(text)
+
+
+@lru_cache(maxsize=4096)
+def _find_str(text: str) -> tuple[str, ...]:
+    return tuple(hr.find_in_text(text))
+
+
+def hr_code(value: object) -> str | None:
+    """``hr.normalize(value)``, memoized for short strings."""
+    if type(value) is str and len(value) <= _CACHED_LEN:
+        return _normalize_str(value)
+    return hr.normalize(value)
+
+
+def _codes_in(text: str) -> tuple[str, ...] | list[str]:
+    """``hr.find_in_text(text)``, memoized for short strings."""
+    if len(text) <= _CACHED_LEN:
+        return _find_str(text)
+    return hr.find_in_text(text)

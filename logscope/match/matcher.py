@@ -19,7 +19,7 @@ import re2
 
 from .. import hresult as hr
 from ..events import Event
-from .conditions import Predicate, compile_group, compile_regex, index_keys, split_key
+from .conditions import Predicate, compile_group, compile_regex, hr_code, index_keys, split_key
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 
@@ -69,9 +69,9 @@ class _Bucket:
             return self.always
         out = list(self.always)
         if self.hr_comps:
-            codes = {hr.normalize(c) for c in (ev.data.get("hresults") or ())}
+            codes = {hr_code(c) for c in (ev.data.get("hresults") or ())}
             if ev.hresult:
-                codes.add(hr.normalize(ev.hresult))
+                codes.add(hr_code(ev.hresult))
             if codes:
                 out.extend(c for c in self.hr_comps if not codes.isdisjoint(c.prefilter[1]))  # type: ignore[index]
         text = ev.message or ""
