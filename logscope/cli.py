@@ -50,6 +50,23 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Bundle folders, zips or si
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="EVTX engine: rust (evtx) or python (python-evtx).")]
 SigOpt = Annotated[list[Path] | None, typer.Option("--signatures", help="Extra signature folder (repeatable; later wins).")]
 OffsetOpt = Annotated[str | None, typer.Option("--veeam-utc-offset", help="UTC offset of Veeam servers' local time, ±HH:MM.")]
+# Archive limits (hostile input); defaults fit real Veeam exports, raise them for bigger bundles.
+TotalOpt = Annotated[str | None, typer.Option("--max-total-size", help="Most bytes extracted from archives in all (default 32G).")]
+MemberOpt = Annotated[str | None, typer.Option("--max-member-size", help="Most bytes of one archive member (default 8G).")]
+MembersOpt = Annotated[int | None, typer.Option("--max-members", help="Most archive members read (default 200000).")]
+RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 1 MiB (default 200).")]
+DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archive nesting, zip or gzip (default 4).")]
+
+
+def _limits(opts: Any, total: str | None, member: str | None, members: int | None,  # noqa: ANN401
+            ratio: float | None, depth: int | None) -> None:
+    from .ingest.bundle import apply_limits
+
+    try:
+        apply_limits(opts, max_total_size=total, max_member_size=member, max_members=members,
+                     max_ratio=ratio, max_depth=depth)
+    except ValueError as exc:
+        _die(str(exc))
 
 
 def _die(msg: str, code: int = 2) -> None:
@@ -99,6 +116,11 @@ def analyze(
     engine: EngineOpt = Engine.rust,
     signatures: SigOpt = None,
     veeam_utc_offset: OffsetOpt = None,
+    max_total_size: TotalOpt = None,
+    max_member_size: MemberOpt = None,
+    max_members: MembersOpt = None,
+    max_ratio: RatioOpt = None,
+    max_depth: DepthOpt = None,
     fail_on: Annotated[Severity | None, typer.Option("--fail-on", help="Exit 1 when a hint this severe or worse is found.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only hits at or after this UTC time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Only hits at or before this UTC time (ISO 8601).")] = None,
@@ -116,6 +138,7 @@ def analyze(
 
     _check_paths(paths)
     opts = _options(engine, veeam_utc_offset)
+    _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     filters = _filters(since, until, vm, job, tz)
     try:
         with ProgressBar() as progress:
@@ -184,6 +207,11 @@ def events(
     engine: EngineOpt = Engine.rust,
     signatures: SigOpt = None,
     veeam_utc_offset: OffsetOpt = None,
+    max_total_size: TotalOpt = None,
+    max_member_size: MemberOpt = None,
+    max_members: MembersOpt = None,
+    max_ratio: RatioOpt = None,
+    max_depth: DepthOpt = None,
 ) -> None:
     """Print every normalized event (one JSON object a line, Timesketch-importable)."""
     import orjson
@@ -196,6 +224,7 @@ def events(
     if fmt not in (Fmt.jsonl, Fmt.json):
         _die("events supports --format jsonl or json")
     opts = _options(engine, veeam_utc_offset)
+    _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     ledgers: list[FileLedger] = []
     out = output.open("wb") if output else sys.stdout.buffer
     try:
