@@ -58,15 +58,18 @@ def raw_evtx(files: list[Path], parse_json: bool) -> int:
     return n
 
 
-def ingest(files: list[Path], engine: str = "rust", serialize: bool = False) -> int:
-    """logscope's evtx ingest; with ``serialize`` also the ``events --format jsonl`` encoding."""
+def ingest(files: list[Path], engine: str = "rust", serialize: bool = False, recover: bool = False) -> int:
+    """logscope's evtx ingest (with the completeness check); ``serialize`` adds the
+    ``events --format jsonl`` encoding; ``recover`` renders lost records of damaged areas
+    with python-evtx (the default in logscope; slow, and only on damaged files)."""
     n = 0
     sink = open(os.devnull, "wb")
+    options = IngestOptions(engine=engine, extra={"evtx_recover": recover})
     try:
         for path in files:
             src = Source(display=path.name, opener=lambda p=path: open(p, "rb"), fs_path=path)
             ledger = FileLedger(path.name)
-            for event in ingest_evtx.parse(src, ledger, IngestOptions(engine=engine)):
+            for event in ingest_evtx.parse(src, ledger, options):
                 if serialize:
                     sink.write(orjson.dumps(event.to_dict(), default=str) + b"\n")
                 n += 1
@@ -175,6 +178,7 @@ def main() -> int:
     timed("evtx records_json + orjson.loads", raw_evtx, files, True)
     timed("logscope ingest (events produced)", ingest, files)
     timed("logscope ingest + jsonl encoding", ingest, files, "rust", True)
+    timed("logscope ingest + recovery (default)", ingest, files, "rust", False, True)
     sl = python_slice(args.shared, args.python_slice)
     print(f"python-evtx slice: {len(sl)} small corpus files")
     timed("evtx (same slice)", ingest, sl)

@@ -45,6 +45,21 @@ MAX_INSERT_CHARS = 400
 class Template:
     text: str
     hresult: int | None = None
+    #: The text split once into literals and slots: (literal, insert number or name or None).
+    parts: tuple[tuple[str, int | str | None], ...] = ()
+
+
+def _compile(text: str) -> tuple[tuple[str, int | str | None], ...]:
+    parts: list[tuple[str, int | str | None]] = []
+    pos = 0
+    for m in _INSERT.finditer(text):
+        if m.group(1):  # "%%n" in a template text is a literal
+            continue
+        slot: int | str = int(m.group(2)) if m.group(2) is not None else m.group(3)
+        parts.append((text[pos:m.start()], slot))
+        pos = m.end()
+    parts.append((text[pos:], None))
+    return tuple(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +83,8 @@ def templates() -> dict[tuple[str, int], Template]:
         for event_id, spec in (doc.get("events") or {}).items():
             if isinstance(spec, str):
                 spec = {"text": spec}
-            tpl = Template(str(spec["text"]), spec.get("hresult"))
+            text = str(spec["text"])
+            tpl = Template(text, spec.get("hresult"), _compile(text))
             for name in names:
                 out[(str(name).casefold(), int(event_id))] = tpl
     return out
@@ -107,33 +123,33 @@ def render(
     if tpl is None:
         return Rendered(None, None)
     used: set[int] = set()
-
-    def sub(m: re.Match[str]) -> str:
-        if m.group(1):  # "%%n" in a template text is a literal
-            return m.group(0)
-        if m.group(3) is not None:
-            try:
-                n = list(names).index(m.group(3)) + 1
-            except ValueError:
-                return ""
-        else:
-            n = int(m.group(2))
-        if not 0 < n <= len(inserts):
-            return ""
-        used.add(n)
-        return _clip(resolve_insert(inserts[n - 1]).strip())
-
-    text = _INSERT.sub(sub, tpl.text)
-    extra = []
-    for i, value in enumerate(inserts, 1):
-        v = value.strip()
-        if i in used or not v:
+    out: list[str] = []
+    count = len(inserts)
+    for literal, slot in tpl.parts:
+        out.append(literal)
+        if slot is None:
             continue
-        name = names[i - 1] if i - 1 < len(names) else None
-        v = _clip(resolve_insert(v))
-        extra.append(f"{name}={v}" if name else v)
-    if extra:
-        text = f"{text} [{'; '.join(extra)}]"
+        if type(slot) is str:
+            try:
+                n = list(names).index(slot) + 1
+            except ValueError:
+                continue
+        else:
+            n = slot  # type: ignore[assignment]
+        if 0 < n <= count:
+            used.add(n)
+            out.append(_clip(resolve_insert(inserts[n - 1]).strip()))
+    text = "".join(out)
+    if len(used) < count:
+        extra = []
+        for i, value in enumerate(inserts, 1):
+            if i in used or not value or value.isspace():
+                continue
+            name = names[i - 1] if i - 1 < len(names) else None
+            v = _clip(resolve_insert(value.strip()))
+            extra.append(f"{name}={v}" if name else v)
+        if extra:
+            text = f"{text} [{'; '.join(extra)}]"
     return Rendered(text, tpl.hresult)
 
 

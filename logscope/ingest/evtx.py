@@ -184,37 +184,58 @@ def record_from_json(obj: dict[str, Any]) -> RawRecord:
 
 
 def _attrs(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
+    if type(value) is dict:
         attrs = value.get("#attributes")
-        if isinstance(attrs, dict):
+        if type(attrs) is dict:
             return attrs
-    return {}
+    return _EMPTY
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _str(value: Any) -> str:
+    """Text of a JSON value (fast path for the usual string)."""
+    return value if type(value) is str else to_text(value)
 
 
 def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
-    provider = _attrs(system.get("Provider"))
-    # to_text everywhere: a damaged record can put any JSON type in any place
-    raw.provider = to_text(provider.get("Name") or provider.get("EventSourceName")) or None
-    guid = to_text(provider.get("Guid"))
-    raw.provider_guid = guid.strip("{}").lower() or None
-    event_id = system.get("EventID")
-    if isinstance(event_id, dict):
+    # _str everywhere: a damaged record can put any JSON type in any place
+    get = system.get
+    provider = _attrs(get("Provider"))
+    raw.provider = _str(provider.get("Name") or provider.get("EventSourceName")) or None
+    guid = provider.get("Guid")
+    if guid:
+        raw.provider_guid = _str(guid).strip("{}").lower() or None
+    event_id = get("EventID")
+    if type(event_id) is dict:
         raw.qualifiers = parse_int(_attrs(event_id).get("Qualifiers"))
         event_id = event_id.get("#text")
-    raw.event_id = parse_int(event_id)
-    level = system.get("Level")
+    raw.event_id = event_id if type(event_id) is int else parse_int(event_id)
+    level = get("Level")
     raw.level = level if type(level) is int else parse_int(level)
-    raw.time = parse_time(to_text(_attrs(system.get("TimeCreated")).get("SystemTime")))
-    record_id = system.get("EventRecordID")
+    raw.time = parse_time(_str(_attrs(get("TimeCreated")).get("SystemTime")))
+    record_id = get("EventRecordID")
     raw.record_id = record_id if type(record_id) is int else parse_int(record_id)
-    raw.channel = to_text(system.get("Channel")) or None
-    raw.computer = to_text(system.get("Computer")) or None
-    raw.user_id = to_text(_attrs(system.get("Security")).get("UserID")) or None
+    raw.channel = _str(get("Channel")) or None
+    raw.computer = _str(get("Computer")) or None
+    user = _attrs(get("Security")).get("UserID")
+    raw.user_id = _str(user) if user else None
     # Task, Opcode, Keywords and Execution are not used downstream (skipped for speed)
 
 
+_SPECIAL_KEYS = frozenset(("#attributes", "Binary", "Data", "ComplexData"))
+
+
 def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
+    data, inserts, names = raw.data, raw.inserts, raw.insert_names
     for key, value in event_data.items():
+        if type(value) is str and key not in _SPECIAL_KEYS and key not in data and value.isprintable():
+            # the common case inlined (hot loop): a named Data with plain text
+            inserts.append(value)
+            names.append(key)
+            data[key] = value
+            continue
         if key == "#attributes":
             continue
         if key == "Binary":
@@ -230,7 +251,7 @@ def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
             for item in value if isinstance(value, list) else [value]:
                 raw.add(_attrs(item).get("Name") or "ComplexData", to_text(item))
         else:
-            raw.add(key, to_text(value))
+            raw.add(key, value if type(value) is str else to_text(value))
 
 
 def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:

@@ -34,6 +34,7 @@ _PCT_INSERT = re.compile(r"^%%(\d{1,10})$")
 _GUID_BRACES = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
 #: Named fields that hold an HRESULT in manifest providers (VMMS ErrorCode, WSB HRESULT).
 _HRESULT_FIELDS = ("ErrorCode", "HRESULT", "HResult", "hr", "DetailedHRESULT")
+_HRESULT_FIELD_SET = frozenset(_HRESULT_FIELDS)
 #: Joins the items of a string-array value (python-evtx engine) until they are split into
 #: positional inserts; a private-use character that never occurs in real event text.
 ARRAY_SEPARATOR = "\ue000"
@@ -41,6 +42,8 @@ ARRAY_SEPARATOR = "\ue000"
 _CONTROLS = {c: None for c in range(32) if c not in (9, 10, 13)}
 _CONTROLS[13] = 10
 _PRINTABLE = re.compile(rb"[\x20-\x7e\t\r\n]*")
+#: Inserts shown in a message built without a template (the rest stay in ``data``).
+MAX_FALLBACK_INSERTS = 16
 #: Bound on how much of a Binary payload is decoded to text (hostile input).
 _MAX_BINARY_TEXT = 4096
 
@@ -259,7 +262,7 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
         time=raw.time,
         time_source="utc" if raw.time is not None else "none",
         timestamp_desc="Event Recorded",
-        message=" ".join(message.split()),
+        message=" ".join(message.split()) if _needs_squeeze(message) else message,
         host=raw.computer or None,
         provider=raw.provider or None,
         channel=raw.channel or None,
@@ -296,6 +299,8 @@ def _insert_hresult(raw: RawRecord, data: dict[str, Any], position: int | None) 
         code = _code(raw.inserts[position - 1])
         if code:
             return code
+    if _HRESULT_FIELD_SET.isdisjoint(data):
+        return None
     for name in _HRESULT_FIELDS:
         value = data.get(name)
         if isinstance(value, str) and _CODE_ONLY.match(value):
@@ -305,6 +310,12 @@ def _insert_hresult(raw: RawRecord, data: dict[str, Any], position: int | None) 
     return None
 
 
+def _needs_squeeze(m: str) -> bool:
+    """Whitespace a one-line message must not keep (line breaks, tabs, runs, edges)."""
+    return ("\n" in m or "\r" in m or "\t" in m or "  " in m
+            or m[:1].isspace() or m[-1:].isspace() or "\x0b" in m or "\x0c" in m)
+
+
 def _fallback_message(raw: RawRecord) -> str:
     """``Provider EventID: insert1; insert2`` when no template or rendering is known."""
     head = f"{raw.provider or '?'} {raw.event_id if raw.event_id is not None else '?'}"
@@ -312,6 +323,9 @@ def _fallback_message(raw: RawRecord) -> str:
     for name, value in zip(raw.insert_names, raw.inserts):
         if not value:
             continue
+        if len(parts) == MAX_FALLBACK_INSERTS:
+            parts.append("...")
+            break
         if len(value) > 200:
             value = value[:197] + "..."
         parts.append(f"{name}={value}" if name else value)
