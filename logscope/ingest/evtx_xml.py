@@ -209,6 +209,14 @@ def iter_event_elements(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int
             yield ordinal, event
             _release(event)
     except etree.XMLSyntaxError as exc:
+        # events completed before the error in the same fed block are still queued
+        try:
+            for event in _drain(parser):
+                ordinal += 1
+                yield ordinal, event
+                _release(event)
+        except etree.XMLSyntaxError:
+            pass
         line = getattr(exc, "lineno", None) or "?"
         msg = str(exc.msg if hasattr(exc, "msg") else exc)
         if f"</{_ROOT}>" in msg or "Premature end" in msg or "EndTag" in msg:

@@ -50,3 +50,10 @@ def test_get_winevent_csv_utf16():
         "Microsoft-Windows-Hyper-V-VMMS", 10103, 4711, "HV01.corp.example")
     assert e.channel == "Microsoft-Windows-Hyper-V-VMMS-Admin" and e.level == "Error"
     assert e.locator.line == 3
+
+
+def test_oversized_field_stops_with_a_problem():
+    data = (EVENT_VIEWER + 'Error,3/5/2024 2:20:01 PM,VSS,8193,None,"' + "x" * (2 << 20) + '"\r\n').encode()
+    events, ledger = run(evtx_csv, source_bytes(data, "big.csv"))
+    assert len(events) == 2
+    assert ledger.problems and ledger.problems[0].code == "csv-error"

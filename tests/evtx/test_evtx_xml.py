@@ -164,3 +164,24 @@ def test_entities_not_expanded():
     ).split(b"?>", 1)[1]
     events, ledger = run(evtx_xml, source_bytes(bomb, "bomb.xml"))
     assert all("AAAA" not in (e.vm_name or "") for e in events)
+
+
+def test_trailing_garbage_keeps_events():
+    data = export(VMMS_10103) + b"\x00\xff garbage <<<"
+    events, ledger = run(evtx_xml, source_bytes(data, "g.xml"))
+    assert [e.event_id for e in events] == [10103]
+    assert ledger.problems and ledger.problems[0].code == "xml-error"
+
+
+def test_huge_text_node_is_bounded():
+    big = VSS_8229.replace("PrepareForSnapshot Event", "A" * (12 << 20))
+    events, ledger = run(evtx_xml, source_bytes(export(VMMS_10103, big), "big.xml"))
+    assert [e.event_id for e in events] == [10103]  # lxml refuses text nodes over 10 MB
+    assert ledger.problems
+
+
+def test_event_without_system_is_skipped():
+    data = export("<Event><EventData><Data>x</Data></EventData></Event>", VMMS_10103)
+    events, ledger = run(evtx_xml, source_bytes(data, "s.xml"))
+    assert [e.event_id for e in events] == [10103]
+    assert ledger.skipped == 1 and ledger.skip_reasons["event without System part"] == 1
