@@ -39,8 +39,9 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     """Every record of the file, then a completeness check over every chunk slot."""
     ledger.kind = KIND
     seen: dict[int, int] = {}
+    failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
     if options.engine == "python":
-        events = _parse_python(source, ledger, seen)
+        events = _parse_python(source, ledger, seen, failed)
     else:
         events = _parse_rust(source, ledger, seen)
     yield from events
@@ -50,6 +51,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             evtx_chunks.check_completeness(fh, ledger, seen, lost)
     except OSError as exc:
         ledger.problem("file", f"completeness check not possible: {exc}")
+    lost = [frame for frame in lost if frame[0] not in failed]
     if lost and options.extra.get("evtx_recover", True):
         yield from _recover(source, ledger, lost)
 
@@ -131,8 +133,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Ite
                 event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
             except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
                 ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
-                ledger.skip("unreadable record")
-                continue
+                continue  # counted in ``missing`` by the completeness check
             last_id = record_id
             if isinstance(record_id, int):
                 seen[record_id] = seen.get(record_id, 0) + 1
@@ -275,7 +276,8 @@ def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:
 # --- python-evtx engine -------------------------------------------------------------
 
 
-def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Iterator[Event]:
+def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int],
+                  failed: set[int]) -> Iterator[Event]:
     """python-evtx over EVERY chunk slot (its normal API stops at the header's chunk count)."""
     from . import evtx_python
     from .evtx_xml import record_from_xml
@@ -285,6 +287,8 @@ def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> I
             where = f"offset 0x{offset:X}, record {record_id}"
             if error is not None:
                 ledger.problem(where, f"python-evtx: {error}", "evtx-record")
+                if isinstance(record_id, int):
+                    failed.add(record_id)
                 continue
             try:
                 raw = record_from_xml(xml)
@@ -293,8 +297,9 @@ def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int]) -> I
                 event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
             except Exception as exc:  # noqa: BLE001 - python-evtx can emit broken XML
                 ledger.problem(where, f"python-evtx rendered unreadable XML: {_short(exc)}")
-                ledger.skip("unreadable record")
-                continue
+                if isinstance(record_id, int):
+                    failed.add(record_id)
+                continue  # counted in ``missing`` by the completeness check
             if isinstance(record_id, int):
                 seen[record_id] = seen.get(record_id, 0) + 1
             ledger.records += 1
