@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import stat
 import struct
@@ -386,10 +387,12 @@ def host_from_path(rel: str) -> str | None:
 
     Heuristic: the folder nearest to the file that is not a generic container name and looks
     like a machine name (no spaces, a first label of at most 15 characters, as NetBIOS allows).
-    ``guest-``/``host-`` prefixes are dropped.
+    ``guest-``/``host-`` prefixes are dropped, and so is the ``yyyy-MM-ddTHHmmss_`` stamp of a
+    Veeam guest log collection folder (``2026-03-14T103000_SQL01``).
     """
     parts = PurePosixPath(rel).parts[:-1]
     for part in reversed(parts):
+        part = _COLLECTION_STAMP.sub("", part)
         low = part.lower()
         if low in _GENERIC_DIRS or low.endswith((".zip", ".gz")):
             continue
@@ -403,6 +406,7 @@ def host_from_path(rel: str) -> str | None:
     return None
 
 
+_COLLECTION_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}_")
 _GENERIC_DIRS = {
     "logs", "log", "evtx", "eventlogs", "event logs", "winevt", "windows", "system32", "config",
     "vss", "backup", "veeam", "support", "bundle", "export", "host", "hosts", "guest", "guests",

@@ -145,3 +145,19 @@ def test_zip_member_names_cannot_escape(tmp_path: Path, member: str) -> None:
     (f,) = [f for f in rep["files"] if f["kind"] != "zip"]
     assert ".." not in f["path"].split("/") and not f["path"].startswith("/")
     assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_veeam_log_export_zip_runs_the_sql_chain() -> None:
+    """A Veeam 'Export Logs' zip (folder per server), the host's XML export and a Veeam guest
+    log collection (``<stamp>_<COMPUTER>/VSS/vss_writers.log``, UTF-16) give the SQL chain."""
+    rep = run(BUNDLES / "veeam-export-sqlwriter")
+    files = {f["path"]: f for f in rep["files"]}
+    job = files["veeam-export-sqlwriter/2026-03-14T101500_VeeamBackupLogs.zip/VBR01/Backup/"
+                "SQL_Backup/Job.SQL_Backup.Backup.log"]
+    assert job["kind"] == "veeam" and job["records"] == 13
+    top = rep["hints"][0]
+    assert top["id"] == "chain.sqlwriter-checkpoint" and top["vm"] == "SQL01"
+    assert {"veeam", "evtx-xml", "vssadmin"} <= set(top["evidence_kinds"])
+    # the guest's Application log is not in this bundle: lower confidence, and it says so
+    assert top["confidence"] < run(BUNDLES / "sqlwriter-chain")["hints"][0]["confidence"]
+    assert any(m["step"] == "sql" for m in top["missing_evidence"])
