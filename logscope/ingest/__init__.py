@@ -15,6 +15,7 @@ from types import ModuleType
 from ..events import Event
 from ..ledger import FileLedger
 from .source import IngestOptions, Source
+from .textio import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
 PARSER_MODULES = ("evtx", "evtx_xml", "evtx_csv", "vssadmin", "veeam")
@@ -76,11 +77,14 @@ def read_source(source: Source, options: IngestOptions) -> tuple[FileLedger, Ite
 def _guarded(mod: ModuleType, source: Source, ledger: FileLedger,
              options: IngestOptions) -> Iterator[Event]:
     """Run a parser; a bug or an I/O error in it becomes a problem entry, not a crash."""
+    coverage = LineCoverage()  # every text line in an event or skipped (nothing is lost)
     try:
         for ev in mod.parse(source, ledger, options):
             if ev.host is None and source.host_hint:
                 ev.host = source.host_hint
+            coverage.add(ev.locator.line, ev.locator.end_line)
             yield ev
+        account_lines(ledger, coverage)
     except OSError as exc:
         ledger.problem("file", f"read error: {exc}", "io-error")
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the bundle

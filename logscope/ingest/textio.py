@@ -126,6 +126,7 @@ def iter_lines(
         raw = fh.read(chunk_size)
     if parts or state.in_overflow:
         yield from state.emit("".join(parts))
+    ledger.info["lines"] = state.lineno  # read to the end: what line accounting checks against
     if state.nul_count:
         ledger.problem(f"line {state.first_nul_line}",
                        f"{state.nul_count} NUL characters removed (first on this line)",
@@ -181,6 +182,59 @@ class _LineState:
             )
             self.ledger.skip("overlong line tail")
             self.in_overflow = not complete
+
+
+#: Skip reasons that do not stand for whole lines (so they are not line counts).
+NOT_LINES = frozenset({"overlong line tail"})
+UNACCOUNTED = "line in no record (banner, blank or framing)"
+
+
+class LineCoverage:
+    """Which lines of a text file the events cover, from their ``line``/``end_line`` locators.
+
+    Why: "nothing is lost" means every line of a text log is in an event's range or counted
+    as skipped. Ranges usually arrive in order and merge as they come, so memory stays small.
+    """
+
+    __slots__ = ("ranges", "unordered")
+
+    def __init__(self) -> None:
+        self.ranges: list[list[int]] = []
+        self.unordered = False
+
+    def add(self, line: int | None, end_line: int | None) -> None:
+        if not line:
+            return
+        end = max(end_line or line, line)
+        last = self.ranges[-1] if self.ranges else None
+        if last is not None and last[0] <= line <= last[1] + 1:
+            last[1] = max(last[1], end)
+        else:
+            if last is not None and line < last[0]:
+                self.unordered = True
+            self.ranges.append([line, end])
+
+    def covered(self, total: int) -> int:
+        ranges = sorted(self.ranges) if self.unordered else self.ranges
+        count, reach = 0, 0
+        for a, b in ranges:
+            a, b = max(a, reach + 1), min(b, total)
+            if b >= a:
+                count += b - a + 1
+            reach = max(reach, b)
+        return count
+
+
+def account_lines(ledger: FileLedger, coverage: LineCoverage) -> None:
+    """Count the lines that are in no event and were not skipped under a reason, so that
+    records' line ranges + skipped lines == lines read (only when the file was read to its end)."""
+    total = ledger.info.get("lines")
+    if not isinstance(total, int):
+        return
+    skipped = sum(n for r, n in ledger.skip_reasons.items() if r not in NOT_LINES)
+    rest = total - coverage.covered(total) - skipped
+    if rest > 0:
+        ledger.skip(UNACCOUNTED, rest)
 
 
 def open_text_lines(data: bytes, ledger: FileLedger) -> Iterator[tuple[int, str]]:
