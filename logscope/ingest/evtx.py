@@ -38,7 +38,7 @@ def detect(head: bytes, name: str) -> str | None:
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     """Every record of the file, then a completeness check over every chunk slot."""
     ledger.kind = KIND
-    seen: dict[int, int] = {}
+    seen = evtx_chunks.RecordIdSet()
     failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
     if options.engine == "python":
         events = _parse_python(source, ledger, seen, failed)
@@ -98,7 +98,7 @@ def _open_target(source: Source) -> Any:
 # --- Rust engine ---------------------------------------------------------------------
 
 
-def _parse_rust(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Iterator[Event]:
+def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet) -> Iterator[Event]:
     import evtx  # deferred: importing the extension costs time for non-evtx runs
 
     target = _open_target(source)
@@ -136,7 +136,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: dict[int, int]) -> Ite
                 continue  # counted in ``missing`` by the completeness check
             last_id = record_id
             if isinstance(record_id, int):
-                seen[record_id] = seen.get(record_id, 0) + 1
+                seen.add(record_id)
             ledger.records += 1
             yield event
     finally:
@@ -276,7 +276,7 @@ def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:
 # --- python-evtx engine -------------------------------------------------------------
 
 
-def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int],
+def _parse_python(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet,
                   failed: set[int]) -> Iterator[Event]:
     """python-evtx over EVERY chunk slot (its normal API stops at the header's chunk count)."""
     from . import evtx_python
@@ -301,6 +301,6 @@ def _parse_python(source: Source, ledger: FileLedger, seen: dict[int, int],
                     failed.add(record_id)
                 continue  # counted in ``missing`` by the completeness check
             if isinstance(record_id, int):
-                seen[record_id] = seen.get(record_id, 0) + 1
+                seen.add(record_id)
             ledger.records += 1
             yield event

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -89,6 +91,63 @@ class Chunk:
             and 0 <= span < MAX_RECORDS_PER_CHUNK
             and self.free_offset > CHUNK_HEADER  # a chunk with no records has free space at 512
         )
+
+
+class RecordIdSet:
+    """A set of record ids kept as sorted runs, so memory grows with the gaps, not the records.
+
+    Why: a multi-GB log holds millions of records; a Python set of their ids would take
+    hundreds of MB, while a log's ids are almost always one or a few contiguous runs.
+    """
+
+    def __init__(self) -> None:
+        self._starts = array("Q")
+        self._ends = array("Q")
+        self._sorted = True
+
+    def add(self, rid: int) -> None:
+        if not 0 <= rid < 1 << 64:
+            return
+        ends = self._ends
+        if ends:
+            if rid == ends[-1] + 1:
+                ends[-1] = rid
+                return
+            if self._starts[-1] <= rid <= ends[-1]:
+                return
+            if rid < self._starts[-1]:
+                self._sorted = False
+        self._starts.append(rid)
+        ends.append(rid)
+
+    def update(self, ids: Iterable[int]) -> None:
+        for rid in sorted(ids):
+            self.add(rid)
+
+    def _normalize(self) -> None:
+        pairs = sorted(zip(self._starts, self._ends))
+        starts, ends = array("Q"), array("Q")
+        for a, b in pairs:
+            if ends and a <= ends[-1] + 1:
+                if b > ends[-1]:
+                    ends[-1] = b
+            else:
+                starts.append(a)
+                ends.append(b)
+        self._starts, self._ends, self._sorted = starts, ends, True
+
+    def __contains__(self, rid: object) -> bool:
+        if not isinstance(rid, int):
+            return False
+        if not self._sorted:
+            self._normalize()
+        i = bisect_right(self._starts, rid) - 1
+        return i >= 0 and rid <= self._ends[i]
+
+    def __len__(self) -> int:
+        if not self._sorted:
+            self._normalize()
+        return sum(b - a + 1 for a, b in zip(self._starts, self._ends))
 
 
 def _zero(data: bytes) -> bool:
@@ -210,7 +269,7 @@ def _fmt_ranges(ranges: list[tuple[int, int]], limit: int = 8) -> str:
     return ", ".join(parts)
 
 
-def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int],
+def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | set[int] | dict[int, int],
                        lost_frames: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
     """Compare the file's structure with the record ids an engine produced (``seen``).
 
@@ -242,7 +301,7 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int],
 
     missing_total = 0
     active = 0
-    expected_ids: set[int] = set()
+    expected_ids = RecordIdSet()
     for chunk in iter_chunks(fh):
         summary["chunk_slots"] += 1
         where = f"chunk {chunk.index} (offset 0x{chunk.offset:X})"
@@ -282,8 +341,8 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: dict[int, int],
             # better truth: a log written from a filtered export has id gaps, and a chunk
             # rewritten in place can hold ids from another epoch)
             ids.update(range(chunk.first_id, chunk.last_id + 1))
-        ids -= expected_ids
-        expected_ids |= ids
+        ids = {i for i in ids if i not in expected_ids}
+        expected_ids.update(ids)
         lost = [i for i in ids if i not in seen]
         if lost and lost_frames is not None:
             lost_set = set(lost)

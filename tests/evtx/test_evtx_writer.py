@@ -165,3 +165,17 @@ def test_bad_file_header():
     data[0:8] = b"NotAFile"
     events, ledger = run(evtx, source_bytes(bytes(data), "hdr.evtx"))
     assert any(p.code in ("evtx-header", "evtx-open") for p in ledger.problems)
+
+
+def test_record_id_set_runs():
+    from logscope.ingest.evtx_chunks import RecordIdSet
+
+    s = RecordIdSet()
+    for i in [5, 6, 7, 1, 2, 10, 3, 9, 2**64 - 1, -1]:
+        s.add(i)
+    assert [i for i in range(12) if i in s] == [1, 2, 3, 5, 6, 7, 9, 10]
+    assert 2**64 - 1 in s and "x" not in s and len(s) == 9
+    big = RecordIdSet()
+    for i in range(1, 1_000_001):
+        big.add(i)
+    assert len(big._starts) == 1 and 999_999 in big and 0 not in big
