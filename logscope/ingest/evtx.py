@@ -10,6 +10,7 @@ was produced and reports each gap (see ``check_completeness``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -127,7 +128,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             consecutive = 0
             record_id = item.get("event_record_id")
             try:
-                raw = record_from_json(orjson.loads(item["data"]))
+                raw = record_from_json(loads_record(item["data"]))
                 if raw.record_id is None:
                     raw.record_id = record_id
                 event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
@@ -147,6 +148,44 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def loads_record(text: str) -> dict[str, Any]:
+    """The engine's JSON for one record, keeping repeated ``EventData`` names.
+
+    evtx renders repeated named ``<Data>`` (a named string array: AppReadiness
+    ``PackageInfo`` x50, Security 4648 ``LogonGuid`` x2) as a repeated JSON key; a plain
+    parse keeps only the last value. A cheap count of keys in the raw text detects that
+    case, which is then parsed again keeping every value (``Name``, ``Name_1``, ...).
+    """
+    obj = orjson.loads(text)
+    event = obj.get("Event") if type(obj) is dict else None
+    data = event.get("EventData") if type(event) is dict else None
+    if type(data) is dict:
+        at = text.find('"EventData":')
+        raw_keys = text.count('":', at + 12) if at >= 0 else 0
+        if raw_keys > len(data) and raw_keys > _count_keys(data):
+            return json.loads(text, object_pairs_hook=_keep_repeats)
+    return obj
+
+
+def _count_keys(value: Any) -> int:
+    if type(value) is dict:
+        return len(value) + sum(_count_keys(v) for v in value.values() if type(v) in (dict, list))
+    if type(value) is list:
+        return sum(_count_keys(v) for v in value if type(v) in (dict, list))
+    return 0
+
+
+def _keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        name, n = key, 1
+        while name in out:
+            name = f"{key}_{n}"
+            n += 1
+        out[name] = value
+    return out
 
 
 def record_from_json(obj: dict[str, Any]) -> RawRecord:

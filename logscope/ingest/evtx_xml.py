@@ -124,13 +124,10 @@ def _read_event_data(event_data: Any, raw: RawRecord) -> None:
         name = _local(el.tag)
         if name == "Data":
             text = _text(el)
-            if ARRAY_SEPARATOR in text:  # a string array from the python-evtx engine
-                items = text.split(ARRAY_SEPARATOR)
-                if el.get("Name"):
-                    raw.add(el.get("Name"), "\n".join(items))
-                else:
-                    for item in items:
-                        raw.add(None, item)
+            if ARRAY_SEPARATOR in text:  # a string array from the python-evtx engine:
+                # one insert per item, as evtx and Windows render it (Name, Name_1, ...)
+                for item in text.split(ARRAY_SEPARATOR):
+                    raw.add(el.get("Name"), item)
             else:
                 raw.add(el.get("Name"), text)
         elif name == "ComplexData":
