@@ -67,6 +67,9 @@ def parse_sqlwriter_log(
         # the star-boxed start banner: metadata only
         if msg and msg.count("*") == len(msg):
             ledger.skip("banner line")
+            if cur is not None:  # a continuation never reaches across a banner line
+                yield cur
+                cur = None
             if in_banner and banner_seen_rule:
                 in_banner = False
             banner_seen_rule = True
@@ -79,6 +82,9 @@ def parse_sqlwriter_log(
             ledger.info["starts"] += 1
         if in_banner:
             ledger.skip("banner line")
+            if cur is not None:
+                yield cur
+                cur = None
             if om := _OFFSET.search(msg):
                 h, mins = int(om.group(1)), int(om.group(2) or 0)
                 new = timedelta(hours=h, minutes=-mins if om.group(1).startswith("-") else mins)

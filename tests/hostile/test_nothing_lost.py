@@ -181,3 +181,17 @@ def test_damaged_evtx_records_plus_missing_equal_what_chunks_vouch_for(shared: P
         base[rnd.choice(inside)] ^= 1 << rnd.randrange(8)
     records, missing, vouched = evtx_accounting(bytes(base), "python" if seed % 5 == 0 else "rust")
     assert records + missing == vouched
+
+
+def test_sqlwriter_continuation_never_spans_a_skipped_banner_line() -> None:
+    """Found by fuzzing: a continuation after a star-rule banner line extended the entry before
+    it across the (skipped) banner line, so that line was counted twice."""
+    data = (b"[03/27/2021 21:55:04, TID 1a2c] SQLWRITER TRACING STARTED\r\n"
+            b"[03/27/2021 21:55:04, TID 1a2c] ****\r\n"
+            b"[03/27/2021 21:55:05, TID 1a2c] first entry\r\n"
+            b"[03/27/2021 21:55:04, TID 1a2c] ********\r\n"
+            b"continuation\r\n")
+    events, led = read(data)
+    assert led.kind == "sqlwriter-log"
+    assert [(e.locator.line, e.locator.end_line) for e in events] == [(3, 3)]
+    assert covered_lines(events) + line_skips(led) == led.info["lines"] == 5

@@ -1,0 +1,1 @@
+"""Fuzzing harness for the readers of hostile input (see README.md)."""
