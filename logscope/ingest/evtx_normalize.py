@@ -248,7 +248,11 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
         data["hresults"] = hresults
 
     if rendered.text is not None and (raw.inserts or not raw.rendered_message):
+        # the template wins (one language, stable for signatures); the export's own
+        # rendering, possibly localized, is kept beside it
         message, source = rendered.text, "template"
+        if raw.rendered_message:
+            data["RenderedMessage"] = raw.rendered_message
     elif raw.rendered_message:
         message, source = raw.rendered_message, "rendering_info"
     else:

@@ -51,6 +51,7 @@ def test_twins_read_back_as_their_xml(engine):
         assert len(got) == len(expected) > 0
         for a, b in zip(expected, got):
             da, db = a.to_dict(), b.to_dict()
+            da["data"].pop("RenderedMessage", None)  # an .evtx holds no RenderingInfo
             assert {k: da.get(k) for k in COMPARE} == {k: db.get(k) for k in COMPARE}, twin
 
 

@@ -129,8 +129,9 @@ def test_vss_8229_classic_binary_and_rendering():
     assert "Writer Name: SqlServerWriter" in e.data["2"]
     assert e.data["Binary"] == BINARY
     assert e.data["BinaryText"].startswith("- Code: WRTWRTIC00000823- Call:")
-    # a known template wins over RenderingInfo (which may be localized)
+    # a known template wins over RenderingInfo (which may be localized); both are kept
     assert e.data["message_source"] == "template"
+    assert e.data["RenderedMessage"] == "A VSS writer has rejected an event with error 0x800423f4 (rendered)."
     assert e.message.startswith("A VSS writer has rejected an event with error 0x800423f4, The writer")
     assert "\n" not in e.message
 
