@@ -269,6 +269,36 @@ def _fmt_ranges(ranges: list[tuple[int, int]], limit: int = 8) -> str:
     return ", ".join(parts)
 
 
+def chunk_expected_ids(chunk: Chunk) -> set[int]:
+    """The record ids one chunk slot vouches for (the definition of "missing").
+
+    Every well-framed record, including those found by resynchronizing after a broken frame;
+    plus the chunk header's first..last id range when the walk broke or the chunk is cut
+    and the readable frames agree with that range. An intact walk is the better truth (a
+    log written from a filtered export has id gaps; a chunk rewritten in place can hold ids
+    from another epoch, and then its header range is stale).
+    """
+    ids = {rid for rid, _ in chunk.records}
+    ids.update(rid for rid, _ in chunk.after_damage)
+    if (chunk.state != "bad-magic" and chunk.header_ids_plausible
+            and (chunk.walk_error or chunk.state == "partial")
+            and all(chunk.first_id <= rid <= chunk.last_id for rid, _ in chunk.records)):
+        ids.update(range(chunk.first_id, chunk.last_id + 1))
+    return ids
+
+
+def expected_ids(fh: IO[bytes]) -> RecordIdSet:
+    """Every record id the file's chunk slots vouch for (see :func:`chunk_expected_ids`).
+
+    Invariant kept by the evtx parser: ``records + missing == len(expected_ids(file))``.
+    """
+    out = RecordIdSet()
+    for chunk in iter_chunks(fh):
+        if chunk.state != "empty":
+            out.update(chunk_expected_ids(chunk))
+    return out
+
+
 def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | set[int] | dict[int, int],
                        lost_frames: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
     """Compare the file's structure with the record ids an engine produced (``seen``).
@@ -331,17 +361,7 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
             extra = (f"; {len(chunk.after_damage)} well-framed record(s) found after it"
                      if chunk.after_damage else "")
             ledger.problem(where, f"record frames broken: {chunk.walk_error}{extra}", "evtx-frames")
-        ids = {rid for rid, _ in chunk.records}
-        ids.update(rid for rid, _ in chunk.after_damage)
-        if (chunk.state != "bad-magic" and chunk.header_ids_plausible
-                and (chunk.walk_error or chunk.state == "partial")
-                and all(chunk.first_id <= rid <= chunk.last_id for rid, _ in chunk.records)):
-            # the header's id range also covers records lost after a broken frame or a cut;
-            # trusted only when the readable frames agree with it (an intact walk is the
-            # better truth: a log written from a filtered export has id gaps, and a chunk
-            # rewritten in place can hold ids from another epoch)
-            ids.update(range(chunk.first_id, chunk.last_id + 1))
-        ids = {i for i in ids if i not in expected_ids}
+        ids = {i for i in chunk_expected_ids(chunk) if i not in expected_ids}
         expected_ids.update(ids)
         lost = [i for i in ids if i not in seen]
         if lost and lost_frames is not None:

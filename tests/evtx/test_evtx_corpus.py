@@ -12,7 +12,7 @@ import re
 import pytest
 
 from evtx_helpers import manifest, run, source_for
-from logscope.ingest import evtx
+from logscope.ingest import evtx, evtx_chunks
 
 _ERRORS = re.compile(r"(?:^|; )evtx: (\d+) error\(s\)")
 
@@ -100,3 +100,12 @@ def test_losses_are_counted_and_recovered(results):
     for rel, (_r, _n, led) in results.items():
         if led.recovered:
             assert any(p.code == "evtx-recovered" for p in led.problems), rel
+
+
+def test_records_plus_missing_equal_what_the_chunks_vouch_for(shared, results):
+    """The invariant: every record id the chunk structure vouches for is produced
+    (by the engine or recovered) or counted missing."""
+    for rel, (_row, n, ledger) in results.items():
+        with open(shared / "corpus" / rel, "rb") as fh:
+            vouched = len(evtx_chunks.expected_ids(fh))
+        assert n + ledger.missing == vouched, rel

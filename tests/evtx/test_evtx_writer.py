@@ -15,7 +15,7 @@ from evtx_helpers import run, source_bytes, source_for
 from logscope.evtxwriter import write_events, xml_to_evtx
 from logscope.evtxwriter.__main__ import main as writer_main
 from logscope.ingest import evtx, evtx_xml
-from logscope.ingest.evtx_chunks import check_completeness, iter_chunks, read_file_header
+from logscope.ingest.evtx_chunks import check_completeness, expected_ids, iter_chunks, read_file_header
 from logscope.ledger import FileLedger
 from test_evtx_xml import VMMS_10103, VMMS_18012, VSS_8229, export
 
@@ -158,6 +158,8 @@ def test_random_flips_bounded(tmp_path):
             events, ledger = run(evtx, source_for(path), engine=engine)
             assert ledger.records == len(events)
             assert ledger.records + ledger.missing >= 150
+            with open(path, "rb") as fh:
+                assert ledger.records + ledger.missing == len(expected_ids(fh))
             if ledger.records < 150:
                 assert ledger.problems
 
