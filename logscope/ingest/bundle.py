@@ -238,7 +238,7 @@ class Bundle:
             led.info["members"] = len(infos)
             overlaps = _overlapping(path, infos)
             for info in sorted(infos, key=lambda i: (i.filename, i.header_offset)):
-                if info.is_dir():
+                if _is_dir(info):
                     continue
                 name = safe_member_name(info.filename)
                 mdisplay = f"{display}/{name}"
@@ -316,6 +316,11 @@ class Bundle:
             out.write(buf)
 
 
+def _is_dir(info: zipfile.ZipInfo) -> bool:
+    """``ZipInfo.is_dir`` without its IndexError on an empty member name (found by fuzzing)."""
+    return info.filename.endswith("/")
+
+
 def _declared_entries(path: Path) -> int | None:
     """The member count the end-of-central-directory record declares (read before zipfile
     builds one object per member, so a huge directory is refused without the memory)."""
@@ -349,7 +354,7 @@ def _overlapping(path: Path, infos: list[zipfile.ZipInfo]) -> dict[int, str]:
     try:
         with path.open("rb") as fh:
             for info in infos:
-                if info.is_dir() and not info.compress_size:
+                if _is_dir(info) and not info.compress_size:
                     continue
                 fh.seek(info.header_offset)
                 raw = fh.read(_LOCAL_HEADER.size)

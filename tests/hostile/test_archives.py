@@ -335,3 +335,12 @@ def test_each_member_copy_is_removed_once_read(tmp_path: Path) -> None:
         for src in bundle.sources():
             assert src.fs_path is not None and src.fs_path.exists()
             assert len(list(bundle.temp_dir.iterdir())) == 1  # only the current member
+
+
+def test_member_with_an_empty_name(tmp_path: Path) -> None:
+    """Found by fuzzing: ``ZipInfo.is_dir()`` raises IndexError on an empty member name."""
+    z = tmp_path / "b.zip"
+    z.write_bytes(zipcraft.build([zipcraft.Entry("", GOOD_VSS), zipcraft.Entry(GOOD_NAME, GOOD_VSS)]))
+    rep = run(z)
+    assert files(rep)["b.zip/_"]["kind"] == "vssadmin"  # read under a placeholder name
+    assert_good_read(rep)
