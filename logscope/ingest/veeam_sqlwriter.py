@@ -49,20 +49,28 @@ def parse_sqlwriter_log(
     cur: Event | None = None
     host = source.host_hint
     n_lines = 0
+    blanks = 0  # blank lines held until the next line tells whether they are inside an entry
     for lineno, text in lines:
         m = LINE.match(text)
         if m is None:
             if not text.strip():
-                ledger.skip("blank line")
+                blanks += 1
             elif cur is not None and n_lines < MAX_ENTRY_LINES:
                 cur.message += "\n" + text.rstrip()
-                cur.locator.end_line = lineno
-                n_lines += 1
+                cur.locator.end_line = lineno  # blank lines before it are inside the entry
+                n_lines += 1 + blanks
+                blanks = 0
             else:
+                if blanks:
+                    ledger.skip("blank line", blanks)
+                    blanks = 0
                 ledger.skip("line fits no form")
                 ledger.problem(f"line {lineno}", "line fits no SqlWriterLogger form",
                                "unparsed-line")
             continue
+        if blanks:
+            ledger.skip("blank line", blanks)
+            blanks = 0
         msg = text[m.end():].strip()
         # the star-boxed start banner: metadata only
         if msg and msg.count("*") == len(msg):
@@ -112,6 +120,8 @@ def parse_sqlwriter_log(
             host = host or sm.group(2)
             cur.host = host
         ledger.records += 1
+    if blanks:
+        ledger.skip("blank line", blanks)
     if cur is not None:
         yield cur
 

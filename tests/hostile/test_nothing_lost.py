@@ -195,3 +195,20 @@ def test_sqlwriter_continuation_never_spans_a_skipped_banner_line() -> None:
     assert led.kind == "sqlwriter-log"
     assert [(e.locator.line, e.locator.end_line) for e in events] == [(3, 3)]
     assert covered_lines(events) + line_skips(led) == led.info["lines"] == 5
+
+
+def test_sqlwriter_blank_line_inside_an_entry_is_part_of_it() -> None:
+    """Found by fuzzing (atheris): a blank line followed by a continuation was skipped and also
+    inside the entry's line range."""
+    data = (b"[03/27/2021 22:01:52, TID 2b40] Entering SQL Writer OnIdentify.\r\n"
+            b"[03/27/2021 22:01:52, TID 2b40] first line of a message\r\n"
+            b"\r\n"
+            b"its continuation\r\n"
+            b"\r\n"
+            b"[03/27/2021 22:01:53, TID 2b40] Entering SQL Writer OnPrepareBackup.\r\n"
+            b"\r\n")
+    events, led = read(data)
+    assert led.kind == "sqlwriter-log"
+    assert [(e.locator.line, e.locator.end_line) for e in events] == [(1, 1), (2, 4), (6, 6)]
+    assert led.skip_reasons["blank line"] == 2
+    assert covered_lines(events) + line_skips(led) == led.info["lines"] == 7
