@@ -8,6 +8,7 @@ they are untrusted: no Python tags, no alias bombs, no deep nesting, no huge fil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -167,3 +168,17 @@ def load(text: str, path: str = "<string>") -> Any:  # noqa: ANN401
         raise YamlError(path, 1, 1, str(exc)) from None
     finally:
         loader.dispose()
+
+
+def read_bytes(path: Path) -> bytes:
+    """A YAML file's bytes, refusing one over ``MAX_YAML_BYTES`` without reading it all (a
+    user's signature folder may hold anything, even a device or a multi-gigabyte file)."""
+    p = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        raise YamlError(p, 1, 1, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise YamlError(p, 1, 1, f"file larger than {MAX_YAML_BYTES} bytes")
+    return data

@@ -146,3 +146,15 @@ def test_analyze_with_a_rejected_pattern_warns_and_never_falls_back(tmp_path: Pa
     rep = json.loads(res.stdout)
     assert not any(h["signature"] == "hostile.test.bad" for h in rep["hits"])
     assert any("RE2 rejects" in w for w in rep["meta"].get("signature_warnings", []))
+
+
+def test_read_bytes_refuses_a_huge_file_without_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.yml"
+    with big.open("wb") as fh:
+        fh.seek(4 << 30)  # a 4 GiB sparse file: reading it all would take the memory
+        fh.write(b"\n")
+    with pytest.raises(yamlio.YamlError, match="larger than"):
+        yamlio.read_bytes(big)
+    small = tmp_path / "s.yml"
+    small.write_text("a: 1\n", "utf-8")
+    assert yamlio.load(yamlio.read_bytes(small).decode()) == {"a": 1}
