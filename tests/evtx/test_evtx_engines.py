@@ -32,8 +32,15 @@ DIFFER = {
         ("rust", "python-evtx cannot render BinXML used as a substitution value (NullTypeNode)"),
     "evtx/python-evtx/tests/data/dns_log_malformed.evtx":
         ("rust", "corrupted ANSI strings: python-evtx raises UnicodeDecodeError on 4 records"),
+    "evtx/omerbenamram-evtx/samples/MSExchange_Management_wec.evtx":
+        ("rust", "multiple empty Data nodes / BinXML values: python-evtx OverrunBufferException"),
+    "evtx/omerbenamram-evtx/samples/Microsoft-Windows-LanguagePackSetup_4Operational.evtx":
+        ("rust", "incomplete template in BinXML: python-evtx fails record 17"),
 }
-#: A full-corpus comparison (all 450 files) finds no other difference.
+#: A full-corpus comparison (all 450 files, both engines, every field) finds no other
+#: difference: besides the files above, only the two CAPI2 logs (799 records python-evtx
+#: cannot render, the same cause as the velocidex one) and python-evtx/issue_43.evtx
+#: (record 508: an invalid UTF-16 surrogate) differ, in record count only.
 
 
 def fields(e):
