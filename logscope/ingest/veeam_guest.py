@@ -69,18 +69,23 @@ def parse_guest_log(
     last_tod: time | None = None
     cur: Event | None = None
     n_lines = 0
+    blanks = 0  # blank lines held until the next line tells whether they are inside an entry
     for lineno, text in lines:
         m = LINE.match(text)
         if m is None:
             if not text.strip():
-                ledger.skip("blank line")
+                blanks += 1
                 continue
             found_day = _date_in(text)
             if cur is not None and n_lines < MAX_ENTRY_LINES:
                 cur.message += "\n" + text.rstrip()
-                cur.locator.end_line = lineno
-                n_lines += 1
+                cur.locator.end_line = lineno  # blank lines before it are inside the entry
+                n_lines += 1 + blanks
+                blanks = 0
             else:
+                if blanks:
+                    ledger.skip("blank line", blanks)
+                    blanks = 0
                 ledger.skip("line fits no form")
                 ledger.problem(f"line {lineno}",
                                "line fits no guest-log form (no time, no entry before it)",
@@ -88,6 +93,9 @@ def parse_guest_log(
             if found_day:
                 day, last_tod = found_day, None
             continue
+        if blanks:
+            ledger.skip("blank line", blanks)
+            blanks = 0
         if cur is not None:
             _finish(cur)
             yield cur
@@ -126,6 +134,8 @@ def parse_guest_log(
             ledger.problem(f"line {lineno}", "impossible time of day", "bad-time")
         n_lines = 0
         ledger.records += 1
+    if blanks:
+        ledger.skip("blank line", blanks)
     if cur is not None:
         _finish(cur)
         yield cur

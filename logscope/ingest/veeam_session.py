@@ -60,11 +60,16 @@ def parse_session_text(
     job_name: str | None = None
     retry: int | None = None
     pending: tuple[int, str] | None = None
+    held = 0  # blank lines after a pending label: inside its range when a line joins it
     for lineno, raw in lines:
         text = raw[_QUOTE.match(raw).end():].rstrip()  # type: ignore[union-attr]
         if not text:
-            ledger.skip("blank line")
+            if pending is not None:
+                held += 1
+            else:
+                ledger.skip("blank line")
             continue
+        held = 0
         if _LABEL.match(text) and pending is None:
             pending = (lineno, text)
             continue
@@ -115,6 +120,8 @@ def parse_session_text(
             ev.data.setdefault("retry", retry)
         ledger.records += 1
         yield ev
+    if held:
+        ledger.skip("blank line", held)
     if pending is not None:
         lineno, text = pending
         ledger.records += 1

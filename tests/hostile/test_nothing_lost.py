@@ -212,3 +212,24 @@ def test_sqlwriter_blank_line_inside_an_entry_is_part_of_it() -> None:
     assert [(e.locator.line, e.locator.end_line) for e in events] == [(1, 1), (2, 4), (6, 6)]
     assert led.skip_reasons["blank line"] == 2
     assert covered_lines(events) + line_skips(led) == led.info["lines"] == 7
+
+
+@pytest.mark.parametrize(("data", "kind", "ranges"), [
+    # guest helper log: a blank line, then an untimed continuation of the entry
+    (b"10:01:55 PM   3012  INFO                    Prepare snapshot. JobId: {3f9a}\r\n"
+     b"\r\n"
+     b"continued text of that entry\r\n"
+     b"\r\n"
+     b"10:02:09 PM   3012  INFO                    State: [VSS_WS_FAILED_AT_PREPARE_SNAPSHOT]\r\n",
+     "veeam-guest", [(1, 3), (5, 5)]),
+    # console session text: a label line, a blank line, the line that joins the label
+    (b"Details :\r\n\r\nFailed to create VM recovery checkpoint\r\n", "veeam-session", [(1, 3)]),
+])
+def test_blank_line_inside_an_entry_is_not_also_skipped(data: bytes, kind: str,
+                                                        ranges: list[tuple[int, int]]) -> None:
+    """Found by fuzzing (atheris, hypothesis): the guest-log and session-text readers skipped a
+    blank line that was inside an entry's line range."""
+    events, led = read(data)
+    assert led.kind == kind
+    assert [(e.locator.line, e.locator.end_line) for e in events] == ranges
+    assert covered_lines(events) + line_skips(led) == led.info["lines"]
