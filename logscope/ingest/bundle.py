@@ -17,6 +17,7 @@ overlap" zip bombs) are refused by comparing each member's byte range in the arc
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
 import shutil
@@ -67,6 +68,58 @@ class _LimitExceeded(Exception):
     pass
 
 
+#: Members that must be files: nested archives (zipfile seeks) and .evtx (the engines seek).
+_NEEDS_A_FILE = (ZIP_MAGIC, EMPTY_ZIP_MAGIC, GZIP_MAGIC, b"ElfFile\x00")
+_STREAM_BUFFER = 1 << 16
+
+
+class _MemberStream(io.RawIOBase):
+    """An archive member read as a stream, with the bundle's limits on the bytes it yields.
+
+    Going over a limit, or corrupt compressed data, is an ``OSError`` with a clear message:
+    the parser reading the member keeps what it read and records a problem for the file.
+    Bytes count once toward the bundle total however often the member is opened.
+    """
+
+    def __init__(self, bundle: Bundle, src: IO[bytes], compressed: int, key: str) -> None:
+        super().__init__()
+        self._bundle, self._src, self._compressed, self._key = bundle, src, compressed, key
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._src.read(len(b))
+        except Exception as exc:  # noqa: BLE001 - zlib/bz2/lzma/CRC errors of a damaged member
+            raise OSError(f"corrupt archive member data: {type(exc).__name__}: {exc}") from None
+        n = len(data)
+        b[:n] = data
+        self._pos += n
+        o = self._bundle.options
+        if self._pos > o.max_member_bytes:
+            raise OSError(f"member size limit: more than {o.max_member_bytes} bytes "
+                          "(raise --max-member-size); the rest was not read")
+        if self._pos > _RATIO_FLOOR and self._pos > o.max_ratio * max(self._compressed, 1):
+            raise OSError(f"compression ratio limit: more than {o.max_ratio:.0f}:1 "
+                          "(zip bomb? raise --max-ratio); the rest was not read")
+        counted = self._bundle._streamed.get(self._key, 0)  # noqa: SLF001
+        if self._pos > counted:
+            self._bundle._total_bytes += self._pos - counted  # noqa: SLF001
+            self._bundle._streamed[self._key] = self._pos  # noqa: SLF001
+            if self._bundle._total_bytes > o.max_total_bytes:  # noqa: SLF001
+                raise OSError(f"total size limit: more than {o.max_total_bytes} bytes "
+                              "(raise --max-total-size); the rest was not read")
+        return n
+
+    def close(self) -> None:
+        try:
+            self._src.close()
+        finally:
+            super().close()
+
+
 class Bundle:
     """Iterates every file of the given PATHs; owns the temporary folder for extracted members.
 
@@ -82,6 +135,8 @@ class Bundle:
         self._tmp: Path | None = None
         self._total_bytes = 0
         self._members = 0
+        self._streamed: dict[str, int] = {}  # bytes counted per streamed member
+        self._declared = 0  # uncompressed sizes the accepted members declare
 
     def __enter__(self) -> Bundle:
         for p in self.paths:
@@ -248,11 +303,25 @@ class Bundle:
                     self._refuse(mdisplay, where, reason, "archive-member", reason.split(":")[0])
                     continue
                 self._members += 1
+                self._declared += info.file_size
                 led.records += 1
                 yield from self._member(zf, info, mdisplay, where, name, depth)
 
     def _member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, mdisplay: str, where: str,
                 name: str, depth: int) -> Iterator[Source]:
+        try:
+            with zf.open(info) as src:
+                head = src.read(8)
+        except Exception as exc:  # noqa: BLE001 - corrupt data raises many types
+            self._refuse(mdisplay, where, f"cannot extract: {type(exc).__name__}: {exc}",
+                         "corrupt-archive", "corrupt member")
+            return
+        if not head.startswith(_NEEDS_A_FILE):
+            # a text log (or anything else a parser reads front to back): streamed from the
+            # archive, never written to disk; the limits are enforced on the bytes read
+            yield Source(mdisplay, opener=lambda: self._stream(zf, info, mdisplay),
+                         size=info.file_size, host_hint=host_from_path(name))
+            return
         tmp = self._tempfile()
         try:
             try:
@@ -268,6 +337,10 @@ class Bundle:
             yield from self._file(tmp, mdisplay, host_hint=host_from_path(name), depth=depth)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _stream(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> IO[bytes]:
+        raw = _MemberStream(self, zf.open(info), info.compress_size, f"{id(zf)}:{key}")
+        return io.BufferedReader(raw, buffer_size=_STREAM_BUFFER)
 
     def _member_refusal(self, info: zipfile.ZipInfo) -> str | None:
         o = self.options
@@ -288,7 +361,7 @@ class Bundle:
         if info.file_size > _RATIO_FLOOR and info.file_size > o.max_ratio * max(info.compress_size, 1):
             return (f"compression ratio limit: {info.file_size / max(info.compress_size, 1):.0f}:1 "
                     f"> {o.max_ratio:.0f}:1 (zip bomb? raise --max-ratio)")
-        if self._total_bytes + info.file_size > o.max_total_bytes:
+        if max(self._total_bytes, self._declared) + info.file_size > o.max_total_bytes:
             return (f"total size limit: the bundle would exceed {o.max_total_bytes} bytes "
                     "(raise --max-total-size)")
         return None

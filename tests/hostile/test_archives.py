@@ -317,8 +317,11 @@ def test_temp_folder_removed_when_a_parser_raises(tmp_path: Path, private_tmp: P
     assert list(private_tmp.iterdir()) == []
 
 
+EVTX_LIKE = b"ElfFile\x00" + bytes(5000)  # members that must be files (the engines seek)
+
+
 def test_temp_folder_removed_when_the_consumer_stops(tmp_path: Path) -> None:
-    z = _zip(tmp_path / "b.zip", {"a.log": GOOD_VSS, "b.log": GOOD_VSS})
+    z = _zip(tmp_path / "b.zip", {"a.evtx": EVTX_LIKE, "b.evtx": EVTX_LIKE})
     bundle = Bundle([z], IngestOptions())
     with pytest.raises(KeyError):
         with bundle:
@@ -330,17 +333,34 @@ def test_temp_folder_removed_when_the_consumer_stops(tmp_path: Path) -> None:
 
 
 def test_each_member_copy_is_removed_once_read(tmp_path: Path) -> None:
-    z = _zip(tmp_path / "b.zip", {f"m{i}.log": GOOD_VSS for i in range(5)})
+    z = _zip(tmp_path / "b.zip", {f"m{i}.evtx": EVTX_LIKE for i in range(5)})
     with Bundle([z], IngestOptions()) as bundle:
         for src in bundle.sources():
             assert src.fs_path is not None and src.fs_path.exists()
             assert len(list(bundle.temp_dir.iterdir())) == 1  # only the current member
 
 
-def test_member_with_an_empty_name(tmp_path: Path) -> None:
-    """Found by fuzzing: ``ZipInfo.is_dir()`` raises IndexError on an empty member name."""
+def test_text_members_are_streamed_never_written(tmp_path: Path, private_tmp: Path) -> None:
+    z = _zip(tmp_path / "b.zip", {f"m{i}.log": GOOD_VSS for i in range(3)})
+    with Bundle([z], IngestOptions()) as bundle:
+        for src in bundle.sources():
+            assert src.fs_path is None and bundle.temp_dir is None
+            assert src.head(20) == GOOD_VSS[:20]
+            with src.open() as fh:
+                assert fh.read() == GOOD_VSS
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_streamed_member_with_corrupt_data_is_a_read_problem(tmp_path: Path) -> None:
+    text = GOOD_VSS.decode("utf-16").encode("utf-8") * 50
+    comp = bytearray(zipcraft.deflate(text))
+    comp[len(comp) // 2:len(comp) // 2 + 16] = b"\xff" * 16
+    e = zipcraft.Entry("w.log", bytes(comp), method=8, raw_size=len(text), crc=zlib.crc32(text))
     z = tmp_path / "b.zip"
-    z.write_bytes(zipcraft.build([zipcraft.Entry("", GOOD_VSS), zipcraft.Entry(GOOD_NAME, GOOD_VSS)]))
+    z.write_bytes(zipcraft.build([e, zipcraft.Entry(GOOD_NAME, GOOD_VSS)]))
     rep = run(z)
-    assert files(rep)["b.zip/_"]["kind"] == "vssadmin"  # read under a placeholder name
+    f = files(rep)["b.zip/w.log"]
+    said = " ".join([f.get("reason") or ""] + [p["message"] for p in f["problems"]])
+    assert "corrupt archive member data" in said and "CRC" in said
+    assert not any(p["code"] == "parser-error" for p in f["problems"])
     assert_good_read(rep)
