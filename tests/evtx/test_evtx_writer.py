@@ -5,14 +5,11 @@ from __future__ import annotations
 import io
 import random
 import struct
-import zlib
-from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from evtx_helpers import run, source_bytes, source_for
-from logscope.evtxwriter import write_events, xml_to_evtx
+from logscope.evtxwriter import write_events
 from logscope.evtxwriter.__main__ import main as writer_main
 from logscope.ingest import evtx, evtx_xml
 from logscope.ingest.evtx_chunks import check_completeness, expected_ids, iter_chunks, read_file_header
