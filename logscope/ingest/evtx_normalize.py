@@ -323,14 +323,10 @@ def _needs_squeeze(m: str) -> bool:
 def _fallback_message(raw: RawRecord) -> str:
     """``Provider EventID: insert1; insert2`` when no template or rendering is known."""
     head = f"{raw.provider or '?'} {raw.event_id if raw.event_id is not None else '?'}"
-    parts = []
-    for name, value in zip(raw.insert_names, raw.inserts):
-        if not value:
-            continue
-        if len(parts) == MAX_FALLBACK_INSERTS:
-            parts.append("...")
-            break
-        if len(value) > 200:
-            value = value[:197] + "..."
-        parts.append(f"{name}={value}" if name else value)
+    parts = [f"{name}={value}" if name else value
+             for name, value in zip(raw.insert_names, raw.inserts) if value]
+    if len(parts) > MAX_FALLBACK_INSERTS:
+        parts = parts[:MAX_FALLBACK_INSERTS] + ["..."]
+    if parts and max(map(len, parts)) > 200:
+        parts = [p if len(p) <= 200 else p[:197] + "..." for p in parts]
     return f"{head}: {'; '.join(parts)}" if parts else head
