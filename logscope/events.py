@@ -67,7 +67,7 @@ class Event:
     """A normalized record from any source.
 
     ``data`` holds source-specific fields that signatures may test: for evtx the named
-    ``EventData``/``UserData`` values plus positional ``Data[0..n]`` (keys ``"0"``, ``"1"``...);
+    ``EventData``/``UserData`` values plus positional inserts (keys ``"1"``, ``"2"``... as %1, %2 in message templates);
     for Veeam ``level``, ``thread``, ``tag``; for vssadmin the block's raw labels.
     """
 

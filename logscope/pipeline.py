@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,8 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     """Run the whole pipeline over the given PATHs."""
     library, chains = load_knowledge(signature_dirs)
     matcher = Matcher(library)
+    if not keep_events:
+        options = _with_evtx_want(options, matcher)
     identity = IdentityTable()
     ledgers: list[FileLedger] = []
     hits: list[Hit] = []
@@ -125,6 +127,25 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,
                     throughput=throughput)
+
+
+#: Providers whose records feed the identity table or role detection even when no signature
+#: wants them (VMMS / Worker events carry VmName and VmId).
+_IDENTITY_PROVIDERS = ("microsoft-windows-hyper-v",)
+
+
+def _with_evtx_want(options: IngestOptions, matcher: Matcher) -> IngestOptions:
+    """Options that let the evtx parser build full events only for records that can matter.
+
+    The rest become summary events (System fields only): they still count and still name
+    their host. ``logscope events`` and ``keep_events`` never use this.
+    """
+    def want(provider: str | None, event_id: int | None, raw: str) -> bool:
+        if provider and provider.casefold().startswith(_IDENTITY_PROVIDERS):
+            return True
+        return matcher.wants("evtx", provider, event_id, raw)
+
+    return replace(options, extra={**options.extra, "evtx_want": want})
 
 
 def _events_in_scope(events: list[Event], corr: Correlation, f: Filters) -> list[Event]:

@@ -11,7 +11,7 @@ was produced and reports each gap (see ``check_completeness``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ import orjson
 from ..events import Event, Locator
 from ..ledger import FileLedger
 from . import evtx_chunks
-from .evtx_normalize import RawRecord, parse_int, parse_time, to_event, to_text
+from .evtx_normalize import RawRecord, parse_int, parse_time, summary_event, to_event, to_text
 from .source import IngestOptions, Source
 
 KINDS = ("evtx",)
@@ -44,7 +44,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     if options.engine == "python":
         events = _parse_python(source, ledger, seen, failed)
     else:
-        events = _parse_rust(source, ledger, seen)
+        events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"))  # type: ignore[arg-type]
     yield from events
     lost: list[tuple[int, int, int]] = []
     try:
@@ -99,7 +99,13 @@ def _open_target(source: Source) -> Any:
 # --- Rust engine ---------------------------------------------------------------------
 
 
-def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet) -> Iterator[Event]:
+#: ``want(provider, event_id, raw_json) -> bool``: whether anything downstream can use the
+#: full event (set by ``analyze``; ``None`` = always build it, as ``logscope events`` needs).
+Want = Callable[[str | None, int | None, str], bool]
+
+
+def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet,
+                want: Want | None = None) -> Iterator[Event]:
     import evtx  # deferred: importing the extension costs time for non-evtx runs
 
     target = _open_target(source)
@@ -128,10 +134,16 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             consecutive = 0
             record_id = item.get("event_record_id")
             try:
-                raw = record_from_json(loads_record(item["data"]))
-                if raw.record_id is None:
-                    raw.record_id = record_id
-                event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+                text = item["data"]
+                event = None
+                if want is not None:
+                    event = _summary_unless_wanted(text, want, source.display, record_id)
+                if event is None:
+                    raw = record_from_json(loads_record(text))
+                    if raw.record_id is None:
+                        raw.record_id = record_id
+                    event = to_event(raw, kind=KIND, file=source.display,
+                                     locator=Locator(record=record_id))
             except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
                 ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
                 continue  # counted in ``missing`` by the completeness check
@@ -143,6 +155,21 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
     finally:
         if not isinstance(target, str):
             target.close()
+
+
+def _summary_unless_wanted(text: str, want: Want, file: str, record_id: Any) -> Event | None:  # noqa: ANN401
+    """A summary event for a record nothing downstream wants, else None (build it in full)."""
+    obj = orjson.loads(text)
+    system = (obj.get("Event") or {}).get("System") if type(obj) is dict else None
+    if type(system) is not dict:
+        return None
+    raw = RawRecord()
+    _read_system(system, raw)
+    if want(raw.provider, raw.event_id, text):
+        return None
+    if raw.record_id is None:
+        raw.record_id = record_id
+    return summary_event(raw, kind=KIND, file=file, locator=Locator(record=record_id))
 
 
 def _short(exc: BaseException) -> str:

@@ -280,6 +280,30 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
     )
 
 
+def summary_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event:
+    """The System part only, for a record no signature or identity rule can use.
+
+    Why: ``analyze`` asks the parser, per record, whether anything downstream wants it (the
+    matcher's index, the identity table); for the rest, rendering inserts and messages is
+    work nobody reads. The record still counts and still names its host.
+    ``data["summary_only"]`` marks such events; ``logscope events`` never produces them.
+    """
+    return Event(
+        kind=kind,
+        file=file,
+        locator=locator,
+        time=raw.time,
+        time_source="utc" if raw.time is not None else "none",
+        timestamp_desc="Event Recorded",
+        host=raw.computer or None,
+        provider=raw.provider or None,
+        channel=raw.channel or None,
+        event_id=raw.event_id,
+        record_id=raw.record_id,
+        data={"summary_only": True},
+    )
+
+
 #: An insert that is a number or code on its own (``0x800423F4``, ``-2147212300``, ``%%2147754996``).
 _CODE_ONLY = re.compile(r"^\s*(?:%%\d{1,10}|-?\d{1,11}|(?:0x)?[0-9A-Fa-f]{1,8})\s*$")
 #: An insert that starts with a hex code (VSS ``hr = %2``: ``0x800423f4, The writer ...``).

@@ -44,7 +44,7 @@ class _Bucket:
     """The signatures of one index key, split into always-tested and prefiltered ones."""
 
     __slots__ = ("always", "fold", "fold_comps", "raw", "raw_comps", "hr_comps", "order",
-                 "empty")
+                 "empty", "needles")
 
     def __init__(self, comps: tuple[_Compiled, ...]) -> None:
         self.order = {id(c): i for i, c in enumerate(comps)}
@@ -63,6 +63,7 @@ class _Bucket:
             self.raw, self.raw_comps = None, []
             self.always += raw
         self.empty = not comps
+        self.needles: Any = None
 
     def select(self, ev: Event) -> list[_Compiled]:
         if self.fold is None and self.raw is None and not self.hr_comps:
@@ -84,6 +85,19 @@ class _Bucket:
         if len(out) > 1:
             out = sorted({id(c): c for c in out}.values(), key=lambda c: self.order[id(c)])
         return out
+
+
+def _hresult_needles(codes: set[str]) -> Any:  # noqa: ANN401
+    """One RE2 pattern finding any of ``codes`` as written in raw text: 8 hex digits, or the
+    unsigned decimal (which is also the tail of the signed form and of ``%%decimal``)."""
+    alts = []
+    for code in sorted(codes):
+        n = int(code, 16)
+        alts.append(code[2:])
+        alts.append(str(n))
+        if n >= 1 << 31:
+            alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
+    return compile_regex("(?i)" + "|".join(alts))
 
 
 def _set_of(comps: list[_Compiled]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
@@ -167,17 +181,44 @@ class Matcher:
                         self._by_key.setdefault((kind, prov, eid), []).append(comp)
 
     def _bucket(self, ev: Event) -> _Bucket:
-        prov = ev.provider.casefold() if ev.provider else None
-        key = (ev.kind, prov, ev.event_id)
+        return self._bucket_for(ev.kind, ev.provider.casefold() if ev.provider else None,
+                                ev.event_id)
+
+    def _bucket_for(self, kind: str, prov: str | None, event_id: int | None) -> _Bucket:
+        key = (kind, prov, event_id)
         found = self._cache.get(key)
         if found is None:
             seen: list[_Compiled] = []
-            for k in {(ev.kind, prov, ev.event_id), (ev.kind, prov, None),
-                      (ev.kind, None, ev.event_id), (ev.kind, None, None)}:
+            for k in {(kind, prov, event_id), (kind, prov, None),
+                      (kind, None, event_id), (kind, None, None)}:
                 seen.extend(self._by_key.get(k, ()))
             found = _Bucket(tuple(sorted(_unique(seen), key=lambda c: c.sig.id)))
             self._cache[key] = found
         return found
+
+    def wants(self, kind: str, provider: str | None, event_id: int | None, raw: str) -> bool:
+        """Could any signature match a record with these keys, whose raw text is ``raw``?
+
+        Lets a parser skip building the full event for records no signature can use. Never
+        says no wrongly: a bucket with a signature that has no cheap necessary condition
+        answers yes; one whose signatures all need an HRESULT answers yes only when one of
+        those codes is written in the raw record (hex or decimal, the forms inserts use).
+        """
+        bucket = self._bucket_for(kind, provider.casefold() if provider else None, event_id)
+        if bucket.empty:
+            return False
+        if bucket.always or bucket.fold is not None or bucket.raw is not None:
+            return True
+        if bucket.needles is None:
+            codes: set[str] = set()
+            for c in bucket.hr_comps:
+                codes |= c.prefilter[1]  # type: ignore[index]
+            bucket.needles = _hresult_needles(codes)
+        # inserts live after the System block: search from EventData / UserData on
+        start = raw.find('"EventData"')
+        if start < 0:
+            start = max(raw.find('"UserData"'), 0)
+        return bucket.needles.search(raw, start) is not None
 
     def candidates(self, ev: Event) -> list[_Compiled]:
         """The signatures this event must be tested against (index, then prefilter)."""
