@@ -248,7 +248,9 @@ def events(
         else:
             out.flush()
     for led in ledgers:
-        sys.stderr.write(f"{led.path}: {led.kind}, {led.records} records, {led.skipped} skipped"
+        from .report.escape import terminal
+
+        sys.stderr.write(f"{terminal(led.path)}: {led.kind}, {led.records} records, {led.skipped} skipped"
                          + (f" ({dict(led.skip_reasons)})" if led.skip_reasons else "")
                          + (f", {len(led.problems)} problems" if led.problems else "") + "\n")
 

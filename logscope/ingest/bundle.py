@@ -176,6 +176,23 @@ class Bundle:
         led.skip(skip)
         self.ledgers.append(led)
 
+    def keep(self, source: Source) -> Path:
+        """A path to ``source``'s bytes that stays valid until the bundle closes.
+
+        Extracted members are removed as the walk moves on; a hard link in the private
+        temporary folder keeps one for a consumer that reads it later (a worker process).
+        Files that were on disk already are returned as they are.
+        """
+        path = source.fs_path
+        if path is None:
+            raise ValueError(f"{source.display}: not a file on disk")
+        if self._tmp is not None and path.parent == self._tmp:
+            kept = self._tempfile()
+            kept.unlink()
+            os.link(path, kept)
+            return kept
+        return path
+
     # -- walking ----------------------------------------------------------------------
     def sources(self) -> Iterator[Source]:
         """Every file in the bundle, in a stable order (sorted paths)."""
@@ -183,10 +200,10 @@ class Bundle:
             if root.is_dir():
                 yield from self._walk_dir(root)
             else:
-                yield from self._file(root, root.name, host_hint=None, depth=0)
+                yield from self._file(root, display_text(root.name), host_hint=None, depth=0)
 
     def _walk_dir(self, root: Path) -> Iterator[Source]:
-        base = root.name or str(root)
+        base = display_text(root.name or str(root))
 
         def unreadable(exc: OSError) -> None:
             rel = Path(exc.filename or root).relative_to(root).as_posix() if exc.filename else ""
@@ -199,7 +216,7 @@ class Bundle:
             for fn in sorted(filenames + links):
                 full = Path(dirpath) / fn
                 rel = full.relative_to(root).as_posix()
-                display = f"{base}/{rel}"
+                display = display_text(f"{base}/{rel}")
                 try:
                     st = full.lstat()
                 except OSError as exc:
@@ -452,12 +469,21 @@ def _overlapping(path: Path, infos: list[zipfile.ZipInfo]) -> dict[int, str]:
 
 
 def safe_member_name(name: str) -> str:
-    """A member name for display only: backslashes to ``/``, no drive, no ``..``, no root."""
-    n = name.replace("\\", "/")
+    """A member name for display only: backslashes to ``/``, no drive, no ``..``, no root,
+    control characters written as ``\\xNN`` (a name must not drive a terminal)."""
+    n = display_text(name.replace("\\", "/"))
     if len(n) >= 2 and n[1] == ":":
         n = n[2:]
     parts = [p for p in PurePosixPath(n).parts if p not in ("/", "..", ".", "")]
     return "/".join(parts) or "_"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def display_text(name: str) -> str:
+    """A file name as shown in reports: control and bidi characters as ``\\xNN``/``\\uNNNN``."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], name)
 
 
 def host_from_path(rel: str) -> str | None:

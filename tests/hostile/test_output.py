@@ -155,3 +155,22 @@ def test_terminal_strips_each_sequence_kind(seq: str) -> None:
 def test_markdown_escapes_html_and_links() -> None:
     out = markdown("<b>x</b> [a](javascript:1) | `code` *em*")
     assert "<b>" not in out and "](" not in out and "\\|" in out and "\\`" in out
+
+
+def test_file_names_with_control_sequences_are_shown_escaped(tmp_path: Path) -> None:
+    """A member or file name is log data too: its control characters are shown as \\xNN."""
+    import zipfile
+
+    from .conftest import GOOD_VSS
+
+    b = tmp_path / "nb"
+    b.mkdir()
+    (b / "evil\x1b]0;t\x07name.log").write_bytes(GOOD_VSS)
+    with zipfile.ZipFile(b / "x.zip", "w") as zf:
+        zf.writestr("m\x1b[2J\u202e.log", GOOD_VSS)
+    res = runner.invoke(app, ["events", str(b), "--format", "jsonl"])
+    assert res.exit_code == 0
+    assert "\x1b" not in res.stderr and "\u202e" not in res.stderr
+    assert "evil\\x1b]0;t\\x07name.log" in res.stderr and "m\\x1b[2J\\u202e.log" in res.stderr
+    files_seen = {json.loads(line)["file"] for line in res.stdout.splitlines()}
+    assert all("\x1b" not in f for f in files_seen) and files_seen
