@@ -45,7 +45,9 @@ def _child(mode: str, files: list[str]) -> dict[str, float]:
     t0, c0 = time.perf_counter(), time.process_time()
     n = _RUNNERS[mode]([Path(f) for f in files])
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes of a pool
+    cpu += kids.ru_utime + kids.ru_stime
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, kids.ru_maxrss) / 1024
     return {"records": n, "seconds": dt, "cpu": cpu, "rss_mb": rss}
 
 
@@ -87,6 +89,13 @@ def _run_analyze(files: list[Path]) -> int:
     return analyze(files, IngestOptions()).events_seen
 
 
+def _run_analyze2(files: list[Path]) -> int:
+    from logscope.ingest.source import IngestOptions
+    from logscope.pipeline import analyze
+
+    return analyze(files, IngestOptions(), workers=2).events_seen
+
+
 def _run_python_evtx(files: list[Path]) -> int:
     from Evtx.Evtx import Evtx
 
@@ -100,6 +109,7 @@ def _run_python_evtx(files: list[Path]) -> int:
 
 
 _RUNNERS = {"raw": _run_raw, "events": _run_events, "analyze": _run_analyze,
+            "analyze2": _run_analyze2,
             "python-evtx": _run_python_evtx}
 
 
@@ -216,6 +226,9 @@ def run_set(name: str, weights: dict[Path, int], slice_files: list[Path] | None)
     print(row("logscope events (orjson→/dev/null)", measure("events", files), nbytes, base), flush=True)
     one = measure("analyze", files)
     print(row("logscope analyze, 1 worker", one, nbytes, base), flush=True)
+    pooled = measure("analyze2", files)
+    print(row("logscope analyze, 2 workers", pooled, nbytes, base)
+          + f"  x{one['seconds'] / pooled['seconds']:.2f} of 1 worker", flush=True)
     two = measure_parallel("analyze", halves(weights))
     print(row("analyze, 2 procs (potential)*", two, nbytes, base)
           + f"  wall x{one['seconds'] / two['seconds']:.2f}; with 2 idle cores"

@@ -95,6 +95,14 @@ def _check_paths(paths: list[Path]) -> None:
             _die(f"{p}: no such file or folder")
 
 
+def _workers(n: int) -> int:
+    if n:
+        return n
+    from .workers import default_workers
+
+    return default_workers()
+
+
 def _progress() -> Any:  # noqa: ANN401
     if not sys.stderr.isatty():
         return None
@@ -128,6 +136,7 @@ def analyze(
     job: Annotated[list[str] | None, typer.Option("--job", help="Only this Veeam job and its VMs (repeatable).")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="Display time zone for text/md/html (IANA name); data stays UTC.")] = None,
     redact: Annotated[bool, typer.Option("--redact", help="Replace host, user, domain and IP names by stable placeholders.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")] = 0,
 ) -> None:
     """Read a support bundle and print root-cause hints, the timeline and what was read."""
     from .ingest.bundle import BundleError
@@ -143,7 +152,7 @@ def analyze(
     try:
         with ProgressBar() as progress:
             analysis = run(paths, opts, signatures, progress=progress, filters=filters,
-                           keep_events=fmt is Fmt.jsonl)
+                           keep_events=fmt is Fmt.jsonl, workers=_workers(workers))
     except BundleError as exc:
         _die(str(exc))
     from .report.build import build_report

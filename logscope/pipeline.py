@@ -95,21 +95,26 @@ def load_knowledge(signature_dirs: list[Path] | None) -> tuple[Library, dict[str
 
 def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path] | None = None,
             progress: Progress | None = None, filters: Filters | None = None,
-            keep_events: bool = False) -> Analysis:
-    """Run the whole pipeline over the given PATHs."""
+            keep_events: bool = False, workers: int = 1) -> Analysis:
+    """Run the whole pipeline over the given PATHs (``workers`` > 1: a process pool over the
+    bundle's larger .evtx files; ``keep_events`` always reads in this process)."""
     library, chains = load_knowledge(signature_dirs)
     matcher = Matcher(library)
-    if not keep_events:
-        options = _with_evtx_want(options, matcher)
-    identity = IdentityTable()
     ledgers: list[FileLedger] = []
+    if keep_events:
+        stream = iter_events(paths, options, ledgers, progress)
+    elif workers > 1:
+        from .workers import iter_events_pooled
+
+        stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress)
+    else:
+        stream = iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress)
+    identity = IdentityTable()
     hits: list[Hit] = []
     throughput = Collector()
     expected = ExpectedWriters()
     kept: list[Event] | None = [] if keep_events else None
-    seen = 0
-    for ev in iter_events(paths, options, ledgers, progress):
-        seen += 1
+    for ev in stream:
         identity.observe(ev)
         hits.extend(matcher.match(ev))
         throughput.feed(ev)
@@ -117,6 +122,8 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
         if kept is not None:
             kept.append(ev)
     identity.finish()
+    # events = records of parsed files (archive ledgers count members, not events)
+    seen = sum(led.records for led in ledgers if led.kind != "zip")
     expected.report(ledgers)
     filters = filters or Filters()
     corr = correlate(hits, identity, chains, filters)

@@ -52,7 +52,16 @@ def disk_paths(text: str) -> list[str]:
 
 
 def _bounded_add(s: set[str], value: str) -> None:
+    """Keep the ``MAX_PER_ENTITY`` smallest values: bounded, and independent of the order the
+    files were read in (a process pool reads them in another order)."""
+    if value in s:
+        return
     if len(s) < MAX_PER_ENTITY:
+        s.add(value)
+        return
+    largest = max(s)
+    if value < largest:
+        s.discard(largest)
         s.add(value)
 
 
