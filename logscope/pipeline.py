@@ -25,7 +25,7 @@ from .ingest.source import IngestOptions
 from .ledger import FileLedger
 from .match.library import Library, load_library
 from .match.matcher import Matcher
-from .match.model import Hit
+from .match.store import HitStore
 from .throughput import Collector
 
 Progress = Callable[[str, int], None]
@@ -49,6 +49,8 @@ class Analysis:
     engine: str = "rust"
     #: Veeam job/task session throughput figures (issue 11), fed every event.
     throughput: Collector = field(default_factory=Collector)
+    #: Per signature: hits beyond the per-machine bound, counted but not kept (match/store.py).
+    hits_not_kept: dict[str, int] = field(default_factory=dict)
 
 
 def sha256_of(path: Path) -> str:
@@ -110,13 +112,14 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     else:
         stream = iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress)
     identity = IdentityTable()
-    hits: list[Hit] = []
+    store = HitStore()
     throughput = Collector()
     expected = ExpectedWriters()
     kept: list[Event] | None = [] if keep_events else None
     for ev in stream:
         identity.observe(ev)
-        hits.extend(matcher.match(ev))
+        for hit in matcher.match(ev):
+            store.add(hit)
         throughput.feed(ev)
         expected.feed(ev)
         if kept is not None:
@@ -126,14 +129,14 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     seen = sum(led.records for led in ledgers if led.kind != "zip")
     expected.report(ledgers)
     filters = filters or Filters()
-    corr = correlate(hits, identity, chains, filters)
+    corr = correlate(store.hits(), identity, chains, filters)
     if kept is not None:
         kept = _events_in_scope(kept, corr, filters)
     inputs = [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
     warnings = [str(i) for i in library.issues]
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,
-                    throughput=throughput)
+                    throughput=throughput, hits_not_kept=store.not_kept())
 
 
 #: Providers whose records feed the identity table or role detection even when no signature

@@ -139,6 +139,8 @@ def build_report(a: Analysis) -> dict[str, Any]:
             "inputs": a.inputs,
             "events": a.events_seen,
             "hits_total": corr.hits_total,
+            # hits counted beyond the per-signature, per-machine bound (first and last kept)
+            "hits_not_kept": a.hits_not_kept,
             "duplicate_hits": corr.duplicates,
             "veeam_offsets": corr.offsets,
             "filters": a.filters.as_dict() if a.filters.active() else None,

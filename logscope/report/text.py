@@ -164,6 +164,11 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     dups = meta.get("duplicate_hits")
     if dups:
         para(f"{dups} duplicate record(s) read from more than one file were counted once.")
+    not_kept = meta.get("hits_not_kept") or {}
+    if not_kept:
+        para(f"{sum(not_kept.values())} repeated hit(s) counted but not listed (the first and "
+             "last of each signature and machine are kept): "
+             + e(", ".join(f"{k} {v}" for k, v in not_kept.items())))
     # -- reproduce ---------------------------------------------------------------------------
     con.print()
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
