@@ -79,6 +79,7 @@ class IdentityTable:
     disks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     hyperv_hosts: set[str] = field(default_factory=set)
+    _plain_seen: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
     def _find(self, k: str) -> str:
         self.parent.setdefault(k, k)
@@ -132,6 +133,13 @@ class IdentityTable:
                     _bounded_add(self.disks[k0], p)
             return
         if ev.host and ev.kind not in SERVER_KINDS:
+            # the same machine in the same file teaches nothing new: skip the work (bounded)
+            seen = (ev.host, ev.kind, ev.file)
+            if seen in self._plain_seen:
+                return
+            if len(self._plain_seen) > 100_000:
+                self._plain_seen.clear()
+            self._plain_seen.add(seen)
             k = "host:" + short_name(ev.host)
             self.display.setdefault(k, ev.host)
             self._find(k)

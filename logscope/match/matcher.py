@@ -218,7 +218,8 @@ class Matcher:
         start = raw.find('"EventData"')
         if start < 0:
             start = max(raw.find('"UserData"'), 0)
-        return bucket.needles.search(raw, start) is not None
+        # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
+        return bucket.needles.search(raw[start:] if start else raw) is not None
 
     def candidates(self, ev: Event) -> list[_Compiled]:
         """The signatures this event must be tested against (index, then prefilter)."""
