@@ -54,7 +54,7 @@ OffsetOpt = Annotated[str | None, typer.Option("--veeam-utc-offset", help="UTC o
 TotalOpt = Annotated[str | None, typer.Option("--max-total-size", help="Most bytes extracted from archives in all (default 32G).")]
 MemberOpt = Annotated[str | None, typer.Option("--max-member-size", help="Most bytes of one archive member (default 8G).")]
 MembersOpt = Annotated[int | None, typer.Option("--max-members", help="Most archive members read (default 200000).")]
-RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 1 MiB (default 200).")]
+RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 32 MiB (default 200).")]
 DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archive nesting, zip or gzip (default 4).")]
 
 

@@ -44,3 +44,12 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(d))
     return d
+
+
+@pytest.fixture
+def small_ratio_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judge compression ratios from 1 MiB on (the default floor is 32 MiB), so that the bombs
+    of these tests stay small and quick."""
+    from logscope.ingest import bundle
+
+    monkeypatch.setattr(bundle, "_RATIO_FLOOR", 1 << 20)

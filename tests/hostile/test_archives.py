@@ -96,7 +96,7 @@ def test_zip_symlink_entry_is_refused(tmp_path: Path, private_tmp: Path) -> None
 # -- limits -------------------------------------------------------------------------------------
 
 def test_ratio_limit_trips_on_a_deflate_bomb(tmp_path: Path) -> None:
-    bomb = bytes(8 << 20)  # 8 MiB of zeros: ~1000:1 with Deflate
+    bomb = bytes(40 << 20)  # 40 MiB of zeros: ~1000:1 with Deflate (over the 32 MiB floor)
     z = _zip(tmp_path / "b.zip", {"bomb.log": bomb, GOOD_NAME: GOOD_VSS})
     rep = run(z)
     f = files(rep)["b.zip/bomb.log"]
@@ -151,7 +151,8 @@ def test_member_count_limit(tmp_path: Path) -> None:
     assert_good_read(rep)
 
 
-def test_nested_zip_bomb_depth_and_ratio(tmp_path: Path, private_tmp: Path) -> None:
+def test_nested_zip_bomb_depth_and_ratio(tmp_path: Path, private_tmp: Path,
+                                         small_ratio_floor: None) -> None:
     """42.zip in miniature: each level holds several copies of the level below, the leaves are
     zeros. Both the depth limit and the ratio limit trip; nothing is left in the temp folder."""
     zeros = bytes(3 << 20)
@@ -196,7 +197,7 @@ def test_gzip_inside_gzip_stops_at_depth(tmp_path: Path) -> None:
     assert_good_read(rep, "x.log" + "!gunzip" * 9)
 
 
-def test_gzip_bomb_trips_the_ratio_limit(tmp_path: Path) -> None:
+def test_gzip_bomb_trips_the_ratio_limit(tmp_path: Path, small_ratio_floor: None) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "bomb.log.gz").write_bytes(gzip.compress(bytes(16 << 20)))
     (tmp_path / "b" / "w.log").write_bytes(GOOD_VSS)
@@ -204,6 +205,15 @@ def test_gzip_bomb_trips_the_ratio_limit(tmp_path: Path) -> None:
     f = files(rep)["b/bomb.log.gz"]
     assert "compression ratio limit" in f["reason"]
     assert_good_read(rep, "w.log")
+
+
+def test_mostly_empty_evtx_is_not_taken_for_a_bomb(tmp_path: Path) -> None:
+    """Windows grows .evtx files in 1 MiB steps: one chunk in use, the rest zeros, ~155:1."""
+    data = b"ElfFile\x00" + os.urandom(4088 + 65536) + bytes(16 * 65536)
+    z = _zip(tmp_path / "b.zip", {"HV01/System.evtx": data})
+    rep = run(z)
+    f = files(rep)["b.zip/HV01/System.evtx"]
+    assert f["kind"] == "evtx" and "limit" not in (f.get("reason") or "")
 
 
 def test_overlapping_entry_bomb_is_refused(tmp_path: Path, private_tmp: Path) -> None:

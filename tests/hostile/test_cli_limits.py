@@ -25,7 +25,7 @@ def _bomb(tmp_path: Path) -> Path:
     return z
 
 
-def test_ratio_limit_flag_raises_the_default(tmp_path: Path) -> None:
+def test_ratio_limit_flag_raises_the_default(tmp_path: Path, small_ratio_floor: None) -> None:
     z = _bomb(tmp_path)
     rep = json.loads(runner.invoke(app, ["analyze", str(z), "--format", "json"]).stdout)
     f = {x["path"]: x for x in rep["files"]}["b.zip/zeros.log"]
