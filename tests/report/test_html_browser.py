@@ -78,3 +78,25 @@ def test_html_is_self_contained(report: dict) -> None:
     page = render(report, "html")
     assert not re.search(r"(?:src|href)=['\"]?(?:https?:)?//", page)
     assert "default-src 'none'" in page
+
+
+def test_throughput_chart_renders_and_matches_the_json(tmp_path: Path) -> None:
+    """Issue 11's chart: one rate line and one load line per job, one point per job session."""
+    rep = run(BUNDLES / "veeam-throughput-target")
+    page = tmp_path / "throughput.html"
+    page.write_text(render(rep, "html"), encoding="utf-8")
+    res = _chromium(tmp_path, page, "--dump-dom")
+    assert res.returncode == 0, res.stderr[-2000:]
+    dom = res.stdout
+    assert "class=\"throughput-chart\"" in dom
+    tp = rep["throughput"]
+    for job in tp["jobs"]:
+        sessions = [s for s in tp["sessions"] if s["scope"] == "job" and s["job"] == job["job"]
+                    and s["rate_mb_s"] is not None]
+        for series in ("rate", "load"):
+            m = re.search(rf"<polyline[^>]*data-job=\"{re.escape(job['job'])}\"[^>]*"
+                          rf"data-series=\"{series}\"[^>]*points=\"([^\"]*)\"", dom)
+            assert m, f"{series} line of {job['job']} not drawn"
+            assert len(m.group(1).split()) == len(sessions)
+    assert any(h["id"] == "throughput.target-bottleneck" for h in rep["hints"])
+    assert "throughput.target-bottleneck" in dom
