@@ -26,6 +26,10 @@ from logscope.ledger import FileLedger
 #: Inputs each target has run (reported by the harnesses).
 RUNS: Counter[str] = Counter()
 
+#: Invariant checks to switch off for a long run while a known bug is open
+#: (``LOGSCOPE_FUZZ_SKIP=evtx-missing``), so that the fuzzer can look past it.
+SKIP = frozenset(filter(None, os.environ.get("LOGSCOPE_FUZZ_SKIP", "").split(",")))
+
 #: Small limits keep one fuzz input cheap; the code paths are the same as with the defaults.
 FUZZ_OPTIONS = dict(max_total_bytes=8 << 20, max_member_bytes=4 << 20, max_members=200,
                     max_depth=3, max_line_bytes=64 << 10)
@@ -100,7 +104,9 @@ def _evtx(data: bytes, engine: str) -> None:
     RUNS[f"evtx-{engine}"] += 1
     events, ledger = _parse(evtx, data, "x.evtx", engine=engine)
     _check_events(events, ledger)
-    assert ledger.records >= 0 and ledger.missing >= 0
+    assert ledger.records >= 0
+    if "evtx-missing" not in SKIP:
+        assert ledger.missing >= 0, f"negative missing: {ledger.missing}"
     assert len(ledger.problems) + ledger.problems_dropped >= 0
 
 
