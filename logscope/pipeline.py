@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .correlate.chains import Chain, load_chains
@@ -25,8 +25,12 @@ from .ingest.source import IngestOptions
 from .ledger import FileLedger
 from .match.library import Library, load_library
 from .match.matcher import Matcher
+from .match.model import Hit
 from .match.store import HitStore
 from .throughput import Collector
+
+if TYPE_CHECKING:
+    from .workers import Found
 
 Progress = Callable[[str, int], None]
 
@@ -103,23 +107,29 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     library, chains = load_knowledge(signature_dirs)
     matcher = Matcher(library)
     ledgers: list[FileLedger] = []
+    stream: Iterator[tuple[Event, Found]]
     if keep_events:
-        stream = iter_events(paths, options, ledgers, progress)
+        stream = ((ev, None) for ev in iter_events(paths, options, ledgers, progress))
     elif workers > 1:
-        from .workers import iter_events_pooled
+        from .workers import iter_events_pooled  # a pool only when asked for
 
         stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress)
     else:
-        stream = iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress)
+        stream = ((ev, None) for ev in
+                  iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress))
     identity = IdentityTable()
     store = HitStore()
     throughput = Collector()
     expected = ExpectedWriters()
     kept: list[Event] | None = [] if keep_events else None
-    for ev in stream:
+    for ev, found in stream:
         identity.observe(ev)
-        for hit in matcher.match(ev):
-            store.add(hit)
+        if found is None:
+            for hit in matcher.match(ev):
+                store.add(hit)
+        else:  # matched in a worker process
+            for sid, fields in found:
+                store.add(Hit(library.signatures[sid], ev, fields))
         throughput.feed(ev)
         expected.feed(ev)
         if kept is not None:
@@ -127,6 +137,8 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     identity.finish()
     # events = records of parsed files (archive ledgers count members, not events)
     seen = sum(led.records for led in ledgers if led.kind != "zip")
+    for led in ledgers:
+        store.count_not_kept(led.info.pop("hits_not_kept", {}))
     expected.report(ledgers)
     filters = filters or Filters()
     corr = correlate(store.hits(), identity, chains, filters)

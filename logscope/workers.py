@@ -1,11 +1,12 @@
 """A process pool over a bundle's .evtx files, so ``analyze`` uses every core.
 
 Why only evtx: event logs are where the records are (hundreds of thousands per host); text
-logs are small and stay in the main process. A worker parses one file with summary events
-(see ``pipeline._with_evtx_want``) and returns its ledger, the full events and one
-representative summary event per (host, provider, channel) — all that the identity table and
-role detection read from records no signature wants — plus how many events the file gave.
-Results are merged in submission order, so a run's output does not depend on timing.
+logs are small and stay in the main process. A worker parses and matches one file (summary
+events for records nothing wants, see ``pipeline._with_evtx_want``) and sends back only what
+the main process needs: the ledger, the hits (bounded as in ``match/store.py``, with the count
+of those not kept), and one representative event per distinct (machine, provider, channel,
+VM, job) — what the identity table and role detection learn from. Results are merged in
+submission order, so a run's output does not depend on timing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ from .ledger import FileLedger
 MIN_POOLED_BYTES = 1 << 20
 
 _worker_options: IngestOptions | None = None
+_worker_matcher: Any = None
+
+#: What a worker sends back for one file: ledger, hits as (signature id, event, fields),
+#: representative events, hits counted but not kept.
+Result = tuple[FileLedger, list[tuple[str, Event, dict[str, Any]]], list[Event], dict[str, int]]
+#: Hits found for an event elsewhere, as (signature id, extracted fields); None = not matched yet.
+Found = list[tuple[str, dict[str, Any]]] | None
 
 
 def default_workers() -> int:
@@ -39,42 +47,49 @@ def default_workers() -> int:
 
 def _init_worker(options: IngestOptions, signature_dirs: list[Path] | None) -> None:
     """Per worker process: the library and the ``want`` rule, built once."""
-    global _worker_options
+    global _worker_options, _worker_matcher
     from .match.library import load_library
     from .match.matcher import Matcher
     from .pipeline import _with_evtx_want
 
-    _worker_options = _with_evtx_want(options, Matcher(load_library(signature_dirs)))
+    _worker_matcher = Matcher(load_library(signature_dirs))
+    _worker_options = _with_evtx_want(options, _worker_matcher)
 
 
-def _parse_file(display: str, path: str, size: int | None,
-                host_hint: str | None) -> tuple[FileLedger, list[Event], int]:
+def _parse_file(display: str, path: str, size: int | None, host_hint: str | None) -> Result:
+    from .match.store import HitStore
+
     assert _worker_options is not None
     p = Path(path)
     source = Source(display, opener=lambda: p.open("rb"), size=size, fs_path=p,
                     host_hint=host_hint)
     ledger, events = read_source(source, _worker_options)
-    kept: list[Event] = []
-    seen_keys: set[tuple[Any, ...]] = set()
+    store = HitStore()
+    reps: dict[tuple[Any, ...], Event] = {}
     n = 0
     for ev in events:
         n += 1
-        if ev.data.get("summary_only"):
-            key = (ev.host, ev.provider, ev.channel)
-            if key in seen_keys:
-                continue
-            seen_keys.add(key)
-        kept.append(ev)
+        for hit in _worker_matcher.match(ev):
+            store.add(hit)
+        key = (ev.host, ev.provider, ev.channel, ev.vm_name, ev.vm_id, ev.job_name)
+        if key not in reps:
+            reps[key] = ev
+        elif ev.message and "vhd" in ev.message.casefold() and len(reps) < 100_000:
+            reps[(*key, n)] = ev  # may name a virtual disk the identity table learns
     ledger.records = n
-    return ledger, kept, n
+    hits = [(h.signature.id, h.event, h.fields) for h in store.hits()]
+    return ledger, hits, list(reps.values()), store.not_kept()
 
 
 def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
                        workers: int, signature_dirs: list[Path] | None,
-                       progress: Any = None) -> Iterator[Event]:  # noqa: ANN401
-    """Events of the bundle: small and non-evtx files inline, in bundle order, then the pooled
-    evtx files' events in submission order. ``ledgers`` fills in the same way."""
-    pending: list[Future[tuple[FileLedger, list[Event], int]]] = []
+                       progress: Any = None) -> Iterator[tuple[Event, Found]]:  # noqa: ANN401
+    """``(event, found)`` pairs of the bundle: small and non-evtx files inline, in bundle order,
+    with ``found`` None (the caller matches them); then each pooled file's hit events with
+    their hits and its representative events with ``[]``. ``ledgers`` fills in the same way;
+    a pooled file's count of hits not kept travels in ``ledger.info["hits_not_kept"]`` (the
+    caller takes it out)."""
+    pending: list[Future[Result]] = []
     pool: ProcessPoolExecutor | None = None
     try:
         with Bundle(paths, options) as bundle:
@@ -95,12 +110,21 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                 n = 0
                 for ev in events:
                     n += 1
-                    yield ev
+                    yield ev, None
                 ledger.records = n
             for fut in pending:
-                ledger, events, _n = fut.result()
+                ledger, hits, reps, not_kept = fut.result()
+                if not_kept:
+                    ledger.info["hits_not_kept"] = not_kept
                 ledgers.append(ledger)
-                yield from events
+                by_event: dict[int, tuple[Event, list[tuple[str, dict[str, Any]]]]] = {}  # by id
+                for sid, ev, fields in hits:
+                    by_event.setdefault(id(ev), (ev, []))[1].append((sid, fields))
+                for ev, found in by_event.values():
+                    yield ev, found
+                for ev in reps:
+                    if id(ev) not in by_event:
+                        yield ev, []
             ledgers.extend(bundle.ledgers)
     finally:
         if pool is not None:

@@ -32,6 +32,11 @@ class HitStore:
     def __init__(self) -> None:
         self._slots: dict[tuple[str, str | None], _Slot] = {}
         self._seq = 0
+        self._elsewhere: Counter[str] = Counter()
+
+    def count_not_kept(self, counts: dict[str, int]) -> None:
+        """Add hits another store (a worker process's) counted but did not keep."""
+        self._elsewhere.update(counts)
 
     def add(self, hit: Hit) -> None:
         ev = hit.event
@@ -54,7 +59,7 @@ class HitStore:
 
     def not_kept(self) -> dict[str, int]:
         """Per signature: hits counted but not kept (0s omitted)."""
-        out: Counter[str] = Counter()
+        out: Counter[str] = Counter(self._elsewhere)
         for (sid, _machine), slot in self._slots.items():
             dropped = slot.total - len(slot.head) - len(slot.tail)
             if dropped:
