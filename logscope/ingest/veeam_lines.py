@@ -227,9 +227,10 @@ def iter_records(
             m, quote = pm
             frame = _stack_frame(text, m, entry) if quote is None else None
             if frame is not None and entry is not None:
-                if blanks:
-                    ledger.skip("blank line", len(blanks))
-                    blanks.clear()
+                # blank lines between frames are inside the entry's range (as for continuations)
+                for b in blanks:
+                    add(entry, lineno, b.rstrip())
+                blanks.clear()
                 add(entry, lineno, frame)
                 entry.frames += 1
                 continue

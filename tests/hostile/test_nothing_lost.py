@@ -250,3 +250,20 @@ def test_vssadmin_never_skips_more_lines_than_it_read() -> None:
     src = Source("x", opener=lambda: io.BytesIO(data), size=len(data))
     events = list(vssadmin.parse(src, led, IngestOptions()))
     assert covered_lines(events) + line_skips(led) <= led.info["lines"]
+
+
+def test_veeam_blank_line_between_stack_frames_is_inside_the_entry() -> None:
+    """Found by fuzzing (hypothesis long run): a blank line between two stack-frame lines was
+    skipped and also inside the exception entry's line range."""
+    data = (b"[07.07.2021 16:08:39] <01> Error    Operation was canceled by user X "
+            b"(Veeam.Backup.Common.CStopSessionException)\r\n"
+            b"[07.07.2021 16:08:39] <01> Error       at Veeam.Backup.Core.CStopSessionControl."
+            b"CheckStoped()\r\n"
+            b"\r\n"
+            b"[07.07.2021 16:08:39] <01> Error       at Veeam.Backup.Core.CMultiStopSessionSync."
+            b"CheckStoped()\r\n"
+            b"[07.07.2021 16:08:40] <01> Info     Next entry\r\n")
+    events, led = read(data)
+    assert led.kind == "veeam"
+    assert [(e.locator.line, e.locator.end_line) for e in events] == [(1, 4), (5, 5)]
+    assert covered_lines(events) + line_skips(led) == led.info["lines"] == 5
