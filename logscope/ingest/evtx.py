@@ -66,9 +66,10 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
     from .evtx_xml import record_from_xml
 
     done = 0
+    rendered: set[int] = set()  # ``missing`` counts distinct ids: frames may repeat one
     with source.open() as fh:
         for record_id, _offset, xml, error in evtx_python.render_at(fh, lost[:MAX_RECOVER]):
-            if error is not None:
+            if error is not None or record_id in rendered:
                 continue
             try:
                 raw = record_from_xml(xml)
@@ -78,6 +79,7 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
             except Exception:  # noqa: BLE001 - a recovered record may be garbage: skip it
                 continue
             event.data["recovered"] = True
+            rendered.add(record_id)
             done += 1
             ledger.records += 1
             ledger.recovered += 1

@@ -201,10 +201,9 @@ def test_damaged_capture_in_a_zip_bundle_rest_analysed(base: bytes, tmp_path: Pa
     assert_good_read(rep)
 
 
-@pytest.mark.xfail(reason="found by fuzzing (atheris): recovery decrements `missing` once per "
-                   "rendered frame, the completeness check counts distinct ids, so repeated ids "
-                   "in a bad-magic chunk give a negative `missing` (reported to the evtx owner)")
 def test_repeated_frame_ids_in_a_bad_magic_chunk_keep_missing_non_negative(base: bytes) -> None:
+    """Found by fuzzing (atheris): recovery decremented ``missing`` once per rendered frame
+    while the completeness check counts distinct ids; frames repeating an id went negative."""
     b = bytearray(base)
     frames = record_frames(base)
     b[CHUNK0:CHUNK0 + 8] = b"XXXXXXXX"
