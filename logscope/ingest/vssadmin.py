@@ -328,6 +328,7 @@ class _Parser:
         self.capture = _Capture(1)
         self.summaries: list[dict[str, object]] = []
         self.strays = 0
+        self._last_skipped = -1
         self.stream: _Stream
 
     # -- driver ---------------------------------------------------------------------------
@@ -363,7 +364,7 @@ class _Parser:
                 self._new_capture(line)
             elif cap.messages:
                 # text between the command line and the banner (a forum's code-box caption)
-                self.ledger.skip("line outside any vssadmin block", len(cap.messages))
+                self._skip("line outside any vssadmin block", *cap.messages)
                 cap.messages.clear()
             self._note_fixes(line)
             self._banner(line)
@@ -380,7 +381,7 @@ class _Parser:
         elif kind == COPYRIGHT:
             pass
         elif kind == MARKUP:
-            self.ledger.skip("Markdown markup line")
+            self._skip("Markdown markup line", line)
         elif kind == NAME:
             yield from self._name_block(line)
         elif kind == GUID:
@@ -393,9 +394,17 @@ class _Parser:
                 f"state line {line.text!r} outside a writer block (its name line is missing)",
                 "orphan-state",
             )
-            self.ledger.skip("line outside any vssadmin block")
+            self._skip("line outside any vssadmin block", line)
         else:
             yield from self._storage_or_stray(line, None)
+
+    def _skip(self, reason: str, *lines: Line) -> None:
+        """Count skipped physical lines once each: a physical line split into several logical
+        ones (output a script joined on one line) is still one line of the file."""
+        for ln in lines:
+            if ln.no != self._last_skipped:
+                self._last_skipped = ln.no
+                self.ledger.skip(reason)
 
     def _note_fixes(self, line: Line) -> None:
         for code in line.fixes:
@@ -828,9 +837,9 @@ class _Parser:
             if len(cap.messages) < 10:
                 cap.messages.append(line)
             else:
-                self.ledger.skip("line outside any vssadmin block")
+                self._skip("line outside any vssadmin block", line)
             return
-        self.ledger.skip("line outside any vssadmin block")
+        self._skip("line outside any vssadmin block", line)
         if cap.records and not cap.ended:
             self.strays += 1
             if self.strays <= MAX_STRAY_PROBLEMS:
