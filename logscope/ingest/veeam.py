@@ -102,7 +102,13 @@ def detect(head: bytes, name: str) -> str | None:
             return None
     utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00"
     if b"\x00" in head[:4096] and not utf16:
-        return None  # binary (evtx, zip...)
+        # a log with a crash-zeroed region is still a log; binary formats are not text
+        # once their NULs are gone (evtx, zip are detected before this parser anyway)
+        head = head.replace(b"\x00", b"")
+        sample = head[:4096]
+        if not sample or sum(32 <= b < 127 or b in (9, 10, 13) or b >= 0x80
+                             for b in sample) < 0.95 * len(sample):
+            return None
     return sniff_kind(head_text(head))
 
 
