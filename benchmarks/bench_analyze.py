@@ -242,6 +242,19 @@ def run_set(name: str, weights: dict[Path, int], slice_files: list[Path] | None)
               flush=True)
 
 
+def linear(files: list[Path]) -> None:
+    """analyze (1 worker) over the corpus repeated 1, 4 and 16 times: time should scale 1:4:16."""
+    print("\nlinear growth, analyze 1 worker (CPU seconds; the same files listed k times)")
+    base = None
+    for k in (1, 4, 16):
+        r = measure("analyze", files * k)
+        per = r["cpu"] / k
+        base = base or per
+        print(f"  {k:>2}x corpus: {int(r['records']):>10,} records {r['cpu']:8.2f} CPU-s "
+              f"{r['records'] / r['cpu']:>10,.0f} rec/CPU-s  per-corpus x{per / base:.2f} "
+              f"RSS {r['rss_mb']:.0f} MB", flush=True)
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         files = json.loads(sys.stdin.read())
@@ -252,6 +265,8 @@ def main() -> int:
     ap.add_argument("--python-slice", type=int, default=2000, help="records for python-evtx")
     ap.add_argument("--large", type=int, default=0, metavar="N",
                     help="also generate N MB of .evtx in a temp dir (removed afterwards)")
+    ap.add_argument("--linear", action="store_true",
+                    help="also time analyze over 1x, 4x and 16x the corpus (linear growth)")
     args = ap.parse_args()
 
     print(f"logscope bench_analyze, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -259,6 +274,8 @@ def main() -> int:
     print(f"start-up: logscope --version {startup() * 1000:.0f} ms (best of 5, python -m)")
     files = corpus_files(args.shared)
     run_set("corpus ../shared/corpus/evtx", files, python_slice(args.shared, args.python_slice))
+    if args.linear:
+        linear(list(files))
     if args.large:
         work = Path(tempfile.mkdtemp(prefix="logscope-bench-"))
         try:
@@ -268,8 +285,8 @@ def main() -> int:
             run_set(f"generated {args.large} MB", {p: p.stat().st_size for p in gen}, None)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n* 2 procs: two independent analyze runs over halves of the file list, wall clock;"
-          " the pipeline has no worker option yet.\n  x raw = records/s over raw evtx records/s;"
+    print("\n* 2 procs: two independent analyze runs over halves of the file list, wall clock"
+          " (the ceiling for 2 workers).\n  x raw = records/s over raw evtx records/s;"
           " rec/CPU-s = records per CPU second of that measurement (load-independent).")
     print(f"  load average at the end: {os.getloadavg()[0]:.2f} (figures shrink when other work runs)")
     return 0

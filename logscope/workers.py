@@ -24,7 +24,7 @@ from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
 
 #: Files smaller than this are parsed in the main process (a pool round trip costs more).
-MIN_POOLED_BYTES = 1 << 20
+MIN_POOLED_BYTES = 256 << 10
 
 _worker_options: IngestOptions | None = None
 _worker_matcher: Any = None
