@@ -78,13 +78,58 @@ def _string_array(binary: bytes) -> list[str]:
     return items
 
 
+_BOUNDED: Any = None
+
+
+def _bounded_chunk_class() -> Any:  # noqa: ANN401
+    """python-evtx's ``ChunkHeader`` with its name and template hash chains walked with a
+    cycle check.
+
+    Why: python-evtx follows each chain's "next offset" until it reads 0; in a damaged chunk
+    a chain that loops back hangs it forever (found by fuzzing). Same walk, each chain
+    stopped at an offset it has already visited.
+    """
+    global _BOUNDED
+    if _BOUNDED is not None:
+        return _BOUNDED
+    from Evtx.Evtx import ChunkHeader
+
+    class BoundedChunkHeader(ChunkHeader):  # type: ignore[misc]
+        def _load_strings(self) -> None:
+            if self._strings is None:
+                self._strings = {}
+            for i in range(64):
+                ofs = self.unpack_dword(0x80 + (i * 4))
+                seen: set[int] = set()
+                while ofs > 0 and ofs not in seen:
+                    seen.add(ofs)
+                    ofs = self.add_string(ofs).next_offset()
+
+        def _load_templates(self) -> None:
+            if self._templates is None:
+                self._templates = {}
+            for i in range(32):
+                ofs = self.unpack_dword(0x180 + (i * 4))
+                seen: set[int] = set()
+                while ofs > 0 and ofs not in seen:
+                    seen.add(ofs)
+                    if self.unpack_byte(ofs - 10) != 0x0C or self.unpack_dword(ofs - 4) != ofs:
+                        break  # not a template definition: python-evtx stops here too
+                    ofs = self.add_template(ofs).next_offset()
+
+    _BOUNDED = BoundedChunkHeader
+    return _BOUNDED
+
+
 def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int, str | None, str | None]]:
     """python-evtx over every chunk slot with a chunk magic: ``(record id, offset, xml, error)``.
 
     Bad-magic slots are skipped, as the Rust engine skips them, and left to
     :func:`evtx_chunks.check_completeness` to report.
     """
-    from Evtx.Evtx import ChunkHeader, Record
+    from Evtx.Evtx import Record
+
+    ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
     buf: Any
@@ -138,7 +183,9 @@ def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
     a record's BinXML refers to names and templates by offsets inside its own chunk, so it
     renders whenever those parts of the chunk are intact.
     """
-    from Evtx.Evtx import ChunkHeader, Record
+    from Evtx.Evtx import Record
+
+    ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
     buf: Any

@@ -212,3 +212,25 @@ def test_repeated_frame_ids_in_a_bad_magic_chunk_keep_missing_non_negative(base:
     events, led = parse(bytes(b))
     assert led.missing >= 0
     assert len(events) + led.missing == len({1} | set(range(7, RECORDS + 1)))
+
+
+@pytest.mark.parametrize("table", ["strings", "templates"])
+def test_looping_hash_chain_in_a_chunk_does_not_hang(base: bytes, table: str) -> None:
+    """Found by fuzzing (atheris, a 17 s+ timeout): python-evtx follows a chunk's string and
+    template hash chains until a 0 offset, so a chain that loops back hung the python engine
+    and the recovery of lost records. The walk must stop at an offset seen before."""
+    import faulthandler
+
+    b = bytearray(base)
+    first, count = (0x80, 64) if table == "strings" else (0x180, 32)
+    buckets = [struct.unpack_from("<I", b, CHUNK0 + first + 4 * i)[0] for i in range(count)]
+    node = next(o for o in buckets if o)
+    struct.pack_into("<I", b, CHUNK0 + node, node)  # the node's "next" points at itself
+    faulthandler.dump_traceback_later(120, exit=True)  # a hang fails with a traceback
+    try:
+        events, led = parse(bytes(b), "python")
+        rust_events, rust_led = parse(bytes(b), "rust")
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert len(events) + led.missing == RECORDS
+    assert len(rust_events) + rust_led.missing == RECORDS
