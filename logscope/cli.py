@@ -330,6 +330,13 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"logscope {__version__}\n")
         return
+    import logging
+
+    # python-evtx logs token warnings on damaged records; what was lost is in the ledger,
+    # and stderr stays for progress and errors
+    quiet = logging.getLogger("Evtx")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     app()
 
 

@@ -164,6 +164,10 @@ def _banner_with_copyright(lines: list[str]) -> bool:
     return False
 
 
+#: Skipped lines and record ranges remembered to settle split lines (bounded memory).
+_MAX_TRACKED = 100_000
+
+
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     """Events for every writer, shadow copy, storage association and provider block."""
     ledger.kind = KIND
@@ -329,6 +333,8 @@ class _Parser:
         self.summaries: list[dict[str, object]] = []
         self.strays = 0
         self._last_skipped = -1
+        self._skipped: dict[int, str] = {}  # skipped line -> reason (bounded)
+        self._ranges: list[tuple[int, int]] = []  # records' line ranges (bounded)
         self.stream: _Stream
 
     # -- driver ---------------------------------------------------------------------------
@@ -339,8 +345,12 @@ class _Parser:
             line = self._next()
             if line is None:
                 break
-            yield from self._dispatch(line)
+            for ev in self._dispatch(line):
+                if len(self._ranges) < _MAX_TRACKED:
+                    self._ranges.append((ev.locator.line or 0, ev.locator.end_line or 0))
+                yield ev
         self._close_capture()
+        self._unskip_covered()
         if self.summaries:
             self.ledger.info["vssadmin_captures"] = self.summaries
 
@@ -405,6 +415,18 @@ class _Parser:
             if ln.no != self._last_skipped:
                 self._last_skipped = ln.no
                 self.ledger.skip(reason)
+                if len(self._skipped) < _MAX_TRACKED:
+                    self._skipped[ln.no] = reason
+
+    def _unskip_covered(self) -> None:
+        """A split line whose other part became a record is in that record, not skipped."""
+        led = self.ledger
+        for no, reason in self._skipped.items():
+            if any(a <= no <= (b or a) for a, b in self._ranges):
+                led.skipped -= 1
+                led.skip_reasons[reason] -= 1
+                if not led.skip_reasons[reason]:
+                    del led.skip_reasons[reason]
 
     def _note_fixes(self, line: Line) -> None:
         for code in line.fixes:

@@ -119,7 +119,11 @@ def _load_dir(lib: Library, root: Path, name: str, h: Any,  # noqa: ANN401
         rel = path.relative_to(root)
         if rel.parts[0] in NON_SIGNATURE_DIRS or rel.as_posix() in NON_SIGNATURE_FILES:
             continue
-        raw = path.read_bytes()
+        try:
+            raw = yamlio.read_bytes(path)  # bounded: a user folder may hold anything
+        except yamlio.YamlError as exc:
+            lib.issues.append(LoadIssue(exc.path, exc.line, exc.column, exc.message, "yaml"))
+            continue
         h.update(rel.as_posix().encode() + b"\0" + raw)
         sig = parse_signature_file(path, raw, lib.issues, parsed)
         if sig is None:
