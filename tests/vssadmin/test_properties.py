@@ -88,7 +88,7 @@ def test_arbitrary_text_never_raises(text):
 @given(st.lists(LINES, max_size=80), st.sampled_from(["\n", "\r\n", "\r"]))
 def test_grammar_fragments_never_raise(lines, eol):
     text = eol.join(lines)
-    steps, n = _steps(text.encode())
+    steps, n = _steps(text.encode("utf-8", "surrogatepass"))
     assert steps <= _bound(text)
     assert n <= len(lines)
 
@@ -114,7 +114,7 @@ def mutated_capture(draw):
             lines[i] += draw(st.text(alphabet=ALPHABET, max_size=20))
         else:
             lines[i] = "   " + lines[i].lstrip()
-    data = bytearray("\n".join(lines).encode("utf-8"))
+    data = bytearray("\n".join(lines).encode("utf-8", "surrogatepass"))
     for _ in range(draw(st.integers(0, 3))):
         if data:
             data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
@@ -137,15 +137,15 @@ def test_mutated_captures_never_raise(data):
 @given(st.sampled_from(CAPTURES) | mutated_capture().map(lambda b: b.decode("utf-8", "replace")),
        st.integers(2, 40))  # fmt: skip
 def test_work_is_linear_in_repetitions(text, k):
-    one, n1 = _steps(text.encode())
-    many, nk = _steps(((text + "\n") * k).encode())
+    one, n1 = _steps(text.encode("utf-8", "surrogatepass"))
+    many, nk = _steps(((text + "\n") * k).encode("utf-8", "surrogatepass"))
     assert nk >= n1 * k - k  # repetition never loses blocks (a cut block may complete)
     # each seam between copies may re-read a few lines (a new script prefix re-classifies the
     # small lookahead), so a copy costs at most its own work plus its own length once more
     assert many <= k * (one + len(text) + 50) + 50
     # and the cost per copy does not grow with the number of copies: copies k+1..2k cost
     # on average no more than copies 2..k did
-    more, _ = _steps(((text + "\n") * (2 * k)).encode())
+    more, _ = _steps(((text + "\n") * (2 * k)).encode("utf-8", "surrogatepass"))
     assert (more - many) / k <= (many - one) / (k - 1) * 1.05 + 5
 
 
@@ -176,8 +176,8 @@ def test_worst_case_lookahead_patterns_stay_linear():
         "Contents of shadow copy set ID: {17f740d2-a681-4980-a131-9a4a5ae3db5a}\n"
         "Shadow Copy Storage association\n"
     )
-    small, _ = _steps((pattern * 200).encode())
-    big, _ = _steps((pattern * 2000).encode())
+    small, _ = _steps((pattern * 200).encode("utf-8", "surrogatepass"))
+    big, _ = _steps((pattern * 2000).encode("utf-8", "surrogatepass"))
     assert 9.5 < big / small < 10.5
 
 
@@ -201,7 +201,7 @@ def test_labels_in_any_language(labels, colon):
     out = text
     for old, new in zip(english, labels, strict=True):
         out = out.replace(old, ("   " if old.startswith(" ") else "") + new + colon)
-    base, _ = parse_bytes(text.encode())
+    base, _ = parse_bytes(text.encode("utf-8", "surrogatepass"))
     events, _ = parse_bytes(out.encode("utf-16"))
     assert [(e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in events] == [
         (e.writer_name, e.writer_id, e.writer_state, e.last_error) for e in base
