@@ -17,6 +17,7 @@ from __future__ import annotations
 import mmap
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import IO, Any
 
@@ -121,6 +122,22 @@ def _bounded_chunk_class() -> Any:  # noqa: ANN401
     return _BOUNDED
 
 
+@contextmanager
+def _file_buffer(fh: IO[bytes]) -> Iterator[Any]:
+    """The whole file as a read-only buffer: a memory map when the stream has a file
+    descriptor (no copy of a multi-GB log), else its bytes (zip members, tests)."""
+    try:
+        buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, AttributeError):
+        fh.seek(0)
+        yield fh.read()
+        return
+    try:
+        yield buf
+    finally:
+        buf.close()
+
+
 def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int, str | None, str | None]]:
     """python-evtx over every chunk slot with a chunk magic: ``(record id, offset, xml, error)``.
 
@@ -132,22 +149,13 @@ def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
-    buf: Any
-    try:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, AttributeError):
-        fh.seek(0)
-        buf = fh.read()
-    try:
+    with _file_buffer(fh) as buf:
         size = len(buf)
         offset = HEADER_SIZE
         while offset + CHUNK_HEADER <= size:
             if bytes(buf[offset:offset + 8]) == CHUNK_MAGIC:
                 yield from _chunk_records(buf, offset, size, ChunkHeader, Record)
             offset += CHUNK_SIZE
-    finally:
-        if isinstance(buf, mmap.mmap):
-            buf.close()
 
 
 def _chunk_records(buf: Any, offset: int, size: int, chunk_cls: Any, record_cls: Any
@@ -188,23 +196,16 @@ def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
-    buf: Any
-    try:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, AttributeError):
-        fh.seek(0)
-        buf = fh.read()
     chunks: dict[int, Any] = {}
-    try:
-        for rid, offset, chunk_offset in frames:
-            try:
-                chunk = chunks.get(chunk_offset)
-                if chunk is None:
-                    chunk = chunks[chunk_offset] = ChunkHeader(buf, chunk_offset)
-                yield rid, offset, Record(buf, offset, chunk).xml(), None
-            except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
-                yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
-    finally:
-        chunks.clear()
-        if isinstance(buf, mmap.mmap):
-            buf.close()
+    with _file_buffer(fh) as buf:
+        try:
+            for rid, offset, chunk_offset in frames:
+                try:
+                    chunk = chunks.get(chunk_offset)
+                    if chunk is None:
+                        chunk = chunks[chunk_offset] = ChunkHeader(buf, chunk_offset)
+                    yield rid, offset, Record(buf, offset, chunk).xml(), None
+                except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
+                    yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            chunks.clear()  # before the mapping closes: chunk objects refer to it
