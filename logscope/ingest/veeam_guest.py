@@ -20,6 +20,7 @@ from ..events import UTC, Event, Locator
 from ..ledger import FileLedger
 from . import veeam_entities
 from .source import IngestOptions, Source
+from .veeam_continuation import Continuations
 from .veeam_data import load
 
 LINE = re.compile(
@@ -29,7 +30,6 @@ LINE = re.compile(
 _LEVEL = re.compile(r"([A-Z]{3,8})(?= |$)")
 _DATE_DMY = re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{4})(?!\d)")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-MAX_ENTRY_LINES = 5000
 
 
 def time_of_day(m: re.Match[str]) -> time | None:
@@ -68,34 +68,19 @@ def parse_guest_log(
         day = extra_day
     last_tod: time | None = None
     cur: Event | None = None
-    n_lines = 0
-    blanks = 0  # blank lines held until the next line tells whether they are inside an entry
+    more = Continuations(ledger, "line fits no guest-log form (no time, no entry before it)")
     for lineno, text in lines:
         m = LINE.match(text)
         if m is None:
             if not text.strip():
-                blanks += 1
+                more.blank()
                 continue
+            more.line(cur, lineno, text)
             found_day = _date_in(text)
-            if cur is not None and n_lines < MAX_ENTRY_LINES:
-                cur.message += "\n" + text.rstrip()
-                cur.locator.end_line = lineno  # blank lines before it are inside the entry
-                n_lines += 1 + blanks
-                blanks = 0
-            else:
-                if blanks:
-                    ledger.skip("blank line", blanks)
-                    blanks = 0
-                ledger.skip("line fits no form")
-                ledger.problem(f"line {lineno}",
-                               "line fits no guest-log form (no time, no entry before it)",
-                               "unparsed-line")
             if found_day:
                 day, last_tod = found_day, None
             continue
-        if blanks:
-            ledger.skip("blank line", blanks)
-            blanks = 0
+        more.flush()
         if cur is not None:
             _finish(cur)
             yield cur
@@ -132,10 +117,9 @@ def parse_guest_log(
         )
         if tod is None:
             ledger.problem(f"line {lineno}", "impossible time of day", "bad-time")
-        n_lines = 0
+        more.new_entry()
         ledger.records += 1
-    if blanks:
-        ledger.skip("blank line", blanks)
+    more.flush()
     if cur is not None:
         _finish(cur)
         yield cur

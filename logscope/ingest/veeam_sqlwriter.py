@@ -19,6 +19,7 @@ from ..events import UTC, Event, Locator
 from ..ledger import FileLedger
 from .. import hresult
 from .source import IngestOptions, Source
+from .veeam_continuation import Continuations
 
 LINE = re.compile(
     r"^\[(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?,"
@@ -33,7 +34,6 @@ _BTYPE = re.compile(r"Backup type is (VSS_BT_\w{1,20})")
 _SERVER = re.compile(r"Service: (\S{1,128}) Server: ([^\s.]{1,128})")
 _DB = re.compile(r"Database (\S{1,256}) on instance (\S{1,128}) (found|not found)")
 _ERROR_WORDS = ("exception", "error", "failed", "abort")
-MAX_ENTRY_LINES = 5000
 
 WRITER_NAME = "SqlServerWriter"
 WRITER_ID = "a65faa63-5ea8-4ebc-9dbd-a0c4db26912a"
@@ -48,29 +48,16 @@ def parse_sqlwriter_log(
     phase: str | None = None
     cur: Event | None = None
     host = source.host_hint
-    n_lines = 0
-    blanks = 0  # blank lines held until the next line tells whether they are inside an entry
+    more = Continuations(ledger, "line fits no SqlWriterLogger form")
     for lineno, text in lines:
         m = LINE.match(text)
         if m is None:
             if not text.strip():
-                blanks += 1
-            elif cur is not None and n_lines < MAX_ENTRY_LINES:
-                cur.message += "\n" + text.rstrip()
-                cur.locator.end_line = lineno  # blank lines before it are inside the entry
-                n_lines += 1 + blanks
-                blanks = 0
+                more.blank()
             else:
-                if blanks:
-                    ledger.skip("blank line", blanks)
-                    blanks = 0
-                ledger.skip("line fits no form")
-                ledger.problem(f"line {lineno}", "line fits no SqlWriterLogger form",
-                               "unparsed-line")
+                more.line(cur, lineno, text)
             continue
-        if blanks:
-            ledger.skip("blank line", blanks)
-            blanks = 0
+        more.flush()
         msg = text[m.end():].strip()
         # the star-boxed start banner: metadata only
         if msg and msg.count("*") == len(msg):
@@ -107,7 +94,7 @@ def parse_sqlwriter_log(
         if cur is not None:
             yield cur
         cur = _entry(m, msg, lineno, source, offset, host)
-        n_lines = 0
+        more.new_entry()
         if pm := _PHASE.search(msg):
             phase = pm.group(1)
             cur.data["phase_start"] = True
@@ -120,8 +107,7 @@ def parse_sqlwriter_log(
             host = host or sm.group(2)
             cur.host = host
         ledger.records += 1
-    if blanks:
-        ledger.skip("blank line", blanks)
+    more.flush()
     if cur is not None:
         yield cur
 
