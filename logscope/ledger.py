@@ -38,6 +38,9 @@ class FileLedger:
     skipped: int = 0
     missing: int = 0
     recovered: int = 0
+    #: Records counted in ``records`` without an event of their own: ``analyze`` read their
+    #: System block and found nothing that can use them (see ``ingest/evtx._Folder``).
+    summarized: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     problems_dropped: int = 0
@@ -69,6 +72,8 @@ class FileLedger:
         }
         if self.recovered:
             out["recovered"] = self.recovered
+        if self.summarized:
+            out["summarized"] = self.summarized
         if self.problems_dropped:
             out["problems_dropped"] = self.problems_dropped
         if self.size is not None:

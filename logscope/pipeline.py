@@ -89,7 +89,8 @@ def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLed
             for ev in events:
                 n += 1
                 yield ev
-            ledger.records = n  # the contract: records == events this file gave
+            # the contract: records == events this file gave (+ those folded into a summary)
+            ledger.records = n + ledger.summarized
         ledgers.extend(bundle.ledgers)
 
 
@@ -159,13 +160,14 @@ _IDENTITY_PROVIDERS = ("microsoft-windows-hyper-v",)
 def _with_evtx_want(options: IngestOptions, matcher: Matcher) -> IngestOptions:
     """Options that let the evtx parser build full events only for records that can matter.
 
-    The rest become summary events (System fields only): they still count and still name
-    their host. ``logscope events`` and ``keep_events`` never use this.
+    The rest are counted, and the first of each (machine, provider, channel) of a file
+    becomes a summary event (System fields only) so the host is still known. ``logscope
+    events`` and ``keep_events`` never use this.
     """
-    def want(provider: str | None, event_id: int | None, raw: str) -> bool:
+    def want(provider: str | None, event_id: int | None) -> Any:  # noqa: ANN401
         if provider and provider.casefold().startswith(_IDENTITY_PROVIDERS):
             return True
-        return matcher.wants("evtx", provider, event_id, raw)
+        return matcher.record_gate("evtx", provider, event_id)
 
     return replace(options, extra={**options.extra, "evtx_want": want})
 

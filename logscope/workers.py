@@ -76,7 +76,7 @@ def _parse_file(display: str, path: str, size: int | None, host_hint: str | None
             reps[key] = ev
         elif ev.message and "vhd" in ev.message.casefold() and len(reps) < 100_000:
             reps[(*key, n)] = ev  # may name a virtual disk the identity table learns
-    ledger.records = n
+    ledger.records = n + ledger.summarized
     hits = [(h.signature.id, h.event, h.fields) for h in store.hits()]
     return ledger, hits, list(reps.values()), store.not_kept()
 
@@ -111,7 +111,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                 for ev in events:
                     n += 1
                     yield ev, None
-                ledger.records = n
+                ledger.records = n + ledger.summarized
             for fut in pending:
                 ledger, hits, reps, not_kept = fut.result()
                 if not_kept:

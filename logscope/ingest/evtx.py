@@ -11,6 +11,7 @@ was produced and reports each gap (see ``check_completeness``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -101,9 +102,11 @@ def _open_target(source: Source) -> Any:
 # --- Rust engine ---------------------------------------------------------------------
 
 
-#: ``want(provider, event_id, raw_json) -> bool``: whether anything downstream can use the
-#: full event (set by ``analyze``; ``None`` = always build it, as ``logscope events`` needs).
-Want = Callable[[str | None, int | None, str], bool]
+#: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
+#: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
+#: ``analyze``; ``None`` = always build it, as ``logscope events`` needs. Asked once per
+#: (provider, event id) of a file, so it may be slow.
+Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 
 
 def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet,
@@ -118,6 +121,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
         except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return
+        fold = _Folder(want, source.display) if want is not None else None
         consecutive = 0
         last_id: int | None = None
         while True:
@@ -138,8 +142,14 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             try:
                 text = item["data"]
                 event = None
-                if want is not None:
-                    event = _summary_unless_wanted(text, want, source.display, record_id)
+                if fold is not None:
+                    event = fold(text, record_id)
+                    if event is _FOLDED:
+                        last_id = record_id
+                        if type(record_id) is int:
+                            seen.add(record_id)
+                        ledger.summarized += 1
+                        continue
                 if event is None:
                     raw = record_from_json(loads_record(text))
                     if raw.record_id is None:
@@ -159,19 +169,95 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             target.close()
 
 
-def _summary_unless_wanted(text: str, want: Want, file: str, record_id: Any) -> Event | None:  # noqa: ANN401
-    """A summary event for a record nothing downstream wants, else None (build it in full)."""
-    obj = orjson.loads(text)
-    system = (obj.get("Event") or {}).get("System") if type(obj) is dict else None
-    if type(system) is not dict:
-        return None
-    raw = RawRecord()
-    _read_system(system, raw)
-    if want(raw.provider, raw.event_id, text):
-        return None
-    if raw.record_id is None:
-        raw.record_id = record_id
-    return summary_event(raw, kind=KIND, file=file, locator=Locator(record=record_id))
+#: Returned by :class:`_Folder` for a record that only counts (``ledger.summarized``).
+_FOLDED: Any = object()
+
+
+class _Folder:
+    """Decides, per record, between a full event, a summary event, or no event at all.
+
+    Why: in ``analyze`` almost every record is one no signature and no identity rule can
+    use; building an event for each costs ~10x the parse. Such a record becomes a summary
+    event (System fields) only when it is the first of its (provider, event id, channel,
+    computer) in the file (what the identity table and role detection learn from); the
+    others are counted in ``ledger.summarized`` (part of ``records``).
+
+    The keys are read from the engine's JSON text by two patterns (the engine writes System
+    in a fixed layout), not by parsing it: that is the per-record cost that
+    matters. Any record the patterns do not fit takes the parsed path, which copes with
+    every shape. The decision per (provider, event id) is cached; for keys whose signatures
+    all need an HRESULT, a substring test on the record's EventData/UserData text decides.
+    """
+
+    __slots__ = ("want", "file", "verdicts", "reps")
+
+    def __init__(self, want: Want, file: str) -> None:
+        self.want = want
+        self.file = file
+        self.verdicts: dict[Any, Any] = {}
+        self.reps: set[Any] = set()
+
+    def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
+        """``_FOLDED``, a summary event, or None (build the full event)."""
+        m = _SYSTEM_KEYS.search(text, 0, 4096)
+        if m is None:
+            return self._parsed(text, record_id)
+        end = m.end()
+        tail = _SYSTEM_TAIL.search(text, end, end + 4096)
+        if tail is None or text.find('Data":', end, tail.start()) >= 0:
+            return self._parsed(text, record_id)  # Channel/Computer not where System has them
+        name, eid = m.group(1), int(m.group(2) or m.group(3))
+        key = (name, eid)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self.want(name or None, eid)
+        if verdict is True or (verdict is not False and verdict(text[tail.end():])):
+            return None
+        rep = (name, eid, tail.group(1), tail.group(2))
+        if rep in self.reps:
+            return _FOLDED
+        if len(self.reps) < 10_000:
+            self.reps.add(rep)
+        return self._summary(orjson.loads(text)["Event"]["System"], record_id)
+
+    def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
+        """The same decision from the parsed JSON (any layout; damaged records too)."""
+        obj = orjson.loads(text)
+        event = obj.get("Event") if type(obj) is dict else None
+        system = event.get("System") if type(event) is dict else None
+        if type(system) is not dict:
+            return None
+        provider = _attrs(system.get("Provider"))
+        name = provider.get("Name") or provider.get("EventSourceName")
+        eid = system.get("EventID")
+        if type(eid) is dict:
+            eid = eid.get("#text")
+        if type(name) not in (str, type(None)) or type(eid) not in (int, str, type(None)):
+            return None  # a damaged System block: the full path copes with any shape
+        eid = eid if type(eid) is int else parse_int(eid)
+        gate = self.want(name or None, eid)
+        if gate is True or (gate is not False and gate(text)):
+            return None
+        return self._summary(system, record_id)  # rare: no folding without the fast keys
+
+    def _summary(self, system: dict[str, Any], record_id: Any) -> Event:  # noqa: ANN401
+        raw = RawRecord()
+        _read_system(system, raw)
+        if raw.record_id is None:
+            raw.record_id = record_id
+        return summary_event(raw, kind=KIND, file=self.file, locator=Locator(record=record_id))
+
+
+#: Provider name and event id as the engine writes System (Guid / EventSourceName
+#: optional, EventID plain or with Qualifiers). Linear: no nested repetition.
+_SYSTEM_KEYS = re.compile(
+    r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
+    r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
+    r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
+#: Channel, Computer and Security, which close System. Outside a JSON string (where quotes
+#: are escaped) only the engine's own System can write this sequence before the body.
+_SYSTEM_TAIL = re.compile(r'"Channel":(?:"([^"\\]*)"|null),"Computer":(?:"([^"\\]*)"|null),'
+                          r'"Security":(?:null|\{"#attributes":\{[^{}]*\}\})\}')
 
 
 def _short(exc: BaseException) -> str:
@@ -179,15 +265,17 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def loads_record(text: str) -> dict[str, Any]:
-    """The engine's JSON for one record, keeping repeated ``EventData`` names.
+def loads_record(text: str, obj: Any = None) -> dict[str, Any]:  # noqa: ANN401
+    """The engine's JSON for one record (``obj``: already parsed), keeping repeated
+    ``EventData`` names.
 
     evtx renders repeated named ``<Data>`` (a named string array: AppReadiness
     ``PackageInfo`` x50, Security 4648 ``LogonGuid`` x2) as a repeated JSON key; a plain
     parse keeps only the last value. A cheap count of keys in the raw text detects that
     case, which is then parsed again keeping every value (``Name``, ``Name_1``, ...).
     """
-    obj = orjson.loads(text)
+    if obj is None:
+        obj = orjson.loads(text)
     event = obj.get("Event") if type(obj) is dict else None
     data = event.get("EventData") if type(event) is dict else None
     if type(data) is dict:

@@ -22,7 +22,7 @@ import struct
 import zlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -82,6 +82,8 @@ class Chunk:
     damage_offset: int | None = None
     #: Well-framed records found after a broken frame (resynchronized on their signature).
     after_damage: list[tuple[int, int]] = field(default_factory=list)
+    #: False when the walk was skipped for a chunk both CRCs vouch for (see ``read_chunk``).
+    walked: bool = True
 
     @property
     def header_ids_plausible(self) -> bool:
@@ -120,6 +122,20 @@ class RecordIdSet:
         self._starts.append(rid)
         ends.append(rid)
 
+    def add_range(self, first: int, last: int) -> None:
+        """Add ``first..last`` (inclusive) as one run."""
+        if not 0 <= first <= last < 1 << 64:
+            return
+        ends = self._ends
+        if ends and self._starts[-1] <= first <= ends[-1] + 1:
+            if last > ends[-1]:
+                ends[-1] = last
+            return
+        if ends and first < self._starts[-1]:
+            self._sorted = False
+        self._starts.append(first)
+        ends.append(last)
+
     def update(self, ids: Iterable[int]) -> None:
         for rid in sorted(ids):
             self.add(rid)
@@ -149,6 +165,20 @@ class RecordIdSet:
             self._normalize()
         return sum(b - a + 1 for a, b in zip(self._starts, self._ends))
 
+    def covers(self, first: int, last: int) -> bool:
+        """Every id of ``first..last`` is in the set (one lookup: runs are merged)."""
+        if not self._sorted:
+            self._normalize()
+        i = bisect_right(self._starts, first) - 1
+        return i >= 0 and last <= self._ends[i]
+
+    def overlaps(self, first: int, last: int) -> bool:
+        """Some id of ``first..last`` is in the set."""
+        if not self._sorted:
+            self._normalize()
+        i = bisect_right(self._starts, last) - 1
+        return i >= 0 and self._ends[i] >= first
+
 
 def _zero(data: bytes) -> bool:
     """All bytes zero (C speed; ``any()`` over 64 KiB is a Python-level loop)."""
@@ -167,7 +197,12 @@ def read_file_header(buf: bytes) -> FileHeader:
     )
 
 
-def read_chunk(data: bytes, index: int, offset: int) -> Chunk:
+#: ``trusted(chunk) -> bool``, asked after a complete chunk's header is read: True skips
+#: the record walk (the header's id range is then the chunk's truth; see check_completeness).
+Trusted = Callable[[Chunk], bool]
+
+
+def read_chunk(data: bytes, index: int, offset: int, trusted: Trusted | None = None) -> Chunk:
     """Parse one chunk slot's bytes (up to 64 KiB) and walk its record frames."""
     size = len(data)
     if size < CHUNK_SIZE and data[:8] != CHUNK_MAGIC and _zero(data):
@@ -182,7 +217,10 @@ def read_chunk(data: bytes, index: int, offset: int) -> Chunk:
     chunk = Chunk(index, offset, size, "chunk" if size == CHUNK_SIZE else "partial")
     if size >= CHUNK_HEADER:
         _read_chunk_header(chunk, data)
-        _walk_records(chunk, data)
+        if trusted is not None and chunk.state == "chunk" and trusted(chunk):
+            chunk.walked = False
+        else:
+            _walk_records(chunk, data)
     return chunk
 
 
@@ -238,7 +276,8 @@ def _walk_records(chunk: Chunk, data: bytes) -> None:
         target = chunk.after_damage if chunk.walk_error else chunk.records
         target.append((record_id, chunk.offset + pos))
         pos += size
-def iter_chunks(fh: IO[bytes], file_size: int | None = None) -> Iterator[Chunk]:
+def iter_chunks(fh: IO[bytes], file_size: int | None = None,
+                trusted: Trusted | None = None) -> Iterator[Chunk]:
     """Every chunk slot after the file header, whatever the header's chunk count says."""
     fh.seek(HEADER_SIZE)
     index = 0
@@ -247,7 +286,7 @@ def iter_chunks(fh: IO[bytes], file_size: int | None = None) -> Iterator[Chunk]:
         data = fh.read(CHUNK_SIZE)
         if not data:
             return
-        yield read_chunk(data, index, offset)
+        yield read_chunk(data, index, offset, trusted)
         index += 1
         offset += len(data)
 
@@ -285,6 +324,22 @@ def chunk_expected_ids(chunk: Chunk) -> set[int]:
             and all(chunk.first_id <= rid <= chunk.last_id for rid, _ in chunk.records)):
         ids.update(range(chunk.first_id, chunk.last_id + 1))
     return ids
+
+
+def _intact_run(chunk: Chunk) -> tuple[int, int] | None:
+    """``(first, last)`` when the chunk's walk was clean and its ids are one ascending run."""
+    recs = chunk.records
+    if chunk.walk_error or chunk.after_damage or chunk.state != "chunk" or not recs:
+        return None
+    first, last = recs[0][0], recs[-1][0]
+    if last - first + 1 != len(recs):
+        return None
+    prev = first - 1
+    for rid, _ in recs:
+        if rid != prev + 1:
+            return None
+        prev = rid
+    return first, last
 
 
 def expected_ids(fh: IO[bytes]) -> RecordIdSet:
@@ -332,7 +387,17 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
     missing_total = 0
     active = 0
     expected_ids = RecordIdSet()
-    for chunk in iter_chunks(fh):
+    def trusted(chunk: Chunk) -> bool:
+        # Both CRCs match (the bytes are as Windows wrote them, header and records together),
+        # the header's numbers and ids agree, and the engine produced every id of the range:
+        # a walk could only confirm that range, so it is skipped (the common chunk).
+        first, last = chunk.first_id, chunk.last_id
+        return (chunk.header_crc_ok and chunk.data_crc_ok and chunk.header_ids_plausible
+                and chunk.last_number - chunk.first_number == last - first
+                and isinstance(seen, RecordIdSet) and seen.covers(first, last)
+                and not expected_ids.overlaps(first, last))
+
+    for chunk in iter_chunks(fh, trusted=trusted):
         summary["chunk_slots"] += 1
         where = f"chunk {chunk.index} (offset 0x{chunk.offset:X})"
         if chunk.state == "empty":
@@ -361,6 +426,15 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
             extra = (f"; {len(chunk.after_damage)} well-framed record(s) found after it"
                      if chunk.after_damage else "")
             ledger.problem(where, f"record frames broken: {chunk.walk_error}{extra}", "evtx-frames")
+        if not chunk.walked:
+            expected_ids.add_range(chunk.first_id, chunk.last_id)
+            continue
+        run = _intact_run(chunk)
+        if (run is not None and isinstance(seen, RecordIdSet) and not expected_ids.overlaps(*run)
+                and seen.covers(*run)):
+            # the usual chunk: one run of ids, all produced (no per-id work)
+            expected_ids.add_range(*run)
+            continue
         ids = {i for i in chunk_expected_ids(chunk) if i not in expected_ids}
         expected_ids.update(ids)
         lost = [i for i in ids if i not in seen]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import re2
@@ -87,17 +88,55 @@ class _Bucket:
         return out
 
 
-def _hresult_needles(codes: set[str]) -> Any:  # noqa: ANN401
-    """One RE2 pattern finding any of ``codes`` as written in raw text: 8 hex digits, or the
-    unsigned decimal (which is also the tail of the signed form and of ``%%decimal``)."""
-    alts = []
-    for code in sorted(codes):
-        n = int(code, 16)
-        alts.append(code[2:])
-        alts.append(str(n))
-        if n >= 1 << 31:
-            alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
-    return compile_regex("(?i)" + "|".join(alts))
+class TextGate:
+    """Whether a raw record's text writes one of some HRESULT codes (8 hex digits, or the
+    unsigned decimal, which is also the tail of the signed form and of ``%%decimal``).
+
+    Why the prefixes: nearly every record writes none of the codes, and plain substring
+    tests for the few first characters the written forms share (``8004``, ``2147``, both
+    cases of ``c03a``) reject those records at C speed; RE2 runs only on the rest.
+    """
+
+    __slots__ = ("_pattern", "_prefixes")
+
+    def __init__(self, codes: set[str]) -> None:
+        alts = []
+        for code in sorted(codes):
+            n = int(code, 16)
+            alts.append(code[2:])
+            alts.append(str(n))
+            if n >= 1 << 31:
+                alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
+        self._pattern = compile_regex("(?i)" + "|".join(alts))
+        # every case spelling of each form's first 4 characters (hex may be written in any)
+        self._prefixes = tuple(sorted({v for a in alts for v in _case_variants(a[:4])}))
+
+    def __call__(self, raw: str) -> bool:
+        if self._prefixes:
+            for p in self._prefixes:
+                if p in raw:
+                    break
+            else:
+                return False
+        # inserts live after the System block: search from EventData / UserData on
+        start = raw.find('"EventData"')
+        if start < 0:
+            start = max(raw.find('"UserData"'), 0)
+        # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
+        return self._pattern.search(raw[start:] if start else raw) is not None
+
+
+def _case_variants(text: str) -> list[str]:
+    out = [""]
+    for ch in text:
+        out = [o + c for o in out for c in sorted({ch.lower(), ch.upper()})]
+    return out
+
+
+@lru_cache(maxsize=256)
+def text_gate(codes: frozenset[str]) -> TextGate:
+    """One gate per set of codes (many index keys share the same HRESULT-only signatures)."""
+    return TextGate(set(codes))
 
 
 def _set_of(comps: list[_Compiled]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
@@ -204,6 +243,12 @@ class Matcher:
         answers yes; one whose signatures all need an HRESULT answers yes only when one of
         those codes is written in the raw record (hex or decimal, the forms inserts use).
         """
+        gate = self.record_gate(kind, provider, event_id)
+        return gate if type(gate) is bool else gate(raw)
+
+    def record_gate(self, kind: str, provider: str | None, event_id: int | None) -> bool | TextGate:
+        """``wants`` decided once per (kind, provider, event id): True, False, or the text test
+        that decides per record (a parser caches this per key, so a record costs one lookup)."""
         bucket = self._bucket_for(kind, provider.casefold() if provider else None, event_id)
         if bucket.empty:
             return False
@@ -213,13 +258,8 @@ class Matcher:
             codes: set[str] = set()
             for c in bucket.hr_comps:
                 codes |= c.prefilter[1]  # type: ignore[index]
-            bucket.needles = _hresult_needles(codes)
-        # inserts live after the System block: search from EventData / UserData on
-        start = raw.find('"EventData"')
-        if start < 0:
-            start = max(raw.find('"UserData"'), 0)
-        # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
-        return bucket.needles.search(raw[start:] if start else raw) is not None
+            bucket.needles = text_gate(frozenset(codes))
+        return bucket.needles
 
     def candidates(self, ev: Event) -> list[_Compiled]:
         """The signatures this event must be tested against (index, then prefilter)."""
