@@ -178,13 +178,13 @@ def halves(weights: dict[Path, int]) -> list[list[Path]]:
     return out
 
 
-def generate(megabytes: int, workdir: Path) -> list[Path]:
+def generate(megabytes: int, workdir: Path, mix: str) -> list[Path]:
     """N MB of .evtx written by logscope's EVTX writer (see ``bench_evtx.generate``)."""
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(ROOT))
     from bench_evtx import generate as gen  # one written file of <= 64 MB, then byte copies
 
-    return gen(workdir, megabytes)
+    return gen(workdir, megabytes, mix)
 
 
 # --------------------------------------------------------------------------- report
@@ -264,7 +264,9 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--python-slice", type=int, default=2000, help="records for python-evtx")
     ap.add_argument("--large", type=int, default=0, metavar="N",
-                    help="also generate N MB of .evtx in a temp dir (removed afterwards)")
+                    help="also generate N MB of .evtx, a host's mix of records, in a temp dir (removed afterwards)")
+    ap.add_argument("--hits", type=int, default=0, metavar="N",
+                    help="also N MB where every record is a failure (the worst case: all hits)")
     ap.add_argument("--linear", action="store_true",
                     help="also time analyze over 1x, 4x and 16x the corpus (linear growth)")
     args = ap.parse_args()
@@ -276,13 +278,15 @@ def main() -> int:
     run_set("corpus ../shared/corpus/evtx", files, python_slice(args.shared, args.python_slice))
     if args.linear:
         linear(list(files))
-    if args.large:
+    for mb, mix in ((args.large, "host"), (args.hits, "hits")):
+        if not mb:
+            continue
         work = Path(tempfile.mkdtemp(prefix="logscope-bench-"))
         try:
             t0 = time.perf_counter()
-            gen = generate(args.large, work)
-            print(f"\n(generated {args.large} MB in {time.perf_counter() - t0:.0f} s)")
-            run_set(f"generated {args.large} MB", {p: p.stat().st_size for p in gen}, None)
+            gen = generate(mb, work, mix)
+            print(f"\n(generated {mb} MB, mix {mix!r}, in {time.perf_counter() - t0:.0f} s)")
+            run_set(f"generated {mb} MB, {mix} mix", {p: p.stat().st_size for p in gen}, None)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print("\n* 2 procs: two independent analyze runs over halves of the file list, wall clock"

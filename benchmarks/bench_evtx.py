@@ -109,16 +109,21 @@ def python_slice(shared: Path, limit: int) -> list[Path]:
     return chosen
 
 
-def generate(workdir: Path, megabytes: int) -> list[Path]:
+def generate(workdir: Path, megabytes: int, mix: str = "hits") -> list[Path]:
     """``megabytes`` MB of .evtx: one 64 MB file written by the logscope EVTX writer, then
-    byte copies of it (the writer makes ~5k records/s; copies keep a 2 GB run short)."""
+    byte copies of it (the writer makes ~5k records/s; copies keep a 2 GB run short).
+
+    ``mix``: ``hits`` = every record a VMMS 18012 / VSS 8229 failure (the worst case: every
+    event is a hit); ``host`` = a host's logs as a bundle holds them: mostly Service Control
+    Manager, Security logons, kernel and application noise, 5 % Hyper-V-VMMS information
+    (the identity table reads those), 0.2 % backup failures."""
     import shutil
 
     from lxml import etree
 
     from logscope.evtxwriter import EvtxWriter
 
-    shapes = _shapes()
+    shapes = _shapes() if mix == "hits" else _host_shapes()
     workdir.mkdir(parents=True, exist_ok=True)
     per_file = min(64, megabytes) * 1024 * 1024
     first = workdir / "generated-0000.evtx"
@@ -157,6 +162,42 @@ def _shapes() -> list[str]:
         "<Data>Operation: PrepareForSnapshot Event Context: Writer Name: SqlServerWriter</Data>"
         "<Binary>2D20436F64653A20575254575254494330303030303832332D2043616C6C3A20</Binary></EventData></Event>",
     ]
+
+
+def _host_shapes() -> list[str]:
+    """1,000 slots: the ``host`` mix (see ``generate``), interleaved as a real log is."""
+    ns = 'xmlns="http://schemas.microsoft.com/win/2004/08/events/event"'
+
+    def event(p: str, e: int, level: int, channel: str, body: str, guid: str = "") -> str:
+        g = f' Guid="{{{guid}}}"' if guid else ""
+        return (f'<Event {ns}><System><Provider Name="{p}"{g}/><EventID>{e}</EventID><Level>{level}</Level>'
+                '<TimeCreated SystemTime="2024-03-05T02:14:07.3342116Z"/><EventRecordID>{id}</EventRecordID>'
+                f'<Channel>{channel}</Channel><Computer>HV01.corp.example</Computer>'
+                f'<Security UserID="S-1-5-18"/></System>{body}</Event>')
+
+    scm = event("Service Control Manager", 7036, 4, "System",
+                "<EventData><Data Name=\"param1\">Windows Update</Data>"
+                "<Data Name=\"param2\">running</Data><Binary>770075006100750073006500720076002F0034000000</Binary>"
+                "</EventData>", "555908D1-A6D7-4695-8E1E-26931D2012F4")
+    logon = event("Microsoft-Windows-Security-Auditing", 4624, 0, "Security",
+                  "<EventData><Data Name=\"SubjectUserSid\">S-1-5-18</Data><Data Name=\"SubjectUserName\">HV01$</Data>"
+                  "<Data Name=\"TargetUserName\">svc-backup</Data><Data Name=\"LogonType\">3</Data>"
+                  "<Data Name=\"IpAddress\">10.0.4.17</Data><Data Name=\"IpPort\">50112</Data></EventData>",
+                  "54849625-5478-4994-A5BA-3E3B0328C30D")
+    kernel = event("Microsoft-Windows-Kernel-General", 16, 4, "System",
+                   "<EventData><Data Name=\"HiveNameLength\">31</Data>"
+                   "<Data Name=\"HiveName\">\\??\\C:\\Windows\\ServiceProfiles\\NTUSER.DAT</Data></EventData>",
+                   "A68CA8B7-004F-D7B6-A698-07E2DE0F1F5D")
+    app = event("Microsoft-Windows-RestartManager", 10000, 4, "Application",
+                "<EventData><Data Name=\"RmSessionId\">0</Data><Data Name=\"UTCStartTime\">"
+                "2024-03-05T02:14:07.3342116Z</Data></EventData>", "0888E5EF-9B98-4695-979D-E92CE4247224")
+    vmms_info = event("Microsoft-Windows-Hyper-V-VMMS", 13002, 4, "Microsoft-Windows-Hyper-V-VMMS-Admin",
+                      '<UserData><VmlEventLog xmlns="http://www.microsoft.com/Windows/Virtualization/Events">'
+                      "<VmName>{vm}</VmName><VmId>5F0B7D2E-9C41-4E8A-B3D6-7A1E2C4F8B90</VmId>"
+                      "</VmlEventLog></UserData>", "6066F867-7CA1-4418-85FD-36E3F9C0600C")
+    hits = _shapes()
+    slots = [scm] * 450 + [logon] * 300 + [kernel] * 100 + [app] * 98 + [vmms_info] * 50 + hits
+    return [slots[(i * 389) % len(slots)] for i in range(len(slots))]  # interleaved (389 ⟂ 1000)
 
 
 def peak_rss_mb() -> float:

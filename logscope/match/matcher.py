@@ -93,11 +93,12 @@ class TextGate:
     unsigned decimal, which is also the tail of the signed form and of ``%%decimal``).
 
     Why the prefixes: nearly every record writes none of the codes, and plain substring
-    tests for the few first characters the written forms share (``8004``, ``2147``, both
-    cases of ``c03a``) reject those records at C speed; RE2 runs only on the rest.
+    tests for the few first characters the written forms share (``8004``, ``2147``,
+    ``c03a`` in the lower-cased text) reject those records at C speed; RE2 runs only on the
+    rest.
     """
 
-    __slots__ = ("_pattern", "_prefixes")
+    __slots__ = ("_pattern", "_prefixes", "_fold")
 
     def __init__(self, codes: set[str]) -> None:
         alts = []
@@ -108,29 +109,23 @@ class TextGate:
             if n >= 1 << 31:
                 alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
         self._pattern = compile_regex("(?i)" + "|".join(alts))
-        # every case spelling of each form's first 4 characters (hex may be written in any)
-        self._prefixes = tuple(sorted({v for a in alts for v in _case_variants(a[:4])}))
+        # each form's first 4 characters, lower-cased (hex may be written in any case)
+        self._prefixes = tuple(sorted({a[:4].lower() for a in alts}))
+        self._fold = any(not p.isdigit() for p in self._prefixes)
 
     def __call__(self, raw: str) -> bool:
-        if self._prefixes:
-            for p in self._prefixes:
-                if p in raw:
-                    break
-            else:
-                return False
+        low = raw.lower() if self._fold else raw
+        for p in self._prefixes:
+            if p in low:
+                break
+        else:
+            return False
         # inserts live after the System block: search from EventData / UserData on
         start = raw.find('"EventData"')
         if start < 0:
             start = max(raw.find('"UserData"'), 0)
         # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
         return self._pattern.search(raw[start:] if start else raw) is not None
-
-
-def _case_variants(text: str) -> list[str]:
-    out = [""]
-    for ch in text:
-        out = [o + c for o in out for c in sorted({ch.lower(), ch.upper()})]
-    return out
 
 
 @lru_cache(maxsize=256)
