@@ -8,8 +8,11 @@ records and read the same fields from them.
 from __future__ import annotations
 
 import io
+import json
 import random
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import evtx as evtx_rs
@@ -181,3 +184,36 @@ def test_hostile_chunk_bytes_give_errors():
     assert len(out) == 20
     assert all((text is None) != (error is None) for _r, _o, text, error in out)
     assert sum(error is not None for *_x, error in out) >= 15
+
+
+def test_looping_name_and_template_chains_do_not_hang_the_engine(tmp_path):
+    """evtx follows the chunk's hash chains without a loop check: render_lost cuts loops."""
+    data = bytearray(write(events_xml(40)))
+    intact = _engine_json(bytes(data))
+    frames = _record_offsets(bytes(data))
+    chunk = HEADER_SIZE
+    looped = 0
+    for table, buckets in ((0x80, 64), (0x180, 32)):
+        for bucket in range(buckets):
+            head = struct.unpack_from("<I", data, chunk + table + 4 * bucket)[0]
+            if head:
+                tail = head
+                while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
+                    tail = nxt
+                struct.pack_into("<I", data, chunk + tail, head)  # the chain's end links to its head
+                looped += 1
+    assert looped > 10
+    # in a child process: evtx holds the GIL while it loops, so only a process can time out
+    path = tmp_path / "looped.evtx"
+    path.write_bytes(bytes(data))
+    code = ("import io, json, sys\n"
+            "from logscope.ingest.evtx_reframe import render_lost\n"
+            "frames = json.loads(sys.argv[2])\n"
+            "with open(sys.argv[1], 'rb') as fh:\n"
+            "    print(json.dumps([text for _r, _o, text, _e in render_lost(fh, [tuple(f) for f in frames])]))\n")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(frames)], capture_output=True,
+                              text=True, timeout=60, cwd=Path(__file__).resolve().parents[2], check=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("evtx hung on a looping chain")
+    assert json.loads(done.stdout) == [intact[rid] for rid, _o, _c in frames]
