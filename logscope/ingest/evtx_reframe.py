@@ -29,7 +29,15 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .evtx_chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, FILE_MAGIC, HEADER_SIZE, RECORD_MIN, _frame_at
+from .evtx_chunks import (
+    CHUNK_HEADER,
+    CHUNK_MAGIC,
+    CHUNK_SIZE,
+    FILE_MAGIC,
+    HEADER_SIZE,
+    RECORD_MIN,
+    _frame_at,
+)
 
 #: Record header written for a filler: signature, size, record id, written time (24 bytes).
 _RECORD_HEAD = struct.Struct("<IIQQ")
@@ -45,10 +53,11 @@ def render_lost(fh: IO[bytes], lost: list[tuple[int, int, int]]) -> Iterator[Res
     """``(record id, offset, json text, error)`` for every ``(record id, record offset,
     chunk offset)`` given, as :func:`evtx_python.render_at` but with the Rust engine's JSON.
 
-    Frames are handled chunk by chunk (one synthetic chunk in memory at a time): results come
-    grouped by chunk, in the given order within a chunk (the order of ``lost`` as
-    ``check_completeness`` builds it). A frame the synthetic pass cannot render has ``json`` None and an
-    error, so the caller can try python-evtx for exactly those. Never raises on bad bytes.
+    Frames are handled chunk by chunk (one synthetic chunk in memory at a time): results
+    come grouped by chunk, in the given order within a chunk (so in the order of ``lost``
+    as ``check_completeness`` builds it). A frame the synthetic pass cannot render has json
+    None and an error, so the caller can try python-evtx for exactly those. Never raises on
+    bad bytes.
     """
     groups: dict[int, list[tuple[int, int]]] = {}
     for record_id, offset, chunk_offset in lost:
@@ -89,7 +98,8 @@ Walked = tuple[int | None, int]
 
 
 def _reframe(data: bytes, chunk_offset: int, frames: list[tuple[int, int]],
-             results: dict[int, tuple[str | None, str | None]]) -> tuple[bytes, list[Walked]] | None:
+             results: dict[int, tuple[str | None, str | None]]
+             ) -> tuple[bytes, list[Walked]] | None:
     """The synthetic file for one chunk and the frames its walk visits, in order."""
     lost_ids: set[int] = set()
     taken: set[int] = set()
@@ -228,7 +238,8 @@ def _run_engine(blob: bytes, sequence: list[Walked],
         offset = sequence[index][0]
         if offset is not None:
             text = item.get("data")
-            results[offset] = (text, None) if isinstance(text, str) else (None, "evtx: no JSON text")
+            ok = isinstance(text, str)
+            results[offset] = (text, None) if ok else (None, "evtx: no JSON text")
         at = index + 1
 
 

@@ -20,7 +20,13 @@ import pytest
 
 from logscope.ingest import evtx_python
 from logscope.ingest.evtx import loads_record, record_from_json
-from logscope.ingest.evtx_chunks import CHUNK_SIZE, HEADER_SIZE, RecordIdSet, check_completeness, iter_chunks
+from logscope.ingest.evtx_chunks import (
+    CHUNK_SIZE,
+    HEADER_SIZE,
+    RecordIdSet,
+    check_completeness,
+    iter_chunks,
+)
 from logscope.ingest.evtx_reframe import render_lost
 from logscope.ingest.evtx_xml import record_from_xml
 from logscope.ledger import FileLedger
@@ -28,13 +34,15 @@ from test_evtx_writer import events_xml, write
 
 EVTX = Path("corpus/evtx")
 SAMPLES = EVTX / "omerbenamram-evtx/samples"
+RDP = "2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS_4Operational.evtx"
+RCM = "2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager_4Operational.evtx"
 
 #: file → (lost well-framed frames, rendered by python-evtx, rendered by evtx re-framed)
 DAMAGED = {
     SAMPLES / "sample-with-zero-data-size-event.evtx": (114, 114, 114),
     SAMPLES / "sample_with_a_bad_chunk_magic.evtx": (113, 31, 31),
-    SAMPLES / "2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS_4Operational.evtx": (65, 41, 41),
-    SAMPLES / "2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager_4Operational.evtx": (21, 21, 21),
+    SAMPLES / RDP: (65, 41, 41),
+    SAMPLES / RCM: (21, 21, 21),
     # record 216: python-evtx fails on an unpaired UTF-16 surrogate, evtx renders it
     EVTX / "plaso/test_data/evtx/System2.evtx": (89, 88, 89),
 }
@@ -88,7 +96,8 @@ def test_corpus_lost_records_render_like_python_evtx(shared, rel):
 
 
 def _record_offsets(data: bytes) -> list[tuple[int, int, int]]:
-    return [(rid, off, chunk.offset) for chunk in iter_chunks(io.BytesIO(data)) for rid, off in chunk.records]
+    return [(rid, off, chunk.offset)
+            for chunk in iter_chunks(io.BytesIO(data)) for rid, off in chunk.records]
 
 
 def _engine_json(data: bytes) -> dict[int, str]:
@@ -111,7 +120,8 @@ def test_records_after_a_broken_size_field_come_back():
     for rid, _off, text, _error in out:
         assert text == intact[rid]  # the very JSON the intact file gives
     # python-evtx agrees on every recovered record
-    for (rid, _o, xml, error), (_r, _o2, text, _e) in zip(evtx_python.render_at(io.BytesIO(bytes(data)), lost), out):
+    python = evtx_python.render_at(io.BytesIO(bytes(data)), lost)
+    for (_rid, _o, xml, error), (_r, _o2, text, _e) in zip(python, out):
         assert error is None and fields(record_from_xml(xml)) == fields(from_json(text))
 
 
@@ -163,7 +173,8 @@ def test_hostile_chunk_bytes_give_errors():
     for _ in range(12):
         buf = bytearray(data)
         start = rng.randrange(HEADER_SIZE, HEADER_SIZE + CHUNK_SIZE - 512)
-        buf[start:start + rng.choice((16, 512, 4096, 65536))] = rng.randbytes(65536)[:len(buf) - start]
+        span = rng.choice((16, 512, 4096, 65536))
+        buf[start:start + span] = rng.randbytes(65536)[:len(buf) - start]
         buf = buf[:len(data)]
         buf[HEADER_SIZE:HEADER_SIZE + 512] = rng.randbytes(512)  # header, bucket tables too
         out = list(render_lost(io.BytesIO(bytes(buf)), frames))
@@ -200,7 +211,7 @@ def test_looping_name_and_template_chains_do_not_hang_the_engine(tmp_path):
                 tail = head
                 while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
                     tail = nxt
-                struct.pack_into("<I", data, chunk + tail, head)  # the chain's end links to its head
+                struct.pack_into("<I", data, chunk + tail, head)  # the end links to the head
                 looped += 1
     assert looped > 10
     # in a child process: evtx holds the GIL while it loops, so only a process can time out
@@ -210,10 +221,12 @@ def test_looping_name_and_template_chains_do_not_hang_the_engine(tmp_path):
             "from logscope.ingest.evtx_reframe import render_lost\n"
             "frames = json.loads(sys.argv[2])\n"
             "with open(sys.argv[1], 'rb') as fh:\n"
-            "    print(json.dumps([text for _r, _o, text, _e in render_lost(fh, [tuple(f) for f in frames])]))\n")
+            "    out = render_lost(fh, [tuple(f) for f in frames])\n"
+            "    print(json.dumps([text for _r, _o, text, _e in out]))\n")
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(frames)], capture_output=True,
-                              text=True, timeout=60, cwd=Path(__file__).resolve().parents[2], check=True)
+        done = subprocess.run([sys.executable, "-c", code, str(path), json.dumps(frames)],
+                              capture_output=True, text=True, timeout=60, check=True,
+                              cwd=Path(__file__).resolve().parents[2])
     except subprocess.TimeoutExpired:
         pytest.fail("evtx hung on a looping chain")
     assert json.loads(done.stdout) == [intact[rid] for rid, _o, _c in frames]
