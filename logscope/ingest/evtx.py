@@ -10,6 +10,7 @@ was produced and reports each gap (see ``check_completeness``).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -45,7 +46,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     if options.engine == "python":
         events = _parse_python(source, ledger, seen, failed)
     else:
-        events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"))  # type: ignore[arg-type]
+        cuts = _chain_loops(source, ledger)
+        events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"), cuts)  # type: ignore[arg-type]
     yield from events
     lost: list[tuple[int, int, int]] = []
     try:
@@ -125,8 +127,67 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
                            f"chunk areas ({how}; marked data.recovered)", "evtx-recovered")
 
 
-def _open_target(source: Source) -> Any:
+def _chain_loops(source: Source, ledger: FileLedger) -> list[int]:
+    """File offsets of looping name/template chain links, each reported (see
+    ``evtx_chunks.chain_loops``: evtx would hang on them)."""
+    try:
+        with source.open() as fh:
+            cuts = evtx_chunks.find_chain_loops(fh)
+    except OSError:
+        return []  # the engine reports the unreadable file
+    for at in cuts[:20]:
+        chunk = (at - evtx_chunks.HEADER_SIZE) // evtx_chunks.CHUNK_SIZE
+        ledger.problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back on itself; "
+                       "the link is cut for the engine, which would otherwise never finish", "evtx-chain-loop")
+    if len(cuts) > 20:
+        ledger.problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop")
+    return cuts
+
+
+def _open_target(source: Source, cuts: list[int] | None = None) -> Any:  # noqa: ANN401
+    if cuts:
+        return io.BufferedReader(_ZeroedLinks(source.open(), cuts), CHUNK_READ)
     return str(source.fs_path) if source.fs_path is not None else source.open()
+
+
+#: Read size of the patched view (one chunk).
+CHUNK_READ = 1 << 16
+
+
+class _ZeroedLinks(io.RawIOBase):
+    """A read-only view of a file in which the 4-byte links at ``cuts`` read as zero."""
+
+    def __init__(self, raw: Any, cuts: list[int]) -> None:  # noqa: ANN401
+        super().__init__()
+        self._raw = raw
+        self._cuts = sorted(cuts)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buf: Any) -> int:  # noqa: ANN401
+        start = self._raw.tell()
+        data = self._raw.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        for at in self._cuts:
+            lo, hi = max(at, start), min(at + 4, start + n)
+            if lo < hi:
+                buf[lo - start:hi - start] = bytes(hi - lo)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 # --- Rust engine ---------------------------------------------------------------------
@@ -140,10 +201,10 @@ Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 
 
 def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet,
-                want: Want | None = None) -> Iterator[Event]:
+                want: Want | None = None, cuts: list[int] | None = None) -> Iterator[Event]:
     import evtx  # deferred: importing the extension costs time for non-evtx runs
 
-    target = _open_target(source)
+    target = _open_target(source, cuts)
     try:
         try:
             parser = evtx.PyEvtxParser(target, number_of_threads=1)

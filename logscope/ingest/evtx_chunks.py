@@ -455,3 +455,56 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
     summary["missing"] = missing_total
     ledger.missing += missing_total
     return summary
+
+
+#: Chunk header tables: 64 name-hash buckets at 0x80, 32 template buckets at 0x180.
+CHAIN_TABLES = ((0x80, 64), (0x180, 32))
+
+
+def chain_loops(data: bytes | bytearray | memoryview) -> list[int]:
+    """Chunk offsets of the links that close a loop in a name or template hash chain.
+
+    Why: ``evtx`` 0.14.0 fills its name and template caches by following each bucket's
+    chain to a zero link with no loop check, so one changed byte in a link (a chain that
+    points back into itself) hangs it forever, holding the GIL. Cutting the closing link
+    loses nothing: every node of the loop was already visited, and rendering reads names and
+    templates at their own offsets. Each node is walked once per table (linear).
+    """
+    out: list[int] = []
+    end = len(data) - 4
+    for table, buckets in CHAIN_TABLES:
+        done: set[int] = set()
+        for bucket in range(buckets):
+            at = table + 4 * bucket
+            if at > end:
+                break
+            node = _U32.unpack_from(data, at)[0]
+            path: set[int] = set()
+            while node and node not in done:
+                if node in path:
+                    out.append(at)
+                    break
+                if node > end:
+                    break  # outside the chunk: the engine fails the chunk cleanly
+                path.add(node)
+                at = node
+                node = _U32.unpack_from(data, at)[0]
+            done |= path
+    return out
+
+
+_U32 = struct.Struct("<I")
+
+
+def find_chain_loops(fh: IO[bytes]) -> list[int]:
+    """File offsets of every looping chain link, over every chunk slot with a chunk magic."""
+    out: list[int] = []
+    fh.seek(HEADER_SIZE)
+    offset = HEADER_SIZE
+    while True:
+        data = fh.read(CHUNK_SIZE)
+        if not data:
+            return out
+        if data[:8] == CHUNK_MAGIC:
+            out.extend(offset + at for at in chain_loops(data))
+        offset += len(data)

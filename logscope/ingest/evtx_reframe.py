@@ -37,6 +37,7 @@ from .evtx_chunks import (
     HEADER_SIZE,
     RECORD_MIN,
     _frame_at,
+    chain_loops,
 )
 
 #: Record header written for a filler: signature, size, record id, written time (24 bytes).
@@ -154,36 +155,11 @@ def _reframe(data: bytes, chunk_offset: int, frames: list[tuple[int, int]],
     return _file_header(max(ids) + 1) + bytes(buf), sequence
 
 
-#: Chunk header tables: 64 string hash buckets at 0x80, 32 template buckets at 0x180.
-_CHAIN_TABLES = ((0x80, 64), (0x180, 32))
-
-
 def _break_chain_cycles(buf: bytearray) -> None:
-    """Zero the link that closes a loop in a string or template hash chain.
-
-    Why: evtx loads its name and template caches by following each bucket's chain until a
-    zero link, with no loop check, so a damaged chain that points back into itself hangs it
-    forever (a one-byte change in a name's link does it). A name or template definition
-    starts with its 4-byte link to the next one; cutting the link that revisits a node
-    loses nothing (the rest of the loop is already in the cache), and rendering reads names
-    and templates at their offsets, not through the chains.
-    """
-    for table, buckets in _CHAIN_TABLES:
-        done: set[int] = set()  # nodes whose chain is known to end: each node walked once
-        for bucket in range(buckets):
-            at = table + 4 * bucket
-            node = struct.unpack_from("<I", buf, at)[0]
-            seen: set[int] = set()
-            while node and node not in done:
-                if node in seen:
-                    struct.pack_into("<I", buf, at, 0)
-                    break
-                if node > CHUNK_SIZE - 4:
-                    break  # out of the chunk: evtx fails the chunk cleanly
-                seen.add(node)
-                at = node
-                node = struct.unpack_from("<I", buf, at)[0]
-            done |= seen
+    """Zero the links that close a loop in a name or template hash chain (evtx would hang;
+    see ``evtx_chunks.chain_loops``)."""
+    for at in chain_loops(buf):
+        struct.pack_into("<I", buf, at, 0)
 
 
 def _file_header(next_record_id: int) -> bytes:

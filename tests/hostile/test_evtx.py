@@ -234,3 +234,87 @@ def test_looping_hash_chain_in_a_chunk_does_not_hang(base: bytes, table: str) ->
         faulthandler.cancel_dump_traceback_later()
     assert len(events) + led.missing == RECORDS
     assert len(rust_events) + rust_led.missing == RECORDS
+
+
+# --- hash chains that loop: evtx 0.14.0 would never return ---------------------------------
+
+
+def _loop_every_chain(data: bytearray, chunk: int = CHUNK0) -> int:
+    """Make every name/template hash chain of one chunk link its end back to its head."""
+    looped = 0
+    for table, buckets in evtx_chunks.CHAIN_TABLES:
+        for bucket in range(buckets):
+            head = struct.unpack_from("<I", data, chunk + table + 4 * bucket)[0]
+            if head:
+                tail = head
+                while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
+                    tail = nxt
+                struct.pack_into("<I", data, chunk + tail, head)
+                looped += 1
+    return looped
+
+
+_CHILD = """
+import io, json, sys
+from logscope.ingest import evtx
+from logscope.ingest.source import IngestOptions, Source
+from logscope.ledger import FileLedger
+data = open(sys.argv[1], 'rb').read()
+led = FileLedger('m.evtx')
+src = Source('m.evtx', opener=lambda: io.BytesIO(data), size=len(data))
+events = list(evtx.parse(src, led, IngestOptions()))
+print(json.dumps([[e.record_id, e.provider, e.event_id, e.message] for e in events]))
+print(json.dumps([p.code for p in led.problems]))
+"""
+
+
+def _parse_in_child(tmp_path: Path, data: bytes) -> tuple[list, list]:
+    """The evtx parser in a child process with a timeout: the engine holds the GIL while it
+    loops, so only a process can be stopped."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "looped.evtx"
+    path.write_bytes(data)
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
+                              timeout=60, check=True, cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail("the evtx engine never finished on a looping hash chain")
+    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    return events, codes
+
+
+def test_looping_hash_chains_do_not_hang_and_lose_nothing(tmp_path: Path, base: bytes) -> None:
+    data = bytearray(base)
+    assert _loop_every_chain(data) > 10
+    events, codes = _parse_in_child(tmp_path, bytes(data))
+    intact, _led = parse(base)
+    assert events == [[e.record_id, e.provider, e.event_id, e.message] for e in intact]
+    assert len(events) == RECORDS
+    assert "evtx-chain-loop" in codes
+
+
+def test_one_changed_link_byte_does_not_hang(tmp_path: Path, shared: Path) -> None:
+    """Found by fuzzing: offset 0x133D of this corpus file, 0x00 -> 0xAC, makes a name's
+    link point back into its own chain."""
+    data = bytearray((shared / "corpus/evtx/omerbenamram-evtx/samples/sample-with-zero-data-size-event.evtx")
+                     .read_bytes())
+    data[0x133D] = 0xAC
+    assert evtx_chunks.find_chain_loops(io.BytesIO(bytes(data)))
+    events, codes = _parse_in_child(tmp_path, bytes(data))
+    assert len(events) > 400 and "evtx-chain-loop" in codes
+
+
+def test_zeroed_links_view_reads_like_the_file_but_the_cuts() -> None:
+    data = bytes(range(256)) * 600
+    view = io.BufferedReader(evtx._ZeroedLinks(io.BytesIO(data), [10, 70_000]), 4096)
+    view.seek(0)
+    got = view.read()
+    want = bytearray(data)
+    want[10:14] = bytes(4)
+    want[70_000:70_004] = bytes(4)
+    assert got == bytes(want)
+    view.seek(70_002)
+    assert view.read(4) == bytes(2) + data[70_004:70_006]
