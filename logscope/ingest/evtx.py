@@ -213,6 +213,9 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return
         fold = _Folder(want, source.display) if want is not None else None
+        folded = 0
+        # ids of folded records as one open run (first, last), added to ``seen`` when it breaks
+        run_first = run_last = -2
         consecutive = 0
         last_id: int | None = None
         while True:
@@ -237,9 +240,12 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
                     event = fold(text, record_id)
                     if event is _FOLDED:
                         last_id = record_id
-                        if type(record_id) is int:
-                            seen.add(record_id)
-                        ledger.summarized += 1
+                        folded += 1
+                        if record_id == run_last + 1:
+                            run_last = record_id
+                        elif type(record_id) is int:
+                            seen.add_range(run_first, run_last)
+                            run_first = run_last = record_id
                         continue
                 if event is None:
                     raw = record_from_json(loads_record(text))
@@ -255,6 +261,8 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
                 seen.add(record_id)
             ledger.records += 1
             yield event
+        seen.add_range(run_first, run_last)
+        ledger.summarized += folded
     finally:
         if not isinstance(target, str):
             target.close()
@@ -295,16 +303,18 @@ class _Folder:
             return self._parsed(text, record_id)
         end = m.end()
         tail = _SYSTEM_TAIL.search(text, end, end + 4096)
-        if tail is None or text.find('Data":', end, tail.start()) >= 0:
+        if tail is None:
+            return self._parsed(text, record_id)
+        if tail.start() - end > _SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        name, eid = m.group(1), int(m.group(2) or m.group(3))
-        key = (name, eid)
+        name, plain, qualified = m.groups()
+        key = (name, plain or qualified)
         verdict = self.verdicts.get(key)
         if verdict is None:
-            verdict = self.verdicts[key] = self.want(name or None, eid)
+            verdict = self.verdicts[key] = self.want(name or None, int(plain or qualified))
         if verdict is True or (verdict is not False and verdict(text[tail.end():])):
             return None
-        rep = (name, eid, tail.group(1), tail.group(2))
+        rep = (key, tail.groups())
         if rep in self.reps:
             return _FOLDED
         if len(self.reps) < 10_000:
@@ -345,6 +355,10 @@ _SYSTEM_KEYS = re.compile(
     r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
     r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
     r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
+#: Characters System's own fields between EventID and Channel take at most (Version, Level,
+#: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
+#: out in full). A longer gap is checked for a body element before Channel is trusted.
+_SYSTEM_SPAN = 600
 #: Channel, Computer and Security, which close System. Outside a JSON string (where quotes
 #: are escaped) only the engine's own System can write this sequence before the body.
 _SYSTEM_TAIL = re.compile(r'"Channel":(?:"([^"\\]*)"|null),"Computer":(?:"([^"\\]*)"|null),'

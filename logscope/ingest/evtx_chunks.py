@@ -123,7 +123,7 @@ class RecordIdSet:
         ends.append(rid)
 
     def add_range(self, first: int, last: int) -> None:
-        """Add ``first..last`` (inclusive) as one run."""
+        """Add ``first..last`` (inclusive) as one run (nothing when ``first > last``)."""
         if not 0 <= first <= last < 1 << 64:
             return
         ends = self._ends
