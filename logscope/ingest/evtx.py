@@ -214,7 +214,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             return
         fold = _Folder(want, source.display) if want is not None else None
         folded = 0
-        # ids of folded records as one open run (first, last), added to ``seen`` when it breaks
+        # ids read so far as one open run (first, last), added to ``seen`` when it breaks
         run_first = run_last = -2
         consecutive = 0
         last_id: int | None = None
@@ -257,8 +257,11 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
                 ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
                 continue  # counted in ``missing`` by the completeness check
             last_id = record_id
-            if isinstance(record_id, int):
-                seen.add(record_id)
+            if record_id == run_last + 1:
+                run_last = record_id
+            elif type(record_id) is int:
+                seen.add_range(run_first, run_last)
+                run_first = run_last = record_id
             ledger.records += 1
             yield event
         seen.add_range(run_first, run_last)
