@@ -11,6 +11,7 @@ the virtual disk paths (VHD/VHDX/AVHDX/VHDS) named in its events.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +32,10 @@ _DISK = re.compile(r"(?:[A-Za-z]:\\|\\\\)[^'\"\r\n*?<>|]{1,400}?\.(?:avhdx|vhdx|
 DISK_SCAN_CHARS = 8192
 
 
+@lru_cache(maxsize=4096)
 def short_name(name: str) -> str:
-    """``SQL01.contoso.local`` → ``sql01``: the join form of a machine name."""
+    """``SQL01.contoso.local`` → ``sql01``: the join form of a machine name (cached: a
+    bundle names a few machines, thousands of times)."""
     n = name.strip().strip("'\"").casefold()
     if n.startswith("\\\\"):
         n = n[2:]
@@ -80,6 +83,8 @@ class IdentityTable:
     files: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     hyperv_hosts: set[str] = field(default_factory=set)
     _plain_seen: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
+    #: What keyed events already taught (observe is idempotent): a repeat is skipped.
+    _keyed_seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
 
     def _find(self, k: str) -> str:
         self.parent.setdefault(k, k)
@@ -100,6 +105,16 @@ class IdentityTable:
 
     def observe(self, ev: Event) -> None:
         """Learn from one event (cheap; called for every event)."""
+        if (ev.vm_name or ev.vm_id) and not (ev.message and "vhd" in ev.message.casefold()):
+            # a VMMS log repeats the same VM, host and file thousands of times: learn it once
+            extra = ((str(ev.data.get("server")), str(ev.data.get("task_session_id")))
+                     if ev.kind in SERVER_KINDS else None)
+            memo = (ev.vm_name, ev.vm_id, ev.kind, ev.file, ev.host, ev.job_name, extra)
+            if memo in self._keyed_seen:
+                return
+            if len(self._keyed_seen) > 100_000:
+                self._keyed_seen.clear()
+            self._keyed_seen.add(memo)
         keys = []
         if ev.vm_name:
             k = "vm:" + short_name(ev.vm_name)
