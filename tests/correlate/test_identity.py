@@ -53,3 +53,28 @@ def test_lookup_by_name_id_and_guest_name_and_job() -> None:
     assert t.hosts_of(e) == ["HV9.corp"]
     assert t.lookup("nope") is None
     assert short_name("\\\\SQL01.contoso.local") == "sql01"
+
+
+def test_repeated_keyed_events_teach_once_but_new_facts_still_count() -> None:
+    """observe() skips an event that repeats what the table knows (VMMS logs repeat the same
+    VM thousands of times); a new file, host or disk path is still learned."""
+    from logscope.correlate.identity import IdentityTable
+    from logscope.events import Event, Locator
+
+    def vmms(file: str, host: str = "HV01", message: str = "") -> Event:
+        return Event(kind="evtx", file=file, locator=Locator(record=1), host=host, vm_name="APPSRV",
+                     vm_id="6b1c4e2a-94d1-4f0b-8c55-2e7a9f3d1b20", provider="Microsoft-Windows-Hyper-V-VMMS",
+                     message=message)
+
+    table = IdentityTable()
+    for _ in range(3):
+        table.observe(vmms("a.evtx"))
+    root = table._find("vm:appsrv")
+    assert table.files[root] == {"a.evtx"} and table.vm_host[root] == {"HV01"}
+    table.observe(vmms("b.evtx"))
+    table.observe(vmms("b.evtx", host="HV02"))
+    table.observe(vmms("b.evtx", message=r"Checkpoint of D:\VMs\APPSRV\disk0.vhdx failed"))
+    table.observe(vmms("b.evtx", message=r"Checkpoint of D:\VMs\APPSRV\disk1.vhdx failed"))
+    assert table.files[root] == {"a.evtx", "b.evtx"}
+    assert table.vm_host[root] == {"HV01", "HV02"}
+    assert table.disks[root] == {r"D:\VMs\APPSRV\disk0.vhdx", r"D:\VMs\APPSRV\disk1.vhdx"}
