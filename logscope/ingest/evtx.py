@@ -43,10 +43,11 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.kind = KIND
     seen = evtx_chunks.RecordIdSet()
     failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
+    skipped: set[int] = set()  # file offsets of chunks kept from every engine (see _prescan)
     if options.engine == "python":
         events = _parse_python(source, ledger, seen, failed)
     else:
-        cuts = _chain_loops(source, ledger)
+        cuts, skipped = _prescan(source, ledger)
         events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"), cuts)  # type: ignore[arg-type]
     yield from events
     lost: list[tuple[int, int, int]] = []
@@ -55,7 +56,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             evtx_chunks.check_completeness(fh, ledger, seen, lost)
     except OSError as exc:
         ledger.problem("file", f"completeness check not possible: {exc}")
-    lost = [frame for frame in lost if frame[0] not in failed]
+    lost = [frame for frame in lost if frame[0] not in failed and frame[2] not in skipped]
     if lost and options.extra.get("evtx_recover", True):
         yield from _recover(source, ledger, lost, options.engine)
 
@@ -127,21 +128,36 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
                            f"chunk areas ({how}; marked data.recovered)", "evtx-recovered")
 
 
-def _chain_loops(source: Source, ledger: FileLedger) -> list[int]:
-    """File offsets of looping name/template chain links, each reported (see
-    ``evtx_chunks.chain_loops``: evtx would hang on them)."""
+def _prescan(source: Source, ledger: FileLedger) -> tuple[list[int], set[int]]:
+    """What evtx 0.14.0 must not read, each reported: looping name/template chain links
+    (cut: it would never finish) and chunks with a template that multiplies its values
+    (kept from it whole, magic cut, and from recovery: one crafted record asks it for
+    gigabytes, growing exponentially with nesting, and aborts the process). Returns the
+    4-byte cuts and the skipped chunks' file offsets."""
     try:
         with source.open() as fh:
-            cuts = evtx_chunks.find_chain_loops(fh)
+            cuts, amplifying = evtx_chunks.prescan(fh)
     except OSError:
-        return []  # the engine reports the unreadable file
+        return [], set()  # the engine reports the unreadable file
     for at in cuts[:20]:
         chunk = (at - evtx_chunks.HEADER_SIZE) // evtx_chunks.CHUNK_SIZE
         ledger.problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back on itself; "
                        "the link is cut for the engine, which would otherwise never finish", "evtx-chain-loop")
     if len(cuts) > 20:
         ledger.problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop")
-    return cuts
+    for at, templates in amplifying[:20]:
+        chunk = (at - evtx_chunks.HEADER_SIZE) // evtx_chunks.CHUNK_SIZE
+        where = ", ".join(f"0x{t:X}" for t in templates[:4])
+        ledger.problem(f"chunk {chunk}, offset 0x{at:X}",
+                       f"template(s) at chunk offset {where} use one value more than once "
+                       "(rendering would multiply it without bound); chunk not read, its records "
+                       "count as missing", "evtx-amplifying-template")
+    if len(amplifying) > 20:
+        ledger.problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
+                               "templates not read", "evtx-amplifying-template")
+    for at, _templates in amplifying:
+        cuts += [at, at + 4]  # the chunk magic reads as zero: the engine skips the slot
+    return cuts, {at for at, _templates in amplifying}
 
 
 def _open_target(source: Source, cuts: list[int] | None = None) -> Any:  # noqa: ANN401

@@ -18,6 +18,7 @@ FILETIME, BinXML, size copy.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from array import array
@@ -507,4 +508,109 @@ def find_chain_loops(fh: IO[bytes]) -> list[int]:
             return out
         if data[:8] == CHUNK_MAGIC:
             out.extend(offset + at for at in chain_loops(data))
+        offset += len(data)
+
+
+# --- templates that multiply their values: evtx 0.14.0 renders them without a budget ---------
+
+#: A template instance token (0x0C, one byte, template id) whose definition offset lies inside
+#: a chunk (its two high bytes zero); zero-width so overlapping candidates are all seen.
+_INSTANCE = re.compile(rb"\x0c(?=[\s\S]{5}([\s\S]{2})\x00\x00)")
+#: Inline-name tokens of a template body: open start element, attribute, entity reference,
+#: PI target (low six bits; 0x40 is the "more" flag).
+_NAMED = {0x01: 7, 0x06: 1, 0x09: 1, 0x0A: 1}
+
+
+def _template_fan(data: bytes, start: int, end: int) -> int:
+    """Most uses of one substitution index in the template body ``data[start:end]``.
+
+    A token walk (MS-EVEN6 BinXML as evtx reads template bodies); 0 when the body is not
+    one the engine would render (unknown token, instance inside a template, overrun)."""
+    uses: dict[int, int] = {}
+    pos = start
+    while pos < end:
+        tok = data[pos] & 0xBF
+        if tok == 0x00:
+            break
+        if tok in (0x02, 0x03, 0x04):
+            pos += 1
+        elif tok == 0x0F:
+            pos += 4
+        elif tok in (0x0D, 0x0E):
+            if pos + 4 > end:
+                return 0
+            index = data[pos + 1] | data[pos + 2] << 8
+            uses[index] = uses.get(index, 0) + 1
+            pos += 4
+        elif tok in _NAMED:
+            head = pos + _NAMED[tok]
+            if head + 4 > end:
+                return 0
+            name = _U32.unpack_from(data, head)[0]
+            pos = head + 4
+            if name == pos:  # the name is written inline: link, hash, length, UTF-16, NUL
+                if pos + 8 > end:
+                    return 0
+                pos += 8 + 2 * (data[pos + 6] | data[pos + 7] << 8) + 2
+            if tok == 0x01 and data[head - 7] & 0x40:
+                pos += 4  # attribute list size
+        elif tok in (0x05, 0x07, 0x0B):
+            at = pos + (2 if tok == 0x05 else 1)
+            if at + 2 > end or (tok == 0x05 and data[pos + 1] != 0x01):
+                return 0
+            pos = at + 2 + 2 * (data[at] | data[at + 1] << 8)
+        elif tok == 0x08:
+            pos += 3
+        else:
+            return 0
+    return max(uses.values(), default=0)
+
+
+#: Uses of one substitution index above which a template multiplies its values. Windows
+#: writes each value once; evtx copies a value at every use, and a BinXML value that holds
+#: the same template again nests that (64 levels allowed): 30 levels of a 2-use template
+#: made evtx 0.14.0 ask for gigabytes from a 1 KiB record (found by a crafted chunk).
+MAX_FAN = 1
+
+
+def amplifying_templates(data: bytes, cache: dict[bytes, int] | None = None) -> list[int]:
+    """Chunk offsets of template definitions that use one substitution index more than once.
+
+    Each definition any instance token of the chunk names is walked once (``cache``, keyed
+    by the body bytes, spares the walk for the same template in later chunks): a C-speed
+    scan for instance tokens, then O(templates) work."""
+    cache = {} if cache is None else cache
+    out: list[int] = []
+    size = len(data)
+    for off in {m.group(1)[0] | m.group(1)[1] << 8 for m in _INSTANCE.finditer(data, CHUNK_HEADER)}:
+        if off < CHUNK_HEADER or off + 24 > size:
+            continue
+        start = off + 24
+        end = min(size, start + _U32.unpack_from(data, off + 20)[0])
+        body = data[start:end]
+        fan = cache.get(body)
+        if fan is None:
+            fan = cache[body] = _template_fan(data, start, end)
+        if fan > MAX_FAN:
+            out.append(off)
+    return sorted(out)
+
+
+def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]]]:
+    """One read of every chunk slot before the engine runs: the file offsets of looping chain
+    links (``chain_loops``) and, per chunk whose templates multiply their values
+    (``amplifying_templates``), its file offset and those templates' chunk offsets."""
+    cuts: list[int] = []
+    amplifying: list[tuple[int, list[int]]] = []
+    cache: dict[bytes, int] = {}
+    fh.seek(HEADER_SIZE)
+    offset = HEADER_SIZE
+    while True:
+        data = fh.read(CHUNK_SIZE)
+        if not data:
+            return cuts, amplifying
+        if data[:8] == CHUNK_MAGIC:
+            cuts.extend(offset + at for at in chain_loops(data))
+            if templates := amplifying_templates(data, cache):
+                amplifying.append((offset, templates))
         offset += len(data)

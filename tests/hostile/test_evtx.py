@@ -318,3 +318,82 @@ def test_zeroed_links_view_reads_like_the_file_but_the_cuts() -> None:
     assert got == bytes(want)
     view.seek(70_002)
     assert view.read(4) == bytes(2) + data[70_004:70_006]
+
+
+# --- templates that use one value twice: evtx 0.14.0 multiplies them without a budget ------
+
+
+def _amplifying_chunk(base: bytes, depth: int, fan: int = 2, record_id: int = 1000) -> bytes:
+    """One chunk (header fields of the real capture's chunk) holding one crafted record of
+    ~25 bytes a level: a template that uses its value ``fan`` times, instantiated with a
+    BinXML value holding the same template again, ``depth`` levels deep. evtx renders
+    fan ** depth copies (2 ** 30 in a 1 KiB record)."""
+    chunk = bytearray(base[CHUNK0:CHUNK0 + 0x10000])
+    chunk[0x80:] = bytes(0x10000 - 0x80)
+    name = struct.pack("<IHH", 0, 0, 5) + "Event".encode("utf-16-le") + b"\0\0"
+    chunk[0xFF00:0xFF00 + len(name)] = name
+    body = (b"\x0f\x01\x01\x00" + b"\x01" + struct.pack("<HII", 0xFFFF, 0, 0xFF00) + b"\x02"
+            + (b"\x0d" + struct.pack("<HB", 0, 0x21)) * fan + b"\x04\x00")
+    template = struct.pack("<I16sI", 0, bytes(16), len(body)) + body
+    values = struct.pack("<IHBB", 1, 0, 0x00, 0)  # innermost: one null value
+    for _ in range(depth):
+        blob = b"\x0f\x01\x01\x00\x0c\x01" + struct.pack("<II", 1, 0x226) + values + b"\x00"
+        values = struct.pack("<IHBB", 1, len(blob), 0x21, 0) + blob
+    instance = b"\x0f\x01\x01\x00\x0c\x01" + struct.pack("<II", 1, 0x226)
+    payload = instance + template + values + b"\x00"
+    size = (24 + len(payload) + 4 + 7) // 8 * 8
+    head = b"\x2a\x2a\x00\x00" + struct.pack("<IQQ", size, record_id, 0x01D0000000000000)
+    record = head + payload
+    record += bytes(size - 4 - len(record)) + struct.pack("<I", size)
+    assert 0x200 + len(record) <= 0xFF00 and 0x200 + 38 == 0x226
+    chunk[0x200:0x200 + size] = record
+    struct.pack_into("<QQQQ", chunk, 8, 1, 1, record_id, record_id)
+    struct.pack_into("<II", chunk, 0x2C, 0x200, 0x200 + size)
+    return bytes(chunk)
+
+
+def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes) -> None:
+    assert evtx_chunks.amplifying_templates(base[CHUNK0:]) == []
+    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, fan=1)) == []
+    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3)) == [0x226]
+
+
+_CHILD_LIMITED = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # without the fix: abort, not swap
+""" + _CHILD
+
+
+def test_value_multiplying_template_does_not_blow_up(tmp_path: Path, base: bytes) -> None:
+    """Found by crafting (upstream #291/#292 class, not fixed in 0.14.0): 30 levels of a
+    template that uses its value twice, in a 1 KiB record, made evtx ask for gigabytes and
+    abort the whole process. The chunk is kept from the engine and from recovery; the
+    intact chunk after it is still read."""
+    import json
+    import subprocess
+    import sys
+
+    data = base[:CHUNK0] + _amplifying_chunk(base, 30) + base[CHUNK0:CHUNK0 + 0x10000]
+    path = tmp_path / "amplifying.evtx"
+    path.write_bytes(data)
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
+                              capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail("the evtx engine never finished on a value-multiplying template")
+    assert done.returncode == 0, done.stderr[-500:]
+    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    intact, _led = parse(base)
+    assert events == [[e.record_id, e.provider, e.event_id, e.message] for e in intact]
+    assert "evtx-amplifying-template" in codes and "evtx-missing" in codes
+
+
+def test_no_corpus_template_uses_a_value_twice(shared: Path) -> None:
+    """The pre-check costs one chunk scan and drops nothing real (every corpus file)."""
+    flagged = []
+    for path in sorted((shared / "corpus/evtx").rglob("*.evtx")):
+        with path.open("rb") as fh:
+            if fh.read(8) == evtx_chunks.FILE_MAGIC and evtx_chunks.prescan(fh)[1]:
+                flagged.append(path.name)
+    assert flagged == []
