@@ -76,6 +76,10 @@ def _hash_file(p: Path, h: Any) -> None:  # noqa: ANN401
             h.update(chunk)
 
 
+def _input_hashes(paths: list[Path]) -> list[dict[str, Any]]:
+    return [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
+
+
 def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
                 progress: Progress | None = None) -> Iterator[Event]:
     """Every event of every file of the bundle; ``ledgers`` fills in as it goes."""
@@ -107,6 +111,13 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     bundle's larger .evtx files; ``keep_events`` always reads in this process)."""
     library, chains = load_knowledge(signature_dirs)
     matcher = Matcher(library)
+    hashing = None
+    if workers > 1:  # hash while the pool parses (hashlib and file reads release the GIL)
+        from concurrent.futures import ThreadPoolExecutor
+
+        hasher = ThreadPoolExecutor(1)
+        hashing = hasher.submit(_input_hashes, paths)
+        hasher.shutdown(wait=False)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:
@@ -114,7 +125,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     elif workers > 1:
         from .workers import iter_events_pooled  # a pool only when asked for
 
-        stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress)
+        stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress, matcher)
     else:
         stream = ((ev, None) for ev in
                   iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress))
@@ -145,7 +156,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     corr = correlate(store.hits(), identity, chains, filters)
     if kept is not None:
         kept = _events_in_scope(kept, corr, filters)
-    inputs = [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
+    inputs = hashing.result() if hashing is not None else _input_hashes(paths)
     warnings = [str(i) for i in library.issues]
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,

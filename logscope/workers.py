@@ -23,8 +23,11 @@ from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
 
-#: Files smaller than this are parsed in the main process (a pool round trip costs more).
-MIN_POOLED_BYTES = 256 << 10
+#: .evtx files smaller than this are parsed in the main process.
+MIN_POOLED_BYTES = 0
+#: Consecutive pooled files are sent to a worker together up to about this many bytes (one
+#: round trip per ~4 MiB instead of one per small file).
+BATCH_BYTES = 4 << 20
 
 _worker_options: IngestOptions | None = None
 _worker_matcher: Any = None
@@ -45,14 +48,23 @@ def default_workers() -> int:
     return max(1, min(n, 8))
 
 
+#: The parent's compiled matcher, set just before the pool starts: a forked worker inherits
+#: it (no second library load and compile); a spawned one (macOS, Windows) builds its own.
+_parent_matcher: Any = None
+
+
 def _init_worker(options: IngestOptions, signature_dirs: list[Path] | None) -> None:
     """Per worker process: the library and the ``want`` rule, built once."""
     global _worker_options, _worker_matcher
-    from .match.library import load_library
-    from .match.matcher import Matcher
     from .pipeline import _with_evtx_want
 
-    _worker_matcher = Matcher(load_library(signature_dirs))
+    if _parent_matcher is not None:
+        _worker_matcher = _parent_matcher
+    else:
+        from .match.library import load_library
+        from .match.matcher import Matcher
+
+        _worker_matcher = Matcher(load_library(signature_dirs))
     _worker_options = _with_evtx_want(options, _worker_matcher)
 
 
@@ -81,16 +93,30 @@ def _parse_file(display: str, path: str, size: int | None, host_hint: str | None
     return ledger, hits, list(reps.values()), store.not_kept()
 
 
+def _parse_batch(items: list[tuple[str, str, int | None, str | None]]) -> list[Result]:
+    """Several files in one round trip (small files cost less than a pool message each)."""
+    return [_parse_file(*item) for item in items]
+
+
 def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
                        workers: int, signature_dirs: list[Path] | None,
-                       progress: Any = None) -> Iterator[tuple[Event, Found]]:  # noqa: ANN401
-    """``(event, found)`` pairs of the bundle: small and non-evtx files inline, in bundle order,
-    with ``found`` None (the caller matches them); then each pooled file's hit events with
-    their hits and its representative events with ``[]``. ``ledgers`` fills in the same way;
-    a pooled file's count of hits not kept travels in ``ledger.info["hits_not_kept"]`` (the
-    caller takes it out)."""
-    pending: list[Future[Result]] = []
+                       progress: Any = None, matcher: Any = None) -> Iterator[tuple[Event, Found]]:  # noqa: ANN401
+    """``(event, found)`` pairs of the bundle: non-evtx files inline, in bundle order, with
+    ``found`` None (the caller matches them); then each pooled file's hit events with their
+    hits and its representative events with ``[]``, in bundle order. Consecutive .evtx files
+    travel in batches of about ``BATCH_BYTES``. ``ledgers`` fills in the same way; a pooled
+    file's count of hits not kept travels in ``ledger.info["hits_not_kept"]`` (the caller
+    takes it out)."""
+    global _parent_matcher
+    pending: list[Future[list[Result]]] = []
     pool: ProcessPoolExecutor | None = None
+    batch: list[tuple[str, str, int | None, str | None]] = []
+    batch_bytes = 0
+    inline = options
+    if matcher is not None:
+        from .pipeline import _with_evtx_want
+
+        inline = _with_evtx_want(options, matcher)
     try:
         with Bundle(paths, options) as bundle:
             for source in bundle.sources():
@@ -99,33 +125,45 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                 if (source.fs_path is not None and (source.size or 0) >= MIN_POOLED_BYTES
                         and detect(source).kind == "evtx"):
                     if pool is None:
+                        _parent_matcher = matcher  # kept: forked workers start at the first submit
                         pool = ProcessPoolExecutor(workers, initializer=_init_worker,
                                                    initargs=(options, signature_dirs))
                     path = bundle.keep(source)
-                    pending.append(pool.submit(_parse_file, source.display, str(path),
-                                               source.size, source.host_hint))
+                    batch.append((source.display, str(path), source.size, source.host_hint))
+                    batch_bytes += source.size or 0
+                    if batch_bytes >= BATCH_BYTES:
+                        pending.append(pool.submit(_parse_batch, batch))
+                        batch, batch_bytes = [], 0
                     continue
-                ledger, events = read_source(source, options)
+                ledger, events = read_source(source, inline)
                 ledgers.append(ledger)
                 n = 0
                 for ev in events:
                     n += 1
                     yield ev, None
                 ledger.records = n + ledger.summarized
+            if batch:
+                assert pool is not None
+                pending.append(pool.submit(_parse_batch, batch))
             for fut in pending:
-                ledger, hits, reps, not_kept = fut.result()
-                if not_kept:
-                    ledger.info["hits_not_kept"] = not_kept
-                ledgers.append(ledger)
-                by_event: dict[int, tuple[Event, list[tuple[str, dict[str, Any]]]]] = {}  # by id
-                for sid, ev, fields in hits:
-                    by_event.setdefault(id(ev), (ev, []))[1].append((sid, fields))
-                for ev, found in by_event.values():
-                    yield ev, found
-                for ev in reps:
-                    if id(ev) not in by_event:
-                        yield ev, []
+                for result in fut.result():
+                    yield from _merge(result, ledgers)
             ledgers.extend(bundle.ledgers)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _merge(result: Result, ledgers: list[FileLedger]) -> Iterator[tuple[Event, Found]]:
+    ledger, hits, reps, not_kept = result
+    if not_kept:
+        ledger.info["hits_not_kept"] = not_kept
+    ledgers.append(ledger)
+    by_event: dict[int, tuple[Event, list[tuple[str, dict[str, Any]]]]] = {}  # by id
+    for sid, ev, fields in hits:
+        by_event.setdefault(id(ev), (ev, []))[1].append((sid, fields))
+    for ev, found in by_event.values():
+        yield ev, found
+    for ev in reps:
+        if id(ev) not in by_event:
+            yield ev, []
