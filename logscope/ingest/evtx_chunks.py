@@ -519,15 +519,22 @@ _INSTANCE = re.compile(rb"\x0c(?=[\s\S]{5}([\s\S]{2})\x00\x00)")
 #: Inline-name tokens of a template body: open start element, attribute, entity reference,
 #: PI target (low six bits; 0x40 is the "more" flag).
 _NAMED = {0x01: 7, 0x06: 1, 0x09: 1, 0x0A: 1}
+#: Sizes of the fixed-size value types a Value token may hold (MS-EVEN6 2.2.18).
+_FIXED = {0x00: 0, 0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0A: 8,
+          0x0B: 4, 0x0C: 8, 0x0D: 4, 0x0F: 16, 0x10: 8, 0x11: 8, 0x12: 16, 0x14: 4, 0x15: 8}
+#: A substitution token (optional or not) with an index below 16 Ki and a value type.
+_SUBSTITUTION = re.compile(rb"[\x0d\x0e]([\s\S][\x00-\x3f])[\x00-\x15\x21\x81-\x95]")
 
 
 def _template_fan(data: bytes, start: int, end: int) -> int:
     """Most uses of one substitution index in the template body ``data[start:end]``.
 
-    A token walk (MS-EVEN6 BinXML as evtx reads template bodies); 0 when the body is not
-    one the engine would render (unknown token, instance inside a template, overrun)."""
+    A token walk (MS-EVEN6 BinXML as evtx reads template bodies); past a token it cannot
+    size, every substitution-shaped run of the rest counts (over-counting only costs a
+    crafted chunk; every corpus template walks to its end)."""
     uses: dict[int, int] = {}
     pos = start
+    opened = False  # a root element was read: the bytes are a template body, not noise
     while pos < end:
         tok = data[pos] & 0xBF
         if tok == 0x00:
@@ -538,31 +545,41 @@ def _template_fan(data: bytes, start: int, end: int) -> int:
             pos += 4
         elif tok in (0x0D, 0x0E):
             if pos + 4 > end:
-                return 0
+                break
             index = data[pos + 1] | data[pos + 2] << 8
             uses[index] = uses.get(index, 0) + 1
             pos += 4
         elif tok in _NAMED:
             head = pos + _NAMED[tok]
             if head + 4 > end:
-                return 0
+                break
             name = _U32.unpack_from(data, head)[0]
             pos = head + 4
             if name == pos:  # the name is written inline: link, hash, length, UTF-16, NUL
                 if pos + 8 > end:
-                    return 0
+                    break
                 pos += 8 + 2 * (data[pos + 6] | data[pos + 7] << 8) + 2
-            if tok == 0x01 and data[head - 7] & 0x40:
-                pos += 4  # attribute list size
+            if tok == 0x01:
+                opened = True
+                if data[head - 7] & 0x40:
+                    pos += 4  # attribute list size
+        elif tok == 0x05 and pos + 2 <= end and data[pos + 1] in _FIXED:
+            pos += 2 + _FIXED[data[pos + 1]]
         elif tok in (0x05, 0x07, 0x0B):
             at = pos + (2 if tok == 0x05 else 1)
             if at + 2 > end or (tok == 0x05 and data[pos + 1] != 0x01):
-                return 0
+                break  # a value the walk cannot size: the rest is searched below
             pos = at + 2 + 2 * (data[at] | data[at + 1] << 8)
         elif tok == 0x08:
             pos += 3
         else:
-            return 0
+            break
+    if opened and pos < end and data[pos] != 0x00:
+        # the walk lost the token boundaries (a crafted body may still be rendered): count
+        # every substitution-shaped byte run of the rest instead
+        for match in _SUBSTITUTION.finditer(data, pos, end):
+            index = match.group(1)[0] | match.group(1)[1] << 8
+            uses[index] = uses.get(index, 0) + 1
     return max(uses.values(), default=0)
 
 
@@ -586,7 +603,9 @@ def amplifying_templates(data: bytes, cache: dict[bytes, int] | None = None) -> 
         if off < CHUNK_HEADER or off + 24 > size:
             continue
         start = off + 24
-        end = min(size, start + _U32.unpack_from(data, off + 20)[0])
+        end = start + _U32.unpack_from(data, off + 20)[0]
+        if end > size:
+            continue  # evtx rejects a template that overruns its chunk
         body = data[start:end]
         fan = cache.get(body)
         if fan is None:

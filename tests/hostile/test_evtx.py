@@ -323,7 +323,8 @@ def test_zeroed_links_view_reads_like_the_file_but_the_cuts() -> None:
 # --- templates that use one value twice: evtx 0.14.0 multiplies them without a budget ------
 
 
-def _amplifying_chunk(base: bytes, depth: int, fan: int = 2, record_id: int = 1000) -> bytes:
+def _amplifying_chunk(base: bytes, depth: int, fan: int = 2, record_id: int = 1000,
+                      inside: bytes = b"") -> bytes:
     """One chunk (header fields of the real capture's chunk) holding one crafted record of
     ~25 bytes a level: a template that uses its value ``fan`` times, instantiated with a
     BinXML value holding the same template again, ``depth`` levels deep. evtx renders
@@ -333,7 +334,7 @@ def _amplifying_chunk(base: bytes, depth: int, fan: int = 2, record_id: int = 10
     name = struct.pack("<IHH", 0, 0, 5) + "Event".encode("utf-16-le") + b"\0\0"
     chunk[0xFF00:0xFF00 + len(name)] = name
     body = (b"\x0f\x01\x01\x00" + b"\x01" + struct.pack("<HII", 0xFFFF, 0, 0xFF00) + b"\x02"
-            + (b"\x0d" + struct.pack("<HB", 0, 0x21)) * fan + b"\x04\x00")
+            + inside + (b"\x0d" + struct.pack("<HB", 0, 0x21)) * fan + b"\x04\x00")
     template = struct.pack("<I16sI", 0, bytes(16), len(body)) + body
     values = struct.pack("<IHBB", 1, 0, 0x00, 0)  # innermost: one null value
     for _ in range(depth):
@@ -356,6 +357,10 @@ def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes)
     assert evtx_chunks.amplifying_templates(base[CHUNK0:]) == []
     assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, fan=1)) == []
     assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3)) == [0x226]
+    # evtx also renders a body whose first content is a value the walk does not size (a SID
+    # value token): the rest of the body is searched for substitutions instead
+    sid = b"\x05\x13\x01\x01" + bytes(5) + b"\x05\x12\x00\x00\x00"
+    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
 
 
 _CHILD_LIMITED = """
