@@ -402,3 +402,57 @@ def test_no_corpus_template_uses_a_value_twice(shared: Path) -> None:
             if fh.read(8) == evtx_chunks.FILE_MAGIC and evtx_chunks.prescan(fh)[1]:
                 flagged.append(path.name)
     assert flagged == []
+
+
+# --- upstream evtx hang/blow-up classes evtx 0.14.0 already bounds (pinned, in a child) -----
+
+
+def _record_offsets(data: bytes) -> list[int]:
+    offsets, at = [], CHUNK0 + 0x200
+    while data[at:at + 4] == b"\x2a\x2a\x00\x00":
+        offsets.append(at)
+        at += struct.unpack_from("<I", data, at + 4)[0]
+    return offsets
+
+
+def _size_zero(data: bytearray) -> None:  # omerbenamram/evtx PR #264
+    struct.pack_into("<I", data, _record_offsets(bytes(data))[5] + 4, 0)
+
+
+def _size_huge(data: bytearray) -> None:  # omerbenamram/evtx PR #288
+    struct.pack_into("<I", data, _record_offsets(bytes(data))[5] + 4, 0xB8B8B8B8)
+
+
+def _own_template_inside(data: bytearray) -> None:
+    """The first template's body starts with an instance of itself."""
+    body = CHUNK0 + 0x226 + 24 + 4
+    data[body:body + 15] = b"\x0c\x01" + struct.pack("<III", 1, 0x226, 0) + b"\x00"
+
+
+@pytest.mark.parametrize("damage", [_size_zero, _size_huge, _own_template_inside])
+def test_upstream_hang_classes_end_with_a_problem(tmp_path: Path, base: bytes, damage) -> None:
+    import json
+    import subprocess
+    import sys
+
+    data = bytearray(base)
+    damage(data)
+    path = tmp_path / "damaged.evtx"
+    path.write_bytes(bytes(data))
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
+                              capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the evtx engine never finished ({damage.__name__})")
+    assert done.returncode == 0, done.stderr[-500:]
+    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    assert RECORDS - 2 <= len(events) < RECORDS and "evtx-record" in codes
+
+
+def test_deep_nesting_is_refused_not_recursed(base: bytes) -> None:
+    """BinXML values nested 1 350 deep (one 34 KiB record): evtx 0.14.0 stops at 64 levels,
+    python-evtx (recovery) at its recursion limit."""
+    data = base[:CHUNK0] + _amplifying_chunk(base, 2700 // 2, fan=1)
+    events, led = parse(data)
+    assert events == [] and led.missing == 1
