@@ -645,6 +645,7 @@ def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]]]:
             return cuts, amplifying
         if data[:8] == CHUNK_MAGIC:
             cuts.extend(offset + at for at in chain_loops(data))
-            if templates := amplifying_templates(data, cache):
-                amplifying.append((offset, templates))
+        # every slot: recovery re-frames the records of a slot whatever its magic
+        if templates := amplifying_templates(data, cache):
+            amplifying.append((offset, templates))
         offset += len(data)

@@ -456,3 +456,25 @@ def test_deep_nesting_is_refused_not_recursed(base: bytes) -> None:
     data = base[:CHUNK0] + _amplifying_chunk(base, 2700 // 2, fan=1)
     events, led = parse(data)
     assert events == [] and led.missing == 1
+
+
+def test_value_multiplying_template_in_a_slot_without_magic_is_not_recovered(
+        tmp_path: Path, base: bytes) -> None:
+    """The engine skips a slot whose chunk magic is damaged, but recovery re-frames its
+    well-framed records and hands them to the engine again: the pre-check covers every slot."""
+    import json
+    import subprocess
+    import sys
+
+    bad = b"XXXXXXXX" + _amplifying_chunk(base, 30)[8:]
+    path = tmp_path / "amplifying-bad-magic.evtx"
+    path.write_bytes(base[:CHUNK0] + bad + base[CHUNK0:CHUNK0 + 0x10000])
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
+                              capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail("recovery never finished on a value-multiplying template")
+    assert done.returncode == 0, done.stderr[-500:]
+    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    assert len(events) == RECORDS and "evtx-amplifying-template" in codes
