@@ -602,12 +602,14 @@ def _may_repeat(data: bytes, start: int, end: int) -> bool:
     return len(set(indices)) != len(indices)
 
 
-def amplifying_templates(data: bytes, cache: dict[bytes, int] | None = None) -> list[int]:
+def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None = None
+                         ) -> list[int]:
     """Chunk offsets of template definitions that use one substitution index more than once.
 
-    Each definition any instance token of the chunk names is walked once (``cache``, keyed
-    by the body bytes, spares the walk for the same template in later chunks): a C-speed
-    scan for instance tokens, then O(templates) work."""
+    Each definition any instance token of the chunk names is checked: a C-speed scan for
+    instance tokens and for a superset of substitution tokens, a token walk only for a body
+    where two of those share an index (``cache``, keyed by chunk offset and body bytes,
+    spares the walk for the same template at the same place in later chunks)."""
     cache = {} if cache is None else cache
     out: list[int] = []
     size = len(data)
@@ -622,9 +624,10 @@ def amplifying_templates(data: bytes, cache: dict[bytes, int] | None = None) -> 
         if not _may_repeat(data, start, end):
             continue
         body = data[start:end]
-        fan = cache.get(body)
+        key = (start, body)  # inline names are told by their offset: same bytes, same place
+        fan = cache.get(key)
         if fan is None:
-            fan = cache[body] = _template_fan(data, start, end)
+            fan = cache[key] = _template_fan(data, start, end)
         if fan > MAX_FAN:
             out.append(off)
     return sorted(out)
@@ -636,7 +639,7 @@ def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]]]:
     (``amplifying_templates``), its file offset and those templates' chunk offsets."""
     cuts: list[int] = []
     amplifying: list[tuple[int, list[int]]] = []
-    cache: dict[bytes, int] = {}
+    cache: dict[tuple[int, bytes], int] = {}
     fh.seek(HEADER_SIZE)
     offset = HEADER_SIZE
     while True:
