@@ -44,7 +44,7 @@ def best(fn: Callable[[], object], runs: int) -> tuple[float, object]:
 
 
 def stages(files: list[Path], runs: int) -> None:
-    import evtx
+    from bench_analyze import _run_raw
 
     from logscope.ingest import evtx_chunks
     from logscope.ingest.source import IngestOptions
@@ -56,18 +56,7 @@ def stages(files: list[Path], runs: int) -> None:
     opts = _with_evtx_want(IngestOptions(), Matcher(library))
 
     def raw() -> int:
-        n = 0
-        for f in files:
-            it = evtx.PyEvtxParser(str(f), number_of_threads=1).records_json()
-            while True:
-                try:
-                    next(it)
-                except StopIteration:
-                    break
-                except Exception:  # noqa: BLE001 - a damaged record: the engine goes on
-                    continue
-                n += 1
-        return n
+        return _run_raw(files)  # the same loop as bench_analyze's raw row
 
     def chains() -> None:
         for f in files:

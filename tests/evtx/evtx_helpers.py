@@ -28,3 +28,23 @@ def run(module, source: Source, engine: str = "rust") -> tuple[list[Event], File
 def manifest(shared: Path) -> dict[str, dict[str, str]]:
     with open(shared / "corpus/evtx/MANIFEST.tsv", encoding="utf-8", newline="") as fh:
         return {row["path"]: row for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def loop_every_chain(data: bytearray, chunk: int) -> int:
+    """Make every name/template hash chain of the chunk at file offset ``chunk`` link its end
+    back to its head (evtx 0.14.0 never returns on such a chain). Returns how many."""
+    import struct
+
+    from logscope.ingest.evtx_chunks import CHAIN_TABLES
+
+    looped = 0
+    for table, buckets in CHAIN_TABLES:
+        for bucket in range(buckets):
+            head = struct.unpack_from("<I", data, chunk + table + 4 * bucket)[0]
+            if head:
+                tail = head
+                while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
+                    tail = nxt
+                struct.pack_into("<I", data, chunk + tail, head)
+                looped += 1
+    return looped

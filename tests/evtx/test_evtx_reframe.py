@@ -30,6 +30,7 @@ from logscope.ingest.evtx_chunks import (
 from logscope.ingest.evtx_reframe import render_lost
 from logscope.ingest.evtx_xml import record_from_xml
 from logscope.ledger import FileLedger
+from evtx_helpers import loop_every_chain
 from test_evtx_writer import events_xml, write
 
 EVTX = Path("corpus/evtx")
@@ -202,18 +203,7 @@ def test_looping_name_and_template_chains_do_not_hang_the_engine(tmp_path):
     data = bytearray(write(events_xml(40)))
     intact = _engine_json(bytes(data))
     frames = _record_offsets(bytes(data))
-    chunk = HEADER_SIZE
-    looped = 0
-    for table, buckets in ((0x80, 64), (0x180, 32)):
-        for bucket in range(buckets):
-            head = struct.unpack_from("<I", data, chunk + table + 4 * bucket)[0]
-            if head:
-                tail = head
-                while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
-                    tail = nxt
-                struct.pack_into("<I", data, chunk + tail, head)  # the end links to the head
-                looped += 1
-    assert looped > 10
+    assert loop_every_chain(data, HEADER_SIZE) > 10
     # in a child process: evtx holds the GIL while it loops, so only a process can time out
     path = tmp_path / "looped.evtx"
     path.write_bytes(bytes(data))

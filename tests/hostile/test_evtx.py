@@ -21,6 +21,8 @@ from logscope.ingest import evtx, evtx_chunks
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 
+from tests.evtx.evtx_helpers import loop_every_chain
+
 from .conftest import GOOD_VSS, assert_good_read, files, run
 
 SAMPLE = "corpus/evtx/dikimevi/Logs/Application.evtx"
@@ -239,21 +241,6 @@ def test_looping_hash_chain_in_a_chunk_does_not_hang(base: bytes, table: str) ->
 # --- hash chains that loop: evtx 0.14.0 would never return ---------------------------------
 
 
-def _loop_every_chain(data: bytearray, chunk: int = CHUNK0) -> int:
-    """Make every name/template hash chain of one chunk link its end back to its head."""
-    looped = 0
-    for table, buckets in evtx_chunks.CHAIN_TABLES:
-        for bucket in range(buckets):
-            head = struct.unpack_from("<I", data, chunk + table + 4 * bucket)[0]
-            if head:
-                tail = head
-                while nxt := struct.unpack_from("<I", data, chunk + tail)[0]:
-                    tail = nxt
-                struct.pack_into("<I", data, chunk + tail, head)
-                looped += 1
-    return looped
-
-
 _CHILD = """
 import io, json, sys
 from logscope.ingest import evtx
@@ -268,28 +255,38 @@ print(json.dumps([p.code for p in led.problems]))
 """
 
 
-def _parse_in_child(tmp_path: Path, data: bytes) -> tuple[list, list]:
-    """The evtx parser in a child process with a timeout: the engine holds the GIL while it
-    loops, so only a process can be stopped."""
+_CHILD_LIMITED = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # without the fix: abort, not swap
+""" + _CHILD
+
+
+def _parse_in_child(tmp_path: Path, data: bytes, what: str, *, limited: bool = False) -> tuple[list, list]:
+    """The evtx parser in a child process with a timeout (the engine holds the GIL while it
+    loops, so only a process can be stopped) and, ``limited``, a 2 GB address-space cap (an
+    engine that asks for more aborts the child, not the machine). Returns the child's events
+    as ``[record id, provider, event id, message]`` and its ledger's problem codes."""
     import json
     import subprocess
     import sys
 
-    path = tmp_path / "looped.evtx"
+    path = tmp_path / "input.evtx"
     path.write_bytes(data)
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
-                              timeout=60, check=True, cwd=Path(__file__).resolve().parents[2])
+        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED if limited else _CHILD, str(path)],
+                              capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
     except subprocess.TimeoutExpired:
-        pytest.fail("the evtx engine never finished on a looping hash chain")
+        pytest.fail(f"the evtx engine never finished on {what}")
+    assert done.returncode == 0, done.stderr[-500:]
     events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
     return events, codes
 
 
 def test_looping_hash_chains_do_not_hang_and_lose_nothing(tmp_path: Path, base: bytes) -> None:
     data = bytearray(base)
-    assert _loop_every_chain(data) > 10
-    events, codes = _parse_in_child(tmp_path, bytes(data))
+    assert loop_every_chain(data, CHUNK0) > 10
+    events, codes = _parse_in_child(tmp_path, bytes(data), "a looping hash chain")
     intact, _led = parse(base)
     assert events == [[e.record_id, e.provider, e.event_id, e.message] for e in intact]
     assert len(events) == RECORDS
@@ -303,7 +300,7 @@ def test_one_changed_link_byte_does_not_hang(tmp_path: Path, shared: Path) -> No
                      .read_bytes())
     data[0x133D] = 0xAC
     assert evtx_chunks.find_chain_loops(io.BytesIO(bytes(data)))
-    events, codes = _parse_in_child(tmp_path, bytes(data))
+    events, codes = _parse_in_child(tmp_path, bytes(data), "a looping hash chain")
     assert len(events) > 400 and "evtx-chain-loop" in codes
 
 
@@ -363,32 +360,13 @@ def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes)
     assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
 
 
-_CHILD_LIMITED = """
-import resource
-resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # without the fix: abort, not swap
-""" + _CHILD
-
-
 def test_value_multiplying_template_does_not_blow_up(tmp_path: Path, base: bytes) -> None:
     """Found by crafting (upstream #291/#292 class, not fixed in 0.14.0): 30 levels of a
     template that uses its value twice, in a 1 KiB record, made evtx ask for gigabytes and
     abort the whole process. The chunk is kept from the engine and from recovery; the
     intact chunk after it is still read."""
-    import json
-    import subprocess
-    import sys
-
     data = base[:CHUNK0] + _amplifying_chunk(base, 30) + base[CHUNK0:CHUNK0 + 0x10000]
-    path = tmp_path / "amplifying.evtx"
-    path.write_bytes(data)
-    try:
-        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
-                              capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parents[2])
-    except subprocess.TimeoutExpired:
-        pytest.fail("the evtx engine never finished on a value-multiplying template")
-    assert done.returncode == 0, done.stderr[-500:]
-    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    events, codes = _parse_in_child(tmp_path, data, "a value-multiplying template", limited=True)
     intact, _led = parse(base)
     assert events == [[e.record_id, e.provider, e.event_id, e.message] for e in intact]
     assert "evtx-amplifying-template" in codes and "evtx-missing" in codes
@@ -431,22 +409,11 @@ def _own_template_inside(data: bytearray) -> None:
 
 @pytest.mark.parametrize("damage", [_size_zero, _size_huge, _own_template_inside])
 def test_upstream_hang_classes_end_with_a_problem(tmp_path: Path, base: bytes, damage) -> None:
-    import json
-    import subprocess
-    import sys
-
+    """Hang or blow-up classes fixed upstream after 0.14.0: 0.14.0 ends each with an error,
+    and logscope loses only the damaged records."""
     data = bytearray(base)
     damage(data)
-    path = tmp_path / "damaged.evtx"
-    path.write_bytes(bytes(data))
-    try:
-        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
-                              capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parents[2])
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the evtx engine never finished ({damage.__name__})")
-    assert done.returncode == 0, done.stderr[-500:]
-    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    events, codes = _parse_in_child(tmp_path, bytes(data), damage.__name__, limited=True)
     assert RECORDS - 2 <= len(events) < RECORDS and "evtx-record" in codes
 
 
@@ -462,19 +429,8 @@ def test_value_multiplying_template_in_a_slot_without_magic_is_not_recovered(
         tmp_path: Path, base: bytes) -> None:
     """The engine skips a slot whose chunk magic is damaged, but recovery re-frames its
     well-framed records and hands them to the engine again: the pre-check covers every slot."""
-    import json
-    import subprocess
-    import sys
-
     bad = b"XXXXXXXX" + _amplifying_chunk(base, 30)[8:]
-    path = tmp_path / "amplifying-bad-magic.evtx"
-    path.write_bytes(base[:CHUNK0] + bad + base[CHUNK0:CHUNK0 + 0x10000])
-    try:
-        done = subprocess.run([sys.executable, "-c", _CHILD_LIMITED, str(path)],
-                              capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parents[2])
-    except subprocess.TimeoutExpired:
-        pytest.fail("recovery never finished on a value-multiplying template")
-    assert done.returncode == 0, done.stderr[-500:]
-    events, codes = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    data = base[:CHUNK0] + bad + base[CHUNK0:CHUNK0 + 0x10000]
+    events, codes = _parse_in_child(tmp_path, data, "a value-multiplying template in recovery",
+                                    limited=True)
     assert len(events) == RECORDS and "evtx-amplifying-template" in codes
