@@ -287,6 +287,9 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             target.close()
 
 
+#: Keys a :class:`_Folder` remembers (verdicts, summaries made) before it starts over: bounded
+#: memory on a crafted log; a real one has a few hundred (provider, event id) pairs.
+_MAX_KEYS = 10_000
 #: Returned by :class:`_Folder` for a record that only counts (``ledger.summarized``).
 _FOLDED: Any = object()
 
@@ -330,13 +333,15 @@ class _Folder:
         key = (name, plain or qualified)
         verdict = self.verdicts.get(key)
         if verdict is None:
+            if len(self.verdicts) >= _MAX_KEYS:  # a crafted log with endless provider names
+                self.verdicts.clear()
             verdict = self.verdicts[key] = self.want(name or None, int(plain or qualified))
         if verdict is True or (verdict is not False and verdict(text[tail.end():])):
             return None
         rep = (key, tail.groups())
         if rep in self.reps:
             return _FOLDED
-        if len(self.reps) < 10_000:
+        if len(self.reps) < _MAX_KEYS:
             self.reps.add(rep)
         return self._summary(orjson.loads(text)["Event"]["System"], record_id)
 

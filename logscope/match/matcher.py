@@ -227,6 +227,8 @@ class Matcher:
                       (kind, None, event_id), (kind, None, None)}:
                 seen.extend(self._by_key.get(k, ()))
             found = _Bucket(tuple(sorted(_unique(seen), key=lambda c: c.sig.id)))
+            if len(self._cache) >= 50_000:  # a crafted log with endless keys: bounded memory
+                self._cache.clear()
             self._cache[key] = found
         return found
 

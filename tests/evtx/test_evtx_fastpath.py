@@ -180,3 +180,15 @@ def test_records_count_events_and_folded_records(shared: Path) -> None:
         folded += led.summarized
     assert folded > sum(given.values())  # most records are folded
     assert "summarized" in ledgers[0].as_dict() or not ledgers[0].summarized
+
+
+def test_folder_memory_is_bounded_on_endless_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crafted log can name a new provider in every record: the folder's caches start over
+    instead of growing with the file."""
+    monkeypatch.setattr(ev, "_MAX_KEYS", 50)
+    fold = ev._Folder(lambda name, eid: False, "f.evtx")
+    for n in range(500):
+        text = ('{"Event":{"System":{"Provider":{"#attributes":{"Name":"P%d"}},"EventID":1,'
+                '"EventRecordID":%d,"Channel":"Application","Computer":"H","Security":null}}}' % (n, n))
+        assert fold(text, n) is not None
+    assert len(fold.verdicts) <= 50 and len(fold.reps) <= 50
