@@ -7,6 +7,7 @@ figures; asserts nothing (a benchmark, not a test).
 - raw evtx: ``PyEvtxParser.records_json`` over every file (JSON strings, not parsed);
 - events: ``pipeline.iter_events`` with every event encoded by orjson to /dev/null
   (what ``logscope events --format jsonl`` does);
+- events, 2 workers: the same through ``export_pool.iter_lines_pooled`` (``--workers 2``);
 - analyze, 1 worker: ``pipeline.analyze`` (full signature library, correlation);
 - analyze, 2 workers: the same with ``workers=2`` (a process pool over the .evtx files);
 - python-evtx: ``Evtx`` record XML over a slice of small corpus files (~2,000 records).
@@ -82,6 +83,18 @@ def _run_events(files: list[Path]) -> int:
     return n
 
 
+def _run_events2(files: list[Path]) -> int:
+    from logscope.export_pool import iter_lines_pooled
+    from logscope.ingest.source import IngestOptions
+
+    n = 0
+    with open(os.devnull, "wb") as sink:
+        for line in iter_lines_pooled(files, IngestOptions(), [], 2):
+            sink.write(line + b"\n")
+            n += 1
+    return n
+
+
 def _run_analyze(files: list[Path]) -> int:
     from logscope.ingest.source import IngestOptions
     from logscope.pipeline import analyze
@@ -108,7 +121,7 @@ def _run_python_evtx(files: list[Path]) -> int:
     return n
 
 
-_RUNNERS = {"raw": _run_raw, "events": _run_events, "analyze": _run_analyze,
+_RUNNERS = {"raw": _run_raw, "events": _run_events, "events2": _run_events2, "analyze": _run_analyze,
             "analyze2": _run_analyze2,
             "python-evtx": _run_python_evtx}
 
@@ -201,7 +214,11 @@ def run_set(name: str, weights: dict[Path, int], slice_files: list[Path] | None)
     raw = measure("raw", files)
     base = raw["records"] / raw["seconds"]
     print(row("raw evtx records_json", raw, nbytes, base), flush=True)
-    print(row("logscope events (orjson→/dev/null)", measure("events", files), nbytes, base), flush=True)
+    ev1 = measure("events", files)
+    print(row("logscope events (orjson→/dev/null)", ev1, nbytes, base), flush=True)
+    ev2 = measure("events2", files)
+    print(row("logscope events, 2 workers", ev2, nbytes, base)
+          + f"  x{ev1['seconds'] / ev2['seconds']:.2f} of 1 worker", flush=True)
     one = measure("analyze", files)
     print(row("logscope analyze, 1 worker", one, nbytes, base), flush=True)
     pooled = measure("analyze2", files)

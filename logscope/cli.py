@@ -221,10 +221,10 @@ def events(
     max_members: MembersOpt = None,
     max_ratio: RatioOpt = None,
     max_depth: DepthOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")] = 0,
 ) -> None:
     """Print every normalized event (one JSON object a line, Timesketch-importable)."""
-    import orjson
-
+    from .export_pool import event_line, iter_lines_pooled
     from .ingest.bundle import BundleError
     from .ledger import FileLedger
     from .pipeline import iter_events
@@ -240,8 +240,10 @@ def events(
         if fmt is Fmt.json:
             out.write(b"[")
         first = True
-        for ev in iter_events(paths, opts, ledgers, _progress()):
-            line = orjson.dumps(ev.to_dict(), default=str)
+        n_workers = _workers(workers)
+        lines = (iter_lines_pooled(paths, opts, ledgers, n_workers, _progress()) if n_workers > 1
+                 else (event_line(ev) for ev in iter_events(paths, opts, ledgers, _progress())))
+        for line in lines:
             if fmt is Fmt.json:
                 out.write(line if first else b",\n" + line)
             else:
