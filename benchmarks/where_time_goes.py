@@ -10,7 +10,7 @@ off directly. A benchmark, not a test: it asserts nothing.
 Stages:
 - raw evtx: ``PyEvtxParser.records_json`` over every file (the engine's floor);
 - pre-scan: the pass before the engine that cuts looping name/template chains and hides
-  chunks whose templates multiply their values (``evtx_chunks.prescan``);
+  chunks whose templates multiply their values (``evtx_prescan.prescan``);
 - completeness: the chunk-structure check after the engine (``check_completeness``);
 - input hashing: ``meta.inputs[].sha256`` (a second read of every byte);
 - ingest: ``iter_events`` as ``analyze`` runs it (folding, gate, summaries, recovery),
@@ -46,7 +46,7 @@ def best(fn: Callable[[], object], runs: int) -> tuple[float, object]:
 def stages(files: list[Path], runs: int) -> None:
     from bench_analyze import _run_raw
 
-    from logscope.ingest import evtx_chunks
+    from logscope.ingest import evtx_chunks, evtx_prescan
     from logscope.ingest.source import IngestOptions
     from logscope.ledger import FileLedger
     from logscope.match.matcher import Matcher
@@ -61,7 +61,7 @@ def stages(files: list[Path], runs: int) -> None:
     def chains() -> None:
         for f in files:
             with f.open("rb") as fh:
-                evtx_chunks.prescan(fh)
+                evtx_prescan.prescan(fh)
 
     ids: dict[Path, evtx_chunks.RecordIdSet] = {}
 

@@ -6,22 +6,23 @@ second reading for disputed records. Both feed :mod:`evtx_normalize`, so a recor
 same whichever engine produced it. Neither engine is trusted to report every loss: after
 the records are read, :mod:`evtx_chunks` checks every chunk slot of the file against what
 was produced and reports each gap (see ``check_completeness``).
+
+The Rust pass, module by module: :mod:`evtx_guard` (what the engine must not read, from
+:mod:`evtx_prescan`), :mod:`evtx_fold` (in ``analyze``: which records become events at
+all), :mod:`evtx_json` (the engine's JSON → RawRecord), :mod:`evtx_reframe` (lost records
+rendered again). Here: the record loop, recovery, and the python-evtx pass.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import orjson
+from collections.abc import Iterator
 
 from ..events import Event, Locator
 from ..ledger import FileLedger
-from . import evtx_chunks
-from .evtx_normalize import RawRecord, parse_int, parse_time, summary_event, to_event, to_text
+from . import evtx_chunks, evtx_guard
+from .evtx_fold import FOLDED, Folder, Want
+from .evtx_json import loads_record, record_from_json
+from .evtx_normalize import RawRecord, to_event
 from .source import IngestOptions, Source
 
 KINDS = ("evtx",)
@@ -43,11 +44,11 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.kind = KIND
     seen = evtx_chunks.RecordIdSet()
     failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
-    skipped: set[int] = set()  # file offsets of chunks kept from every engine (see _prescan)
+    skipped: set[int] = set()  # file offsets of chunks kept from every engine (evtx_guard)
     if options.engine == "python":
         events = _parse_python(source, ledger, seen, failed)
     else:
-        cuts, skipped = _prescan(source, ledger)
+        cuts, skipped = evtx_guard.prescan(source, ledger)
         events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"), cuts)  # type: ignore[arg-type]
     yield from events
     lost: list[tuple[int, int, int]] = []
@@ -128,99 +129,14 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
                            f"chunk areas ({how}; marked data.recovered)", "evtx-recovered")
 
 
-def _prescan(source: Source, ledger: FileLedger) -> tuple[list[int], set[int]]:
-    """What evtx 0.14.0 must not read, each reported: looping name/template chain links
-    (cut: it would never finish) and chunks with a template that multiplies its values
-    (kept from it whole, magic cut, and from recovery: one crafted record asks it for
-    gigabytes, growing exponentially with nesting, and aborts the process). Returns the
-    4-byte cuts and the skipped chunks' file offsets."""
-    try:
-        with source.open() as fh:
-            cuts, amplifying = evtx_chunks.prescan(fh)
-    except OSError:
-        return [], set()  # the engine reports the unreadable file
-    for at in cuts[:20]:
-        chunk = (at - evtx_chunks.HEADER_SIZE) // evtx_chunks.CHUNK_SIZE
-        ledger.problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back on itself; "
-                       "the link is cut for the engine, which would otherwise never finish", "evtx-chain-loop")
-    if len(cuts) > 20:
-        ledger.problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop")
-    for at, templates in amplifying[:20]:
-        chunk = (at - evtx_chunks.HEADER_SIZE) // evtx_chunks.CHUNK_SIZE
-        where = ", ".join(f"0x{t:X}" for t in templates[:4])
-        ledger.problem(f"chunk {chunk}, offset 0x{at:X}",
-                       f"template(s) at chunk offset {where} use one value more than once "
-                       "(rendering would multiply it without bound); chunk not read, its records "
-                       "count as missing", "evtx-amplifying-template")
-    if len(amplifying) > 20:
-        ledger.problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
-                               "templates not read", "evtx-amplifying-template")
-    for at, _templates in amplifying:
-        cuts += [at, at + 4]  # the chunk magic reads as zero: the engine skips the slot
-    return cuts, {at for at, _templates in amplifying}
-
-
-def _open_target(source: Source, cuts: list[int] | None = None) -> Any:  # noqa: ANN401
-    if cuts:
-        return io.BufferedReader(_ZeroedLinks(source.open(), cuts), CHUNK_READ)
-    return str(source.fs_path) if source.fs_path is not None else source.open()
-
-
-#: Read size of the patched view (one chunk).
-CHUNK_READ = 1 << 16
-
-
-class _ZeroedLinks(io.RawIOBase):
-    """A read-only view of a file in which the 4-byte links at ``cuts`` read as zero."""
-
-    def __init__(self, raw: Any, cuts: list[int]) -> None:  # noqa: ANN401
-        super().__init__()
-        self._raw = raw
-        self._cuts = sorted(cuts)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
-    def readinto(self, buf: Any) -> int:  # noqa: ANN401
-        start = self._raw.tell()
-        data = self._raw.read(len(buf))
-        n = len(data)
-        buf[:n] = data
-        for at in self._cuts:
-            lo, hi = max(at, start), min(at + 4, start + n)
-            if lo < hi:
-                buf[lo - start:hi - start] = bytes(hi - lo)
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
 # --- Rust engine ---------------------------------------------------------------------
-
-
-#: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
-#: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
-#: ``analyze``; ``None`` = always build it, as ``logscope events`` needs. Asked once per
-#: (provider, event id) of a file, so it may be slow.
-Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 
 
 def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSet,
                 want: Want | None = None, cuts: list[int] | None = None) -> Iterator[Event]:
     import evtx  # deferred: importing the extension costs time for non-evtx runs
 
-    target = _open_target(source, cuts)
+    target = evtx_guard.open_target(source, cuts)
     try:
         try:
             parser = evtx.PyEvtxParser(target, number_of_threads=1)
@@ -228,7 +144,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
         except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return
-        fold = _Folder(want, source.display) if want is not None else None
+        fold = Folder(want, source.display, KIND) if want is not None else None
         folded = 0
         # ids read so far as one open run (first, last), added to ``seen`` when it breaks
         run_first = run_last = -2
@@ -254,7 +170,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
                 event = None
                 if fold is not None:
                     event = fold(text, record_id)
-                    if event is _FOLDED:
+                    if event is FOLDED:
                         last_id = record_id
                         folded += 1
                         if record_id == run_last + 1:
@@ -287,275 +203,9 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: evtx_chunks.RecordIdSe
             target.close()
 
 
-#: Keys a :class:`_Folder` remembers (verdicts, summaries made) before it starts over: bounded
-#: memory on a crafted log; a real one has a few hundred (provider, event id) pairs.
-_MAX_KEYS = 10_000
-#: Returned by :class:`_Folder` for a record that only counts (``ledger.summarized``).
-_FOLDED: Any = object()
-
-
-class _Folder:
-    """Decides, per record, between a full event, a summary event, or no event at all.
-
-    Why: in ``analyze`` almost every record is one no signature and no identity rule can
-    use; building an event for each costs ~10x the parse. Such a record becomes a summary
-    event (System fields) only when it is the first of its (provider, event id, channel,
-    computer) in the file (what the identity table and role detection learn from); the
-    others are counted in ``ledger.summarized`` (part of ``records``).
-
-    The keys are read from the engine's JSON text by two patterns (the engine writes System
-    in a fixed layout), not by parsing it: that is the per-record cost that
-    matters. Any record the patterns do not fit takes the parsed path, which copes with
-    every shape. The decision per (provider, event id) is cached; for keys whose signatures
-    all need an HRESULT, a substring test on the record's EventData/UserData text decides.
-    """
-
-    __slots__ = ("want", "file", "verdicts", "reps")
-
-    def __init__(self, want: Want, file: str) -> None:
-        self.want = want
-        self.file = file
-        self.verdicts: dict[Any, Any] = {}
-        self.reps: set[Any] = set()
-
-    def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
-        """``_FOLDED``, a summary event, or None (build the full event)."""
-        m = _SYSTEM_KEYS.search(text, 0, 4096)
-        if m is None:
-            return self._parsed(text, record_id)
-        end = m.end()
-        tail = _SYSTEM_TAIL.search(text, end, end + 4096)
-        if tail is None:
-            return self._parsed(text, record_id)
-        if tail.start() - end > _SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
-            return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        name, plain, qualified = m.groups()
-        key = (name, plain or qualified)
-        verdict = self.verdicts.get(key)
-        if verdict is None:
-            if len(self.verdicts) >= _MAX_KEYS:  # a crafted log with endless provider names
-                self.verdicts.clear()
-            verdict = self.verdicts[key] = self.want(name or None, int(plain or qualified))
-        if verdict is True or (verdict is not False and verdict(text[tail.end():])):
-            return None
-        rep = (key, tail.groups())
-        if rep in self.reps:
-            return _FOLDED
-        if len(self.reps) < _MAX_KEYS:
-            self.reps.add(rep)
-        return self._summary(orjson.loads(text)["Event"]["System"], record_id)
-
-    def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
-        """The same decision from the parsed JSON (any layout; damaged records too)."""
-        obj = orjson.loads(text)
-        event = obj.get("Event") if type(obj) is dict else None
-        system = event.get("System") if type(event) is dict else None
-        if type(system) is not dict:
-            return None
-        provider = _attrs(system.get("Provider"))
-        name = provider.get("Name") or provider.get("EventSourceName")
-        eid = system.get("EventID")
-        if type(eid) is dict:
-            eid = eid.get("#text")
-        if type(name) not in (str, type(None)) or type(eid) not in (int, str, type(None)):
-            return None  # a damaged System block: the full path copes with any shape
-        eid = eid if type(eid) is int else parse_int(eid)
-        gate = self.want(name or None, eid)
-        if gate is True or (gate is not False and gate(text)):
-            return None
-        return self._summary(system, record_id)  # rare: no folding without the fast keys
-
-    def _summary(self, system: dict[str, Any], record_id: Any) -> Event:  # noqa: ANN401
-        raw = RawRecord()
-        _read_system(system, raw)
-        if raw.record_id is None:
-            raw.record_id = record_id
-        return summary_event(raw, kind=KIND, file=self.file, locator=Locator(record=record_id))
-
-
-#: Provider name and event id as the engine writes System (Guid / EventSourceName
-#: optional, EventID plain or with Qualifiers). Linear: no nested repetition.
-_SYSTEM_KEYS = re.compile(
-    r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
-    r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
-    r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
-#: Characters System's own fields between EventID and Channel take at most (Version, Level,
-#: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
-#: out in full). A longer gap is checked for a body element before Channel is trusted.
-_SYSTEM_SPAN = 600
-#: Channel, Computer and Security, which close System. Outside a JSON string (where quotes
-#: are escaped) only the engine's own System can write this sequence before the body.
-_SYSTEM_TAIL = re.compile(r'"Channel":(?:"([^"\\]*)"|null),"Computer":(?:"([^"\\]*)"|null),'
-                          r'"Security":(?:null|\{"#attributes":\{[^{}]*\}\})\}')
-
-
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-def loads_record(text: str, obj: Any = None) -> dict[str, Any]:  # noqa: ANN401
-    """The engine's JSON for one record (``obj``: already parsed), keeping repeated
-    ``EventData`` names.
-
-    evtx renders repeated named ``<Data>`` (a named string array: AppReadiness
-    ``PackageInfo`` x50, Security 4648 ``LogonGuid`` x2) as a repeated JSON key; a plain
-    parse keeps only the last value. A cheap count of keys in the raw text detects that
-    case, which is then parsed again keeping every value (``Name``, ``Name_1``, ...).
-    """
-    if obj is None:
-        obj = orjson.loads(text)
-    event = obj.get("Event") if type(obj) is dict else None
-    data = event.get("EventData") if type(event) is dict else None
-    if type(data) is dict:
-        at = text.find('"EventData":')
-        raw_keys = text.count('":', at + 12) if at >= 0 else 0
-        if raw_keys > len(data) and raw_keys > _count_keys(data):
-            return json.loads(text, object_pairs_hook=_keep_repeats)
-    return obj
-
-
-def _count_keys(value: Any) -> int:
-    if type(value) is dict:
-        return len(value) + sum(_count_keys(v) for v in value.values() if type(v) in (dict, list))
-    if type(value) is list:
-        return sum(_count_keys(v) for v in value if type(v) in (dict, list))
-    return 0
-
-
-def _keep_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        name, n = key, 1
-        while name in out:
-            name = f"{key}_{n}"
-            n += 1
-        out[name] = value
-    return out
-
-
-def record_from_json(obj: dict[str, Any]) -> RawRecord:
-    """The Rust engine's JSON rendering of one record → :class:`RawRecord`."""
-    raw = RawRecord()
-    event = obj.get("Event") or {}
-    if not isinstance(event, dict):
-        return raw
-    system = event.get("System") or {}
-    if isinstance(system, dict):
-        _read_system(system, raw)
-    event_data = event.get("EventData")
-    if isinstance(event_data, dict):
-        _read_event_data(event_data, raw)
-    elif event_data not in (None, ""):
-        raw.add(None, to_text(event_data))
-    user_data = event.get("UserData")
-    if isinstance(user_data, dict):
-        for name, payload in user_data.items():
-            if name == "#attributes":
-                continue
-            raw.userdata = name.split(":")[-1]
-            if isinstance(payload, dict):
-                _flatten(payload, raw)
-            else:
-                raw.add(raw.userdata, to_text(payload))
-            break
-    errors = event.get("ProcessingErrorData")
-    if isinstance(errors, dict):
-        _flatten(errors, raw)
-    rendering = event.get("RenderingInfo")
-    if isinstance(rendering, dict):
-        raw.rendered_message = to_text(rendering.get("Message")) or None
-        raw.rendered_level = to_text(rendering.get("Level")) or None
-    return raw
-
-
-def _attrs(value: Any) -> dict[str, Any]:
-    if type(value) is dict:
-        attrs = value.get("#attributes")
-        if type(attrs) is dict:
-            return attrs
-    return _EMPTY
-
-
-_EMPTY: dict[str, Any] = {}
-
-
-def _str(value: Any) -> str:
-    """Text of a JSON value (fast path for the usual string)."""
-    return value if type(value) is str else to_text(value)
-
-
-def _read_system(system: dict[str, Any], raw: RawRecord) -> None:
-    # _str everywhere: a damaged record can put any JSON type in any place
-    get = system.get
-    provider = _attrs(get("Provider"))
-    raw.provider = _str(provider.get("Name") or provider.get("EventSourceName")) or None
-    guid = provider.get("Guid")
-    if guid:
-        raw.provider_guid = _str(guid).strip("{}").lower() or None
-    event_id = get("EventID")
-    if type(event_id) is dict:
-        raw.qualifiers = parse_int(_attrs(event_id).get("Qualifiers"))
-        event_id = event_id.get("#text")
-    raw.event_id = event_id if type(event_id) is int else parse_int(event_id)
-    level = get("Level")
-    raw.level = level if type(level) is int else parse_int(level)
-    raw.time = parse_time(_str(_attrs(get("TimeCreated")).get("SystemTime")))
-    record_id = get("EventRecordID")
-    raw.record_id = record_id if type(record_id) is int else parse_int(record_id)
-    raw.channel = _str(get("Channel")) or None
-    raw.computer = _str(get("Computer")) or None
-    user = _attrs(get("Security")).get("UserID")
-    raw.user_id = _str(user) if user else None
-    # Task, Opcode, Keywords and Execution are not used downstream (skipped for speed)
-
-
-_SPECIAL_KEYS = frozenset(("#attributes", "Binary", "Data", "ComplexData"))
-
-
-def _read_event_data(event_data: dict[str, Any], raw: RawRecord) -> None:
-    data, inserts, names = raw.data, raw.inserts, raw.insert_names
-    for key, value in event_data.items():
-        if type(value) is str and key not in _SPECIAL_KEYS and key not in data and value.isprintable():
-            # the common case inlined (hot loop): a named Data with plain text
-            inserts.append(value)
-            names.append(key)
-            data[key] = value
-            continue
-        if key == "#attributes":
-            continue
-        if key == "Binary":
-            text = to_text(value).strip()
-            raw.binary = text or None
-        elif key == "Data" and isinstance(value, dict):
-            # unnamed <Data>: {"#text": [..]} for several, {"#text": v} for one; a bare
-            # value under "Data" is a <Data Name="Data"> (handled as named below)
-            text = value.get("#text", "")
-            for item in text if isinstance(text, list) else [text]:
-                raw.add(None, to_text(item))
-        elif key == "ComplexData" or key.startswith("ComplexData_"):  # evtx suffixes repeats
-            for item in value if isinstance(value, list) else [value]:
-                raw.add(_attrs(item).get("Name") or "ComplexData", to_text(item))
-        else:
-            raw.add(key, value if type(value) is str else to_text(value))
-
-
-def _flatten(payload: dict[str, Any], raw: RawRecord) -> None:
-    """UserData payload: leaf values by name, nested elements flattened in order."""
-    for key, value in payload.items():
-        if key in ("#attributes", "#text"):
-            continue
-        name = key.split(":")[-1]
-        if isinstance(value, dict) and any(k not in ("#attributes", "#text") for k in value):
-            _flatten(value, raw)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict) and any(k not in ("#attributes", "#text") for k in item):
-                    _flatten(item, raw)
-                else:
-                    raw.add(name, to_text(item))
-        else:
-            raw.add(name, to_text(value))
 
 
 # --- python-evtx engine -------------------------------------------------------------

@@ -37,8 +37,8 @@ from .evtx_chunks import (
     HEADER_SIZE,
     RECORD_MIN,
     _frame_at,
-    chain_loops,
 )
+from .evtx_prescan import chain_loops
 
 #: Record header written for a filler: signature, size, record id, written time (24 bytes).
 _RECORD_HEAD = struct.Struct("<IIQQ")
@@ -157,7 +157,7 @@ def _reframe(data: bytes, chunk_offset: int, frames: list[tuple[int, int]],
 
 def _break_chain_cycles(buf: bytearray) -> None:
     """Zero the links that close a loop in a name or template hash chain (evtx would hang;
-    see ``evtx_chunks.chain_loops``)."""
+    see ``evtx_prescan.chain_loops``)."""
     for at in chain_loops(buf):
         struct.pack_into("<I", buf, at, 0)
 

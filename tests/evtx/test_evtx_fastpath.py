@@ -1,6 +1,6 @@
 """The shortcuts ``analyze`` takes on evtx must give the answers of the slow paths.
 
-- ``_Folder`` reads provider, event id, channel and computer from the engine's JSON text with
+- ``evtx_fold.Folder`` reads provider, event id, channel and computer from the engine's JSON text with
   two patterns; on every corpus record they fit, they must equal the parsed JSON's fields.
 - ``TextGate`` rejects records by substring tests before RE2; it must never reject a record
   whose text writes one of its codes, in any case spelling.
@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from logscope.ingest import evtx as ev
-from logscope.ingest import evtx_chunks
+from logscope.ingest import evtx_chunks, evtx_fold
 from logscope.ingest.source import IngestOptions
 from logscope.ledger import FileLedger
 from logscope.match.library import load_library
@@ -51,10 +51,10 @@ def test_system_patterns_agree_with_the_parsed_json(shared: Path) -> None:
     for path in _corpus_files(shared):
         for text in _texts(path):
             total += 1
-            m = ev._SYSTEM_KEYS.search(text, 0, 4096)
+            m = evtx_fold.SYSTEM_KEYS.search(text, 0, 4096)
             if m is None:
                 continue
-            tail = ev._SYSTEM_TAIL.search(text, m.end(), m.end() + 4096)
+            tail = evtx_fold.SYSTEM_TAIL.search(text, m.end(), m.end() + 4096)
             if tail is None or text.find('Data":', m.end(), tail.start()) >= 0:
                 continue
             fitted += 1
@@ -84,7 +84,7 @@ def test_folder_decisions_follow_the_library() -> None:
     built in full; an HRESULT-only key is decided by the record's text."""
     matcher = Matcher(load_library(None))
     want = _with_evtx_want(IngestOptions(), matcher).extra["evtx_want"]
-    fold = ev._Folder(want, "f.evtx")
+    fold = evtx_fold.Folder(want, "f.evtx")
 
     def record(provider: str, eid: int, data: str = '"X":"y"', computer: str = "HV01") -> str:
         return ('{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},'
@@ -94,10 +94,10 @@ def test_folder_decisions_follow_the_library() -> None:
                 f'"EventData":{{{data}}}}}}}')
 
     first = fold(record("Noise", 1), 7)
-    assert first is not None and first is not ev._FOLDED and first.data == {"summary_only": True}
+    assert first is not None and first is not evtx_fold.FOLDED and first.data == {"summary_only": True}
     assert first.host == "HV01" and first.provider == "Noise" and first.event_id == 1
-    assert fold(record("Noise", 1), 8) is ev._FOLDED
-    assert fold(record("Noise", 1, computer="HV02"), 9) is not ev._FOLDED  # a new machine: summary
+    assert fold(record("Noise", 1), 8) is evtx_fold.FOLDED
+    assert fold(record("Noise", 1, computer="HV02"), 9) is not evtx_fold.FOLDED  # a new machine: summary
     assert fold(record("Noise", 1, '"Code":"0xC03A0029"'), 10) is None  # an RCT code: built in full
     assert fold(record("VSS", 8229), 11) is None  # indexed by a signature: built in full
     assert fold(record("Microsoft-Windows-Hyper-V-VMMS", 1), 12) is None  # identity provider
@@ -185,8 +185,8 @@ def test_records_count_events_and_folded_records(shared: Path) -> None:
 def test_folder_memory_is_bounded_on_endless_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """A crafted log can name a new provider in every record: the folder's caches start over
     instead of growing with the file."""
-    monkeypatch.setattr(ev, "_MAX_KEYS", 50)
-    fold = ev._Folder(lambda name, eid: False, "f.evtx")
+    monkeypatch.setattr(evtx_fold, "MAX_KEYS", 50)
+    fold = evtx_fold.Folder(lambda name, eid: False, "f.evtx")
     for n in range(500):
         text = ('{"Event":{"System":{"Provider":{"#attributes":{"Name":"P%d"}},"EventID":1,'
                 '"EventRecordID":%d,"Channel":"Application","Computer":"H","Security":null}}}' % (n, n))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from logscope.events import Event
-from logscope.ingest import evtx, evtx_chunks
+from logscope.ingest import evtx, evtx_chunks, evtx_guard, evtx_prescan
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 
@@ -299,14 +299,14 @@ def test_one_changed_link_byte_does_not_hang(tmp_path: Path, shared: Path) -> No
     data = bytearray((shared / "corpus/evtx/omerbenamram-evtx/samples/sample-with-zero-data-size-event.evtx")
                      .read_bytes())
     data[0x133D] = 0xAC
-    assert evtx_chunks.find_chain_loops(io.BytesIO(bytes(data)))
+    assert evtx_prescan.find_chain_loops(io.BytesIO(bytes(data)))
     events, codes = _parse_in_child(tmp_path, bytes(data), "a looping hash chain")
     assert len(events) > 400 and "evtx-chain-loop" in codes
 
 
 def test_zeroed_links_view_reads_like_the_file_but_the_cuts() -> None:
     data = bytes(range(256)) * 600
-    view = io.BufferedReader(evtx._ZeroedLinks(io.BytesIO(data), [10, 70_000]), 4096)
+    view = io.BufferedReader(evtx_guard.ZeroedLinks(io.BytesIO(data), [10, 70_000]), 4096)
     view.seek(0)
     got = view.read()
     want = bytearray(data)
@@ -351,13 +351,13 @@ def _amplifying_chunk(base: bytes, depth: int, fan: int = 2, record_id: int = 10
 
 
 def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes) -> None:
-    assert evtx_chunks.amplifying_templates(base[CHUNK0:]) == []
-    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, fan=1)) == []
-    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3)) == [0x226]
+    assert evtx_prescan.amplifying_templates(base[CHUNK0:]) == []
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3, fan=1)) == []
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3)) == [0x226]
     # evtx also renders a body whose first content is a value the walk does not size (a SID
     # value token): the rest of the body is searched for substitutions instead
     sid = b"\x05\x13\x01\x01" + bytes(5) + b"\x05\x12\x00\x00\x00"
-    assert evtx_chunks.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
 
 
 def test_value_multiplying_template_does_not_blow_up(tmp_path: Path, base: bytes) -> None:
@@ -377,7 +377,7 @@ def test_no_corpus_template_uses_a_value_twice(shared: Path) -> None:
     flagged = []
     for path in sorted((shared / "corpus/evtx").rglob("*.evtx")):
         with path.open("rb") as fh:
-            if fh.read(8) == evtx_chunks.FILE_MAGIC and evtx_chunks.prescan(fh)[1]:
+            if fh.read(8) == evtx_chunks.FILE_MAGIC and evtx_prescan.prescan(fh)[1]:
                 flagged.append(path.name)
     assert flagged == []
 
