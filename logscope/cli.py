@@ -56,6 +56,7 @@ MemberOpt = Annotated[str | None, typer.Option("--max-member-size", help="Most b
 MembersOpt = Annotated[int | None, typer.Option("--max-members", help="Most archive members read (default 200000).")]
 RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 32 MiB (default 200).")]
 DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archive nesting, zip or gzip (default 4).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")]
 
 
 def _limits(opts: Any, total: str | None, member: str | None, members: int | None,  # noqa: ANN401
@@ -136,7 +137,7 @@ def analyze(
     job: Annotated[list[str] | None, typer.Option("--job", help="Only this Veeam job and its VMs (repeatable).")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="Display time zone for text/md/html (IANA name); data stays UTC.")] = None,
     redact: Annotated[bool, typer.Option("--redact", help="Replace host, user, domain and IP names by stable placeholders.")] = False,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")] = 0,
+    workers: WorkersOpt = 0,
 ) -> None:
     """Read a support bundle and print root-cause hints, the timeline and what was read."""
     from .ingest.bundle import BundleError
@@ -221,7 +222,7 @@ def events(
     max_members: MembersOpt = None,
     max_ratio: RatioOpt = None,
     max_depth: DepthOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")] = 0,
+    workers: WorkersOpt = 0,
 ) -> None:
     """Print every normalized event (one JSON object a line, Timesketch-importable)."""
     from .export_pool import event_line, iter_lines_pooled
