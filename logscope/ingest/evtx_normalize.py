@@ -259,29 +259,19 @@ def to_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event
         message, source = _fallback_message(raw), "inserts"
     data["message_source"] = source
 
-    return Event(
-        kind=kind,
-        file=file,
-        locator=locator,
-        time=raw.time,
-        time_source="utc" if raw.time is not None else "none",
-        timestamp_desc="Event Recorded",
-        message=" ".join(message.split()) if _needs_squeeze(message) else message,
-        host=raw.computer or None,
-        provider=raw.provider or None,
-        channel=raw.channel or None,
-        event_id=raw.event_id,
-        record_id=raw.record_id,
-        level=level_name(raw.level, raw.rendered_level),
-        hresult=code,
-        vm_name=data.get("VmName") or None,
-        vm_id=guid(data.get("VmId")),
-        data=data,
-    )
+    event = summary_event(raw, kind=kind, file=file, locator=locator)
+    event.message = " ".join(message.split()) if _needs_squeeze(message) else message
+    event.level = level_name(raw.level, raw.rendered_level)
+    event.hresult = code
+    event.vm_name = data.get("VmName") or None
+    event.vm_id = guid(data.get("VmId"))
+    event.data = data
+    return event
 
 
 def summary_event(raw: RawRecord, *, kind: str, file: str, locator: Locator) -> Event:
-    """The System part only, for a record no signature or identity rule can use.
+    """The System part only, for a record no signature or identity rule can use (and the
+    base :func:`to_event` completes).
 
     Why: ``analyze`` asks the parser, per record, whether anything downstream wants it (the
     matcher's index, the identity table); for the rest, rendering inserts and messages is
