@@ -232,20 +232,16 @@ class Matcher:
             self._cache[key] = found
         return found
 
-    def wants(self, kind: str, provider: str | None, event_id: int | None, raw: str) -> bool:
-        """Could any signature match a record with these keys, whose raw text is ``raw``?
+    def record_gate(self, kind: str, provider: str | None, event_id: int | None) -> bool | TextGate:
+        """Could any signature match a record with these keys? Decided once per (kind,
+        provider, event id): True, False, or the test of the record's raw text that decides
+        per record (a parser caches this per key, so a record costs one lookup).
 
         Lets a parser skip building the full event for records no signature can use. Never
         says no wrongly: a bucket with a signature that has no cheap necessary condition
-        answers yes; one whose signatures all need an HRESULT answers yes only when one of
-        those codes is written in the raw record (hex or decimal, the forms inserts use).
+        answers True; one whose signatures all need an HRESULT answers with a
+        :class:`TextGate` for those codes (hex or decimal, the forms inserts use).
         """
-        gate = self.record_gate(kind, provider, event_id)
-        return gate if type(gate) is bool else gate(raw)
-
-    def record_gate(self, kind: str, provider: str | None, event_id: int | None) -> bool | TextGate:
-        """``wants`` decided once per (kind, provider, event id): True, False, or the text test
-        that decides per record (a parser caches this per key, so a record costs one lookup)."""
         bucket = self._bucket_for(kind, provider.casefold() if provider else None, event_id)
         if bucket.empty:
             return False
