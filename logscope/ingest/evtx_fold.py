@@ -15,7 +15,7 @@ import orjson
 
 from ..events import Event, Locator
 from .evtx_json import attrs, read_system
-from .evtx_normalize import RawRecord, parse_int, summary_event
+from .evtx_normalize import RawRecord, summary_event
 
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
@@ -81,7 +81,9 @@ class Folder:
             return FOLDED
         if len(self.reps) < MAX_KEYS:
             self.reps.add(rep)
-        return self._summary(orjson.loads(text)["Event"]["System"], record_id)
+        raw = RawRecord()
+        read_system(orjson.loads(text)["Event"]["System"], raw)
+        return self._summary(raw, record_id)
 
     def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """The same decision from the parsed JSON (any layout; damaged records too)."""
@@ -97,15 +99,14 @@ class Folder:
             eid = eid.get("#text")
         if type(name) not in (str, type(None)) or type(eid) not in (int, str, type(None)):
             return None  # a damaged System block: the full path copes with any shape
-        eid = eid if type(eid) is int else parse_int(eid)
-        gate = self.want(name or None, eid)
+        raw = RawRecord()
+        read_system(system, raw)  # the same provider and event id the full event would carry
+        gate = self.want(raw.provider, raw.event_id)
         if gate is True or (gate is not False and gate(text)):
             return None
-        return self._summary(system, record_id)  # rare: no folding without the fast keys
+        return self._summary(raw, record_id)  # rare: no folding without the fast keys
 
-    def _summary(self, system: dict[str, Any], record_id: Any) -> Event:  # noqa: ANN401
-        raw = RawRecord()
-        read_system(system, raw)
+    def _summary(self, raw: RawRecord, record_id: Any) -> Event:  # noqa: ANN401
         if raw.record_id is None:
             raw.record_id = record_id
         return summary_event(raw, kind=self.kind, file=self.file, locator=Locator(record=record_id))
