@@ -70,15 +70,14 @@ def _run_raw(files: list[Path]) -> int:
 
 
 def _run_events(files: list[Path]) -> int:
-    import orjson
-
+    from logscope.export_pool import event_line
     from logscope.ingest.source import IngestOptions
     from logscope.pipeline import iter_events
 
     n = 0
     with open(os.devnull, "wb") as sink:
         for ev in iter_events(files, IngestOptions(), []):
-            sink.write(orjson.dumps(ev.to_dict(), default=str) + b"\n")
+            sink.write(event_line(ev) + b"\n")  # what ``logscope events`` writes
             n += 1
     return n
 
