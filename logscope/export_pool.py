@@ -19,11 +19,11 @@ from typing import Any
 
 import orjson
 
-from .ingest import detect, read_source
+from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
-from .workers import BATCH_BYTES
+from .workers import Batch, poolable, run_batch
 
 _options: IngestOptions | None = None
 
@@ -53,11 +53,6 @@ def _export(display: str, path: str, size: int | None, host_hint: str | None, ou
     return ledger
 
 
-def _export_batch(items: list[tuple[str, str, int | None, str | None, str]]) -> list[FileLedger]:
-    """Several files in one round trip (small files cost less than a pool message each)."""
-    return [_export(*item) for item in items]
-
-
 def iter_lines_pooled(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger], workers: int,
                       progress: Callable[[str, int], None] | None = None) -> Iterator[bytes]:
     """Every event of the bundle as a JSON line (no newline), in bundle order; .evtx files on
@@ -67,15 +62,13 @@ def iter_lines_pooled(paths: list[Path], options: IngestOptions, ledgers: list[F
     # in bundle order: a batch of pooled files (its future, their lines files), or an inline
     # file ([its ledger], [its lines file])
     parts: list[tuple[Future[list[FileLedger]] | list[FileLedger], list[Path]]] = []
-    batch: list[tuple[str, str, int | None, str | None, str]] = []
-    batch_bytes = 0
+    batch = Batch()
 
     def flush() -> None:
-        nonlocal batch, batch_bytes
-        if batch:
+        if batch.items:
             assert pool is not None
-            parts.append((pool.submit(_export_batch, batch), [Path(item[4]) for item in batch]))
-            batch, batch_bytes = [], 0
+            items = batch.take()
+            parts.append((pool.submit(run_batch, _export, items), [Path(item[4]) for item in items]))
 
     try:
         with Bundle(paths, options) as bundle:
@@ -83,13 +76,12 @@ def iter_lines_pooled(paths: list[Path], options: IngestOptions, ledgers: list[F
                 if progress:
                     progress(source.display, 0)
                 out = tmp / f"{i}.jsonl"
-                if source.fs_path is not None and detect(source).kind == "evtx":
+                if poolable(source):
                     if pool is None:
                         pool = ProcessPoolExecutor(workers, initializer=_init, initargs=(options,))
                     kept = bundle.keep(source)
-                    batch.append((source.display, str(kept), source.size, source.host_hint, str(out)))
-                    batch_bytes += source.size or 0
-                    if batch_bytes >= BATCH_BYTES:
+                    if batch.add((source.display, str(kept), source.size, source.host_hint, str(out)),
+                                 source.size):
                         flush()
                     continue
                 flush()

@@ -12,7 +12,7 @@ submission order, so a run's output does not depend on timing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -93,9 +93,34 @@ def _parse_file(display: str, path: str, size: int | None, host_hint: str | None
     return ledger, hits, list(reps.values()), store.not_kept()
 
 
-def _parse_batch(items: list[tuple[str, str, int | None, str | None]]) -> list[Result]:
-    """Several files in one round trip (small files cost less than a pool message each)."""
-    return [_parse_file(*item) for item in items]
+def poolable(source: Source) -> bool:
+    """Whether a bundle member goes to the pool: an .evtx file on disk (by content)."""
+    return (source.fs_path is not None and (source.size or 0) >= MIN_POOLED_BYTES
+            and detect(source).kind == "evtx")
+
+
+def run_batch(fn: Callable[..., Any], items: list[tuple[Any, ...]]) -> list[Any]:
+    """In a worker: ``fn`` over several files in one round trip (small files cost less than a
+    pool message each)."""
+    return [fn(*item) for item in items]
+
+
+class Batch:
+    """Consecutive pooled files grouped up to about ``BATCH_BYTES`` per pool task."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, ...]] = []
+        self.size = 0
+
+    def add(self, item: tuple[Any, ...], size: int | None) -> bool:
+        """Add one file; True when the batch is full and should be sent."""
+        self.items.append(item)
+        self.size += size or 0
+        return self.size >= BATCH_BYTES
+
+    def take(self) -> list[tuple[Any, ...]]:
+        items, self.items, self.size = self.items, [], 0
+        return items
 
 
 def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
@@ -110,8 +135,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
     global _parent_matcher
     pending: list[Future[list[Result]]] = []
     pool: ProcessPoolExecutor | None = None
-    batch: list[tuple[str, str, int | None, str | None]] = []
-    batch_bytes = 0
+    batch = Batch()
     inline = options
     if matcher is not None:
         from .pipeline import _with_evtx_want
@@ -122,18 +146,14 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
             for source in bundle.sources():
                 if progress:
                     progress(source.display, 0)
-                if (source.fs_path is not None and (source.size or 0) >= MIN_POOLED_BYTES
-                        and detect(source).kind == "evtx"):
+                if poolable(source):
                     if pool is None:
                         _parent_matcher = matcher  # kept: forked workers start at the first submit
                         pool = ProcessPoolExecutor(workers, initializer=_init_worker,
                                                    initargs=(options, signature_dirs))
                     path = bundle.keep(source)
-                    batch.append((source.display, str(path), source.size, source.host_hint))
-                    batch_bytes += source.size or 0
-                    if batch_bytes >= BATCH_BYTES:
-                        pending.append(pool.submit(_parse_batch, batch))
-                        batch, batch_bytes = [], 0
+                    if batch.add((source.display, str(path), source.size, source.host_hint), source.size):
+                        pending.append(pool.submit(run_batch, _parse_file, batch.take()))
                     continue
                 ledger, events = read_source(source, inline)
                 ledgers.append(ledger)
@@ -142,9 +162,9 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                     n += 1
                     yield ev, None
                 ledger.records = n + ledger.summarized
-            if batch:
+            if batch.items:
                 assert pool is not None
-                pending.append(pool.submit(_parse_batch, batch))
+                pending.append(pool.submit(run_batch, _parse_file, batch.take()))
             for fut in pending:
                 for result in fut.result():
                     yield from _merge(result, ledgers)
