@@ -105,7 +105,8 @@ class IdentityTable:
 
     def observe(self, ev: Event) -> None:
         """Learn from one event (cheap; called for every event)."""
-        if (ev.vm_name or ev.vm_id) and not (ev.message and "vhd" in ev.message.casefold()):
+        names_disk = bool(ev.message) and "vhd" in ev.message.casefold()
+        if (ev.vm_name or ev.vm_id) and not names_disk:
             # a VMMS log repeats the same VM, host and file thousands of times: learn it once
             extra = ((str(ev.data.get("server")), str(ev.data.get("task_session_id")))
                      if ev.kind in SERVER_KINDS else None)
@@ -143,7 +144,7 @@ class IdentityTable:
                     _bounded_add(self.tasks[k0], str(task))
             if ev.job_name:
                 _bounded_add(self.jobs[k0], ev.job_name)
-            if ev.message and "vhd" in ev.message.casefold():
+            if names_disk:
                 for p in disk_paths(ev.message):
                     _bounded_add(self.disks[k0], p)
             return
