@@ -105,17 +105,19 @@ class IdentityTable:
 
     def observe(self, ev: Event) -> None:
         """Learn from one event (cheap; called for every event)."""
-        names_disk = bool(ev.message) and "vhd" in ev.message.casefold()
-        if (ev.vm_name or ev.vm_id) and not names_disk:
-            # a VMMS log repeats the same VM, host and file thousands of times: learn it once
-            extra = ((str(ev.data.get("server")), str(ev.data.get("task_session_id")))
-                     if ev.kind in SERVER_KINDS else None)
-            memo = (ev.vm_name, ev.vm_id, ev.kind, ev.file, ev.host, ev.job_name, extra)
-            if memo in self._keyed_seen:
-                return
-            if len(self._keyed_seen) > 100_000:
-                self._keyed_seen.clear()
-            self._keyed_seen.add(memo)
+        names_disk = False  # only asked of events that name a VM (the others never use it)
+        if ev.vm_name or ev.vm_id:
+            names_disk = bool(ev.message) and "vhd" in ev.message.casefold()
+            if not names_disk:
+                # a VMMS log repeats the same VM, host and file thousands of times: learn it once
+                extra = ((str(ev.data.get("server")), str(ev.data.get("task_session_id")))
+                         if ev.kind in SERVER_KINDS else None)
+                memo = (ev.vm_name, ev.vm_id, ev.kind, ev.file, ev.host, ev.job_name, extra)
+                if memo in self._keyed_seen:
+                    return
+                if len(self._keyed_seen) > 100_000:
+                    self._keyed_seen.clear()
+                self._keyed_seen.add(memo)
         keys = []
         if ev.vm_name:
             k = "vm:" + short_name(ev.vm_name)
