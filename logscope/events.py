@@ -31,6 +31,13 @@ KINDS = (
     "veeam-session",
     "veeam-guest",
     "sqlwriter-log",
+    # evidence as a person pasted it (issue 16) and host state listings (issue 17)
+    "event-text",
+    "powershell-error",
+    "diskshadow",
+    "veeam-agent",
+    "message-text",
+    "hyperv-state",
     "unknown",
 )
 
