@@ -274,7 +274,7 @@ def validate(
     baseline: Annotated[list[Path] | None, typer.Option("--baseline", help="Folder of known real logs: undeclared hits are problems.")] = None,
 ) -> None:
     """Check signature files: schema, unique ids, RE2 regexes, examples, chains."""
-    from .match.validate import render_issues, validate_paths
+    from .match.validate import errors, render_issues, validate_paths
 
     if fmt not in ("text", "json", "github"):
         _die("--format must be text, json or github")
@@ -283,7 +283,7 @@ def validate(
             _die(f"{p}: no such file or folder")
     issues, summary = validate_paths(paths or [], baseline or [])
     sys.stdout.write(render_issues(issues, summary, fmt))
-    raise typer.Exit(1 if issues else 0)
+    raise typer.Exit(1 if errors(issues) else 0)
 
 
 @sig_app.command("list")

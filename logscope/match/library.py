@@ -18,7 +18,11 @@ from ..events import KINDS
 from .cache import MISSING, ParsedCache, cache_dir
 from .conditions import ConditionError, compile_group
 from . import lint
-from .model import EXAMPLE_FORMATS, SEVERITIES, STATUSES, Hint, Signature
+from .issues import LoadIssue, mark as _mark
+from .model import SEVERITIES, STATUSES, Hint, Signature
+from .shape import check_baseline_shape as _check_baseline_shape
+from .shape import check_examples_shape as _check_examples_shape
+from .shape import reference_urls  # noqa: F401  (re-exported for validate)
 
 SIGNATURE_SUFFIXES = (".yml", ".yaml")
 #: Files in a library folder that are not signatures.
@@ -35,20 +39,8 @@ KNOWN_KEYS = frozenset(
      "examples", "baseline_hits", "author", "date", "modified", "falsepositives", "notes")
 )
 HINT_KEYS = frozenset(("cause", "remedy", "evidence", "confidence", "collect"))
+PUBLIC_EXAMPLE_LEVELS = ("error", "warning", "off")
 
-
-@dataclass(slots=True)
-class LoadIssue:
-    """A problem found while loading or validating a signature file."""
-
-    path: str
-    line: int
-    column: int
-    message: str
-    code: str = "invalid"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -61,6 +53,9 @@ class Library:
     chains_dirs: list[Path] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
     digest: str = ""
+    #: Library name → how a signature without a sourced public example is reported
+    #: (``public_examples`` in its ``library.yml``: error, warning or off; default warning).
+    public_examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -110,6 +105,17 @@ def _load_dir(lib: Library, root: Path, name: str, h: Any,  # noqa: ANN401
             data = yamlio.load(meta.read_text("utf-8"), str(meta))
             if isinstance(data, dict) and data.get("version"):
                 lib.versions.append(str(data["version"]))
+            if isinstance(data, dict) and "public_examples" in data:
+                raw_level = data["public_examples"]
+                # YAML 1.1 reads a bare `off` as false
+                level = "off" if raw_level is False else str(raw_level)
+                if level in PUBLIC_EXAMPLE_LEVELS:
+                    lib.public_examples[name] = level
+                else:
+                    line, col = _mark(data, "public_examples")
+                    lib.issues.append(LoadIssue(str(meta), line, col, "public_examples must be "
+                                                "one of " + ", ".join(PUBLIC_EXAMPLE_LEVELS) +
+                                                f", got {level!r}", "schema"))
         except yamlio.YamlError as exc:
             lib.issues.append(LoadIssue(exc.path, exc.line, exc.column, exc.message, "yaml"))
     if (root / "chains").is_dir():
@@ -298,63 +304,6 @@ def _check_extract(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa:
         issues.append(LoadIssue(p, *lint.position(lint.Problem(node, key, "", "")),
                                 prob.message, prob.code))
 
-
-def _check_examples_shape(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401, C901
-    ex = data.get("examples")
-    if ex is None:
-        return
-    if not isinstance(ex, dict):
-        issues.append(LoadIssue(p, *_mark(data, "examples"), "examples must be a mapping with "
-                                "'match' and/or 'no_match' lists", "schema"))
-        return
-    for key, items in ex.items():
-        if key not in ("match", "no_match"):
-            issues.append(LoadIssue(p, *_mark(ex, str(key)), f"unknown examples key {key!r} "
-                                    "(known: match, no_match)", "unknown-field"))
-            continue
-        if not isinstance(items, list):
-            issues.append(LoadIssue(p, *_mark(ex, str(key)), f"examples.{key} must be a list",
-                                    "schema"))
-            continue
-        for i, item in enumerate(items):
-            where = getattr(item, "start", _mark(ex, str(key)))
-            if not isinstance(item, dict) or len(item) != 1:
-                issues.append(LoadIssue(p, *where, f"examples.{key}[{i}]: an example is a "
-                                        "mapping with one key: " + ", ".join(EXAMPLE_FORMATS),
-                                        "schema"))
-                continue
-            fmt = next(iter(item))
-            if fmt not in EXAMPLE_FORMATS:
-                issues.append(LoadIssue(p, *where, f"examples.{key}[{i}]: unknown example format "
-                                        f"{fmt!r} (known: {', '.join(EXAMPLE_FORMATS)})",
-                                        "unknown-field"))
-
-
-BASELINE_KEYS = frozenset(("file", "count", "why"))
-
-
-def _check_baseline_shape(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401
-    bh = data.get("baseline_hits")
-    if bh is None:
-        return
-    if not isinstance(bh, list):
-        issues.append(LoadIssue(p, *_mark(data, "baseline_hits"), "baseline_hits must be a list "
-                                "of {file, count, why}", "schema"))
-        return
-    for i, b in enumerate(bh):
-        where = getattr(b, "start", _mark(data, "baseline_hits"))
-        if not isinstance(b, dict) or not isinstance(b.get("file"), str) or not b["file"]:
-            issues.append(LoadIssue(p, *where, f"baseline_hits[{i}] needs 'file' (a path "
-                                    "suffix inside the baseline folder)", "schema"))
-            continue
-        for k in b:
-            if k not in BASELINE_KEYS:
-                issues.append(LoadIssue(p, *_mark(b, str(k)), f"baseline_hits[{i}]: unknown "
-                                        f"key {k!r} (known: file, count, why)", "unknown-field"))
-        c = b.get("count")
-        if c is not None and (not isinstance(c, int) or isinstance(c, bool) or c < 1):
-            issues.append(LoadIssue(p, *_mark(b, "count"), f"baseline_hits[{i}].count must be a "
-                                    "positive integer", "schema"))
 
 
 def _hint(h: Any, p: str, issues: list[LoadIssue], data: Any) -> Hint | None:  # noqa: ANN401

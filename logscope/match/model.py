@@ -13,7 +13,14 @@ STATUSES = ("experimental", "test", "stable")
 #: How an example record is written: native text run through the real parser of that kind
 #: ("text" lets the content sniffing choose), or "event": a field mapping.
 EXAMPLE_FORMATS = ("evtx-xml", "vssadmin", "veeam", "veeam-session", "veeam-guest", "event",
-                   "text")
+                   "text", "event-text", "powershell-error", "diskshadow", "veeam-agent",
+                   "message-text")
+#: Pasted-evidence forms: their example must be read as that very kind (a paste the reader
+#: does not claim, or claims as another kind, would validate something other than it says).
+STRICT_FORMATS = ("event-text", "powershell-error", "diskshadow", "veeam-agent",
+                  "message-text")
+#: The one key an example may carry beside its form: the public page its text is quoted from.
+EXAMPLE_SOURCE_KEY = "source"
 
 
 def severity_rank(name: str) -> int:

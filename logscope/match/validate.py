@@ -25,17 +25,18 @@ from ..events import Event, Locator
 from ..ingest import read_source
 from ..ingest.source import IngestOptions, Source
 from .conditions import compile_group
-from .library import Library, LoadIssue, load_library, parse_signature_file
+from .library import Library, LoadIssue, load_library, parse_signature_file, reference_urls
 from .matcher import Matcher
-from .model import EXAMPLE_FORMATS, Signature
-
+from .model import EXAMPLE_FORMATS, EXAMPLE_SOURCE_KEY, STRICT_FORMATS, Signature
 
 
 def example_events(example: Any) -> list[Event]:  # noqa: ANN401
     """Turn one example (native text or a field dict) into events via the real parsers."""
-    if not isinstance(example, dict) or len(example) != 1:
+    forms = {k: v for k, v in example.items() if k != EXAMPLE_SOURCE_KEY} \
+        if isinstance(example, dict) else {}
+    if len(forms) != 1:
         raise ValueError("an example is a mapping with one key: " + ", ".join(EXAMPLE_FORMATS))
-    (fmt, body), = example.items()
+    (fmt, body), = forms.items()
     if fmt not in EXAMPLE_FORMATS:
         raise ValueError(f"unknown example format {fmt!r}")
     if fmt == "event":
@@ -58,6 +59,8 @@ def example_events(example: Any) -> list[Event]:  # noqa: ANN401
     if not evs:
         why = ledger.reason or "; ".join(p.message for p in ledger.problems) or "no events"
         raise ValueError(f"the {fmt} example gave no event (detected as {ledger.kind}: {why})")
+    if fmt in STRICT_FORMATS and not any(e.kind == fmt for e in evs):
+        raise ValueError(f"the {fmt} example is read as {ledger.kind}, not {fmt}")
     return evs
 
 
@@ -105,6 +108,24 @@ def check_examples(sig: Signature, matcher: Matcher) -> list[LoadIssue]:
                                 f"{sig.id}: a stable signature needs at least one match example",
                                 "example"))
     return issues
+
+
+def has_public_example(sig: Signature) -> bool:
+    """A ``match`` example quotes public text: its ``source`` URL is one of the references."""
+    urls = reference_urls(list(sig.references))
+    return any(isinstance(ex, dict) and ex.get(EXAMPLE_SOURCE_KEY) in urls
+               for ex in sig.examples.get("match", []))
+
+
+def check_public_example(sig: Signature, level: str) -> list[LoadIssue]:
+    """Every signature shows one real public instance of what it matches (``level``: error,
+    warning or off, from its library's ``library.yml`` ``public_examples``)."""
+    if level == "off" or has_public_example(sig):
+        return []
+    line, col = sig.marks.get("examples") or (sig.line, 1)
+    return [LoadIssue(sig.path, line, col, f"{sig.id}: no match example quotes public text "
+                      "(add one with 'source: <https URL>' that is also in references)",
+                      "public-example", level)]
 
 
 def _suffix_of(file: str, declared: str) -> bool:
@@ -199,6 +220,7 @@ def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadI
                 owner.setdefault(sid, sig.path)
                 lib.signatures.setdefault(sid, sig)
             lib.chains_dirs.extend(one.chains_dirs)
+            lib.public_examples.update(one.public_examples)
     else:
         lib = load_library(cache=False)
         issues = list(lib.issues)
@@ -207,12 +229,21 @@ def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadI
     matcher = Matcher(lib)
     for sig in lib.signatures.values():
         issues.extend(check_examples(sig, matcher))
+        issues.extend(check_public_example(sig, lib.public_examples.get(sig.library, "warning")))
     if baselines:
         issues.extend(run_baseline(lib, matcher, baselines))
     issues.sort(key=lambda i: (i.path, i.line, i.column, i.message))
-    summary = {"signatures": len(lib.signatures), "problems": len(issues),
+    warnings = sum(1 for i in issues if i.level == "warning")
+    summary = {"signatures": len(lib.signatures), "problems": len(issues) - warnings,
+               "warnings": warnings,
+               "public_examples": sum(has_public_example(s) for s in lib.signatures.values()),
                "examples": sum(len(v) for s in lib.signatures.values() for v in s.examples.values())}
     return issues, summary
+
+
+def errors(issues: list[LoadIssue]) -> list[LoadIssue]:
+    """The issues that fail ``validate`` (warnings are counted, not failed on)."""
+    return [i for i in issues if i.level != "warning"]
 
 
 def _relative(path: str) -> str:
@@ -231,18 +262,24 @@ def _gh_escape(value: str) -> str:
 
 def render_issues(issues: list[LoadIssue], summary: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
-        return orjson.dumps({"summary": summary, "problems": [
-            {"file": i.path, "line": i.line, "column": i.column, "code": i.code,
-             "message": i.message} for i in issues]}, option=orjson.OPT_INDENT_2).decode() + "\n"
+        def rows(level_is_warning: bool) -> list[dict[str, Any]]:
+            return [{"file": i.path, "line": i.line, "column": i.column, "code": i.code,
+                     "message": i.message} for i in issues
+                    if (i.level == "warning") == level_is_warning]
+        return orjson.dumps({"summary": summary, "problems": rows(False),
+                             "warnings": rows(True)},
+                            option=orjson.OPT_INDENT_2).decode() + "\n"
     if fmt == "github":
         out = []
         for i in issues:
             msg = i.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             path = _gh_escape(_relative(i.path))
-            out.append(f"::error file={path},line={i.line},col={i.column},"
+            cmd = "warning" if i.level == "warning" else "error"
+            out.append(f"::{cmd} file={path},line={i.line},col={i.column},"
                        f"title=logscope {i.code}::{msg}")
         return "\n".join(out) + ("\n" if out else "")
     lines = [str(i) for i in issues]
     lines.append(f"{summary['signatures']} signatures, {summary['examples']} examples, "
-                 f"{summary['problems']} problem(s)")
+                 f"{summary.get('public_examples', 0)} with a public example, "
+                 f"{summary['problems']} problem(s), {summary.get('warnings', 0)} warning(s)")
     return "\n".join(lines) + "\n"

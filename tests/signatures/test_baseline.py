@@ -22,7 +22,7 @@ def _subset(shared: Path) -> list[Path]:
 
 def test_every_baseline_hit_is_declared(shared: Path) -> None:
     issues, _ = validate_paths([], _subset(shared))
-    assert [str(i) for i in issues] == []
+    assert [str(i) for i in issues if i.level == "error"] == []
 
 
 def _copy_without_declarations(sid: str) -> Library:
