@@ -1,0 +1,1 @@
+"""Exports of logscope's knowledge into other tools' formats (``logscope export ...``)."""
