@@ -10,7 +10,7 @@ off directly. A benchmark, not a test: it asserts nothing.
 Stages:
 - raw evtx: ``PyEvtxParser.records_json`` over every file (the engine's floor);
 - pre-scan: the pass before the engine that cuts looping name/template chains and hides
-  chunks whose templates multiply their values (``evtx_prescan.prescan``);
+  chunks whose templates multiply their values (``evtx.prescan.prescan``);
 - completeness: the chunk-structure check after the engine (``check_completeness``);
 - input hashing: ``meta.inputs[].sha256`` (a second read of every byte);
 - ingest: ``iter_events`` as ``analyze`` runs it (folding, gate, summaries, recovery),
@@ -46,14 +46,16 @@ def best(fn: Callable[[], object], runs: int) -> tuple[float, object]:
 def stages(files: list[Path], runs: int) -> None:
     from bench_analyze import _run_raw
 
-    from logscope.ingest import evtx_chunks, evtx_prescan
+    from logscope.ingest.evtx import completeness as evtx_completeness
+    from logscope.ingest.evtx import prescan as evtx_prescan
     from logscope.ingest.source import IngestOptions
     from logscope.ledger import FileLedger
+    from logscope.match.evtx_gate import with_evtx_gate
     from logscope.match.matcher import Matcher
-    from logscope.pipeline import _with_evtx_want, analyze, iter_events, load_knowledge, sha256_of
+    from logscope.pipeline import analyze, iter_events, load_knowledge, sha256_of
 
     library, _chains = load_knowledge(None)
-    opts = _with_evtx_want(IngestOptions(), Matcher(library))
+    opts = with_evtx_gate(IngestOptions(), Matcher(library))
 
     def raw() -> int:
         return _run_raw(files)  # the same loop as bench_analyze's raw row
@@ -63,12 +65,12 @@ def stages(files: list[Path], runs: int) -> None:
             with f.open("rb") as fh:
                 evtx_prescan.prescan(fh)
 
-    ids: dict[Path, evtx_chunks.RecordIdSet] = {}
+    ids: dict[Path, evtx_completeness.RecordIdSet] = {}
 
     def completeness() -> None:
         for f in files:
             with f.open("rb") as fh:
-                evtx_chunks.check_completeness(fh, FileLedger(str(f)), ids[f], [])
+                evtx_completeness.check_completeness(fh, FileLedger(str(f)), ids[f], [])
 
     def hashing() -> None:
         for f in files:
@@ -81,11 +83,11 @@ def stages(files: list[Path], runs: int) -> None:
         return analyze(files, IngestOptions()).events_seen
 
     # the record ids the engine produces, for the completeness stage alone
-    from logscope.ingest import evtx as evtx_parser
+    from logscope.ingest.evtx import reader as evtx_parser
     from logscope.ingest.source import Source
 
     for f in files:
-        seen = evtx_chunks.RecordIdSet()
+        seen = evtx_completeness.RecordIdSet()
         src = Source(str(f), opener=lambda f=f: f.open("rb"), size=f.stat().st_size, fs_path=f)
         for _ in evtx_parser._parse_rust(src, FileLedger(str(f)), seen):
             pass

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from logscope.events import Event
-from logscope.ingest import detect, evtx, vssadmin, veeam
+from logscope.ingest import detect, evtx, veeam, vssadmin
 from logscope.ingest.bundle import Bundle
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ingest.textio import NOT_LINES, iter_lines

@@ -39,7 +39,7 @@ class FileLedger:
     missing: int = 0
     recovered: int = 0
     #: Records counted in ``records`` without an event of their own: ``analyze`` read their
-    #: System block and found nothing that can use them (see ``ingest/evtx_fold.Folder``).
+    #: System block and found nothing that can use them (see ``ingest/evtx/fold.Folder``).
     summarized: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)

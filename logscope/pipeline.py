@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
 from .correlate.chains import Chain, load_chains
 from .correlate.engine import Correlation, correlate
 from .correlate.expected import ExpectedWriters
@@ -23,6 +22,7 @@ from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions
 from .ledger import FileLedger
+from .match.evtx_gate import with_evtx_gate
 from .match.library import Library, load_library
 from .match.matcher import Matcher
 from .match.model import Hit
@@ -128,7 +128,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
         stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress, matcher)
     else:
         stream = ((ev, None) for ev in
-                  iter_events(paths, _with_evtx_want(options, matcher), ledgers, progress))
+                  iter_events(paths, with_evtx_gate(options, matcher), ledgers, progress))
     identity = IdentityTable()
     store = HitStore()
     throughput = Collector()
@@ -161,26 +161,6 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,
                     throughput=throughput, hits_not_kept=store.not_kept())
-
-
-#: Providers whose records feed the identity table or role detection even when no signature
-#: wants them (VMMS / Worker events carry VmName and VmId).
-_IDENTITY_PROVIDERS = ("microsoft-windows-hyper-v",)
-
-
-def _with_evtx_want(options: IngestOptions, matcher: Matcher) -> IngestOptions:
-    """Options that let the evtx parser build full events only for records that can matter.
-
-    The rest are counted, and the first of each (machine, provider, channel) of a file
-    becomes a summary event (System fields only) so the host is still known. ``logscope
-    events`` and ``keep_events`` never use this.
-    """
-    def want(provider: str | None, event_id: int | None) -> Any:  # noqa: ANN401
-        if provider and provider.casefold().startswith(_IDENTITY_PROVIDERS):
-            return True
-        return matcher.record_gate("evtx", provider, event_id)
-
-    return replace(options, extra={**options.extra, "evtx_want": want})
 
 
 def _events_in_scope(events: list[Event], corr: Correlation, f: Filters) -> list[Event]:

@@ -2,7 +2,7 @@
 
 Why only evtx: event logs are where the records are (hundreds of thousands per host); text
 logs are small and stay in the main process. A worker parses and matches one file (summary
-events for records nothing wants, see ``pipeline._with_evtx_want``) and sends back only what
+events for records nothing wants, see ``match.evtx_gate.with_evtx_gate``) and sends back only what
 the main process needs: the ledger, the hits (bounded as in ``match/store.py``, with the count
 of those not kept), and one representative event per distinct (machine, provider, channel,
 VM, job) — what the identity table and role detection learn from. Results are merged in
@@ -22,6 +22,7 @@ from .ingest import detect, read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
+from .match.evtx_gate import with_evtx_gate
 
 #: .evtx files smaller than this are parsed in the main process.
 MIN_POOLED_BYTES = 0
@@ -56,8 +57,6 @@ _parent_matcher: Any = None
 def _init_worker(options: IngestOptions, signature_dirs: list[Path] | None) -> None:
     """Per worker process: the library and the ``want`` rule, built once."""
     global _worker_options, _worker_matcher
-    from .pipeline import _with_evtx_want
-
     if _parent_matcher is not None:
         _worker_matcher = _parent_matcher
     else:
@@ -65,7 +64,7 @@ def _init_worker(options: IngestOptions, signature_dirs: list[Path] | None) -> N
         from .match.matcher import Matcher
 
         _worker_matcher = Matcher(load_library(signature_dirs))
-    _worker_options = _with_evtx_want(options, _worker_matcher)
+    _worker_options = with_evtx_gate(options, _worker_matcher)
 
 
 def _parse_file(display: str, path: str, size: int | None, host_hint: str | None) -> Result:
@@ -138,9 +137,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
     batch = Batch()
     inline = options
     if matcher is not None:
-        from .pipeline import _with_evtx_want
-
-        inline = _with_evtx_want(options, matcher)
+            inline = with_evtx_gate(options, matcher)
     try:
         with Bundle(paths, options) as bundle:
             for source in bundle.sources():

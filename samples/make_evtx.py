@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from logscope.evtxwriter import write_events  # noqa: E402
-from logscope.ingest import evtx_xml  # noqa: E402
+from logscope.ingest.eventlog_text import xml_export as evtx_xml  # noqa: E402
 from logscope.ledger import FileLedger  # noqa: E402
 
 

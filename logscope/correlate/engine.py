@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..events import UTC, format_offset
-from ..ingest.veeam_offset import infer_offset
+from ..ingest.veeam.offset import infer_offset
 from ..match.model import Hit, severity_rank
 from . import collect
 from .chains import Chain, Step

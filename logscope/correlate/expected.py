@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..events import Event
-from ..ingest.vssadmin_expect import expected_writer_problems
+from ..ingest.vssadmin.expectations import expected_writer_problems
 from ..ledger import FileLedger
 from .identity import short_name
 

@@ -11,9 +11,9 @@ the virtual disk paths (VHD/VHDX/AVHDX/VHDS) named in its events.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..events import Event

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..ingest.evtx_xml import iter_event_elements
+from ..ingest.eventlog_text.xml_export import iter_event_elements
 from ..ledger import FileLedger
 from .layout import EvtxWriter, RecordTooLarge, WriteStats, write_events
 

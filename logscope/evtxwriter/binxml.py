@@ -17,8 +17,8 @@ import hashlib
 import struct
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 # tokens

@@ -29,7 +29,6 @@ from .library import Library, LoadIssue, load_library, parse_signature_file, ref
 from .matcher import Matcher
 from .model import EXAMPLE_FORMATS, EXAMPLE_SOURCE_KEY, STRICT_FORMATS, Signature
 
-
 def example_events(example: Any) -> list[Event]:  # noqa: ANN401
     """Turn one example (native text or a field dict) into events via the real parsers."""
     forms = {k: v for k, v in example.items() if k != EXAMPLE_SOURCE_KEY} \

@@ -35,7 +35,7 @@ def loop_every_chain(data: bytearray, chunk: int) -> int:
     back to its head (evtx 0.14.0 never returns on such a chain). Returns how many."""
     import struct
 
-    from logscope.ingest.evtx_prescan import CHAIN_TABLES
+    from logscope.ingest.evtx.prescan import CHAIN_TABLES
 
     looped = 0
     for table, buckets in CHAIN_TABLES:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from evtx_helpers import manifest, run, source_for
-from logscope.ingest import evtx, evtx_chunks
+
+from logscope.ingest import evtx
+from logscope.ingest.evtx import completeness
 
 _ERRORS = re.compile(r"(?:^|; )evtx: (\d+) error\(s\)")
 
@@ -109,5 +110,5 @@ def test_records_plus_missing_equal_what_the_chunks_vouch_for(shared, results):
     (by the engine or recovered) or counted missing."""
     for rel, (_row, n, ledger) in results.items():
         with open(shared / "corpus" / rel, "rb") as fh:
-            vouched = len(evtx_chunks.expected_ids(fh))
+            vouched = len(completeness.expected_ids(fh))
         assert n + ledger.missing == vouched, rel

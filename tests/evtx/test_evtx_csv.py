@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evtx_helpers import run, source_bytes
-from logscope.ingest import evtx_csv
+
+from logscope.ingest.eventlog_text import csv_export as evtx_csv
 
 EVENT_VIEWER = (
     "Level,Date and Time,Source,Event ID,Task Category\r\n"

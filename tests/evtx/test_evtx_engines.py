@@ -9,8 +9,8 @@ with a stale chunk count, and the files on which they legitimately differ (named
 from __future__ import annotations
 
 import pytest
-
 from evtx_helpers import run, source_for
+
 from logscope.ingest import evtx
 
 SAME = [

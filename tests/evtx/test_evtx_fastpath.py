@@ -1,6 +1,6 @@
 """The shortcuts ``analyze`` takes on evtx must give the answers of the slow paths.
 
-- ``evtx_fold.Folder`` reads provider, event id, channel and computer from the engine's JSON text with
+- ``evtx.fold.Folder`` reads provider, event id, channel and computer from the engine's JSON text with
   two patterns; on every corpus record they fit, they must equal the parsed JSON's fields.
 - ``TextGate`` rejects records by substring tests before RE2; it must never reject a record
   whose text writes one of its codes, in any case spelling.
@@ -18,13 +18,16 @@ import evtx
 import orjson
 import pytest
 
-from logscope.ingest import evtx as ev
-from logscope.ingest import evtx_chunks, evtx_fold
+from logscope.ingest.evtx import chunks as evtx_chunks
+from logscope.ingest.evtx import completeness
+from logscope.ingest.evtx import fold as evtx_fold
+from logscope.ingest.evtx import reader as ev
 from logscope.ingest.source import IngestOptions
 from logscope.ledger import FileLedger
+from logscope.match.evtx_gate import with_evtx_gate
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher, TextGate
-from logscope.pipeline import _with_evtx_want, iter_events
+from logscope.pipeline import iter_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,7 +86,7 @@ def test_folder_decisions_follow_the_library() -> None:
     """A record no signature wants is folded after its key's first summary; a wanted one is
     built in full; an HRESULT-only key is decided by the record's text."""
     matcher = Matcher(load_library(None))
-    want = _with_evtx_want(IngestOptions(), matcher).extra["evtx_want"]
+    want = with_evtx_gate(IngestOptions(), matcher).extra["evtx_want"]
     fold = evtx_fold.Folder(want, "f.evtx")
 
     def record(provider: str, eid: int, data: str = '"X":"y"', computer: str = "HV01") -> str:
@@ -109,20 +112,20 @@ def test_trusted_chunks_give_the_same_completeness_report(shared: Path) -> None:
     skipped_somewhere = False
     for path in _corpus_files(shared):
         led = FileLedger(str(path))
-        events = list(ev._parse_rust(_source(path), led, seen := evtx_chunks.RecordIdSet()))
+        events = list(ev._parse_rust(_source(path), led, seen := completeness.RecordIdSet()))
         assert len(events) == led.records
         data = path.read_bytes()
         results = []
         for ids in (seen, set(_ids(seen))):
             ledger, lost = FileLedger(str(path)), []
-            summary = evtx_chunks.check_completeness(io.BytesIO(data), ledger, ids, lost)
+            summary = completeness.check_completeness(io.BytesIO(data), ledger, ids, lost)
             results.append((summary, [p.as_dict() for p in ledger.problems], ledger.missing, lost))
         assert results[0] == results[1], path.name
         skipped_somewhere |= results[0][0]["chunks_with_data"] > 0
     assert skipped_somewhere
 
 
-def _ids(seen: evtx_chunks.RecordIdSet) -> list[int]:
+def _ids(seen: completeness.RecordIdSet) -> list[int]:
     return [rid for a, b in zip(seen._starts, seen._ends) for rid in range(a, b + 1)]
 
 
@@ -134,7 +137,7 @@ def _source(path: Path):
 
 def test_trusted_chunk_walk_is_skipped_only_when_both_crcs_match() -> None:
     data = bytearray((ROOT / "samples" / "evtx" / next(iter(_sample_names()))).read_bytes())
-    seen = evtx_chunks.RecordIdSet()
+    seen = completeness.RecordIdSet()
     led = FileLedger("x")
     list(ev._parse_rust(_bytes_source(bytes(data)), led, seen))
     walked = []
@@ -143,7 +146,7 @@ def test_trusted_chunk_walk_is_skipped_only_when_both_crcs_match() -> None:
     # a flipped byte in the records area breaks the data CRC: the chunk must be walked again
     data[0x1000 + 0x300] ^= 0xFF
     ledger = FileLedger("x")
-    evtx_chunks.check_completeness(io.BytesIO(bytes(data)), ledger, seen, [])
+    completeness.check_completeness(io.BytesIO(bytes(data)), ledger, seen, [])
     assert any(p.code == "evtx-crc" for p in ledger.problems)
     chunk = next(evtx_chunks.iter_chunks(io.BytesIO(bytes(data)), trusted=lambda c: c.data_crc_ok))
     assert chunk.walked and chunk.records
@@ -165,7 +168,7 @@ def test_records_count_events_and_folded_records(shared: Path) -> None:
     """``records`` = events given + records folded (``summarized``), file by file."""
     paths = _corpus_files(shared)[::10]
     matcher = Matcher(load_library(None))
-    opts = _with_evtx_want(IngestOptions(extra={"evtx_recover": False}), matcher)
+    opts = with_evtx_gate(IngestOptions(extra={"evtx_recover": False}), matcher)
     ledgers: list[FileLedger] = []
     given: dict[int, int] = {}  # by ledger (display names repeat across folders)
     for _ in iter_events(paths, opts, ledgers):

@@ -1,6 +1,6 @@
 """Lost .evtx records rendered by the Rust engine through a re-framed synthetic chunk.
 
-The reference is python-evtx at the same offsets (``evtx_python.render_at``), the engine
+The reference is python-evtx at the same offsets (``evtx.python_engine.render_at``), the engine
 recovery used before: on the corpus's damaged files evtx must render at least the same
 records and read the same fields from them.
 """
@@ -17,21 +17,20 @@ from pathlib import Path
 
 import evtx as evtx_rs
 import pytest
-
-from logscope.ingest import evtx_python
-from logscope.ingest.evtx import loads_record, record_from_json
-from logscope.ingest.evtx_chunks import (
-    CHUNK_SIZE,
-    HEADER_SIZE,
-    RecordIdSet,
-    check_completeness,
-    iter_chunks,
-)
-from logscope.ingest.evtx_reframe import render_lost
-from logscope.ingest.evtx_xml import record_from_xml
-from logscope.ledger import FileLedger
 from evtx_helpers import loop_every_chain
 from test_evtx_writer import events_xml, write
+
+from logscope.ingest.eventlog_text.xml_export import record_from_xml
+from logscope.ingest.evtx import python_engine as evtx_python
+from logscope.ingest.evtx.chunks import (
+    CHUNK_SIZE,
+    HEADER_SIZE,
+    iter_chunks,
+)
+from logscope.ingest.evtx.completeness import RecordIdSet, check_completeness
+from logscope.ingest.evtx.reader import loads_record, record_from_json
+from logscope.ingest.evtx.reframe import render_lost
+from logscope.ledger import FileLedger
 
 EVTX = Path("corpus/evtx")
 SAMPLES = EVTX / "omerbenamram-evtx/samples"
@@ -208,7 +207,7 @@ def test_looping_name_and_template_chains_do_not_hang_the_engine(tmp_path):
     path = tmp_path / "looped.evtx"
     path.write_bytes(bytes(data))
     code = ("import io, json, sys\n"
-            "from logscope.ingest.evtx_reframe import render_lost\n"
+            "from logscope.ingest.evtx.reframe import render_lost\n"
             "frames = json.loads(sys.argv[2])\n"
             "with open(sys.argv[1], 'rb') as fh:\n"
             "    out = render_lost(fh, [tuple(f) for f in frames])\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from evtx_helpers import manifest, run, source_for
+
 from logscope.events import UTC
 from logscope.ingest import evtx
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from evtx_helpers import run, source_for
-from logscope.ingest import evtx, evtx_xml
+
+from logscope.ingest import evtx
+from logscope.ingest.eventlog_text import xml_export as evtx_xml
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLES = ROOT / "samples" / "bundles"

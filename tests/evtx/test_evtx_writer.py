@@ -7,14 +7,16 @@ import random
 import struct
 
 import pytest
-
 from evtx_helpers import run, source_bytes, source_for
+from test_evtx_xml import VMMS_10103, VMMS_18012, VSS_8229, export
+
 from logscope.evtxwriter import write_events
 from logscope.evtxwriter.__main__ import main as writer_main
-from logscope.ingest import evtx, evtx_xml
-from logscope.ingest.evtx_chunks import check_completeness, expected_ids, iter_chunks, read_file_header
+from logscope.ingest import evtx
+from logscope.ingest.eventlog_text import xml_export as evtx_xml
+from logscope.ingest.evtx.chunks import iter_chunks, read_file_header
+from logscope.ingest.evtx.completeness import check_completeness, expected_ids
 from logscope.ledger import FileLedger
-from test_evtx_xml import VMMS_10103, VMMS_18012, VSS_8229, export
 
 COMPARE = ("datetime", "timestamp_desc", "message", "time_source", "host", "provider", "channel",
            "event_id", "record_id", "level", "hresult", "vm_name", "vm_id", "data")
@@ -169,7 +171,7 @@ def test_bad_file_header():
 
 
 def test_record_id_set_runs():
-    from logscope.ingest.evtx_chunks import RecordIdSet
+    from logscope.ingest.evtx.completeness import RecordIdSet
 
     s = RecordIdSet()
     for i in [5, 6, 7, 1, 2, 10, 3, 9, 2**64 - 1, -1]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evtx_helpers import run, source_bytes
-from logscope.ingest import evtx_xml
+
+from logscope.ingest.eventlog_text import xml_export as evtx_xml
 
 VMMS_10103 = """<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
   <System>

@@ -50,6 +50,6 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def small_ratio_floor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Judge compression ratios from 1 MiB on (the default floor is 32 MiB), so that the bombs
     of these tests stay small and quick."""
-    from logscope.ingest import bundle
+    from logscope.ingest import archive
 
-    monkeypatch.setattr(bundle, "_RATIO_FLOOR", 1 << 20)
+    monkeypatch.setattr(archive, "RATIO_FLOOR", 1 << 20)

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from logscope.events import Event
-from logscope.ingest import evtx, evtx_chunks, evtx_guard, evtx_prescan
+from logscope.ingest import evtx
+from logscope.ingest.evtx import chunks as evtx_chunks
+from logscope.ingest.evtx import guard as evtx_guard
+from logscope.ingest.evtx import prescan as evtx_prescan
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
-
 from tests.evtx.evtx_helpers import loop_every_chain
 
 from .conftest import GOOD_VSS, assert_good_read, files, run

@@ -4,7 +4,7 @@ every evtx record the chunk structure promises is produced or counted as missing
 Text: ``records' line ranges + skipped lines == lines read`` (``ledger.info["lines"]``, from
 textio), for vssadmin and Veeam inputs as they are and damaged. EVTX: ``records + missing ==
 the record ids the chunks vouch for`` (their headers' first..last id range where the header is
-sound, and every well-framed record; the definition of ``evtx_chunks.check_completeness``).
+sound, and every well-framed record; the definition of ``evtx.completeness.check_completeness``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from logscope.events import Event
-from logscope.ingest import evtx, evtx_chunks, read_source
+from logscope.ingest import evtx, read_source
+from logscope.ingest.evtx import chunks as evtx_chunks
+from logscope.ingest.evtx import completeness
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ingest.textio import NOT_LINES, UNACCOUNTED
 from logscope.ledger import FileLedger
@@ -127,13 +129,13 @@ def test_damaged_vssadmin_capture_every_line_accounted(seed: int) -> None:
 
 def evtx_accounting(data: bytes, engine: str = "rust") -> tuple[int, int, int]:
     """(records, missing, vouched ids). Vouched: the parser's definition
-    (``evtx_chunks.expected_ids``: every framed record, including frames found by
+    (``evtx.completeness.expected_ids``: every framed record, including frames found by
     resynchronizing after damage, plus the header range of a broken or cut chunk whose frames
     agree with it)."""
     led = FileLedger("m.evtx")
     src = Source("m.evtx", opener=lambda: io.BytesIO(data), size=len(data))
     events = list(evtx.parse(src, led, IngestOptions(engine=engine)))
-    vouched = evtx_chunks.expected_ids(io.BytesIO(data))
+    vouched = completeness.expected_ids(io.BytesIO(data))
     # every framed record is vouched for (a header range its intact walk contradicts is not)
     assert all(rid in vouched for c in evtx_chunks.iter_chunks(io.BytesIO(data))
                for rid, _ in c.records)

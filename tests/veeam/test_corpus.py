@@ -105,7 +105,7 @@ def test_v11_header_is_metadata_and_states_the_offset(veeam_corpus, parse_file):
 
 
 def test_v11_header_utc_time_matches_stated_offset(veeam_corpus):
-    from logscope.ingest.veeam_header import RunHeader
+    from logscope.ingest.veeam.header import RunHeader
 
     run = RunHeader(index=1, line=1)
     run.feed(1, "UTC Time: [7/7/2021 2:34:10 PM], DaylightSavingTime: [True]")

@@ -17,9 +17,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logscope.ingest import veeam_guest, veeam_server, veeam_session, veeam_sqlwriter
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ingest.textio import iter_lines
+from logscope.ingest.veeam import guest as veeam_guest
+from logscope.ingest.veeam import server as veeam_server
+from logscope.ingest.veeam import session as veeam_session
+from logscope.ingest.veeam import sqlwriter as veeam_sqlwriter
 from logscope.ledger import FileLedger
 
 from .conftest import parse_bytes

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from logscope.ingest.veeam import detect, gunzip_head
-from logscope.ingest.veeam_offset import apply_offset, infer_offset
-from logscope.ingest.veeam_paths import classify, log_stem
 from logscope.events import Event, Locator
+from logscope.ingest.veeam.offset import apply_offset, infer_offset
+from logscope.ingest.veeam.paths import classify, log_stem
+from logscope.ingest.veeam.reader import detect, gunzip_head
 
 from .conftest import parse_bytes
 
@@ -124,7 +124,7 @@ def test_retry_n_of_m_and_wmi_code():
 
 
 def test_long_entries_are_bounded(monkeypatch):
-    from logscope.ingest import veeam_lines
+    from logscope.ingest.veeam import lines as veeam_lines
 
     monkeypatch.setattr(veeam_lines, "MAX_ENTRY_LINES", 10)
     events, ledger = parse_bytes(crlf(L1, *["more"] * 25, L1))
@@ -235,7 +235,7 @@ def test_specific_vss_code_wins_over_vsscontrol_generic_code():
 
 
 def test_pairs_by_vm_feed_the_vote():
-    from logscope.ingest.veeam_offset import pairs_by_vm
+    from logscope.ingest.veeam.offset import pairs_by_vm
 
     def ev(t, source, vm):
         return Event("k", "f", Locator(line=1), time=t.replace(tzinfo=UTC), time_source=source, vm_name=vm)

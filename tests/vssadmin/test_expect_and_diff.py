@@ -7,7 +7,7 @@ import json
 from vssadmin_helpers import CORPUS, parse_bytes
 
 from logscope import vssdiff
-from logscope.ingest.vssadmin import expected_writer_problems
+from logscope.ingest.vssadmin.reader import expected_writer_problems
 
 ELSTAR = "en_elstar_forum_writers_failed_no_error_noindent_partial.txt"  # SQL + Hyper-V writers
 CSS = "en_cssexchange2093_list_writers_stable_partial.txt"  # neither

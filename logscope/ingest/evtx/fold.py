@@ -1,0 +1,128 @@
+"""Which evtx records ``analyze`` builds in full, which become summaries, which only count.
+
+Why: almost every record of a bundle is one no signature and no identity rule can use, and
+building an event for each costs several times the engine's own parse. The decision is made
+from the engine's JSON text before anything is parsed (see :class:`Folder`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from ...events import Event, Locator
+from .engine_json import attrs, read_system
+from .normalize import RawRecord, summary_event
+
+#: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
+#: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
+#: ``analyze``; ``None`` = always build it, as ``logscope events`` needs. Asked once per
+#: (provider, event id) of a file, so it may be slow.
+Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
+
+
+#: Keys a :class:`Folder` remembers (verdicts, summaries made) before it starts over: bounded
+#: memory on a crafted log; a real one has a few hundred (provider, event id) pairs.
+MAX_KEYS = 10_000
+#: Returned by :class:`Folder` for a record that only counts (``ledger.summarized``).
+FOLDED: Any = object()
+
+
+class Folder:
+    """Decides, per record, between a full event, a summary event, or no event at all.
+
+    Why: in ``analyze`` almost every record is one no signature and no identity rule can
+    use; building an event for each costs ~10x the parse. Such a record becomes a summary
+    event (System fields) only when it is the first of its (provider, event id, channel,
+    computer) in the file (what the identity table and role detection learn from); the
+    others are counted in ``ledger.summarized`` (part of ``records``).
+
+    The keys are read from the engine's JSON text by two patterns (the engine writes System
+    in a fixed layout), not by parsing it: that is the per-record cost that
+    matters. Any record the patterns do not fit takes the parsed path, which copes with
+    every shape. The decision per (provider, event id) is cached; for keys whose signatures
+    all need an HRESULT, a substring test on the record's EventData/UserData text decides.
+    """
+
+    __slots__ = ("want", "file", "kind", "verdicts", "reps")
+
+    def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
+        self.want = want
+        self.file = file
+        self.kind = kind
+        self.verdicts: dict[Any, Any] = {}
+        self.reps: set[Any] = set()
+
+    def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
+        """``FOLDED``, a summary event, or None (build the full event)."""
+        m = SYSTEM_KEYS.search(text, 0, 4096)
+        if m is None:
+            return self._parsed(text, record_id)
+        end = m.end()
+        tail = SYSTEM_TAIL.search(text, end, end + 4096)
+        if tail is None:
+            return self._parsed(text, record_id)
+        if tail.start() - end > SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
+            return self._parsed(text, record_id)  # Channel/Computer not where System has them
+        name, plain, qualified = m.groups()
+        key = (name, plain or qualified)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
+                self.verdicts.clear()
+            verdict = self.verdicts[key] = self.want(name or None, int(plain or qualified))
+        if verdict is True or (verdict is not False and verdict(text[tail.end():])):
+            return None
+        rep = (key, tail.groups())
+        if rep in self.reps:
+            return FOLDED
+        if len(self.reps) < MAX_KEYS:
+            self.reps.add(rep)
+        raw = RawRecord()
+        read_system(orjson.loads(text)["Event"]["System"], raw)
+        return self._summary(raw, record_id)
+
+    def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
+        """The same decision from the parsed JSON (any layout; damaged records too)."""
+        obj = orjson.loads(text)
+        event = obj.get("Event") if type(obj) is dict else None
+        system = event.get("System") if type(event) is dict else None
+        if type(system) is not dict:
+            return None
+        provider = attrs(system.get("Provider"))
+        name = provider.get("Name") or provider.get("EventSourceName")
+        eid = system.get("EventID")
+        if type(eid) is dict:
+            eid = eid.get("#text")
+        if type(name) not in (str, type(None)) or type(eid) not in (int, str, type(None)):
+            return None  # a damaged System block: the full path copes with any shape
+        raw = RawRecord()
+        read_system(system, raw)  # the same provider and event id the full event would carry
+        gate = self.want(raw.provider, raw.event_id)
+        if gate is True or (gate is not False and gate(text)):
+            return None
+        return self._summary(raw, record_id)  # rare: no folding without the fast keys
+
+    def _summary(self, raw: RawRecord, record_id: Any) -> Event:  # noqa: ANN401
+        if raw.record_id is None:
+            raw.record_id = record_id
+        return summary_event(raw, kind=self.kind, file=self.file, locator=Locator(record=record_id))
+
+
+#: Provider name and event id as the engine writes System (Guid / EventSourceName
+#: optional, EventID plain or with Qualifiers). Linear: no nested repetition.
+SYSTEM_KEYS = re.compile(
+    r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
+    r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
+    r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
+#: Characters System's own fields between EventID and Channel take at most (Version, Level,
+#: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
+#: out in full). A longer gap is checked for a body element before Channel is trusted.
+SYSTEM_SPAN = 600
+#: Channel, Computer and Security, which close System. Outside a JSON string (where quotes
+#: are escaped) only the engine's own System can write this sequence before the body.
+SYSTEM_TAIL = re.compile(r'"Channel":(?:"([^"\\]*)"|null),"Computer":(?:"([^"\\]*)"|null),'
+                          r'"Security":(?:null|\{"#attributes":\{[^{}]*\}\})\}')

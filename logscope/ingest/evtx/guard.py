@@ -1,0 +1,95 @@
+"""Keeping the Rust engine away from what it cannot survive, and saying so in the ledger.
+
+``prescan`` finds looping name/template chain links and chunks whose templates multiply
+their values; here each finding becomes a ledger problem (chunk index and offset), and the
+engine reads the file through :class:`ZeroedLinks`, a view in which those links, and the
+magic of those chunks, read as zero.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ...ledger import FileLedger
+from ..source import Source
+from . import chunks
+from .prescan import prescan as scan_hazards
+
+
+def prescan(source: Source, ledger: FileLedger) -> tuple[list[int], set[int]]:
+    """What evtx 0.14.0 must not read, each reported: looping name/template chain links
+    (cut: it would never finish) and chunks with a template that multiplies its values
+    (kept from it whole, magic cut, and from recovery: one crafted record asks it for
+    gigabytes, growing exponentially with nesting, and aborts the process). Returns the
+    4-byte cuts and the skipped chunks' file offsets."""
+    try:
+        with source.open() as fh:
+            cuts, amplifying = scan_hazards(fh)
+    except OSError:
+        return [], set()  # the engine reports the unreadable file
+    for at in cuts[:20]:
+        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
+        ledger.problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back on itself; "
+                       "the link is cut for the engine, which would otherwise never finish", "evtx-chain-loop")
+    if len(cuts) > 20:
+        ledger.problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop")
+    for at, templates in amplifying[:20]:
+        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
+        where = ", ".join(f"0x{t:X}" for t in templates[:4])
+        ledger.problem(f"chunk {chunk}, offset 0x{at:X}",
+                       f"template(s) at chunk offset {where} use one value more than once "
+                       "(rendering would multiply it without bound); chunk not read, its records "
+                       "count as missing", "evtx-amplifying-template")
+    if len(amplifying) > 20:
+        ledger.problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
+                               "templates not read", "evtx-amplifying-template")
+    for at, _templates in amplifying:
+        cuts += [at, at + 4]  # the chunk magic reads as zero: the engine skips the slot
+    return cuts, {at for at, _templates in amplifying}
+
+
+def open_target(source: Source, cuts: list[int] | None = None) -> Any:  # noqa: ANN401
+    if cuts:
+        return io.BufferedReader(ZeroedLinks(source.open(), cuts), CHUNK_READ)
+    return str(source.fs_path) if source.fs_path is not None else source.open()
+
+
+#: Read size of the patched view (one chunk).
+CHUNK_READ = 1 << 16
+
+
+class ZeroedLinks(io.RawIOBase):
+    """A read-only view of a file in which the 4-byte links at ``cuts`` read as zero."""
+
+    def __init__(self, raw: Any, cuts: list[int]) -> None:  # noqa: ANN401
+        super().__init__()
+        self._raw = raw
+        self._cuts = sorted(cuts)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buf: Any) -> int:  # noqa: ANN401
+        start = self._raw.tell()
+        data = self._raw.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        for at in self._cuts:
+            lo, hi = max(at, start), min(at + 4, start + n)
+            if lo < hi:
+                buf[lo - start:hi - start] = bytes(hi - lo)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()

@@ -1,0 +1,213 @@
+"""What the Rust engine must not read: looping hash chains and value-multiplying templates.
+
+Why a pass before the engine: ``evtx`` 0.14.0 follows a chunk's name/template hash chains
+with no loop check (a chain that points back into itself never returns, holding the GIL) and
+renders templates with no budget (a template that uses one value twice, nested in itself,
+asks for gigabytes from a 1 KiB record and aborts the process). Neither can be stopped from
+Python once the engine has started, so every chunk slot is read once here first; the parser
+cuts the looping links and hides the multiplying chunks (``ingest/evtx/guard.py``). The cost
+is one C-speed scan per chunk, not per record.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import IO
+
+from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
+
+#: Chunk header tables: 64 name-hash buckets at 0x80, 32 template buckets at 0x180.
+CHAIN_TABLES = ((0x80, 64), (0x180, 32))
+
+
+def chain_loops(data: bytes | bytearray | memoryview) -> list[int]:
+    """Chunk offsets of the links that close a loop in a name or template hash chain.
+
+    Why: ``evtx`` 0.14.0 fills its name and template caches by following each bucket's
+    chain to a zero link with no loop check, so one changed byte in a link (a chain that
+    points back into itself) hangs it forever, holding the GIL. Cutting the closing link
+    loses nothing: every node of the loop was already visited, and rendering reads names and
+    templates at their own offsets. Each node is walked once per table (linear).
+    """
+    out: list[int] = []
+    end = len(data) - 4
+    for table, buckets in CHAIN_TABLES:
+        done: set[int] = set()
+        for bucket in range(buckets):
+            at = table + 4 * bucket
+            if at > end:
+                break
+            node = _U32.unpack_from(data, at)[0]
+            path: set[int] = set()
+            while node and node not in done:
+                if node in path:
+                    out.append(at)
+                    break
+                if node > end:
+                    break  # outside the chunk: the engine fails the chunk cleanly
+                path.add(node)
+                at = node
+                node = _U32.unpack_from(data, at)[0]
+            done |= path
+    return out
+
+
+_U32 = struct.Struct("<I")
+
+
+def find_chain_loops(fh: IO[bytes]) -> list[int]:
+    """File offsets of every looping chain link, over every chunk slot with a chunk magic."""
+    out: list[int] = []
+    fh.seek(HEADER_SIZE)
+    offset = HEADER_SIZE
+    while True:
+        data = fh.read(CHUNK_SIZE)
+        if not data:
+            return out
+        if data[:8] == CHUNK_MAGIC:
+            out.extend(offset + at for at in chain_loops(data))
+        offset += len(data)
+
+
+# --- templates that multiply their values: evtx 0.14.0 renders them without a budget ---------
+
+#: A template instance token (0x0C, one byte, template id) whose definition offset lies inside
+#: a chunk (its two high bytes zero); zero-width so overlapping candidates are all seen.
+_INSTANCE = re.compile(rb"\x0c(?=[\s\S]{5}([\s\S]{2})\x00\x00)")
+#: Inline-name tokens of a template body: open start element, attribute, entity reference,
+#: PI target (low six bits; 0x40 is the "more" flag).
+_NAMED = {0x01: 7, 0x06: 1, 0x09: 1, 0x0A: 1}
+#: Sizes of the fixed-size value types a Value token may hold (MS-EVEN6 2.2.18).
+_FIXED = {0x00: 0, 0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0A: 8,
+          0x0B: 4, 0x0C: 8, 0x0D: 4, 0x0F: 16, 0x10: 8, 0x11: 8, 0x12: 16, 0x14: 4, 0x15: 8}
+#: A substitution token (optional or not) with an index below 16 Ki and a value type.
+_SUBSTITUTION = re.compile(rb"[\x0d\x0e]([\s\S][\x00-\x3f])[\x00-\x15\x21\x81-\x95]")
+
+
+def _template_fan(data: bytes, start: int, end: int) -> int:
+    """Most uses of one substitution index in the template body ``data[start:end]``.
+
+    A token walk (MS-EVEN6 BinXML as evtx reads template bodies); past a token it cannot
+    size, every substitution-shaped run of the rest counts (over-counting only costs a
+    crafted chunk; every corpus template walks to its end)."""
+    uses: dict[int, int] = {}
+    pos = start
+    opened = False  # a root element was read: the bytes are a template body, not noise
+    while pos < end:
+        tok = data[pos] & 0xBF
+        if tok == 0x00:
+            break
+        if tok in (0x02, 0x03, 0x04):
+            pos += 1
+        elif tok == 0x0F:
+            pos += 4
+        elif tok in (0x0D, 0x0E):
+            if pos + 4 > end:
+                break
+            index = data[pos + 1] | data[pos + 2] << 8
+            uses[index] = uses.get(index, 0) + 1
+            pos += 4
+        elif tok in _NAMED:
+            head = pos + _NAMED[tok]
+            if head + 4 > end:
+                break
+            name = _U32.unpack_from(data, head)[0]
+            pos = head + 4
+            if name == pos:  # the name is written inline: link, hash, length, UTF-16, NUL
+                if pos + 8 > end:
+                    break
+                pos += 8 + 2 * (data[pos + 6] | data[pos + 7] << 8) + 2
+            if tok == 0x01:
+                opened = True
+                if data[head - 7] & 0x40:
+                    pos += 4  # attribute list size
+        elif tok == 0x05 and pos + 2 <= end and data[pos + 1] in _FIXED:
+            pos += 2 + _FIXED[data[pos + 1]]
+        elif tok in (0x05, 0x07, 0x0B):
+            at = pos + (2 if tok == 0x05 else 1)
+            if at + 2 > end or (tok == 0x05 and data[pos + 1] != 0x01):
+                break  # a value the walk cannot size: the rest is searched below
+            pos = at + 2 + 2 * (data[at] | data[at + 1] << 8)
+        elif tok == 0x08:
+            pos += 3
+        else:
+            break
+    if opened and pos < end and data[pos] != 0x00:
+        # the walk lost the token boundaries (a crafted body may still be rendered): count
+        # every substitution-shaped byte run of the rest instead
+        for match in _SUBSTITUTION.finditer(data, pos, end):
+            index = match.group(1)[0] | match.group(1)[1] << 8
+            uses[index] = uses.get(index, 0) + 1
+    return max(uses.values(), default=0)
+
+
+#: Uses of one substitution index above which a template multiplies its values. Windows
+#: writes each value once; evtx copies a value at every use, and a BinXML value that holds
+#: the same template again nests that (64 levels allowed): 30 levels of a 2-use template
+#: made evtx 0.14.0 ask for gigabytes from a 1 KiB record (found by a crafted chunk).
+MAX_FAN = 1
+
+
+#: Every 0x0D/0x0E byte with the two bytes after it (overlapping): a superset of the
+#: substitution tokens of a body, at C speed.
+_SUBSTITUTION_ANY = re.compile(rb"[\x0d\x0e](?=([\s\S]{2}))")
+
+
+def _may_repeat(data: bytes, start: int, end: int) -> bool:
+    """Whether any two substitution-shaped byte runs of ``data[start:end]`` share an index;
+    when none do, no walk can find a repeated substitution (most real bodies: no walk)."""
+    indices = _SUBSTITUTION_ANY.findall(data, start, end)
+    return len(set(indices)) != len(indices)
+
+
+def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None = None
+                         ) -> list[int]:
+    """Chunk offsets of template definitions that use one substitution index more than once.
+
+    Each definition any instance token of the chunk names is checked: a C-speed scan for
+    instance tokens and for a superset of substitution tokens, a token walk only for a body
+    where two of those share an index (``cache``, keyed by chunk offset and body bytes,
+    spares the walk for the same template at the same place in later chunks)."""
+    cache = {} if cache is None else cache
+    out: list[int] = []
+    size = len(data)
+    for low in set(_INSTANCE.findall(data, CHUNK_HEADER)):
+        off = low[0] | low[1] << 8
+        if off < CHUNK_HEADER or off + 24 > size:
+            continue
+        start = off + 24
+        end = start + _U32.unpack_from(data, off + 20)[0]
+        if end > size:
+            continue  # evtx rejects a template that overruns its chunk
+        if not _may_repeat(data, start, end):
+            continue
+        body = data[start:end]
+        key = (start, body)  # inline names are told by their offset: same bytes, same place
+        fan = cache.get(key)
+        if fan is None:
+            fan = cache[key] = _template_fan(data, start, end)
+        if fan > MAX_FAN:
+            out.append(off)
+    return sorted(out)
+
+
+def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]]]:
+    """One read of every chunk slot before the engine runs: the file offsets of looping chain
+    links (``chain_loops``) and, per chunk whose templates multiply their values
+    (``amplifying_templates``), its file offset and those templates' chunk offsets."""
+    cuts: list[int] = []
+    amplifying: list[tuple[int, list[int]]] = []
+    cache: dict[tuple[int, bytes], int] = {}
+    fh.seek(HEADER_SIZE)
+    offset = HEADER_SIZE
+    while True:
+        data = fh.read(CHUNK_SIZE)
+        if not data:
+            return cuts, amplifying
+        if data[:8] == CHUNK_MAGIC:
+            cuts.extend(offset + at for at in chain_loops(data))
+        # every slot: recovery re-frames the records of a slot whatever its magic
+        if templates := amplifying_templates(data, cache):
+            amplifying.append((offset, templates))
+        offset += len(data)

@@ -1,0 +1,219 @@
+"""The python-evtx engine (``--engine python``): every chunk slot, Rust-compatible values.
+
+Why this module exists:
+- python-evtx's normal API (``FileHeader.chunks()``) stops at the header's chunk count, which
+  is stale in logs copied while Windows had them open (326 of 1,881 records in a corpus
+  file). Here every 64 KiB slot with a chunk magic is read, and record frames are followed
+  directly, so both engines see the same records.
+- python-evtx renders some value types differently from ``evtx`` (and from Windows):
+  ``True``/``False``, ``{guid}`` in lower case, zero-padded hex ints, FILETIMEs rounded (not
+  truncated) to microseconds with a space separator, Binary as base64. Those renderings are
+  replaced, once, by ones that match the Rust engine, so a record normalizes to the same
+  fields whichever engine read it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from ...ledger import FileLedger
+from .chunks import (
+    CHUNK_HEADER,
+    CHUNK_MAGIC,
+    CHUNK_SIZE,
+    HEADER_SIZE,
+    MAX_RECORDS_PER_CHUNK,
+    RECORD_MAGIC,
+    RECORD_MIN,
+)
+from .normalize import ARRAY_SEPARATOR
+
+_EPOCH_1601 = datetime(1601, 1, 1)
+_patched = False
+
+
+def _filetime_text(ticks: int) -> str:
+    """FILETIME as the Rust engine prints it: microseconds truncated, ``Z`` suffix."""
+    try:
+        dt = _EPOCH_1601 + timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return str(ticks)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _systemtime_text(raw: bytes) -> str:
+    """SYSTEMTIME (year, month, weekday, day, hour, minute, second, ms) as evtx prints it."""
+    year, month, _dow, day, hour, minute, second, ms = struct.unpack("<8H", raw)
+    try:
+        return datetime(year, month, day, hour, minute, second, ms * 1000).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}.{ms:03d}000Z"
+
+
+def _use_rust_compatible_renderings() -> None:
+    """Replace python-evtx's value renderings by the Rust engine's (see module docstring)."""
+    global _patched
+    if _patched:
+        return
+    from Evtx import Nodes
+
+    # evtx prints a BOOL that is neither 0 nor 1 as its number (corpus: GroupPolicy "16")
+    Nodes.BooleanTypeNode.string = lambda self: {0: "false", 1: "true"}.get(self.int32(), str(self.int32()))
+    Nodes.GuidTypeNode.string = lambda self: self.guid().upper()
+    Nodes.Hex32TypeNode.string = lambda self: f"0x{int.from_bytes(self.hex(), 'little'):x}"
+    Nodes.Hex64TypeNode.string = lambda self: f"0x{int.from_bytes(self.hex(), 'little'):x}"
+    Nodes.FiletimeTypeNode.string = lambda self: _filetime_text(self.unpack_qword(0))
+    Nodes.BinaryTypeNode.string = lambda self: self.binary().hex().upper()
+    Nodes.SizeTypeNode.string = lambda self: f"0x{self.num():x}"
+    Nodes.SystemtimeTypeNode.string = lambda self: _systemtime_text(self.unpack_binary(0, 16))
+    # string arrays (classic ReportEvent inserts): evtx renders one <Data> per item;
+    # python-evtx renders "<string>..</string>" text. Items are joined with a private-use
+    # separator that evtx_xml splits back into positional inserts.
+    Nodes.WstringArrayTypeNode.string = lambda self: ARRAY_SEPARATOR.join(_string_array(self.binary()))
+    _patched = True
+
+
+def _string_array(binary: bytes) -> list[str]:
+    """NUL-terminated UTF-16LE strings, as in a 0x81 (string array) value."""
+    text = binary.decode("utf-16-le", errors="replace")
+    items = text.split("\x00")
+    if items and items[-1] == "":
+        items.pop()
+    return items
+
+
+_BOUNDED: Any = None
+
+
+def _bounded_chunk_class() -> Any:  # noqa: ANN401
+    """python-evtx's ``ChunkHeader`` with its name and template hash chains walked with a
+    cycle check.
+
+    Why: python-evtx follows each chain's "next offset" until it reads 0; in a damaged chunk
+    a chain that loops back hangs it forever (found by fuzzing). Same walk, each chain
+    stopped at an offset it has already visited.
+    """
+    global _BOUNDED
+    if _BOUNDED is not None:
+        return _BOUNDED
+    from Evtx.Evtx import ChunkHeader
+
+    class BoundedChunkHeader(ChunkHeader):  # type: ignore[misc]
+        def _load_strings(self) -> None:
+            if self._strings is None:
+                self._strings = {}
+            for i in range(64):
+                ofs = self.unpack_dword(0x80 + (i * 4))
+                seen: set[int] = set()
+                while ofs > 0 and ofs not in seen:
+                    seen.add(ofs)
+                    ofs = self.add_string(ofs).next_offset()
+
+        def _load_templates(self) -> None:
+            if self._templates is None:
+                self._templates = {}
+            for i in range(32):
+                ofs = self.unpack_dword(0x180 + (i * 4))
+                seen: set[int] = set()
+                while ofs > 0 and ofs not in seen:
+                    seen.add(ofs)
+                    if self.unpack_byte(ofs - 10) != 0x0C or self.unpack_dword(ofs - 4) != ofs:
+                        break  # not a template definition: python-evtx stops here too
+                    ofs = self.add_template(ofs).next_offset()
+
+    _BOUNDED = BoundedChunkHeader
+    return _BOUNDED
+
+
+@contextmanager
+def _file_buffer(fh: IO[bytes]) -> Iterator[Any]:
+    """The whole file as a read-only buffer: a memory map when the stream has a file
+    descriptor (no copy of a multi-GB log), else its bytes (zip members, tests)."""
+    try:
+        buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, AttributeError):
+        fh.seek(0)
+        yield fh.read()
+        return
+    try:
+        yield buf
+    finally:
+        buf.close()
+
+
+def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int, str | None, str | None]]:
+    """python-evtx over every chunk slot with a chunk magic: ``(record id, offset, xml, error)``.
+
+    Bad-magic slots are skipped, as the Rust engine skips them, and left to
+    :func:`evtx.completeness.check_completeness` to report.
+    """
+    from Evtx.Evtx import Record
+
+    ChunkHeader = _bounded_chunk_class()  # noqa: N806
+
+    _use_rust_compatible_renderings()
+    with _file_buffer(fh) as buf:
+        size = len(buf)
+        offset = HEADER_SIZE
+        while offset + CHUNK_HEADER <= size:
+            if bytes(buf[offset:offset + 8]) == CHUNK_MAGIC:
+                yield from _chunk_records(buf, offset, size, ChunkHeader, Record)
+            offset += CHUNK_SIZE
+
+
+def _chunk_records(buf: Any, offset: int, size: int, chunk_cls: Any, record_cls: Any
+                   ) -> Iterator[tuple[int | None, int, str | None, str | None]]:
+    chunk_end = min(offset + CHUNK_SIZE, size)
+    chunk = chunk_cls(buf, offset)
+    free = chunk.next_record_offset()
+    end = offset + free if CHUNK_HEADER <= free <= CHUNK_SIZE else chunk_end
+    end = min(end, chunk_end)
+    pos = offset + CHUNK_HEADER
+    count = 0
+    while pos + RECORD_MIN <= end and count < MAX_RECORDS_PER_CHUNK:
+        if bytes(buf[pos:pos + 4]) != RECORD_MAGIC:
+            return
+        rsize, rid = struct.unpack_from("<IQ", buf, pos + 4)
+        if rsize < RECORD_MIN or pos + rsize > chunk_end:
+            return
+        count += 1
+        try:
+            xml = record_cls(buf, pos, chunk).xml()
+        except Exception as exc:  # noqa: BLE001 - python-evtx raises many kinds
+            yield rid, pos, None, f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            yield rid, pos, xml, None
+        pos += rsize
+
+
+def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
+              ) -> Iterator[tuple[int, int, str | None, str | None]]:
+    """python-evtx rendering of records at known offsets: ``(record id, offset, xml, error)``.
+
+    Used to recover records that a broken frame or a bad chunk magic hid from the engines:
+    a record's BinXML refers to names and templates by offsets inside its own chunk, so it
+    renders whenever those parts of the chunk are intact.
+    """
+    from Evtx.Evtx import Record
+
+    ChunkHeader = _bounded_chunk_class()  # noqa: N806
+
+    _use_rust_compatible_renderings()
+    chunks: dict[int, Any] = {}
+    with _file_buffer(fh) as buf:
+        try:
+            for rid, offset, chunk_offset in frames:
+                try:
+                    chunk = chunks.get(chunk_offset)
+                    if chunk is None:
+                        chunk = chunks[chunk_offset] = ChunkHeader(buf, chunk_offset)
+                    yield rid, offset, Record(buf, offset, chunk).xml(), None
+                except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
+                    yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            chunks.clear()  # before the mapping closes: chunk objects refer to it

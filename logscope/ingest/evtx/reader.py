@@ -1,0 +1,241 @@
+"""Binary Windows event logs (.evtx) through the Rust ``evtx`` engine, or python-evtx.
+
+Why two engines: ``evtx`` (Rust, JSON parsed with orjson) is the default because it is two
+to three orders of magnitude faster; python-evtx (``--engine python``) is an independent
+second reading for disputed records. Both feed :mod:`normalize`, so a record reads the
+same whichever engine produced it. Neither engine is trusted to report every loss: after
+the records are read, :mod:`chunks` checks every chunk slot of the file against what
+was produced and reports each gap (see ``check_completeness``).
+
+The Rust pass, module by module: :mod:`guard` (what the engine must not read, from
+:mod:`prescan`), :mod:`fold` (in ``analyze``: which records become events at
+all), :mod:`engine_json` (the engine's JSON → RawRecord), :mod:`reframe` (lost records
+rendered again). Here: the record loop, recovery, and the python-evtx pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...events import Event, Locator
+from ...ledger import FileLedger
+from ..source import IngestOptions, Source
+from . import completeness, guard
+from .engine_json import loads_record, record_from_json
+from .fold import FOLDED, Folder, Want
+from .normalize import RawRecord, to_event
+
+KINDS = ("evtx",)
+KIND = "evtx"
+MAGIC = b"ElfFile\x00"
+#: Consecutive failed items after which the Rust iterator is abandoned (never loop forever).
+MAX_CONSECUTIVE_ERRORS = 10_000
+#: Lost records tried for recovery per file (python-evtx is slow; bounded work).
+MAX_RECOVER = 5_000
+
+
+def detect(head: bytes, name: str) -> str | None:
+    """An .evtx starts with the ``ElfFile\\0`` file-header magic."""
+    return KIND if head[:8] == MAGIC else None
+
+
+def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
+    """Every record of the file, then a completeness check over every chunk slot."""
+    ledger.kind = KIND
+    seen = completeness.RecordIdSet()
+    failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
+    skipped: set[int] = set()  # file offsets of chunks kept from every engine (guard)
+    if options.engine == "python":
+        events = _parse_python(source, ledger, seen, failed)
+    else:
+        cuts, skipped = guard.prescan(source, ledger)
+        events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"), cuts)  # type: ignore[arg-type]
+    yield from events
+    lost: list[tuple[int, int, int]] = []
+    try:
+        with source.open() as fh:
+            completeness.check_completeness(fh, ledger, seen, lost)
+    except OSError as exc:
+        ledger.problem("file", f"completeness check not possible: {exc}")
+    lost = [frame for frame in lost if frame[0] not in failed and frame[2] not in skipped]
+    if lost and options.extra.get("evtx_recover", True):
+        yield from _recover(source, ledger, lost, options.engine)
+
+
+def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]],
+             engine: str = "rust") -> Iterator[Event]:
+    """Render lost but well-framed records; they are marked ``recovered``.
+
+    The Rust engine renders them from a re-framed copy of their chunk (``reframe``,
+    milliseconds); python-evtx (~4 ms a record) only tries those it could not, and is the
+    only renderer with ``--engine python``. Each counts in ``records`` and ``recovered``
+    and no longer in ``missing``.
+    """
+    from ..eventlog_text.xml_export import record_from_xml
+    from . import python_engine
+
+    frames = lost[:MAX_RECOVER]
+    rendered: set[int] = set()  # ``missing`` counts distinct ids: frames may repeat one
+    by_engine = {"evtx": 0, "python-evtx": 0}
+
+    def accept(record_id: int, raw: RawRecord, by: str) -> Event | None:
+        if record_id in rendered:
+            return None
+        if raw.record_id is None:
+            raw.record_id = record_id
+        event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+        event.data["recovered"] = True
+        rendered.add(record_id)
+        by_engine[by] += 1
+        ledger.records += 1
+        ledger.recovered += 1
+        ledger.missing -= 1
+        return event
+
+    with source.open() as fh:
+        if engine != "python":
+            from .reframe import render_lost
+
+            todo: list[tuple[int, int, int]] = []
+            chunk_of = {(rid, off): chunk for rid, off, chunk in frames}
+            for record_id, offset, text, error in render_lost(fh, frames):
+                event = None
+                if error is None and text is not None:
+                    try:
+                        event = accept(record_id, record_from_json(loads_record(text)), "evtx")
+                    except Exception:  # noqa: BLE001 - garbage that parsed: python-evtx may do better
+                        event = None
+                if event is not None:
+                    yield event
+                elif record_id not in rendered:
+                    todo.append((record_id, offset, chunk_of[(record_id, offset)]))
+            frames = todo
+        for record_id, _offset, xml, error in python_engine.render_at(fh, frames):
+            if error is not None or record_id in rendered:
+                continue
+            try:
+                event = accept(record_id, record_from_xml(xml), "python-evtx")
+            except Exception:  # noqa: BLE001 - a recovered record may be garbage: skip it
+                continue
+            if event is not None:
+                yield event
+    done = len(rendered)
+    summary = ledger.info.get("evtx")
+    if isinstance(summary, dict):
+        summary["missing"] = ledger.missing
+        summary["recovered"] = ledger.recovered
+    how = ", ".join(f"{n} by {name}" for name, n in by_engine.items() if n) or "none rendered"
+    ledger.problem("file", f"recovered {done} of {len(lost)} lost well-framed record(s) from damaged "
+                           f"chunk areas ({how}; marked data.recovered)", "evtx-recovered")
+
+
+# --- Rust engine ---------------------------------------------------------------------
+
+
+def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdSet,
+                want: Want | None = None, cuts: list[int] | None = None) -> Iterator[Event]:
+    import evtx  # deferred: importing the extension costs time for non-evtx runs
+
+    target = guard.open_target(source, cuts)
+    try:
+        try:
+            parser = evtx.PyEvtxParser(target, number_of_threads=1)
+            records = parser.records_json()
+        except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
+            ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
+            return
+        fold = Folder(want, source.display, KIND) if want is not None else None
+        folded = 0
+        # ids read so far as one open run (first, last), added to ``seen`` when it breaks
+        run_first = run_last = -2
+        consecutive = 0
+        last_id: int | None = None
+        while True:
+            try:
+                item = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad record or chunk, keep going
+                consecutive += 1
+                where = f"after record {last_id}" if last_id is not None else "before first record"
+                ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
+                if consecutive >= MAX_CONSECUTIVE_ERRORS:
+                    ledger.problem(where, "too many consecutive errors; reading stopped")
+                    break
+                continue
+            consecutive = 0
+            record_id = item.get("event_record_id")
+            try:
+                text = item["data"]
+                event = None
+                if fold is not None:
+                    event = fold(text, record_id)
+                    if event is FOLDED:
+                        last_id = record_id
+                        folded += 1
+                        if record_id == run_last + 1:
+                            run_last = record_id
+                        elif type(record_id) is int:
+                            seen.add_range(run_first, run_last)
+                            run_first = run_last = record_id
+                        continue
+                if event is None:
+                    raw = record_from_json(loads_record(text))
+                    if raw.record_id is None:
+                        raw.record_id = record_id
+                    event = to_event(raw, kind=KIND, file=source.display,
+                                     locator=Locator(record=record_id))
+            except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
+                ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
+                continue  # counted in ``missing`` by the completeness check
+            last_id = record_id
+            if record_id == run_last + 1:
+                run_last = record_id
+            elif type(record_id) is int:
+                seen.add_range(run_first, run_last)
+                run_first = run_last = record_id
+            ledger.records += 1
+            yield event
+        seen.add_range(run_first, run_last)
+        ledger.summarized += folded
+    finally:
+        if not isinstance(target, str):
+            target.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --- python-evtx engine -------------------------------------------------------------
+
+
+def _parse_python(source: Source, ledger: FileLedger, seen: completeness.RecordIdSet,
+                  failed: set[int]) -> Iterator[Event]:
+    """python-evtx over EVERY chunk slot (its normal API stops at the header's chunk count)."""
+    from ..eventlog_text.xml_export import record_from_xml
+    from . import python_engine
+
+    with source.open() as fh:
+        for record_id, offset, xml, error in python_engine.records(fh, ledger):
+            where = f"offset 0x{offset:X}, record {record_id}"
+            if error is not None:
+                ledger.problem(where, f"python-evtx: {error}", "evtx-record")
+                if isinstance(record_id, int):
+                    failed.add(record_id)
+                continue
+            try:
+                raw = record_from_xml(xml)
+                if raw.record_id is None:
+                    raw.record_id = record_id
+                event = to_event(raw, kind=KIND, file=source.display, locator=Locator(record=record_id))
+            except Exception as exc:  # noqa: BLE001 - python-evtx can emit broken XML
+                ledger.problem(where, f"python-evtx rendered unreadable XML: {_short(exc)}")
+                if isinstance(record_id, int):
+                    failed.add(record_id)
+                continue  # counted in ``missing`` by the completeness check
+            if isinstance(record_id, int):
+                seen.add(record_id)
+            ledger.records += 1
+            yield event

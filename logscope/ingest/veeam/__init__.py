@@ -1,0 +1,13 @@
+"""Veeam Backup & Replication logs: job/task/service logs (``veeam``), console session text
+(``veeam-session``), the guest helper's VeeamVssSupport log (``veeam-guest``) and
+SqlWriterLogger.txt (``sqlwriter-log``).
+
+``lines`` + ``header`` + ``continuation`` read the line grammar (multi-line entries, run
+headers); ``entities`` and ``paths`` find VMs, jobs and disks in the text; ``server``,
+``session``, ``guest`` and ``sqlwriter`` turn entries into events; ``offset`` converts local
+times to UTC (stated or inferred offsets); ``reader`` detects and dispatches.
+"""
+
+from .reader import KINDS, detect, parse
+
+__all__ = ["KINDS", "detect", "parse"]

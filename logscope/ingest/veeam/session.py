@@ -1,0 +1,131 @@
+"""Job-session text users copy from the Veeam console or e-mail reports (kind ``veeam-session``).
+
+No per-line time: the console shows the session's start in its header line (``Backup job:
+<name> (Retry 2)Created by <user> at 25/05/2016 22:51.``), in the console machine's regional
+format. Error sentences follow, one per line (FORMATS.md §2.4; corpus ``session_text_*``).
+Each non-blank line is an entry; a bare label line (``Details :``) joins the line after it.
+Times: only the header line has one (local; ``flag`` with ``--veeam-utc-offset``), and only
+when the day/month order is unambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from ...events import UTC, Event, Locator
+from ...ledger import FileLedger
+from ..source import IngestOptions, Source
+from . import entities
+from .data import load
+
+_LABEL = re.compile(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
+_QUOTE = re.compile(r"^\s{0,8}(?:[>*\-\u2022]\s{1,4})?")
+
+
+def _level(text: str) -> str:
+    low = text.lower()
+    for level, words in load().session_level_words:
+        if any(w in low for w in words):
+            return level
+    return "Info"
+
+
+def _session_time(when: str) -> datetime | None:
+    """``25/05/2016 22:51``: day/month order decided by a part over 12, else unknown."""
+    m = re.match(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$", when)
+    if not m:
+        return None
+    a, b, y, h, mi = (int(g) for g in m.group(1, 2, 3, 4, 5))
+    s = int(m.group(6) or 0)
+    if a > 12 >= b:
+        day, month = a, b
+    elif b > 12 >= a:
+        day, month = b, a
+    elif "." in when.split(" ")[0]:
+        day, month = a, b  # dd.MM.yyyy is the only dotted order Windows cultures use
+    else:
+        return None
+    try:
+        return datetime(y, month, day, h, mi, s)
+    except ValueError:
+        return None
+
+
+def parse_session_text(
+    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+) -> Iterator[Event]:
+    data = load()
+    job_name: str | None = None
+    retry: int | None = None
+    pending: tuple[int, str] | None = None
+    held = 0  # blank lines after a pending label: inside its range when a line joins it
+    for lineno, raw in lines:
+        text = raw[_QUOTE.match(raw).end():].rstrip()  # type: ignore[union-attr]
+        if not text:
+            if pending is not None:
+                held += 1
+            else:
+                ledger.skip("blank line")
+            continue
+        held = 0
+        if _LABEL.match(text) and pending is None:
+            pending = (lineno, text)
+            continue
+        first = lineno
+        if pending is not None:
+            first, label = pending
+            text = f"{label}\n{text}"
+            pending = None
+        ev = Event(
+            kind="veeam-session",
+            file=source.display,
+            locator=Locator(line=first, end_line=lineno),
+            timestamp_desc="Veeam job session text",
+            message=text,
+            host=source.host_hint,
+            level=_level(text),
+        )
+        hm = data.session_header.match(text)
+        if hm:
+            job_name = hm.group("job").strip()
+            retry = int(hm.group("retry")) if hm.group("retry") else None
+            ev.data["job_type"] = hm.group("jobtype")
+            if hm.group("status"):
+                ev.data["status"] = entities.normalize_status(hm.group("status")) or "unknown"
+                ev.data["status_text"] = hm.group("status")
+                ev.level = "Error" if ev.data["status"] == "failed" else ev.level
+            else:
+                ev.level = "Info"
+            if hm.group("user"):
+                ev.data["created_by"] = hm.group("user").strip()
+            when = _session_time(hm.group("when")) if hm.group("when") else None
+            if when is not None:
+                ev.timestamp_desc = "Veeam job session created"
+                if options.veeam_utc_offset is not None:
+                    ev.time = (when - options.veeam_utc_offset).replace(tzinfo=UTC)
+                    ev.time_source, ev.utc_offset = "flag", options.veeam_utc_offset
+                else:
+                    ev.time, ev.time_source = when.replace(tzinfo=UTC), "local"
+            elif hm.group("when"):
+                ledger.problem(f"line {lineno}",
+                               f"session time {hm.group('when')!r}: day/month order "
+                               "unknown; kept without time", "ambiguous-date")
+        found = entities.extract(text)
+        entities.apply(ev, found)
+        if "job" not in found:
+            ev.job_name = job_name
+        if retry is not None:
+            ev.data.setdefault("retry", retry)
+        ledger.records += 1
+        yield ev
+    if held:
+        ledger.skip("blank line", held)
+    if pending is not None:
+        lineno, text = pending
+        ledger.records += 1
+        yield Event(kind="veeam-session", file=source.display,
+                    locator=Locator(line=lineno, end_line=lineno),
+                    timestamp_desc="Veeam job session text", message=text,
+                    host=source.host_hint, level="Info", job_name=job_name)

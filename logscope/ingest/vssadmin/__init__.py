@@ -1,0 +1,22 @@
+"""``vssadmin list writers | shadows | shadowstorage | providers`` text, any language and
+encoding, damaged pastes too: kind ``vssadmin``.
+
+``lines`` (one classified line), ``stream`` (captures, joined one-line listings), ``parser``
+(the block state machine) with one module per block shape (``writer``, ``provider``,
+``shadow``, ``storage``), ``tables`` (writer ids, states, messages from ``data/``),
+``expectations`` (writers that a role implies but a listing lacks), ``reader`` (detect, parse).
+"""
+
+from .reader import (
+    KIND,
+    KINDS,
+    MissingWriter,
+    Steps,
+    detect,
+    expected_writer_problems,
+    parse,
+    parse_text,
+)
+
+__all__ = ["KIND", "KINDS", "MissingWriter", "Steps", "detect", "expected_writer_problems",
+           "parse", "parse_text"]

@@ -1,0 +1,119 @@
+"""Writers that should be in a ``list writers`` capture but are not.
+
+Why a separate step: whether SqlServerWriter *should* be listed is not in the vssadmin text;
+it comes from the rest of the bundle (the same guest's logs show SQL Server, the machine is a
+Hyper-V host). The caller decides the context flags and calls :func:`expected_writer_problems`
+after parsing; the flags and the writers they imply live in ``data/vss_writers.yml``
+(``expected_when``).
+
+Usage (the lead's correlation stage)::
+
+    missing = expected_writer_problems(events, {"sql_server": True},
+                                       captures={path: ledger.info.get("vssadmin_captures", [])})
+    for m in missing:
+        ledgers[m.file].problem(m.where, m.message, m.code)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ...events import Event
+from ...hresult import fold
+from .tables import known_writer_id, tables
+
+
+@dataclass(frozen=True, slots=True)
+class MissingWriter:
+    """An expected writer absent from one capture of one file."""
+
+    file: str
+    capture: int
+    line: int | None
+    writer_name: str
+    writer_id: str | None
+    because: str
+    capture_complete: bool = True
+    code: str = "vss-writer-missing"
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}" if self.line else "file"
+
+    @property
+    def message(self) -> str:
+        wid = f" ({self.writer_id})" if self.writer_id else ""
+        msg = (
+            f"expected VSS writer '{self.writer_name}'{wid} is absent from vssadmin capture "
+            f"{self.capture}, although {self.because}"
+        )
+        if not self.capture_complete:
+            msg += "; the capture is cut off, so it may have been further down"
+        return msg
+
+
+def expected_writer_problems(
+    events: Iterable[Event],
+    context: Mapping[str, bool] | Iterable[str],
+    captures: Mapping[str, list[dict[str, object]]] | None = None,
+) -> list[MissingWriter]:
+    """Expected writers missing from each ``list writers`` capture.
+
+    ``context``: flags that are true for the machine the captures come from (keys of
+    ``expected_when`` in ``vss_writers.yml``: ``sql_server``, ``hyperv_host``, ``exchange``,
+    ``domain_controller``), as a mapping or an iterable of names. Unknown flags are ignored.
+    ``captures``: optional ``{file: ledger.info["vssadmin_captures"]}``; with it, captures that
+    listed no writer at all (the failure forms) are checked too, and cut-off captures are
+    said to be so, and the problem points at the capture's first line (without it: at the
+    capture's first writer). Writers are compared by class id, then by folded name.
+    """
+    flags = [k for k, v in context.items() if v] if isinstance(context, Mapping) else list(context)
+    expected: list[tuple[str, str | None, str]] = []
+    table = tables().expected_when
+    for flag in flags:
+        if flag not in table:
+            continue
+        names, because = table[flag]
+        for name in names:
+            expected.append((name, known_writer_id(name), because))
+    if not expected:
+        return []
+
+    # (file, capture) -> (first line, ids, folded names)
+    seen: dict[tuple[str, int], tuple[int | None, set[str], set[str]]] = {}
+    for ev in events:
+        if ev.kind != "vssadmin" or ev.data.get("listing") != "writers":
+            continue
+        key = (ev.file, int(ev.data.get("capture", 1)))
+        line, ids, names = seen.setdefault(key, (ev.locator.line, set(), set()))
+        if ev.writer_id:
+            ids.add(ev.writer_id)
+        if ev.writer_name:
+            names.add(fold(ev.writer_name))
+    complete: dict[tuple[str, int], bool] = {}
+    for file, summaries in (captures or {}).items():
+        for s in summaries:
+            key = (file, int(s.get("capture", 1)))  # type: ignore[call-overload]
+            complete[key] = bool(s.get("complete", True))
+            listed_writers = s.get("listing") == "writers" or (
+                s.get("listing") is None and s.get("error")  # vssadmin failed before listing
+            )
+            line = s.get("line")
+            first = line if isinstance(line, int) else None
+            if key in seen:
+                seen[key] = (first or seen[key][0], *seen[key][1:])  # the capture's first line
+            elif listed_writers and not s.get("records"):
+                seen[key] = (first, set(), set())
+
+    out: list[MissingWriter] = []
+    for (file, capture), (line, ids, names) in sorted(seen.items()):
+        for name, wid, because in expected:
+            if (wid and wid in ids) or fold(name) in names:
+                continue
+            out.append(
+                MissingWriter(
+                    file, capture, line, name, wid, because, complete.get((file, capture), True)
+                )
+            )
+    return out
