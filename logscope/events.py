@@ -133,6 +133,25 @@ class Event:
         return out
 
 
+#: Timesketch needs ``datetime``, ``timestamp_desc`` and ``message`` on every line. A record
+#: that has no time (a vssadmin state capture) goes at the epoch, as plaso puts such records,
+#: and says so; its ``time_source`` stays "none", so nothing mistakes it for a real time.
+NO_TIME = "1970-01-01T00:00:00+00:00"
+NO_TIME_DESC = "No time in source"
+
+
+def timeline_ready(line: dict[str, Any]) -> dict[str, Any]:
+    """A JSON line (event, hit, hint) completed with Timesketch's three fields, in place."""
+    if not line.get("datetime"):
+        line["datetime"] = NO_TIME
+        line["timestamp_desc"] = NO_TIME_DESC
+    elif not line.get("timestamp_desc"):
+        line["timestamp_desc"] = "Event time"
+    if not line.get("message"):
+        line["message"] = f"{line.get('kind') or line.get('record_type') or 'record'} without text"
+    return line
+
+
 _OPTIONAL_FIELDS = (
     "host",
     "provider",

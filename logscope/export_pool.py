@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from .events import timeline_ready
 from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
@@ -29,8 +30,8 @@ _options: IngestOptions | None = None
 
 
 def event_line(ev: Any) -> bytes:  # noqa: ANN401
-    """One event as ``logscope events`` writes it (no newline)."""
-    return orjson.dumps(ev.to_dict(), default=str)
+    """One event as ``logscope events`` writes it (no newline), Timesketch's fields complete."""
+    return orjson.dumps(timeline_ready(ev.to_dict()), default=str)
 
 
 def _init(options: IngestOptions) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from ..events import timeline_ready
 from .escape import csv_cell
 
 
@@ -40,20 +41,19 @@ def render_jsonl(report: dict[str, Any]) -> str:
     out += [dump({"record_type": "identity", "datetime": first, "timestamp_desc": "Machine",
                   "message": "machine " + ", ".join(r["vm_names"] or r["guest_hosts"] or ["?"]),
                   **r}) for r in report.get("identities", [])]
+    # a state capture (vssadmin) has no time: such lines go at the epoch, marked (events.py)
     for ev in report.get("events") or []:
-        # a state capture (vssadmin) has no time: the contract keeps datetime null; say why
-        desc = ev.get("timestamp_desc") or ("No time in source" if not ev.get("datetime") else "")
-        out.append(dump({"record_type": "event", **ev, "timestamp_desc": desc}))
+        out.append(dump(timeline_ready({"record_type": "event", **ev})))
     for h in report["hits"]:
-        out.append(dump({
+        out.append(dump(timeline_ready({
             "record_type": "hit", "datetime": h["time"],
             "timestamp_desc": "Signature hit",
-            "message": f"[{h['signature']}] {h['text']}", **h}))
+            "message": f"[{h['signature']}] {h['text']}", **h})))
     for i, h in enumerate(report["hints"], 1):
         first = min((e["time"] for e in h["evidence"] if e["time"]), default=None)
-        out.append(dump({"record_type": "hint", "rank": i, "datetime": first,
-                         "timestamp_desc": "Root-cause hint",
-                         "message": f"[{h['severity']}] {h['title']}", **h}))
+        out.append(dump(timeline_ready({"record_type": "hint", "rank": i, "datetime": first,
+                                        "timestamp_desc": "Root-cause hint",
+                                        "message": f"[{h['severity']}] {h['title']}", **h})))
     return b"\n".join(out).decode() + "\n"
 
 
