@@ -31,8 +31,14 @@ def _table() -> dict[str, Any]:
     for code, texts in data["last_error_texts"].items():
         for t in texts:
             words[fold(t)] = code
+    codes = {k.upper().replace("0X", "0x"): v for k, v in data["hresults"].items()}
+    names = {v["name"]: k for k, v in codes.items()}
+    names.update({alias: codes_key.upper().replace("0X", "0x")
+                  for codes_key, aliases in (data.get("aliases") or {}).items()
+                  for alias in aliases})
     return {
-        "hresults": {k.upper().replace("0X", "0x"): v for k, v in data["hresults"].items()},
+        "hresults": codes,
+        "names": names,
         "wmi": {int(k): v for k, v in data["wmi_return_codes"].items()},
         "words": words,
     }
@@ -107,6 +113,17 @@ def find_in_text(text: str) -> list[str]:
 def describe(code: str) -> dict[str, str] | None:
     """``{"name": ..., "text": ...}`` for a canonical HRESULT, or None."""
     return _table()["hresults"].get(code)
+
+
+def by_name(name: str) -> str | None:
+    """Canonical HRESULT of a symbolic name (``VSS_E_INSUFFICIENT_STORAGE``, ``E_FAIL``,
+    ``ERROR_DISK_FULL`` as HRESULT_FROM_WIN32), from ``data/hresults.yml``; None if unknown."""
+    return _table()["names"].get(name.upper())
+
+
+def wmi_codes() -> dict[int, str]:
+    """Every Hyper-V WMI return code of the data table (32768 → ``Failed``)."""
+    return _table()["wmi"]
 
 
 def wmi_return_code(code: int) -> str | None:
