@@ -16,7 +16,7 @@ import typer
 
 from . import __version__
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Explain why Hyper-V host-level backups fail, from a support bundle.")
 sig_app = typer.Typer(no_args_is_help=True, help="List and show the signature library.")
 vss_app = typer.Typer(no_args_is_help=True, help="vssadmin helpers.")

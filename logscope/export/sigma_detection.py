@@ -88,7 +88,7 @@ class _Builder:
                 continue
             if key == "any":
                 alts = list(dict.fromkeys(  # hresult and data.hresults give one keyword list
-                    self.group(g, f"{where}.any[{i}]", role) for i, g in enumerate(value)))
+                    self._alternatives(value, f"{where}.any", role)))
                 parts.append(_paren(" or ".join(alts)) if len(alts) > 1 else alts[0])
             elif key == "all":
                 parts.extend(self.group(g, f"{where}.all[{i}]", role) for i, g in enumerate(value))
@@ -117,6 +117,24 @@ class _Builder:
         return " and ".join(_paren(e) if " or " in e and not e.startswith("(") else e
                             for e in expr)
 
+    def _alternatives(self, groups: list[dict[str, Any]], where: str, role: str) -> list[str]:
+        """The expressions of an ``any``'s groups. A group that only tests the message with a
+        regex (the pasted-text form of a record) is left out when another group remains:
+        that one tests the record's own value."""
+        out, dropped = [], []
+        for i, g in enumerate(groups):
+            try:
+                out.append(self.group(g, f"{where}[{i}]", role))
+            except Unexpressible as exc:
+                if exc.reason != "message-regex":
+                    raise
+                dropped.append(exc.detail)
+        if not out:
+            raise Unexpressible("message-regex", "; ".join(dropped))
+        for detail in dropped:
+            self.note("message-regex", detail)
+        return out
+
     def _keywords(self, values: list[Any]) -> str:
         """The name of a keyword selection with these values (one selection per list)."""
         for name, existing in self.selections.items():
@@ -137,7 +155,7 @@ class _Builder:
             return None, self._codes(values, where)
         if name in ("message", "text"):
             if op != "contains":
-                raise Unexpressible("unsupported-field",
+                raise Unexpressible("message-regex" if op == "regex" else "unsupported-field",
                                     f"{where}: only 'contains' on the message maps to keywords")
             return None, [str(v) for v in values]
         if name.startswith("data."):
