@@ -18,7 +18,9 @@ LIB = load_library()
 
 
 def _example(sid: str, expect: str = "match", i: int = 0) -> str:
-    (_, body), = LIB.signatures[sid].examples[expect][i].items()
+    # the one native form of the example (a public example also carries its 'source' URL)
+    (_, body), = ((k, v) for k, v in LIB.signatures[sid].examples[expect][i].items()
+                  if k != "source")
     return str(body)
 
 
