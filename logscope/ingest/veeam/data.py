@@ -71,7 +71,9 @@ class VeeamData:
     statuses: dict[str, str]
     writer_states: dict[str, int]
     session_markers: tuple[str, ...]
+    session_level_tags: dict[str, str]
     session_level_words: tuple[tuple[str, tuple[str, ...]], ...]
+    agent_level_words: tuple[tuple[str, tuple[str, ...]], ...]
     session_header: re.Pattern[str]
 
 
@@ -91,9 +93,15 @@ def load() -> VeeamData:
         statuses={str(k).lower(): str(v) for k, v in raw["statuses"].items()},
         writer_states={str(k): int(v) for k, v in raw["writer_states"].items()},
         session_markers=tuple(raw["session_markers"]),
+        session_level_tags={str(k).lower(): str(v)
+                            for k, v in raw["session_level_tags"].items()},
         session_level_words=tuple(
             (lvl, tuple(w.lower() for w in words))
             for lvl, words in raw["session_level_words"].items()
+        ),
+        agent_level_words=tuple(
+            (lvl, tuple(w.lower() for w in words))
+            for lvl, words in raw["agent_level_words"].items()
         ),
         session_header=re.compile(raw["session_header"]),
     )

@@ -1,7 +1,9 @@
 """Veeam Backup & Replication text logs: detection and the parser entry point.
 
 Kinds (detected by content, the file name is never needed):
-``veeam`` -- server logs (Job., Task., Agent., Svc.), ``[dd.MM.yyyy HH:mm:ss] <tid> Level`` lines;
+``veeam`` -- server logs (Job., Task., Svc.), ``[dd.MM.yyyy HH:mm:ss] <tid> Level`` lines;
+``veeam-agent`` -- Veeam Agent, data mover (Agent.*.Source/Index.log), deployment service and
+installer logs, ``[dd.MM.yyyy HH:mm:ss.fff] <  tid> component| text`` lines;
 ``veeam-session`` -- job-session text copied from the console or e-mail reports;
 ``veeam-guest`` -- the guest helper log (VeeamVssSupport), time of day without a date;
 ``sqlwriter-log`` -- SQL Server's ``SqlWriterLogger.txt``, read here because it is collected
@@ -26,6 +28,8 @@ from ...events import Event
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from ..textio import head_text, iter_lines
+from .agent import parse_agent_log
+from .agent_lines import is_agent_line
 from .data import load
 from .guest import LINE as GUEST_LINE
 from .guest import parse_guest_log
@@ -33,14 +37,14 @@ from .header import is_header_start
 from .lines import parse_prefix
 from .offset import apply_offset, infer_offset, pairs_by_vm
 from .server import parse_server_log
-from .session import parse_session_text
+from .session import parse_session_text, strip_level_tag
 from .sqlwriter import LINE as SQLWRITER_LINE
 from .sqlwriter import parse_sqlwriter_log
 
 __all__ = ["KINDS", "detect", "parse", "sniff_kind", "gunzip_head", "infer_offset", "apply_offset",
            "pairs_by_vm"]
 
-KINDS = ("veeam", "veeam-session", "veeam-guest", "sqlwriter-log")
+KINDS = ("veeam", "veeam-agent", "veeam-session", "veeam-guest", "sqlwriter-log")
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 400
@@ -64,6 +68,8 @@ def sniff_kind(text: str) -> str | None:
         if not line.strip():
             continue
         nonblank += 1
+        if is_agent_line(line):
+            return "veeam-agent"
         if parse_prefix(line) is not None:
             return "veeam"
         if is_header_start(line):
@@ -81,7 +87,8 @@ def sniff_kind(text: str) -> str | None:
                 guest_strong += 1
             continue
         body = line.lstrip(" \t>*-\u2022")
-        if body.startswith(data.session_markers):
+        tag, rest = strip_level_tag(body)
+        if body.startswith(data.session_markers) or (tag and rest.startswith("Failed to")):
             session += 1
     if header_rule and header_start:
         return "veeam"
@@ -177,6 +184,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
 
 _PARSERS = {
     "veeam": parse_server_log,
+    "veeam-agent": parse_agent_log,
     "veeam-session": parse_session_text,
     "veeam-guest": parse_guest_log,
     "sqlwriter-log": parse_sqlwriter_log,

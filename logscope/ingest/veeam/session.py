@@ -6,6 +6,15 @@ format. Error sentences follow, one per line (FORMATS.md §2.4; corpus ``session
 Each non-blank line is an entry; a bare label line (``Details :``) joins the line after it.
 Times: only the header line has one (local; ``flag`` with ``--veeam-utc-offset``), and only
 when the day/month order is unambiguous.
+
+Veeam Agent session details read the same way (real text: openzfsonwindows/ZFSin issue 354,
+veeam/veeamsnap issue 12): ``Creating VSS snapshot Error: Failed to create snapshot: ...``
+from the Windows console, ``[error] Failed to create volume snapshot    00:00:01`` from
+``veeamconfig session log``. The ``[error]`` tag gives the level and the trailing duration
+column goes to ``data.duration``; a line the console or a mail client wrapped (it starts in
+lower case after a long line that did not end a sentence) joins the line before it. Why here
+and not a new kind: it is the same thing -- a session's error sentences without per-line
+times -- and the signatures written for ``veeam-session`` apply to it.
 """
 
 from __future__ import annotations
@@ -21,6 +30,27 @@ from . import entities
 from .data import load
 
 _LABEL = re.compile(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
+_TAG = re.compile(r"^\[([A-Za-z]{3,8})\]\s{1,8}")
+_DURATION = re.compile(r"\s{3,}(\d{1,3}:\d{2}:\d{2})\s*$")
+#: A wrapped line joins the one before it only when that one was at least this long.
+WRAP_MIN = 60
+
+
+def strip_level_tag(text: str) -> tuple[str | None, str]:
+    """``[error] Failed to ...`` -> ("Error", "Failed to ..."); (None, text) without a tag."""
+    m = _TAG.match(text)
+    if m is None:
+        return None, text
+    level = load().session_level_tags.get(f"[{m.group(1).lower()}]")
+    return (level, text[m.end():]) if level else (None, text)
+
+
+def _wrapped(prev: Event | None, prev_line: int, lineno: int, text: str) -> bool:
+    """The line continues ``prev``: right after it, lower case, ``prev`` long and unfinished."""
+    if prev is None or lineno != prev_line + 1 or not text[:1].islower():
+        return False
+    last = prev.message.rsplit("\n", 1)[-1]
+    return len(last) >= WRAP_MIN and last.rstrip()[-1:] not in ".!?:;)]"
 _QUOTE = re.compile(r"^\s{0,8}(?:[>*\-\u2022]\s{1,4})?")
 
 
@@ -61,8 +91,19 @@ def parse_session_text(
     retry: int | None = None
     pending: tuple[int, str] | None = None
     held = 0  # blank lines after a pending label: inside its range when a line joins it
+    prev: Event | None = None  # the last event, held back until the next line is seen
+    prev_line = 0
     for lineno, raw in lines:
         text = raw[_QUOTE.match(raw).end():].rstrip()  # type: ignore[union-attr]
+        if text and pending is None and _wrapped(prev, prev_line, lineno, text):
+            assert prev is not None
+            prev.message = prev.message.rstrip() + " " + text.strip()
+            prev.locator.end_line = prev_line = lineno
+            entities.apply(prev, entities.extract(prev.message))
+            continue
+        if prev is not None:
+            yield prev
+            prev = None
         if not text:
             if pending is not None:
                 held += 1
@@ -78,6 +119,11 @@ def parse_session_text(
             first, label = pending
             text = f"{label}\n{text}"
             pending = None
+        tag_level, text = strip_level_tag(text)
+        dm = _DURATION.search(text)
+        duration = dm.group(1) if dm else None
+        if dm:
+            text = text[:dm.start()].rstrip()
         ev = Event(
             kind="veeam-session",
             file=source.display,
@@ -85,8 +131,10 @@ def parse_session_text(
             timestamp_desc="Veeam job session text",
             message=text,
             host=source.host_hint,
-            level=_level(text),
+            level=tag_level or _level(text),
         )
+        if duration:
+            ev.data["duration"] = duration
         hm = data.session_header.match(text)
         if hm:
             job_name = hm.group("job").strip()
@@ -119,7 +167,9 @@ def parse_session_text(
         if retry is not None:
             ev.data.setdefault("retry", retry)
         ledger.records += 1
-        yield ev
+        prev, prev_line = ev, lineno
+    if prev is not None:
+        yield prev
     if held:
         ledger.skip("blank line", held)
     if pending is not None:

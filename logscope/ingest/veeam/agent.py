@@ -1,0 +1,107 @@
+"""Veeam Agent, data mover (``Agent.*.Source.log``, ``Agent.*.Index.log``), deployment service
+and installer logs (kind ``veeam-agent``) as Events.
+
+Times are the wall clock of the machine that wrote the log: a run header's ``UTC offset``
+(or ``UTC Time`` with the first entry) converts them (``header``), else
+``--veeam-utc-offset`` (``flag``), else they stay ``local`` -- the same rule and code as the
+server logs (``server._resolve_time``), so correlation treats both alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from ...events import Event, Locator
+from ...ledger import FileLedger
+from ..codes import apply_codes
+from ..source import IngestOptions, Source
+from . import entities
+from .agent_lines import AgentEntry, iter_agent_records
+from .header import RunHeader
+from .paths import classify
+from .server import MAX_RUNS_LISTED, _resolve_time
+
+
+def parse_agent_log(
+    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+) -> Iterator[Event]:
+    """Events for every entry of an agent-format log."""
+    path = classify(source.display)
+    host = source.host_hint
+    runs: list[dict[str, object]] = []
+    sources: dict[str, int] = {}
+    components: dict[str, int] = {}
+    run: RunHeader | None = None
+    fresh_run = False
+    quote_warned = False
+    for rec in iter_agent_records(lines, ledger):
+        if isinstance(rec, RunHeader):
+            run, fresh_run = rec, True
+            host = rec.machine or host
+            if len(runs) < MAX_RUNS_LISTED:
+                runs.append(rec.as_dict())
+                ledger.info["runs"] = runs
+            continue
+        if fresh_run and run is not None:
+            fresh_run = False
+            if run.utc_offset is None and rec.wall is not None:
+                derived = run.offset_from_first_entry(rec.wall)
+                if derived is not None:
+                    run.utc_offset = derived
+                    ledger.problem(f"line {run.line}",
+                                   "run header has no 'UTC offset' line; offset taken from its "
+                                   "'UTC Time' and the first entry", "offset-derived")
+        if rec.wall is None:
+            ledger.problem(f"line {rec.line}",
+                           f"impossible date [{rec.stamp}]; entry kept without time", "bad-time")
+        if rec.quoted and not quote_warned:
+            quote_warned = True
+            ledger.problem(f"line {rec.line}",
+                           f"log prefix after quoted text {rec.quoted!r}: a pasted log",
+                           "quoted-log")
+        ledger.records += 1
+        ev = _event(rec, source, options, host, path.log_type)
+        sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
+        ledger.info["time_sources"] = sources
+        if rec.component and len(components) < 64:
+            components[rec.component] = components.get(rec.component, 0) + 1
+            ledger.info["components"] = components
+        yield ev
+
+
+def _event(entry: AgentEntry, source: Source, options: IngestOptions, host: str | None,
+           log_type: str | None) -> Event:
+    time, time_source, offset = _resolve_time(entry.wall, entry.header, options)
+    text = entry.text
+    ev = Event(
+        kind="veeam-agent",
+        file=source.display,
+        locator=Locator(line=entry.line, end_line=entry.end_line),
+        time=time,
+        time_source=time_source,
+        timestamp_desc="Veeam agent log entry written",
+        message=text,
+        host=host,
+        level=entry.level,
+        utc_offset=offset if isinstance(offset, timedelta) else None,
+    )
+    d = ev.data
+    d["thread"] = entry.thread
+    if entry.component:
+        d["component"] = entry.component
+    if entry.marker and entry.marker != ">>":
+        d["marker"] = entry.marker
+    if entry.traces:
+        d["trace_lines"] = entry.traces
+    if entry.quoted:
+        d["quoted_by"] = entry.quoted
+    if log_type:
+        d["log_type"] = log_type
+    if entry.header is not None:
+        d["run"] = entry.header.index
+        if entry.header.version:
+            d["product_version"] = entry.header.version
+    entities.apply(ev, entities.extract(text))
+    apply_codes(ev, text)
+    return ev
