@@ -24,6 +24,11 @@ app.add_typer(sig_app, name="signatures")
 app.add_typer(vss_app, name="vssadmin")
 export_app = typer.Typer(no_args_is_help=True, help="Export the signature library to other tools' formats.")
 app.add_typer(export_app, name="export")
+# retro-hunt over an archive and the fleet index (issue 19); dask/duckdb load inside them
+from .hunt.cli import fleet_app, hunt as _hunt  # noqa: E402
+
+app.command("hunt")(_hunt)
+app.add_typer(fleet_app, name="fleet")
 
 
 class Fmt(str, Enum):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .correlate.chains import Chain, load_chains
 from .correlate.engine import Correlation, correlate
@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from .workers import Found
 
 Progress = Callable[[str, int], None]
+
+
+class Census(Protocol):
+    """Counts records by key (``logscope hunt``): every event fed, and the evtx records the
+    fast path folds away, seen through the wrapped ``evtx_want`` gate."""
+
+    def feed(self, ev: Event) -> None: ...
+
+    def wrap(self, want: Any) -> Any: ...  # noqa: ANN401
 
 
 @dataclass
@@ -106,10 +115,17 @@ def load_knowledge(signature_dirs: list[Path] | None) -> tuple[Library, dict[str
 
 def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path] | None = None,
             progress: Progress | None = None, filters: Filters | None = None,
-            keep_events: bool = False, workers: int = 1) -> Analysis:
+            keep_events: bool = False, workers: int = 1,
+            knowledge: tuple[Library, dict[str, Chain]] | None = None,
+            census: Census | None = None) -> Analysis:
     """Run the whole pipeline over the given PATHs (``workers`` > 1: a process pool over the
-    bundle's larger .evtx files; ``keep_events`` always reads in this process)."""
-    library, chains = load_knowledge(signature_dirs)
+    bundle's larger .evtx files; ``keep_events`` always reads in this process).
+
+    ``knowledge``: an already loaded library and chains (``logscope hunt`` loads them once per
+    worker). ``census``: counts every record by (kind, provider, event id), folded ones too
+    (in-process reading only).
+    """
+    library, chains = knowledge or load_knowledge(signature_dirs)
     matcher = Matcher(library)
     hashing = None
     if workers > 1:  # hash while the pool parses (hashlib and file reads release the GIL)
@@ -127,8 +143,11 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
 
         stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress, matcher)
     else:
-        stream = ((ev, None) for ev in
-                  iter_events(paths, with_evtx_gate(options, matcher), ledgers, progress))
+        read = with_evtx_gate(options, matcher)
+        if census is not None:
+            read = replace(read, extra={**read.extra,
+                                        "evtx_want": census.wrap(read.extra["evtx_want"])})
+        stream = ((ev, None) for ev in iter_events(paths, read, ledgers, progress))
     identity = IdentityTable()
     store = HitStore()
     throughput = Collector()
@@ -136,6 +155,8 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     kept: list[Event] | None = [] if keep_events else None
     for ev, found in stream:
         identity.observe(ev)
+        if census is not None:
+            census.feed(ev)
         if found is None:
             for hit in matcher.match(ev):
                 store.add(hit)

@@ -1,0 +1,144 @@
+"""The Dask task: analyse one bundle in a child process and classify how that ended.
+
+Runs in a worker (one thread): hands the bundle to the worker's zygote, waits at most the
+wall-clock timeout, kills the child when it is exceeded, and turns the wait status into the
+bundle's status: ``ok``, ``timeout``, ``oom``, ``crash`` or ``error`` (with the tail of the
+child's stderr). It never raises for a bundle's sake; only the death of the worker itself
+reaches the driver (as ``KilledWorker``, then ``lost``).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import child
+
+#: Bytes of the child's stderr kept in the bundle's ``error`` column.
+STDERR_TAIL = 2000
+#: Rust's message when an allocation fails under the address-space limit (then it aborts).
+_ALLOC_FAILED = (b"memory allocation of", b"MemoryError", b"Cannot allocate memory")
+
+
+class _Zygote:
+    """The worker's fork server (``zygote.py``), started on first use, restarted if gone."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.scratch = Path(tempfile.mkdtemp(prefix="logscope-hunt-"))
+
+    def ensure(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "logscope.hunt.zygote"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        return self.proc
+
+    def reply(self, proc: subprocess.Popen[bytes], timeout: float | None) -> dict[str, Any] | None:
+        """The zygote's next line, or None when ``timeout`` seconds pass first."""
+        assert proc.stdout is not None
+        if timeout is not None:
+            ready, _, _ = select.select([proc.stdout], [], [], max(timeout, 0))
+            if not ready:
+                return None
+        line = proc.stdout.readline()
+        if not line:
+            raise EOFError("the worker's zygote process ended")
+        return orjson.loads(line)
+
+
+_ZYGOTE: _Zygote | None = None
+
+
+def run_bundle(spec: dict[str, Any]) -> dict[str, Any]:
+    """Analyse one bundle; the result row for the driver (``status`` always set)."""
+    global _ZYGOTE
+    if _ZYGOTE is None:
+        _ZYGOTE = _Zygote()
+    z = _ZYGOTE
+    spec = {**spec, "worker_pid": os.getpid()}
+    result = z.scratch / f"{spec['sha'][:16]}.json"
+    errors = z.scratch / f"{spec['sha'][:16]}.stderr"
+    t0 = time.monotonic()
+    out: dict[str, Any] = {"sha": spec["sha"], "status": "error", "error": None,
+                           "seconds": 0.0, "result": None, "worker": _worker_name()}
+    try:
+        proc = z.ensure()
+        assert proc.stdin is not None
+        proc.stdin.write(orjson.dumps({"spec": spec, "result": str(result),
+                                       "stderr": str(errors)}) + b"\n")
+        proc.stdin.flush()
+        pid = z.reply(proc, None)["pid"]  # type: ignore[index]
+        ended = z.reply(proc, float(spec["timeout"]))
+        timed_out = ended is None
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
+            ended = z.reply(proc, None)
+        out.update(_classify(ended["status"], timed_out, errors, result,  # type: ignore[index]
+                             spec))
+    except (OSError, EOFError, ValueError) as exc:
+        out.update(status="crash", error=f"the analysis process could not be run: {exc}")
+    finally:
+        out["seconds"] = round(time.monotonic() - t0, 3)
+        for p in (result, errors):
+            p.unlink(missing_ok=True)
+    return out
+
+
+def _classify(status: int, timed_out: bool, errors: Path, result: Path,
+              spec: dict[str, Any]) -> dict[str, Any]:
+    tail = _tail(errors)
+    if timed_out:
+        return {"status": "timeout",
+                "error": f"no result after {spec['timeout']:g} s (wall clock); killed" +
+                         (f"\n{tail}" if tail else "")}
+    if os.WIFSIGNALED(status):
+        sig = signal.Signals(os.WTERMSIG(status)).name
+        raw = tail.encode()
+        if any(m in raw for m in _ALLOC_FAILED):
+            return {"status": "oom", "error": f"killed by {sig} after an allocation failed "
+                                              f"under --max-memory\n{tail}"}
+        if sig == "SIGKILL":
+            return {"status": "crash", "error": "killed by SIGKILL from outside logscope "
+                                                f"(the kernel's OOM killer?)\n{tail}".rstrip()}
+        return {"status": "crash", "error": f"killed by {sig}\n{tail}".rstrip()}
+    code = os.WEXITSTATUS(status)
+    if code == child.EXIT_OK:
+        try:
+            return {"status": "ok", "result": orjson.loads(result.read_bytes())}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            return {"status": "crash", "error": f"the result could not be read: {exc}"}
+    if code == child.EXIT_OOM:
+        return {"status": "oom", "error": tail or "MemoryError under --max-memory"}
+    if code in (child.EXIT_ERROR, child.EXIT_LIBRARY):
+        return {"status": "error", "error": tail or f"exit code {code}"}
+    return {"status": "crash", "error": f"exit code {code}\n{tail}".rstrip()}
+
+
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(size - STDERR_TAIL, 0))
+            return fh.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"

@@ -1,0 +1,81 @@
+"""``logscope hunt`` on a real LocalCluster (2 workers): the index says what ``analyze`` says,
+a second hunt does no work, and the fleet commands read the result."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import orjson
+
+from logscope.hunt.driver import HuntOptions, hunt
+from logscope.ingest.source import IngestOptions
+from logscope.pipeline import analyze
+from logscope.report.build import build_report
+
+
+def _analyze_hits(bundle: Path) -> set[tuple]:
+    report = build_report(analyze([bundle], IngestOptions()))
+    return {(h["signature"], h["file"], orjson.dumps(h["locator"], option=orjson.OPT_SORT_KEYS)
+             .decode(), h["time"]) for h in report["hits"]}
+
+
+def test_sample_archive_indexes_like_analyze_and_a_rerun_does_no_work(archive: Path,
+                                                                       tmp_path: Path) -> None:
+    db = tmp_path / "fleet.duckdb"
+    bundles = sorted(p for p in archive.iterdir() if p.is_dir())
+    first = hunt(HuntOptions([archive], db, workers=2, export_parquet=tmp_path / "pq"))
+    assert first["analysed"] == len(bundles) and first["failed"] == 0
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    statuses = dict(con.execute("SELECT path, status FROM bundles").fetchall())
+    assert statuses == {str(b): "ok" for b in bundles}
+    for b in bundles:
+        rows = con.execute(
+            "SELECT h.signature, h.file, h.locator, strftime(h.time, '%Y-%m-%dT%H:%M:%S.%f') "
+            "FROM hits h JOIN bundles USING (bundle_sha) WHERE path = ?", [str(b)]).fetchall()
+        want = {(s, f, loc, _micro(t)) for s, f, loc, t in _analyze_hits(b)}
+        assert set(rows) == want, b.name
+    n_hits = con.execute("SELECT count(*) FROM hits").fetchall()[0][0]
+    assert n_hits > 0
+    # the census saw the Hyper-V event the no-SCSI signature keys on, in that bundle only
+    where = con.execute("SELECT DISTINCT path FROM census JOIN bundles USING (bundle_sha) "
+                        "WHERE event_id = 10103 AND provider = 'Microsoft-Windows-Hyper-V-VMMS'"
+                        ).fetchall()
+    assert {Path(p).name for (p,) in where} == {"no-scsi-controller", "scsi-autorecovery"}
+    files = con.execute("SELECT count(*), sum(records) FROM files").fetchall()[0]
+    assert files[0] >= len(bundles) and files[1] > 0
+    con.close()
+    parquet = duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'pq' / 'hits.parquet'}'").fetchall()
+    assert parquet[0][0] == n_hits
+
+    second = hunt(HuntOptions([archive], db, workers=2))
+    assert second["to_analyse"] == 0 and second["analysed"] == 0
+    assert second["skipped"] == len(bundles)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT DISTINCT run_id FROM bundles").fetchall() == [(1,)]
+    assert con.execute("SELECT count(*) FROM runs WHERE finished IS NOT NULL"
+                       ).fetchall()[0][0] == 2
+    con.close()
+
+    cli = [sys.executable, "-m", "logscope"]
+    out = subprocess.run([*cli, "fleet", "diff", str(db), "--run", "1", "--run", "2"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "0 signature(s) changed" in out
+    html = subprocess.run([*cli, "fleet", "report", str(db), "--by", "signature,month",
+                           "-f", "html"], capture_output=True, text=True, check=True).stdout
+    assert "<svg id='trend'" in html and "class='series'" in html
+    q = subprocess.run([*cli, "fleet", "query", str(db), "SELECT count(*) AS n FROM hits",
+                        "-f", "json"], capture_output=True, text=True, check=True).stdout
+    assert orjson.loads(q) == [{"n": n_hits}]
+
+
+def _micro(t: str | None) -> str | None:
+    """An ISO time as DuckDB's strftime above prints it (UTC, microseconds, no offset)."""
+    if t is None:
+        return None
+    from datetime import UTC, datetime
+
+    return datetime.fromisoformat(t).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
