@@ -61,7 +61,7 @@ def hunt(
 ) -> None:
     """Analyse every bundle of an archive on Dask into a DuckDB fleet index (incremental)."""
     _need(("dask", "distributed", "duckdb"))
-    from ..ingest.bundle import parse_size
+    from ..ingest.limits import parse_size
     from .driver import HuntError, HuntOptions
     from .driver import hunt as run
     from .index import IndexFileError
