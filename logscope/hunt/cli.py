@@ -23,10 +23,9 @@ _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 
 
 def _die(msg: str, code: int = 2) -> None:
-    from ..report.escape import terminal
+    from ..cli import _die as die  # at call time: logscope.cli imports this module
 
-    sys.stderr.write(f"Error: {terminal(msg)}\n")
-    raise typer.Exit(code)
+    die(msg, code)
 
 
 def _need(modules: tuple[str, ...]) -> None:
@@ -160,8 +159,6 @@ def fleet_diff(
 
 
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        output.write_text(text, encoding="utf-8")
-        sys.stderr.write(f"report written to {output}\n")
+    from ..cli import _emit as emit
+
+    emit(text, output)
