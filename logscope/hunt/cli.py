@@ -88,6 +88,10 @@ def hunt(
         counts = run(opts)
     except (HuntError, IndexFileError) as exc:
         _die(str(exc))
+    except KeyboardInterrupt:
+        # the driver committed what had arrived (driver.hunt's finally): a re-run resumes
+        _die("interrupted; the bundles finished so far are in the index: run the same "
+             "command again to resume", 130)
     if strict and (counts["failed"] or counts["failed_before"]):
         raise typer.Exit(1)
 

@@ -42,7 +42,7 @@ def client(workers: int, scheduler: str | None) -> Iterator[Any]:
         return
     with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     try:
         c = Client(cluster)
         try:

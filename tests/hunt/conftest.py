@@ -37,7 +37,7 @@ def scheduler() -> Iterator[str]:
     with dask.config.set(LOCAL_CONFIG):
         # env: every worker process, restarted ones too, carries the hook
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
+                               dashboard_address=":0", silence_logs=logging.ERROR,
                                env={FAULTS_ENV: faults})
     try:
         yield cluster.scheduler_address

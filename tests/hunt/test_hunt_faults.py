@@ -80,3 +80,37 @@ def test_other_commands_do_not_import_dask_or_duckdb() -> None:
          "print(sorted(m for m in ('dask', 'distributed', 'duckdb') if m in sys.modules))"],
         capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_an_interrupted_hunt_resumes(tmp_path: Path) -> None:
+    """SIGINT while one bundle hangs: what finished is committed, and the next hunt reads
+    only the rest."""
+    import os
+    import signal
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    names = ("sqlwriter-chain", "no-scsi-controller", "guest-storage", "clean-backup")
+    for name in names:
+        copy_bundle(SAMPLES / "bundles" / name, root / name)
+    copy_bundle(SAMPLES / "bundles" / "unmerged-checkpoints", root / "zz-hang")
+    db = tmp_path / "fleet.duckdb"
+    cmd = [sys.executable, "-m", "logscope", "hunt", str(root), "--index", str(db),
+           "--workers", "1", "--timeout", "120s"]
+    env = {**os.environ, "LOGSCOPE_HUNT_TEST_FAULTS": "zz-hang=hang"}
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the first progress line: a bundle has been committed
+        if line.startswith("hunt: "):
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(60) == 130, rest
+    assert "run the same command again to resume" in rest
+    con = duckdb.connect(str(db), read_only=True)
+    done = {Path(p).name for (p,) in con.execute("SELECT path FROM bundles").fetchall()}
+    con.close()
+    assert done and "zz-hang" not in done
+    counts = hunt(HuntOptions([root], db, workers=1))
+    assert counts["analysed"] == len(names) + 1 - len(done)
+    assert counts["skipped"] == len(done)
