@@ -88,3 +88,7 @@ def test_changed_rereads_only_the_bundles_the_census_can_match(
     row = {r["signature"]: r for r in d["signatures"]}["hyperv.config.no-scsi-controller"]
     assert (row["hits_a"], row["hits_b"], row["lost"], row["gained"]) == (hits, 0, hits, 0)
     assert {Path(p).name for p in row["lost_in"]} == expected
+    # 3. --signature for it, unchanged since: every pair is covered, nothing to do
+    fourth = hunt(HuntOptions([archive], db, signature_dirs=[sigs], scheduler=scheduler,
+                              signature_ids=["hyperv.config.no-scsi-controller"]))
+    assert fourth["analysed"] == 0 and fourth["census_only"] == 0 and fourth["skipped"] == 11

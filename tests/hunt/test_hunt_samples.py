@@ -16,10 +16,13 @@ from logscope.pipeline import analyze
 from logscope.report.build import build_report
 
 
-def _analyze_hits(bundle: Path) -> set[tuple]:
+def _analyze(bundle: Path) -> tuple[set[tuple], set[tuple], dict]:
+    """Hits, hints and the report of ``analyze`` on one bundle."""
     report = build_report(analyze([bundle], IngestOptions()))
-    return {(h["signature"], h["file"], orjson.dumps(h["locator"], option=orjson.OPT_SORT_KEYS)
+    hits = {(h["signature"], h["file"], orjson.dumps(h["locator"], option=orjson.OPT_SORT_KEYS)
              .decode(), h["time"]) for h in report["hits"]}
+    hints = {(h["id"], h["severity"], h["confidence"]) for h in report["hints"]}
+    return hits, hints, report
 
 
 def test_sample_archive_indexes_like_analyze_and_a_rerun_does_no_work(archive: Path,
@@ -36,8 +39,23 @@ def test_sample_archive_indexes_like_analyze_and_a_rerun_does_no_work(archive: P
         rows = con.execute(
             "SELECT h.signature, h.file, h.locator, strftime(h.time, '%Y-%m-%dT%H:%M:%S.%f') "
             "FROM hits h JOIN bundles USING (bundle_sha) WHERE path = ?", [str(b)]).fetchall()
-        want = {(s, f, loc, _micro(t)) for s, f, loc, t in _analyze_hits(b)}
-        assert set(rows) == want, b.name
+        hits, hints, report = _analyze(b)
+        assert set(rows) == {(s, f, loc, _micro(t)) for s, f, loc, t in hits}, b.name
+        got = con.execute("SELECT id, severity, confidence FROM hints JOIN bundles "
+                          "USING (bundle_sha) WHERE path = ?", [str(b)]).fetchall()
+        assert set(got) == hints, b.name
+        # the Veeam server, its OS and product version as its log header states them
+        runs = [r for f in report["files"] for r in f.get("info", {}).get("runs", [])]
+        hosts = {h: (role, os_, pv) for h, role, os_, pv in con.execute(
+            "SELECT host, role, os, product_version FROM hosts JOIN bundles "
+            "USING (bundle_sha) WHERE path = ?", [str(b)]).fetchall()}
+        for machine in {r["machine"] for r in runs}:
+            stated = [r for r in runs if r["machine"] == machine]
+            role, os_, pv = hosts[machine]
+            assert role == "veeam-server", b.name
+            assert os_ in ({r.get("os") for r in stated if r.get("os")} or {None}), b.name
+            assert pv in ({r.get("version") for r in stated if r.get("version")}
+                          or {None}), b.name
     n_hits = con.execute("SELECT count(*) FROM hits").fetchall()[0][0]
     assert n_hits > 0
     # the census saw the Hyper-V event the no-SCSI signature keys on, in that bundle only
