@@ -134,6 +134,7 @@ def _execute(o: HuntOptions, plan: Any, sig_version: str,  # noqa: ANN401
                         for s, h in hashes.items()]
         writer.bundle(row, data if ok else None, coverage, replace=ref.sha in known)
         counts["analysed" if ok else "failed"] += 1
+        counts[f"status_{res['status']}"] = counts.get(f"status_{res['status']}", 0) + 1
         if not ok:
             first = (res.get("error") or "").strip().splitlines()
             progress.stream.write(("\r\x1b[K" if progress.tty else "") +
@@ -144,6 +145,9 @@ def _execute(o: HuntOptions, plan: Any, sig_version: str,  # noqa: ANN401
     with engine.client(o.workers, o.scheduler) as c:
         engine.run(c, specs, on_result)
     progress.close()
+    statuses = ", ".join(f"{n} {k[7:]}" for k, n in sorted(counts.items())
+                         if k.startswith("status_"))
+    _say(f"hunt run {run_id}: {statuses}; index {o.index}")
 
 
 __all__ = ["FAILED", "HuntError", "HuntOptions", "hunt"]
