@@ -27,6 +27,9 @@ class CleanLine:
     text: str
     line: int
     end_line: int
+    #: Which quote/fence block the line sits in: it changes whenever the paste enters or
+    #: leaves a ``>`` quote or a code fence, so a reader can tell where a pasted block ends.
+    block: int = 0
 
 
 @dataclass(slots=True)
@@ -79,13 +82,21 @@ def clean_lines(lines: Iterable[tuple[int, str]], *,
     """Clean ``(line_number, text)`` pairs; ``starts_record(text)`` marks lines a reader needs on
     their own (so re-wrapped lines are never joined onto them)."""
     out = Cleaned()
+    block, state = 0, (False, False)
+    in_fence = False
     for no, raw in lines:
         for text in _split_br(raw, no, out):
+            quoted = _QUOTE_PREFIX.match(text) is not None and ">" in text[:40]
             text = _clean_one(text, no, out)
             if _FENCE.match(text):
                 out.note("code fence", no)
+                in_fence = not in_fence
+                block += 1
                 continue
-            out.lines.append(CleanLine(text, no, no))
+            if (quoted, in_fence) != state:
+                state = (quoted, in_fence)
+                block += 1
+            out.lines.append(CleanLine(text, no, no, block))
     if join_wrapped:
         _join_wrapped(out, starts_record)
     return out
@@ -179,12 +190,13 @@ def _join_wrapped(out: Cleaned, starts_record: Callable[[str], bool] | None) -> 
             and not _LABEL.match(cl.text)
             and not (starts_record and starts_record(cl.text))
             and cl.line == prev.end_line + 1
+            and cl.block == prev.block
         )
         if not wrapped:
             joined.append(cl)
             continue
         glue = "" if _cut_inside_token(prev.text, nxt) else " "
-        joined[-1] = CleanLine(prev.text.rstrip() + glue + nxt, prev.line, cl.end_line)
+        joined[-1] = CleanLine(prev.text.rstrip() + glue + nxt, prev.line, cl.end_line, prev.block)
         out.note("re-wrapped line joined", cl.line)
     out.lines = joined
 
