@@ -19,7 +19,7 @@ from .source import IngestOptions, Source
 from .textio import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
-PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam")
+PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow")
 SNIFF_BYTES = 64 * 1024
 
 
