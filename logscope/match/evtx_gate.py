@@ -1,9 +1,10 @@
 """Which evtx records ``analyze`` builds into events: the matcher's record gate, plus the
-providers the identity table learns from.
+providers the identity table learns from; and the same answer per chunk (``chunk_gate``).
 
 It sits with the matcher because the answer is the signature library's: the evtx reader only
-calls the ``evtx_want`` rule it is given, and the worker processes build the same rule from
-their own matcher, so neither the pipeline nor the workers have to import each other.
+calls the ``evtx_want`` rule (and the ``evtx_chunk_gate``) it is given, and the worker
+processes build the same from their own matcher, so neither the pipeline nor the workers have
+to import each other.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ..ingest.evtx.chunk_gate import ChunkGate, GateSpec
 from ..ingest.source import IngestOptions
 from .matcher import Matcher
 
 #: Providers whose records feed the identity table or role detection even when no signature
 #: wants them (VMMS / Worker events carry VmName and VmId).
 IDENTITY_PROVIDERS = ("microsoft-windows-hyper-v",)
+#: Provider prefixes a summary event teaches a host role from (``correlate/expected.py``):
+#: a chunk that names one is always read, so the role is learnt as before.
+ROLE_PROVIDERS = ("sqlwriter", "sqlvdi", "mssqlserver", "mssql$")
 
 
 def with_evtx_gate(options: IngestOptions, matcher: Matcher) -> IngestOptions:
@@ -31,4 +36,37 @@ def with_evtx_gate(options: IngestOptions, matcher: Matcher) -> IngestOptions:
             return True
         return matcher.record_gate("evtx", provider, event_id)
 
-    return replace(options, extra={**options.extra, "evtx_want": want})
+    extra: dict[str, object] = {**options.extra, "evtx_want": want}
+    if options.extra.get("evtx_chunk_skip", True):
+        extra["evtx_chunk_gate"] = chunk_gate(matcher)
+    return replace(options, extra=extra)
+
+
+def gate_spec(matcher: Matcher) -> GateSpec:
+    """The (provider, event ids) and any-provider HRESULTs the matcher's index can use."""
+    providers: dict[str, set[int] | None] = {p: None for p in (*IDENTITY_PROVIDERS, *ROLE_PROVIDERS)}
+    hresults: set[str] = set()
+    skippable = True
+    for (kind, prov, eid), comps in matcher.index().items():
+        if kind != "evtx" or not comps:
+            continue
+        if prov is None:
+            if eid is not None:
+                skippable = False  # any provider with this id: no name to look for
+                continue
+            for comp in comps:
+                if comp.prefilter is None or comp.prefilter[0] != "hr":
+                    skippable = False
+                else:
+                    hresults |= set(comp.prefilter[1])
+            continue
+        if eid is None:
+            providers[prov] = None
+        elif prov not in providers or providers[prov] is not None:
+            providers.setdefault(prov, set()).add(eid)  # type: ignore[union-attr]
+    frozen = {p: (None if e is None else frozenset(e)) for p, e in providers.items()}
+    return GateSpec(frozen, frozenset(hresults), skippable)
+
+
+def chunk_gate(matcher: Matcher) -> ChunkGate:
+    return ChunkGate(gate_spec(matcher))

@@ -214,6 +214,10 @@ class Matcher:
                     for eid in eids:
                         self._by_key.setdefault((kind, prov, eid), []).append(comp)
 
+    def index(self) -> dict[tuple[str, str | None, int | None], list[_Compiled]]:
+        """The signatures by index key (kind, casefolded provider or None, event id or None)."""
+        return self._by_key
+
     def _bucket(self, ev: Event) -> _Bucket:
         return self._bucket_for(ev.kind, ev.provider.casefold() if ev.provider else None,
                                 ev.event_id)

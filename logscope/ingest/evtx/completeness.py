@@ -17,7 +17,9 @@ from .chunks import (
     FLAG_FULL,
     HEADER_SIZE,
     Chunk,
+    Trusted,
     iter_chunks,
+    read_chunk,
     read_file_header,
 )
 
@@ -170,8 +172,20 @@ def expected_ids(fh: IO[bytes]) -> RecordIdSet:
     return out
 
 
+def _walked(fh: IO[bytes], slots: list[Chunk], trusted: Trusted) -> Iterable[Chunk]:
+    """The slots as ``iter_chunks(fh, trusted)`` would give them: a chunk read without its
+    walk is read again and walked unless ``trusted`` vouches for it."""
+    for chunk in slots:
+        if chunk.walked or trusted(chunk):
+            yield chunk
+        else:
+            fh.seek(chunk.offset)
+            yield read_chunk(fh.read(CHUNK_SIZE), chunk.index, chunk.offset)
+
+
 def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | set[int] | dict[int, int],
-                       lost_frames: list[tuple[int, int, int]] | None = None) -> dict[str, Any]:
+                       lost_frames: list[tuple[int, int, int]] | None = None,
+                       slots: list[Chunk] | None = None, head: bytes | None = None) -> dict[str, Any]:
     """Compare the file's structure with the record ids an engine produced (``seen``).
 
     Reports: bad file header, stale chunk count, dirty flag, per chunk bad magic / CRC
@@ -179,9 +193,14 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
     the chunk structure promises but no engine produced (``ledger.missing``). Returns a
     summary also stored in ``ledger.info["evtx"]``. Lost records whose frame was found are
     appended to ``lost_frames`` as ``(record id, record offset, chunk offset)`` for recovery.
+
+    ``slots`` and ``head``: the file's chunk slots and header as already read while the engine
+    ran (``slots.SlotView``; a full chunk there is not walked yet): then ``fh`` is read again
+    only for a chunk that must be walked.
     """
-    fh.seek(0)
-    head = fh.read(HEADER_SIZE)
+    if head is None:
+        fh.seek(0)
+        head = fh.read(HEADER_SIZE)
     header = read_file_header(head)
     summary: dict[str, Any] = {"chunks_declared": header.chunk_count, "chunk_slots": 0,
                                "chunks_with_data": 0, "missing": 0}
@@ -213,7 +232,7 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
                 and isinstance(seen, RecordIdSet) and seen.covers(first, last)
                 and not expected_ids.overlaps(first, last))
 
-    for chunk in iter_chunks(fh, trusted=trusted):
+    for chunk in (iter_chunks(fh, trusted=trusted) if slots is None else _walked(fh, slots, trusted)):
         summary["chunk_slots"] += 1
         where = f"chunk {chunk.index} (offset 0x{chunk.offset:X})"
         if chunk.state == "empty":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ...ledger import FileLedger
+from ...ledger import MAX_PROBLEMS_PER_FILE, FileLedger, Problem
 from ..source import Source
 from . import chunks
 from .prescan import prescan as scan_hazards
@@ -22,31 +22,54 @@ def prescan(source: Source, ledger: FileLedger) -> tuple[list[int], set[int]]:
     (cut: it would never finish) and chunks with a template that multiplies its values
     (kept from it whole, magic cut, and from recovery: one crafted record asks it for
     gigabytes, growing exponentially with nesting, and aborts the process). Returns the
-    4-byte cuts and the skipped chunks' file offsets."""
+    4-byte cuts and the skipped chunks' file offsets. (The reader finds the same while the
+    engine reads, in ``slots.SlotView``; this whole-file pass is for other callers.)"""
     try:
         with source.open() as fh:
             cuts, amplifying = scan_hazards(fh)
     except OSError:
         return [], set()  # the engine reports the unreadable file
-    for at in cuts[:20]:
-        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
-        ledger.problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back on itself; "
-                       "the link is cut for the engine, which would otherwise never finish", "evtx-chain-loop")
-    if len(cuts) > 20:
-        ledger.problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop")
-    for at, templates in amplifying[:20]:
-        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
-        where = ", ".join(f"0x{t:X}" for t in templates[:4])
-        ledger.problem(f"chunk {chunk}, offset 0x{at:X}",
-                       f"template(s) at chunk offset {where} use one value more than once "
-                       "(rendering would multiply it without bound); chunk not read, its records "
-                       "count as missing", "evtx-amplifying-template")
-    if len(amplifying) > 20:
-        ledger.problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
-                               "templates not read", "evtx-amplifying-template")
+    for problem in hazard_problems(cuts, amplifying):
+        ledger.problem(problem.where, problem.message, problem.code)
     for at, _templates in amplifying:
         cuts += [at, at + 4]  # the chunk magic reads as zero: the engine skips the slot
     return cuts, {at for at, _templates in amplifying}
+
+
+def hazard_problems(cuts: list[int], amplifying: list[tuple[int, list[int]]]) -> list[Problem]:
+    """The ledger entries for cut chain links and hidden value-multiplying chunks (20 of
+    each in full, then one line with the rest's count)."""
+    out: list[Problem] = []
+    for at in cuts[:20]:
+        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
+        out.append(Problem(f"chunk {chunk}, offset 0x{at:X}", "name/template hash chain loops back "
+                           "on itself; the link is cut for the engine, which would otherwise never "
+                           "finish", "evtx-chain-loop"))
+    if len(cuts) > 20:
+        out.append(Problem("file", f"{len(cuts) - 20} more looping chain links cut", "evtx-chain-loop"))
+    for at, templates in amplifying[:20]:
+        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
+        where = ", ".join(f"0x{t:X}" for t in templates[:4])
+        out.append(Problem(f"chunk {chunk}, offset 0x{at:X}",
+                           f"template(s) at chunk offset {where} use one value more than once "
+                           "(rendering would multiply it without bound); chunk not read, its records "
+                           "count as missing", "evtx-amplifying-template"))
+    if len(amplifying) > 20:
+        out.append(Problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
+                                   "templates not read", "evtx-amplifying-template"))
+    return out
+
+
+def insert_problems(ledger: FileLedger, at: int, problems: list[Problem]) -> None:
+    """Put ``problems`` at position ``at`` of the ledger (where a pass before the engine would
+    have written them), keeping the per-file cap."""
+    if not problems:
+        return
+    ledger.problems[at:at] = problems
+    over = len(ledger.problems) - MAX_PROBLEMS_PER_FILE
+    if over > 0:
+        del ledger.problems[MAX_PROBLEMS_PER_FILE:]
+        ledger.problems_dropped += over
 
 
 def open_target(source: Source, cuts: list[int] | None = None) -> Any:  # noqa: ANN401

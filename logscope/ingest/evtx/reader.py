@@ -15,6 +15,7 @@ rendered again). Here: the record loop, recovery, and the python-evtx pass.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 from ...events import Event, Locator
@@ -23,7 +24,9 @@ from ..source import IngestOptions, Source
 from . import completeness, guard
 from .engine_json import loads_record, record_from_json
 from .fold import FOLDED, Folder, Want
+from .guard import CHUNK_READ
 from .normalize import RawRecord, to_event
+from .slots import SlotView
 
 KINDS = ("evtx",)
 KIND = "evtx"
@@ -45,18 +48,39 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     seen = completeness.RecordIdSet()
     failed: set[int] = set()  # ids python-evtx already failed on (not retried by recovery)
     skipped: set[int] = set()  # file offsets of chunks kept from every engine (guard)
-    if options.engine == "python":
-        events = _parse_python(source, ledger, seen, failed)
-    else:
-        cuts, skipped = guard.prescan(source, ledger)
-        events = _parse_rust(source, ledger, seen, options.extra.get("evtx_want"), cuts)  # type: ignore[arg-type]
-    yield from events
     lost: list[tuple[int, int, int]] = []
-    try:
-        with source.open() as fh:
-            completeness.check_completeness(fh, ledger, seen, lost)
-    except OSError as exc:
-        ledger.problem("file", f"completeness check not possible: {exc}")
+    if options.engine == "python":
+        yield from _parse_python(source, ledger, seen, failed)
+        try:
+            with source.open() as fh:
+                completeness.check_completeness(fh, ledger, seen, lost)
+        except OSError as exc:
+            ledger.problem("file", f"completeness check not possible: {exc}")
+    else:
+        want: Want | None = options.extra.get("evtx_want")  # type: ignore[assignment]
+        gate = options.extra.get("evtx_chunk_gate") if want is not None else None
+        at = len(ledger.problems)
+        try:
+            view = SlotView(source.open(), gate, hosts := set(), seen)  # type: ignore[arg-type]
+        except OSError as exc:
+            ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
+            return
+        try:
+            yield from _parse_rust(source, ledger, seen, want, view, hosts)
+            try:
+                view.drain()
+                guard.insert_problems(ledger, at, guard.hazard_problems(view.cuts, view.amplifying))
+                ledger.summarized += view.skipped_records
+                skipped = {offset for offset, _templates in view.amplifying}
+                summary = completeness.check_completeness(view.raw, ledger, seen, lost,
+                                                          slots=view.chunk_list(), head=view.header)
+                if view.skipped:  # chunks nothing could use: counted, never rendered
+                    summary["chunks_skipped"] = len(view.skipped)
+                    summary["records_skipped"] = view.skipped_records
+            except OSError as exc:
+                ledger.problem("file", f"completeness check not possible: {exc}")
+        finally:
+            view.release()
     lost = [frame for frame in lost if frame[0] not in failed and frame[2] not in skipped]
     if lost and options.extra.get("evtx_recover", True):
         yield from _recover(source, ledger, lost, options.engine)
@@ -133,74 +157,86 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
 
 
 def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdSet,
-                want: Want | None = None, cuts: list[int] | None = None) -> Iterator[Event]:
+                want: Want | None = None, view: SlotView | None = None,
+                hosts: set[str] | None = None) -> Iterator[Event]:
+    """The engine's records through ``view`` (default: the whole file, no chunk skipped)."""
+    if view is None:
+        view = SlotView(source.open(), seen=seen)
+        try:
+            yield from _parse_rust(source, ledger, seen, want, view, hosts)
+        finally:
+            view.release()
+        return
     import evtx  # deferred: importing the extension costs time for non-evtx runs
 
-    target = guard.open_target(source, cuts)
+    hosts = set() if hosts is None else hosts
+    target = io.BufferedReader(view, CHUNK_READ)
     try:
+        parser = evtx.PyEvtxParser(target, number_of_threads=1)
+        records = parser.records_json()
+    except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
+        ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
+        return
+    fold = Folder(want, source.display, KIND) if want is not None else None
+    folded = 0
+    # ids read so far as one open run (first, last), added to ``seen`` when it breaks
+    run_first = run_last = -2
+    consecutive = 0
+    last_id: int | None = None
+    while True:
         try:
-            parser = evtx.PyEvtxParser(target, number_of_threads=1)
-            records = parser.records_json()
-        except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
-            ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
-            return
-        fold = Folder(want, source.display, KIND) if want is not None else None
-        folded = 0
-        # ids read so far as one open run (first, last), added to ``seen`` when it breaks
-        run_first = run_last = -2
-        consecutive = 0
-        last_id: int | None = None
-        while True:
-            try:
-                item = next(records)
-            except StopIteration:
+            item = next(records)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - one bad record or chunk, keep going
+            consecutive += 1
+            if view.skipped_tail is not None:  # records counted in a skipped chunk came last
+                last_id, view.skipped_tail = view.skipped_tail, None
+            where = f"after record {last_id}" if last_id is not None else "before first record"
+            ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
+            if consecutive >= MAX_CONSECUTIVE_ERRORS:
+                ledger.problem(where, "too many consecutive errors; reading stopped")
                 break
-            except Exception as exc:  # noqa: BLE001 - one bad record or chunk, keep going
-                consecutive += 1
-                where = f"after record {last_id}" if last_id is not None else "before first record"
-                ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
-                if consecutive >= MAX_CONSECUTIVE_ERRORS:
-                    ledger.problem(where, "too many consecutive errors; reading stopped")
-                    break
-                continue
-            consecutive = 0
-            record_id = item.get("event_record_id")
-            try:
-                text = item["data"]
-                event = None
-                if fold is not None:
-                    event = fold(text, record_id)
-                    if event is FOLDED:
-                        last_id = record_id
-                        folded += 1
-                        if record_id == run_last + 1:
-                            run_last = record_id
-                        elif type(record_id) is int:
-                            seen.add_range(run_first, run_last)
-                            run_first = run_last = record_id
-                        continue
-                if event is None:
-                    raw = record_from_json(loads_record(text))
-                    if raw.record_id is None:
-                        raw.record_id = record_id
-                    event = to_event(raw, kind=KIND, file=source.display,
-                                     locator=Locator(record=record_id))
-            except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
-                ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
-                continue  # counted in ``missing`` by the completeness check
-            last_id = record_id
-            if record_id == run_last + 1:
-                run_last = record_id
-            elif type(record_id) is int:
-                seen.add_range(run_first, run_last)
-                run_first = run_last = record_id
-            ledger.records += 1
-            yield event
-        seen.add_range(run_first, run_last)
-        ledger.summarized += folded
-    finally:
-        if not isinstance(target, str):
-            target.close()
+            continue
+        consecutive = 0
+        if view.skipped_tail is not None:
+            view.skipped_tail = None
+        record_id = item.get("event_record_id")
+        try:
+            text = item["data"]
+            event = None
+            if fold is not None:
+                event = fold(text, record_id)
+                if event is FOLDED:
+                    last_id = record_id
+                    folded += 1
+                    if record_id == run_last + 1:
+                        run_last = record_id
+                    elif type(record_id) is int:
+                        seen.add_range(run_first, run_last)
+                        run_first = run_last = record_id
+                    continue
+            if event is None:
+                raw = record_from_json(loads_record(text))
+                if raw.record_id is None:
+                    raw.record_id = record_id
+                event = to_event(raw, kind=KIND, file=source.display,
+                                 locator=Locator(record=record_id))
+        except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
+            ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
+            continue  # counted in ``missing`` by the completeness check
+        last_id = record_id
+        if record_id == run_last + 1:
+            run_last = record_id
+        elif type(record_id) is int:
+            seen.add_range(run_first, run_last)
+            run_first = run_last = record_id
+        ledger.records += 1
+        if event.host is not None:
+            hosts.add(event.host)  # the chunk gate skips only chunks of known machines
+        yield event
+    seen.add_range(run_first, run_last)
+    ledger.summarized += folded
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,173 @@
+"""Whether any record of a 64 KiB chunk can matter to ``analyze``, from the chunk's raw bytes.
+
+Why: on a real bundle almost every chunk holds only records that no signature and no identity
+rule can use; the engine would render each of them to JSON only for the fold to count it.
+A chunk none of whose bytes could name a wanted (provider, event id), nor an HRESULT that an
+any-provider signature looks for, is kept from the engine (it reads as zeros, which evtx skips
+without an error) and its records are counted from its header (``ledger.summarized``).
+
+The test is a necessary condition, run at C speed over the chunk's used bytes:
+
+- provider names (and the identity / role prefixes) as ASCII or UTF-16LE text: the chunk's
+  bytes with every NUL removed and ASCII lower-cased contain the lower-cased name (BinXML
+  writes names in templates and string values as UTF-16LE; ANSI values are ASCII);
+- for a provider wanted only for some event ids: an id as a 2-byte little-endian value (the
+  UInt16 ``EventID`` substitution) or as decimal text (an id written into a template);
+- any-provider HRESULTs: the 8 hex digits, the unsigned and the signed decimal as text, and
+  the 4 bytes little- and big-endian (HexInt32/UInt32/Int32 values, GUID parts, binary data).
+
+What it cannot see: a name written only with non-ASCII characters that case-fold to ASCII
+(the Kelvin sign, long s), and an HRESULT's digits inside a longer number or at an odd nibble
+of a hex dump. Both need a crafted log; the corpus test (tests/evtx/test_chunk_skip.py)
+checks that results are the same with and without the skip on every real file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import re2
+
+
+#: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
+_LOWER = bytes(range(256)).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class GateSpec:
+    """What ``analyze`` can use, as the chunk gate needs it (built by ``match.evtx_gate``)."""
+
+    #: casefolded provider name (or name prefix) -> event ids it is wanted for; None = all
+    providers: Mapping[str, frozenset[int] | None] = field(default_factory=dict)
+    #: HRESULTs (``0x%08X``) that some signature looks for in a record of any provider
+    hresults: frozenset[str] = frozenset()
+    #: False when some signature can use a record of any provider with no cheap condition:
+    #: then no chunk may be skipped
+    skippable: bool = True
+
+
+class ChunkGate:
+    """``keeps(body)``: False only when no record in the chunk body can be wanted."""
+
+    __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any")
+
+    def __init__(self, spec: GateSpec) -> None:
+        self.skippable = spec.skippable
+        self._names = tuple(sorted(spec.providers))
+        self._eids: dict[str, tuple[tuple[bytes, bytes], ...] | None] = {}
+        for name, eids in spec.providers.items():
+            if eids is None or any(not 0 <= e <= 0xFFFF for e in eids):
+                self._eids[name] = None  # any event id (or one no UInt16 can hold)
+            else:
+                self._eids[name] = tuple((e.to_bytes(2, "little"), str(e).encode())
+                                         for e in sorted(eids))
+        text: set[bytes] = set()
+        raw: set[bytes] = set()
+        for code in spec.hresults:
+            n = int(code, 16)
+            text.add(code[2:].lower().encode())
+            text.add(str(n).encode())
+            if n >= 1 << 31:
+                text.add(str((1 << 32) - n).encode())
+            raw.add(n.to_bytes(4, "little"))
+            raw.add(n.to_bytes(4, "big"))
+        self._hr_text = tuple(sorted(text))
+        self._hr_prefixes = tuple(sorted({t[:4] for t in text}))
+        self._hr_bytes = tuple(sorted(raw))
+        # one linear pass for the common answer (nothing here): every name and code in each
+        # form it can take in the lower-cased bytes; the details are sorted out only on a hit
+        forms: set[bytes] = set()
+        for needle in (*(n.encode() for n in self._names), *text):
+            forms.add(needle)
+            forms.add(needle.decode().encode("utf-16-le"))
+        forms.update(r.lower() for r in raw)
+        options = re2.Options()
+        options.encoding = re2.Options.Encoding.LATIN1
+        options.max_mem = 16 << 20
+        options.log_errors = False
+        self._any = re2.compile(b"|".join(re2.escape(f) for f in sorted(forms)), options) if forms else None
+
+    def keeps(self, body: bytes) -> bool:
+        """Whether some record of this chunk body (its bytes after the 512-byte header, up to
+        the free-space offset) may be wanted."""
+        if not self.skippable:
+            return True
+        if self._any is None or self._any.search(body.lower()) is None:
+            return False
+        flat = body.translate(_LOWER, b"\x00")
+        for name in self._names:
+            if name.encode() in flat:
+                eids = self._eids[name]
+                if eids is None:
+                    return True
+                for raw, text in eids:
+                    if raw in body or text in flat:
+                        return True
+        if self._hr_text:
+            for prefix in self._hr_prefixes:
+                if prefix in flat:
+                    if any(t in flat for t in self._hr_text):
+                        return True
+                    break
+            for raw in self._hr_bytes:
+                if raw in body:
+                    return True
+        return False
+
+
+#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
+_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
+_COMPUTER_RE = re.compile(re.escape(_COMPUTER_NAME))
+
+
+def chunk_computers(data: bytes) -> set[str] | None:
+    """The computer names a chunk's templates write, or None when some ``Computer`` element
+    may take its value from a record (a substitution) or cannot be read.
+
+    Why from the templates: Windows writes ``<Computer>`` as literal text in each template
+    (one template per event layout and machine), so the names a chunk's records carry are
+    the text values of the ``Computer`` elements of its templates. An element start token
+    (0x01/0x41, dependency id, size) names the element by the offset of its name structure.
+    """
+    starts = [m.start() - 6 for m in _COMPUTER_RE.finditer(data)]  # next offset, hash first
+    if not starts:
+        return set()  # no Computer element in this chunk
+    found: set[str] = set()
+    refs = b"|".join(re.escape(at.to_bytes(4, "little")) for at in starts)
+    for match in re.finditer(refs, data):  # one pass (repeated finds cost more)
+        hit = match.start()
+        start = hit - 7
+        if start < 0 or data[start] not in (0x01, 0x41):
+            continue  # the 4 bytes occur, but not as an element's name offset
+        cur = hit + 4
+        if int.from_bytes(match.group(), "little") == cur:
+            cur += 6 + len(_COMPUTER_NAME)  # the name is written inline here
+        if data[start] == 0x41:
+            return None  # attributes on Computer: not the layout Windows writes
+        if data[cur:cur + 1] != b"\x02":
+            return None
+        cur += 1
+        token = data[cur:cur + 2]
+        if token != b"\x05\x01":
+            return None  # a substitution (0x0D/0x0E) or another value type
+        n = int.from_bytes(data[cur + 2:cur + 4], "little")
+        raw = data[cur + 4:cur + 4 + 2 * n]
+        if len(raw) != 2 * n:
+            return None
+        found.add(raw.decode("utf-16-le", "replace").casefold())
+    return found
+
+
+def hosts_cover(data: bytes, hosts: Iterable[str]) -> bool:
+    """Whether every computer the chunk's templates name is already known in this file.
+
+    Why: a skipped chunk gives no summary event, so it must not be where the file first names
+    a machine (the identity table learns hosts from summaries).
+    """
+    names = chunk_computers(data)
+    if names is None or not names:
+        return False
+    known = {h.casefold() for h in hosts}
+    return names <= known

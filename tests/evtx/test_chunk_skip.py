@@ -1,0 +1,91 @@
+"""The chunk-level skip (``ingest/evtx/chunk_gate.py``, ``slots.py``) must not change the
+answer: hits, hints, identities, timeline, per-file counts and problems are the same with
+and without it, on the samples and on every corpus file. Records of skipped chunks still
+count in ``records``; ``summarized`` may only grow (a skipped chunk gives no summary event)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, chunk_computers, hosts_cover
+from logscope.ingest.source import IngestOptions
+from logscope.pipeline import analyze
+from logscope.report.build import build_report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def comparable(rep: dict) -> dict:
+    """The report without what may differ: per-file skip statistics and ``summarized``."""
+    rep = copy.deepcopy(rep)
+    for f in rep["files"]:
+        f.pop("summarized", None)
+        evtx = f.get("info", {}).get("evtx")
+        if isinstance(evtx, dict):
+            evtx.pop("chunks_skipped", None)
+            evtx.pop("records_skipped", None)
+    rep["meta"].pop("versions", None)
+    return rep
+
+
+def reports(paths: list[Path], **extra: object) -> tuple[dict, dict]:
+    """(with the chunk skip, without it)"""
+    skip = build_report(analyze(paths, IngestOptions(extra=dict(extra))))
+    full = build_report(analyze(paths, IngestOptions(extra={**extra, "evtx_chunk_skip": False})))
+    return skip, full
+
+
+def skipped_chunks(rep: dict) -> int:
+    return sum(f.get("info", {}).get("evtx", {}).get("chunks_skipped", 0) for f in rep["files"])
+
+
+def check_same(skip: dict, full: dict) -> None:
+    assert comparable(skip) == comparable(full)
+    by_path = {f["path"]: f for f in full["files"]}
+    for f in skip["files"]:
+        assert f.get("summarized", 0) >= by_path[f["path"]].get("summarized", 0), f["path"]
+
+
+def test_samples_same_answer_with_chunk_skip() -> None:
+    skip, full = reports([ROOT / "samples"])
+    check_same(skip, full)
+    assert skip["hits"], "the samples must give hits"
+
+
+@pytest.mark.corpus
+def test_corpus_same_answer_with_chunk_skip(shared: Path) -> None:
+    skip, full = reports([shared / "corpus" / "evtx"])
+    check_same(skip, full)
+    assert skipped_chunks(skip) > 0, "the corpus has chunks nothing can use"
+    assert skip["meta"]["events"] == full["meta"]["events"]
+
+
+def test_gate_reads_names_ids_and_codes_in_their_written_forms() -> None:
+    gate = ChunkGate(GateSpec({"vss": frozenset({8229}), "microsoft-windows-hyper-v": None},
+                              frozenset({"0x80042306"})))
+    u16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    assert not gate.keeps(u16("Service Control Manager") + (7036).to_bytes(2, "little"))
+    assert gate.keeps(u16("VSS") + (8229).to_bytes(2, "little"))  # name any case, UInt16 id
+    assert gate.keeps(u16("vss") + u16("8229"))  # the id as text in a template
+    assert not gate.keeps(u16("VSS") + (8224).to_bytes(2, "little"))  # another id
+    assert gate.keeps(u16("Microsoft-Windows-Hyper-V-VMMS"))  # any id of an identity provider
+    assert gate.keeps(b"Microsoft-Windows-Hyper-V-Worker")  # an ANSI string
+    assert gate.keeps(u16("Noise") + u16("hr = 0x80042306"))
+    assert gate.keeps(u16("Noise") + u16("-2147212538"))  # signed decimal
+    assert gate.keeps(u16("Noise") + (0x80042306).to_bytes(4, "little"))  # HexInt32 value
+    assert not gate.keeps(u16("Noise") + (0x80042307).to_bytes(4, "little"))
+    assert ChunkGate(GateSpec({}, frozenset(), skippable=False)).keeps(b"")
+
+
+def test_hosts_are_read_from_the_templates(shared: Path) -> None:
+    """Windows writes Computer as template text: the names a chunk's records carry."""
+    path = shared / "corpus" / "evtx" / "4renwald-evtx-python" / "samples" / "System.evtx"
+    data = path.read_bytes()[4096:4096 + 65536]
+    assert chunk_computers(data) == {"desktop-sfbtefs"}
+    assert hosts_cover(data, {"DESKTOP-SFBTEFS"})
+    assert not hosts_cover(data, set())  # nothing known yet: the chunk is read
+    assert not hosts_cover(data, {"HV01"})  # a machine not seen before in the file
+    assert chunk_computers(b"\x00" * 4096) == set()
