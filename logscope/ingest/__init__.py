@@ -1,7 +1,7 @@
 """Stage 1: bytes → events. Detects each file's kind from its content and runs its parser.
 
 The parser registry is explicit (no import-time magic): ``PARSER_MODULES`` lists the family
-packages (``evtx``, ``eventlog_text``, ``vssadmin``, ``veeam``) in
+packages (``evtx``, ``eventlog_text``, ``vssadmin``, ``veeam``, ``hyperv_state``) in
 detection order; each exposes ``KINDS``, ``detect(head, name)`` and ``parse(source, ledger,
 options)``. The first module whose ``detect`` answers wins.
 """
@@ -19,7 +19,7 @@ from .source import IngestOptions, Source
 from .textio import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
-PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow")
+PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow", "hyperv_state")
 SNIFF_BYTES = 64 * 1024
 
 

@@ -1,0 +1,95 @@
+"""``ConvertTo-Json`` and ``Export-Csv`` forms of the same objects.
+
+JSON: one object or an array of objects; each object's line is where its ``{`` stands (found
+while decoding element by element, so a bad element is reported at its line and the rest is
+still read). CSV: an optional ``#TYPE <.NET type>`` line, a header, one row per object
+(a quoted value may span lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ...ledger import FileLedger
+from .records import Record
+
+
+def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Record]:
+    dec = json.JSONDecoder()
+    pos = _skip(text, 0)
+    if pos >= len(text):
+        return
+    top_array = text[pos] == "["
+    if top_array:
+        pos += 1
+    while True:
+        pos = _skip(text, pos)
+        if pos >= len(text) or text[pos] == "]":
+            return
+        line = first_line + text.count("\n", 0, pos)
+        try:
+            obj, end = dec.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            ledger.problem(f"line {first_line + exc.lineno - 1}", f"bad JSON: {exc.msg}",
+                           "bad-json")
+            ledger.skip("JSON text that does not decode")
+            return
+        end_line = first_line + text.count("\n", 0, end)
+        if isinstance(obj, dict):
+            yield Record(obj, line, end_line, "json")
+        elif isinstance(obj, list):  # ConvertTo-Json of nested pipelines: [[...]]
+            for o in obj:
+                if isinstance(o, dict):
+                    yield Record(o, line, end_line, "json")
+        if not top_array:
+            return
+        pos = _skip(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n\ufeff":
+        pos += 1
+    return pos
+
+
+def csv_records(lines: list[tuple[int, str]]) -> Iterator[Record]:
+    """Rows of an Export-Csv file (``lines`` without the blank lines before the header)."""
+    type_name = None
+    body = lines
+    if body and body[0][1].startswith("#TYPE"):
+        type_name = body[0][1][5:].strip()
+        body = body[1:]
+    if not body:
+        return
+    cursor = iter(body)
+    numbers: list[int] = []
+
+    def feed() -> Iterator[str]:
+        for n, t in cursor:
+            numbers.append(n)
+            yield t
+
+    reader = csv.reader(feed())
+    header: list[str] | None = None
+    while True:
+        before = len(numbers)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            continue
+        start = numbers[before] if len(numbers) > before else numbers[-1]
+        end = numbers[-1]
+        if header is None:
+            header = row
+            continue
+        if not any(c.strip() for c in row):
+            continue
+        props: dict[str, Any] = dict(zip(header, row, strict=False))
+        yield Record(props, start, end, "csv", type_name)

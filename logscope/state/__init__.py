@@ -1,0 +1,1 @@
+"""Per-VM Hyper-V state from hyperv-state events (issue 17)."""

@@ -1,0 +1,215 @@
+"""The hyperv-state reader on real public captures of each cmdlet's output (verbatim, with
+their paste damage: code fences, comment prefixes), each test naming its source.
+
+Which cmdlets are verified this way and which only against documentation: docs/hyperv-state.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from logscope.ingest.hyperv_state import detect, parse_lines
+from logscope.ledger import FileLedger
+
+
+def read(text: str) -> tuple[list, FileLedger]:
+    ledger = FileLedger("capture.txt")
+    assert detect(text.encode("utf-8"), "capture.txt") == "hyperv-state"
+    events = list(parse_lines(list(enumerate(text.splitlines(), 1)), "capture.txt", ledger))
+    return events, ledger
+
+
+# github.com/Cipher-Daemon/PowerShell-Scripts, Hyper-V/Stop-and-revertcheckpoint.md
+CIPHER = """\
+```powershell
+get-vm
+```
+
+Example:
+```
+Name                       State   CPUUsage(%) MemoryAssigned(M) Uptime           Status             Version
+----                       -----   ----------- ----------------- ------           ------             -------
+RDP-Workstation            Running 1           8192              00:03:07.0560000 Operating normally 9.0
+```
+
+Note the name of the VM
+
+## Get The Snapshot
+
+Run the following Command
+
+```powershell
+Get-VMSnapshot -VMName "RDP-Workstation"
+```
+
+Result:
+```
+VMName          Name                 SnapshotType CreationTime         ParentSnapshotName
+------          ----                 ------------ ------------         ------------------
+RDP-Workstation No-Software          Standard     6/2/2023 12:14:05 PM
+```
+"""
+
+
+def test_get_vm_and_get_vmsnapshot_tables_cipher_daemon() -> None:
+    events, _ = read(CIPHER)
+    vm, snap = events
+    assert vm.data["cmdlet"] == "Get-VM" and vm.vm_name == "RDP-Workstation"
+    assert vm.data["state"] == "Running" and vm.data["status"] == "Operating normally"
+    assert vm.locator.line == 9
+    assert snap.data["cmdlet"] == "Get-VMSnapshot" and snap.data["snapshot_type"] == "Standard"
+    assert snap.data["name"] == "No-Software" and "parent_snapshot" not in snap.data
+    # a local wall time of the host (12:14:05 PM), never taken for UTC
+    assert snap.time_source == "local" and snap.time.hour == 12 and snap.time.day == 2
+    assert snap.locator.line == 26
+
+
+# A public GitHub markdown page on ZFS in a Hyper-V VM (search index file 33108193513):
+# Get-VMHardDiskDrive default table with an IDE boot disk and SCSI data disks.
+ZFS = """\
+```Powershell
+Get-VMHardDiskDrive -VMName zfs_sandbox
+
+VMName      ControllerType ControllerNumber ControllerLocation DiskNumber Path
+------      -------------- ---------------- ------------------ ---------- ----
+Zfs_Sandbox IDE            0                0                             C:\\Users\\bg\\Documents\\VHD\\Zfs_Sandbox\\Zfs_Sandbox\\zfs_os.vhdx
+Zfs_Sandbox SCSI           0                0                             C:\\Users\\bg\\Documents\\VHD\\Zfs_Sandbox\\Zfs_Sandbox\\zfs_1.vhdx
+"""
+
+
+def test_get_vmharddiskdrive_table() -> None:
+    events, _ = read(ZFS)
+    assert [e.data["controller_type"] for e in events] == ["IDE", "SCSI"]
+    assert events[0].data["path"].endswith("zfs_os.vhdx") and "disk_number" not in events[0].data
+    assert all(e.vm_name == "Zfs_Sandbox" for e in events)
+
+
+# A public GitHub script with the table in comments (search index file 49724900983):
+# Compare-VM incompatibility sources, i.e. HardDiskDrive objects, as `# `-prefixed lines.
+AZSHCI = """\
+$report.Incompatibilities.Source | Format-Table
+# VMName  ControllerType ControllerNumber ControllerLocation DiskNumber Path
+# ------  -------------- ---------------- ------------------ ---------- ----
+# azshci1 SCSI           0                0                             C:\\VMs\\azshci\\azshci1\\azshci1_0_0.vhdx
+# azshci1 SCSI           1                0                             C:\\VMs\\azshci\\azshci1\\azshci1_1_0.vhdx
+"""
+
+
+def test_get_vmharddiskdrive_table_in_comments() -> None:
+    events, _ = read(AZSHCI)
+    assert [(e.data["controller_number"], e.data["path"][-14:]) for e in events] == [
+        ("0", "azshci1_0_0.vhdx"[-14:]), ("1", "azshci1_1_0.vhdx"[-14:])]
+
+
+# github.com/dcjulian29/scripts-powershell, Modules/VirtualDevelopment/docs/New-DevVM.md:
+# New-VHD's VirtualHardDisk (the object Get-VHD prints) and the VM, as Format-List.
+DEVVM = """\
+PS C:\\> New-DevVM
+
+Creating a Differencing Disk [HOSTMACHINEDEV.vhdx] based on [C:\\Virtual Machines\\Discs\\base\\Win11BaseInsider-10.0.22533.vhdx]
+
+ComputerName            : HOSTMACHINE
+Path                    : C:\\Virtual Machines\\Discs\\HOSTMACHINEDEV.vhdx
+VhdFormat               : VHDX
+VhdType                 : Differencing
+FileSize                : 4194304
+Size                    : 107374182400
+MinimumSize             : 107373150720
+LogicalSectorSize       : 512
+PhysicalSectorSize      : 4096
+BlockSize               : 2097152
+ParentPath              : C:\\Virtual Machines\\Discs\\base\\Win11BaseInsider-10.0.22533.vhdx
+DiskIdentifier          : B87479B3-E57C-4029-BE23-F9CD995E325B
+FragmentationPercentage :
+Alignment               : 1
+Attached                : False
+DiskNumber              :
+IsPMEMCompatible        : False
+AddressAbstractionType  : None
+Number                  :
+
+Creating HOSTMACHINEDEV VM...
+
+Name             : HOSTMACHINEDEV
+State            : Off
+CpuUsage         : 0
+MemoryAssigned   : 0
+MemoryDemand     : 0
+MemoryStatus     :
+Uptime           : 00:00:00
+Status           : Operating normally
+ReplicationState : Disabled
+Generation       : 2
+"""
+
+
+def test_get_vhd_and_get_vm_format_list_devvm() -> None:
+    events, _ = read(DEVVM)
+    vhd, vm = events
+    assert vhd.data["cmdlet"] == "Get-VHD" and vhd.host == "HOSTMACHINE"
+    assert vhd.data["vhd_type"] == "Differencing" and vhd.data["file_size"] == 4194304
+    assert vhd.data["parent_path"].endswith("Win11BaseInsider-10.0.22533.vhdx")
+    assert vhd.data["attached"] is False
+    assert (vhd.locator.line, vhd.locator.end_line) == (5, 23)
+    assert vm.data["cmdlet"] == "Get-VM" and vm.vm_name == "HOSTMACHINEDEV"
+    assert vm.data["generation"] == "2"
+
+
+def test_utf16_redirect_of_a_real_capture() -> None:
+    """The same capture as PowerShell 5.1 `>` writes it: UTF-16LE with a BOM."""
+    from logscope.ingest.source import IngestOptions, Source
+    from logscope.ingest.hyperv_state import parse
+    import io
+
+    raw = codecs.BOM_UTF16_LE + CIPHER.replace("\n", "\r\n").encode("utf-16-le")
+    assert detect(raw, "vm.txt") == "hyperv-state"
+    ledger = FileLedger("vm.txt")
+    events = list(parse(Source("vm.txt", lambda: io.BytesIO(raw)), ledger, IngestOptions()))
+    assert [e.data["cmdlet"] for e in events] == ["Get-VM", "Get-VMSnapshot"]
+    assert ledger.info["encoding"] == "utf-16-le"
+
+
+# learn.microsoft.com / MicrosoftDocs windows-powershell-docs, Get-ClusterSharedVolume Example 1
+CSV = """\
+PS C:\\>Get-ClusterSharedVolume
+Name                       State                      Node 
+----                       -----                      ---- 
+Cluster Disk 3             Online                     node1 
+Cluster Disk 4             Online                     node2
+"""
+
+
+def test_get_clustersharedvolume_table_docs_example() -> None:
+    events, _ = read(CSV)
+    assert [(e.data["name"], e.data["node"]) for e in events] == [
+        ("Cluster Disk 3", "node1"), ("Cluster Disk 4", "node2")]
+    assert all(e.data["cmdlet"] == "Get-ClusterSharedVolume" for e in events)
+
+
+# A public GitHub markdown note on a Docker Hyper-V VM (search index file 15069639665): the
+# default Get-VMIntegrationService table with a cut SecondaryStatusDescription ("...").
+IC = """\
+```powershell
+PS C:\\WINDOWS\\system32> Get-VMIntegrationService nsUB2404hv
+
+VMName     Name                    Enabled PrimaryStatusDescription SecondaryStatusDescription
+------     ----                    ------- ------------------------ --------------------------
+nsUb2404hv Guest Service Interface False   OK
+nsUb2404hv Heartbeat               True    OK
+nsUb2404hv Key-Value Pair Exchange True    No Contact
+nsUb2404hv Shutdown                True    OK
+nsUb2404hv Time Synchronization    True    OK
+nsUb2404hv VSS                     True    OK                       The protocol version of the component installed in the virtual machine does not match the version expected by t...
+
+PS C:\\WINDOWS\\system32> Enable-VMIntegrationService -VMName nsUB2404hv
+"""
+
+
+def test_get_vmintegrationservice_table() -> None:
+    events, _ = read(IC)
+    by_name = {e.data["name"]: e for e in events}
+    assert len(events) == 6
+    assert by_name["Guest Service Interface"].data["enabled"] is False
+    assert by_name["VSS"].data["enabled"] is True
+    assert by_name["Key-Value Pair Exchange"].data["status"] == "No Contact"
+    assert by_name["VSS"].data["secondary_status"].endswith("by t...")
