@@ -63,7 +63,7 @@ MemberOpt = Annotated[str | None, typer.Option("--max-member-size", help="Most b
 MembersOpt = Annotated[int | None, typer.Option("--max-members", help="Most archive members read (default 200000).")]
 RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 32 MiB (default 200).")]
 DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archive nesting, zip or gzip (default 4).")]
-WorkersOpt = Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core, 1 = no pool).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core for 256 MB+ of input, else 1; 1 = no pool).")]
 
 
 def _limits(opts: Any, total: str | None, member: str | None, members: int | None,  # noqa: ANN401
@@ -103,12 +103,12 @@ def _check_paths(paths: list[Path]) -> None:
             _die(f"{p}: no such file or folder")
 
 
-def _workers(n: int) -> int:
+def _workers(n: int, paths: list[Path] | None = None) -> int:
     if n:
         return n
-    from .workers import default_workers
+    from .workers import default_workers, workers_for
 
-    return default_workers()
+    return workers_for(paths) if paths is not None else default_workers()
 
 
 def _progress() -> Any:  # noqa: ANN401
@@ -160,7 +160,7 @@ def analyze(
     try:
         with ProgressBar() as progress:
             analysis = run(paths, opts, signatures, progress=progress, filters=filters,
-                           keep_events=fmt is Fmt.jsonl, workers=_workers(workers))
+                           keep_events=fmt is Fmt.jsonl, workers=_workers(workers, paths))
     except BundleError as exc:
         _die(str(exc))
     from .report.build import build_report

@@ -127,13 +127,13 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     """
     library, chains = knowledge or load_knowledge(signature_dirs)
     matcher = Matcher(library)
-    hashing = None
-    if workers > 1:  # hash while the pool parses (hashlib and file reads release the GIL)
-        from concurrent.futures import ThreadPoolExecutor
+    # hash while the files are parsed (hashlib and file reads release the GIL: on a machine
+    # with a second core the hash costs no wall time)
+    from concurrent.futures import ThreadPoolExecutor
 
-        hasher = ThreadPoolExecutor(1)
-        hashing = hasher.submit(_input_hashes, paths)
-        hasher.shutdown(wait=False)
+    hasher = ThreadPoolExecutor(1)
+    hashing = hasher.submit(_input_hashes, paths)
+    hasher.shutdown(wait=False)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:
@@ -177,7 +177,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     corr = correlate(store.hits(), identity, chains, filters)
     if kept is not None:
         kept = _events_in_scope(kept, corr, filters)
-    inputs = hashing.result() if hashing is not None else _input_hashes(paths)
+    inputs = hashing.result()
     warnings = [str(i) for i in library.issues]
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,

@@ -52,13 +52,20 @@ class Chain:
 def load_chains(dirs: list[Path], issues: list[LoadIssue],
                 known_ids: set[str] | None = None) -> dict[str, Chain]:
     """Every chain in the given folders (later folders win); problems go to ``issues``."""
+    from ..match.cache import MISSING, ParsedCache, cache_dir
+
     chains: dict[str, Chain] = {}
+    parsed = ParsedCache(cache_dir())  # parsed trees by content hash, as for signatures
     for d in dirs:
         seen: set[str] = set()
         for path in sorted(d.rglob("*.y*ml")):
             p = str(path)
             try:
-                data = yamlio.load(path.read_text("utf-8"), p)
+                raw = path.read_bytes()
+                data = parsed.get(raw)
+                if data is MISSING:
+                    data = yamlio.load(raw.decode("utf-8"), p)
+                    parsed.put(raw, data)
             except (yamlio.YamlError, UnicodeDecodeError) as exc:
                 if isinstance(exc, yamlio.YamlError):
                     issues.append(LoadIssue(exc.path, exc.line, exc.column, exc.message, "yaml"))
@@ -74,6 +81,7 @@ def load_chains(dirs: list[Path], issues: list[LoadIssue],
                 continue
             seen.add(chain.id)
             chains[chain.id] = chain
+    parsed.save()
     return chains
 
 

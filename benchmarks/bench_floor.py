@@ -1,0 +1,155 @@
+"""``analyze`` against the floor, whole process, paired in the same run (issue 21).
+
+The floor is one process that does the least any reader of the records must: ``evtx``
+``records_json`` over every file and ``orjson.loads`` of every record (``--floor-child``).
+Each round runs the floor, then ``logscope analyze --format json`` with 1 and with 2
+workers, each as a fresh process (start-up, imports and library load included); the figures
+are the median of the rounds, and each ratio is floor seconds / analyze seconds (>= 1.0:
+analyze is at least as fast as the floor). Peak RSS is the child's (workers included).
+Also printed: start-up (``--version``, and ``analyze`` of one small file), the cost a file
+adds, and the surviving fraction of chunks and records after the chunk-level skip.
+
+    python benchmarks/bench_floor.py                      # the corpus, 5 rounds
+    python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
+    python benchmarks/bench_floor.py --rounds 3 PATH...   # any .evtx folders
+
+Prints figures; asserts nothing. The machine is shared: note the load (printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+
+def floor_child(paths: list[str]) -> None:
+    import evtx
+    import orjson
+
+    n = 0
+    for top in paths:
+        p = Path(top)
+        files = sorted(p.rglob("*.evtx")) if p.is_dir() else [p]
+        for f in files:
+            try:
+                it = evtx.PyEvtxParser(str(f), number_of_threads=1).records_json()
+            except Exception:  # noqa: BLE001 - a file the engine cannot open
+                continue
+            while True:
+                try:
+                    rec = next(it)
+                except StopIteration:
+                    break
+                except Exception:  # noqa: BLE001 - a bad record: the parser goes on
+                    continue
+                orjson.loads(rec["data"])
+                n += 1
+    print(n)
+
+
+def timed(cmd: list[str]) -> tuple[float, float, float, bytes]:
+    """(wall s, CPU s, peak RSS MB, stdout) of one child process (its own children included)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+def analyze_cmd(paths: list[str], workers: int, output: str) -> list[str]:
+    return [sys.executable, "-m", "logscope", "analyze", *paths, "--format", "json",
+            "--output", output, "--workers", str(workers)]
+
+
+def surviving(report: Path) -> str:
+    rep = json.loads(report.read_text())
+    chunks = skipped = records = skipped_records = files = 0
+    for f in rep["files"]:
+        evtx = f.get("info", {}).get("evtx")
+        if f["kind"] != "evtx" or not isinstance(evtx, dict):
+            continue
+        files += 1
+        chunks += evtx.get("chunks_with_data", 0)
+        skipped += evtx.get("chunks_skipped", 0)
+        records += f["records"]
+        skipped_records += evtx.get("records_skipped", 0)
+    return (f"{files} evtx files; chunks surviving {chunks - skipped:,} of {chunks:,} "
+            f"({(chunks - skipped) / max(chunks, 1):.1%}); records rendered "
+            f"{records - skipped_records:,} of {records:,} "
+            f"({(records - skipped_records) / max(records, 1):.1%})")
+
+
+def run(name: str, paths: list[str], rounds: int, tmp: Path) -> None:
+    out = str(tmp / "report.json")
+    rows: dict[str, list[tuple[float, float, float]]] = {"floor": [], "analyze 1": [], "analyze 2": []}
+    for _ in range(rounds):
+        w, c, r, _o = timed([sys.executable, __file__, "--floor-child", *paths])
+        rows["floor"].append((w, c, r))
+        for workers in (1, 2):
+            w, c, r, _o = timed(analyze_cmd(paths, workers, out))
+            rows[f"analyze {workers}"].append((w, c, r))
+    floor_w = statistics.median(x[0] for x in rows["floor"])
+    floor_c = statistics.median(x[1] for x in rows["floor"])
+    print(f"\n{name} ({rounds} rounds, median; load {os.getloadavg()[0]:.2f})")
+    print(f"  {'process':12} {'wall s':>7} {'CPU s':>7} {'RSS MB':>7} {'floor/wall':>11} {'floor/CPU':>10}")
+    for label, xs in rows.items():
+        w = statistics.median(x[0] for x in xs)
+        c = statistics.median(x[1] for x in xs)
+        r = max(x[2] for x in xs)
+        print(f"  {label:12} {w:7.2f} {c:7.2f} {r:7.0f} {floor_w / w:11.2f} {floor_c / c:10.2f}")
+    print("  floor/CPU: the floor's CPU seconds over analyze's (all processes): the per-core ratio")
+    print("  " + surviving(Path(out)))
+
+
+def startup(rounds: int, tmp: Path) -> None:
+    small = sorted((ROOT / "samples" / "evtx").rglob("*.evtx"))[0]
+    version = [timed([sys.executable, "-m", "logscope", "--version"])[0] for _ in range(rounds)]
+    one = [timed(analyze_cmd([str(small)], 1, str(tmp / "one.json")))[0] for _ in range(rounds)]
+    print(f"start-up (median of {rounds}): --version {statistics.median(version) * 1000:.0f} ms; "
+          f"analyze of one small .evtx ({small.name}) {statistics.median(one) * 1000:.0f} ms")
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--floor-child":
+        floor_child(sys.argv[2:])
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="*", help="folders of .evtx (default: ../shared/corpus/evtx)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--large", type=int, default=0, metavar="MB",
+                    help="also a generated bundle of MB megabytes (host mix), in /tmp, removed after")
+    args = ap.parse_args()
+    paths = args.paths or [str(ROOT.parent / "shared" / "corpus" / "evtx")]
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="logscope-floor-") as tmp:
+        startup(args.rounds, Path(tmp))
+        run(" ".join(paths), paths, args.rounds, Path(tmp))
+        if args.large:
+            sys.path.insert(0, str(HERE))
+            sys.path.insert(0, str(ROOT))
+            from bench_evtx import generate
+
+            gen = Path(tmp) / "bundle"
+            t0 = time.perf_counter()
+            files = generate(gen, args.large, "host")
+            print(f"\n(generated {args.large} MB in {len(files)} files, {time.perf_counter() - t0:.0f} s)")
+            run(f"generated {args.large} MB, host mix", [str(gen)], args.rounds, Path(tmp))
+            shutil.rmtree(gen, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
