@@ -19,7 +19,8 @@ from .source import IngestOptions, Source
 from .textio import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
-PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow", "hyperv_state")
+PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow", "hyperv_state",
+                  "powershell")
 SNIFF_BYTES = 64 * 1024
 
 

@@ -1,0 +1,8 @@
+"""PowerShell error records as pasted from a console, a transcript or a tool's log (kind
+``powershell-error``): ``grammar`` says what one line is, ``record`` turns a record's lines
+into its fields, ``reader`` detects, cleans the paste and groups lines into records.
+"""
+
+from .reader import KINDS, detect, parse
+
+__all__ = ["KINDS", "detect", "parse"]
