@@ -103,6 +103,10 @@ def test_folder_decisions_follow_the_library() -> None:
     assert fold(record("Noise", 1, computer="HV02"), 9) is not evtx_fold.FOLDED  # a new machine: summary
     assert fold(record("Noise", 1, '"Code":"0xC03A0029"'), 10) is None  # an RCT code: built in full
     assert fold(record("VSS", 8229), 11) is None  # indexed by a signature: built in full
+    # the last record's System prefix is reused: an id that only starts like it is another key
+    assert fold(record("VSS", 822), 13) is not None and fold(record("VSS", 822), 14) is evtx_fold.FOLDED
+    assert fold(record("VSS", 8229), 15) is None
+    assert fold(record("VSS", 82290), 16) is not None  # not 8229: a summary, not a full event
     assert fold(record("Microsoft-Windows-Hyper-V-VMMS", 1), 12) is None  # identity provider
 
 

@@ -47,7 +47,7 @@ class Folder:
     all need an HRESULT, a substring test on the record's EventData/UserData text decides.
     """
 
-    __slots__ = ("want", "file", "kind", "verdicts", "reps")
+    __slots__ = ("want", "file", "kind", "verdicts", "reps", "_prefix", "_key")
 
     def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
         self.want = want
@@ -55,25 +55,37 @@ class Folder:
         self.kind = kind
         self.verdicts: dict[Any, Any] = {}
         self.reps: set[Any] = set()
+        # the System text up to the event id (and the character after it) of the last record
+        # whose keys the pattern read, with those keys: a record of the same provider and id
+        # (most records follow one of their own kind) is known by one ``startswith``
+        self._prefix = "\x00"
+        self._key: tuple[str, str] = ("", "")
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, or None (build the full event)."""
-        m = SYSTEM_KEYS.search(text, 0, 4096)
-        if m is None:
-            return self._parsed(text, record_id)
-        end = m.end()
+        if text.startswith(self._prefix):
+            key = self._key
+            end = len(self._prefix) - 1
+        else:
+            m = SYSTEM_KEYS.search(text, 0, 4096)
+            if m is None:
+                return self._parsed(text, record_id)
+            end = m.end()
+            name, plain, qualified = m.groups()
+            key = (name, plain or qualified)
+            # one character more: the id's digits end where the pattern's \b saw them end
+            if end < len(text):
+                self._prefix, self._key = text[:end + 1], key
         tail = SYSTEM_TAIL.search(text, end, end + 4096)
         if tail is None:
             return self._parsed(text, record_id)
         if tail.start() - end > SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        name, plain, qualified = m.groups()
-        key = (name, plain or qualified)
         verdict = self.verdicts.get(key)
         if verdict is None:
             if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
                 self.verdicts.clear()
-            verdict = self.verdicts[key] = self.want(name or None, int(plain or qualified))
+            verdict = self.verdicts[key] = self.want(key[0] or None, int(key[1]))
         if verdict is True or (verdict is not False and verdict(text[tail.end():])):
             return None
         rep = (key, tail.groups())
