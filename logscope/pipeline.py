@@ -20,6 +20,7 @@ from .correlate.identity import IdentityTable
 from .events import Event
 from .ingest import read_source
 from .ingest.bundle import Bundle
+from .ingest.message_text import KNOWS_KEY, SIGNATURE_DIRS_KEY
 from .ingest.source import IngestOptions
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
@@ -127,6 +128,12 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     """
     library, chains = knowledge or load_knowledge(signature_dirs)
     matcher = Matcher(library)
+    # message-text keeps a file only when a signature knows one of its messages: it asks
+    # this matcher in-process, or rebuilds one from the directories in a worker process
+    options = replace(options, extra={**options.extra, SIGNATURE_DIRS_KEY: tuple(
+        str(p) for p in signature_dirs or ())})
+    in_process = replace(options, extra={**options.extra,
+                                         KNOWS_KEY: lambda ev: bool(matcher.match(ev))})
     # hash while the files are parsed (hashlib and file reads release the GIL: on a machine
     # with a second core the hash costs no wall time)
     from concurrent.futures import ThreadPoolExecutor
@@ -137,13 +144,13 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:
-        stream = ((ev, None) for ev in iter_events(paths, options, ledgers, progress))
+        stream = ((ev, None) for ev in iter_events(paths, in_process, ledgers, progress))
     elif workers > 1:
         from .workers import iter_events_pooled  # a pool only when asked for
 
         stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress, matcher)
     else:
-        read = with_evtx_gate(options, matcher)
+        read = with_evtx_gate(in_process, matcher)
         if census is not None:
             read = replace(read, extra={**read.extra,
                                         "evtx_want": census.wrap(read.extra["evtx_want"])})

@@ -19,8 +19,9 @@ from .source import IngestOptions, Source
 from .textio import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
+#: ``message_text`` stays last: it reads any text no other reader claims.
 PARSER_MODULES = ("evtx", "eventlog_text", "vssadmin", "veeam", "diskshadow", "hyperv_state",
-                  "powershell")
+                  "powershell", "message_text")
 SNIFF_BYTES = 64 * 1024
 
 

@@ -1,0 +1,101 @@
+"""``message-text``: the last resort for text no other reader claims, read only if it holds a
+message a signature knows.
+
+Why gated on the matcher: a ticket often carries nothing but a sentence copied from a dialog,
+an e-mail or a chat (``'SQL01' could not initiate a checkpoint operation ... (0x80070050)``).
+Reading every unclaimed text as messages would turn READMEs and notes into "evidence"; so the
+file is reported ``message-text`` only when at least one of its paragraphs hits a signature,
+and otherwise stays ``unknown`` with the reason (how many lines were checked). Work is bounded:
+at most ``MAX_LINES`` lines are read, the rest counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from ..events import Event, Locator
+from ..ledger import FileLedger
+from .codes import find_codes
+from .paste_clean import CleanLine
+from .pasted_lines import is_text, read_clean
+from .source import IngestOptions, Source
+from .vm_refs import find_vm
+
+KIND = "message-text"
+KINDS = (KIND,)
+#: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
+MAX_LINES = 20_000
+#: A paragraph longer than this is read line by line (independent log-like lines).
+MAX_PARAGRAPH_LINES = 6
+NO_MESSAGE = "no known message"
+#: ``options.extra`` key: a callable ``(event) -> bool`` telling whether a signature knows it.
+KNOWS_KEY = "knows_message"
+#: ``options.extra`` key: the ``--signatures`` directories (picklable, for worker processes).
+SIGNATURE_DIRS_KEY = "signature_dirs"
+
+
+def detect(head: bytes, name: str) -> str | None:
+    """Any readable text; whether it is kept as ``message-text`` is decided while reading."""
+    return KIND if is_text(head) and any(c.isalpha() for c in head[:4096].decode("latin-1")) else None
+
+
+def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
+    cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
+    events = [ev for ev in _paragraph_events(cleaned.lines, source.display) if ev.message]
+    knows = _knows(options)
+    if any(knows(ev) for ev in events):
+        ledger.kind = KIND
+        yield from events
+        return
+    lines = ledger.info.get("lines", len(cleaned.lines))
+    ledger.kind = "unknown"
+    ledger.reason = f"text with no known message (checked {lines} lines)"
+    ledger.problems = [p for p in ledger.problems if p.code != "paste-repair"]
+    ledger.info.pop("paste_repairs", None)
+    ledger.skip(NO_MESSAGE, lines if isinstance(lines, int) else 0)
+
+
+def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
+    """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line."""
+    para: list[CleanLine] = []
+    for cl in lines:
+        if cl.text.strip() and (not para or cl.block == para[-1].block):
+            para.append(cl)
+            continue
+        yield from _emit(para, file)
+        para = [cl] if cl.text.strip() else []
+    yield from _emit(para, file)
+
+
+def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
+    if not para:
+        return
+    groups = [para] if len(para) <= MAX_PARAGRAPH_LINES else [[cl] for cl in para]
+    for group in groups:
+        text = " ".join(" ".join(cl.text.split()) for cl in group)
+        ev = Event(kind=KIND, file=file, locator=Locator(line=group[0].line,
+                                                         end_line=group[-1].end_line),
+                   timestamp_desc="Message", message=text)
+        find_codes(text).apply(ev)
+        ev.vm_name, ev.vm_id = find_vm(text)
+        yield ev
+
+
+def _knows(options: IngestOptions) -> Callable[[Event], bool]:
+    given = options.extra.get(KNOWS_KEY)
+    if callable(given):
+        return given  # type: ignore[return-value]
+    dirs = options.extra.get(SIGNATURE_DIRS_KEY) or ()
+    return _matcher_check(tuple(str(d) for d in dirs))  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=4)
+def _matcher_check(dirs: tuple[str, ...]) -> Callable[[Event], bool]:
+    """The signature library's answer, built once per set of ``--signatures`` directories."""
+    from ..match.library import load_library
+    from ..match.matcher import Matcher
+
+    matcher = Matcher(load_library([Path(d) for d in dirs] or None))
+    return lambda ev: bool(matcher.match(ev))
