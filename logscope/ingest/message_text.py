@@ -36,8 +36,17 @@ KNOWS_KEY = "knows_message"
 SIGNATURE_DIRS_KEY = "signature_dirs"
 
 
+#: Files named as documentation, provenance notes or code: their quoted messages are not
+#: evidence (a bundle's README quoting an error is not that error happening).
+NOT_EVIDENCE_SUFFIXES = (".md", ".markdown", ".rst", ".source", ".py", ".ps1", ".psm1", ".psd1",
+                         ".json", ".yml", ".yaml", ".xml", ".html", ".htm", ".js", ".cs", ".c",
+                         ".h", ".sh", ".bat", ".cmd", ".toml", ".ini", ".cfg")
+
+
 def detect(head: bytes, name: str) -> str | None:
     """Any readable text; whether it is kept as ``message-text`` is decided while reading."""
+    if name.casefold().endswith(NOT_EVIDENCE_SUFFIXES):
+        return None
     return KIND if is_text(head) and any(c.isalpha() for c in head[:4096].decode("latin-1")) else None
 
 

@@ -62,3 +62,8 @@ def test_other_readers_keep_their_files() -> None:
             "   State: [1] Stable\n   Last error: No error\n")
     ledger, _ = read_text(text, "writers.txt")
     assert ledger.kind == "vssadmin"
+
+
+def test_documentation_files_are_not_read_as_messages() -> None:
+    ledger, evs = read_text(KB_QUOTED, "README.md")
+    assert ledger.kind == "unknown" and evs == []
