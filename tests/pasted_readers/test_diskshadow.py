@@ -50,12 +50,14 @@ def test_script_log_banner_host_and_excluded_writers():
 
 
 def test_writer_failed_state_markdown_kb943471():
-    # source: https://learn.microsoft.com/en-us/troubleshoot/sql/database-engine/backup-restore/error-when-you-create-a-snapshot
+    # source: https://learn.microsoft.com/en-us/troubleshoot/sql/database-engine/
+    #         backup-restore/error-when-you-create-a-snapshot
     events, led = read_sample("diskshadow_kb943471_writer_failed_markdown.txt")
     assert led.kind == "diskshadow" and len(events) == 1
     ev = events[0]
     assert ev.writer_name == "Microsoft Writer (Service State)"
-    assert ev.writer_state == 8 and ev.data["writer_state_name"] == "VSS_WS_FAILED_AT_PREPARE_SNAPSHOT"
+    assert ev.writer_state == 8
+    assert ev.data["writer_state_name"] == "VSS_WS_FAILED_AT_PREPARE_SNAPSHOT"
     assert ev.hresult == "0x800423F4" and ev.last_error == "VSS_E_WRITERERROR_NONRETRYABLE"
     assert ev.level == "Error" and (ev.locator.line, ev.locator.end_line) == (1, 5)
     assert ev.writer_id is None  # the article replaced the GUIDs by placeholders

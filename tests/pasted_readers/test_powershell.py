@@ -9,7 +9,8 @@ from tests.pasted_readers.helpers import DATA, accounted, read_sample, read_text
 
 
 def test_start_vm_markdown_kb4052082():
-    # source: https://learn.microsoft.com/en-us/troubleshoot/windows-client/virtualization/hyper-v-not-start-vm-after-upgrade
+    # source: https://learn.microsoft.com/en-us/troubleshoot/windows-client/virtualization/
+    #         hyper-v-not-start-vm-after-upgrade
     events, led = read_sample("powershell_kb4052082_start_vm_markdown.txt")
     assert led.kind == "powershell-error" and led.records == len(events) == 1
     ev = events[0]
@@ -97,7 +98,8 @@ def test_concise_view_and_format_list_forms():
     # grammar checks (not captures): PowerShell 7 ConciseView and $Error[0] | fl *
     concise = ("Checkpoint-VM: Checkpoint operation failed.\n"
                "'DC01' could not initiate a checkpoint operation: There is not enough space "
-               "on the disk. (0x80070070). (Virtual machine ID 8F1E6E3B-1B2C-4D5E-9F00-112233445566)\n")
+               "on the disk. (0x80070070). "
+               "(Virtual machine ID 8F1E6E3B-1B2C-4D5E-9F00-112233445566)\n")
     events, led = read_text(concise)
     assert led.kind == "powershell-error" and len(events) == 1
     ev = events[0]
@@ -107,8 +109,10 @@ def test_concise_view_and_format_list_forms():
                "Exception             : Microsoft.HyperV.PowerShell.VirtualizationException: "
                "Checkpoint operation failed.\n"
                "TargetObject          :\n"
-               "CategoryInfo          : NotSpecified: (:) [Checkpoint-VM], VirtualizationException\n"
-               "FullyQualifiedErrorId : OperationFailed,Microsoft.HyperV.PowerShell.Commands.CheckpointVM\n")
+               "CategoryInfo          : NotSpecified: (:) [Checkpoint-VM], "
+               "VirtualizationException\n"
+               "FullyQualifiedErrorId : "
+               "OperationFailed,Microsoft.HyperV.PowerShell.Commands.CheckpointVM\n")
     events, led = read_text(listing)
     assert led.kind == "powershell-error" and len(events) == 1
     ev = events[0]
@@ -120,7 +124,8 @@ def test_concise_view_and_format_list_forms():
 
 def test_record_without_message_is_a_problem_with_its_line():
     text = ("At line:1 char:1\n+ Checkpoint-VM -Name x\n"
-            "    + CategoryInfo          : NotSpecified: (:) [Checkpoint-VM], VirtualizationException\n")
+            "    + CategoryInfo          : NotSpecified: (:) [Checkpoint-VM], "
+            "VirtualizationException\n")
     events, led = read_text(text)
     assert len(events) == 1 and events[0].data["cmdlet"] == "Checkpoint-VM"
     assert [p.where for p in led.problems if p.code == "partial-record"] == ["line 1"]

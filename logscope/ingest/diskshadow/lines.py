@@ -40,10 +40,9 @@ FIELD = re.compile(r"^\s*(?:[-+]\s*)?(?P<label>[^:=]{1,60}?)\s*[:=]\s*(?P<value>
 CUT = re.compile(r"^\s*(?:\.\.\.|…)\s*$")
 STATE = re.compile(r"\b(?P<n>\d{1,2})\s*\((?P<name>VSS_WS_[A-Z_]+)\)|\[(?P<b>\d{1,2})\]")
 FAILURE_CODE = re.compile(r"\b(?P<hex>0x[0-9A-Fa-f]{8})\s*(?:\((?P<text>[^)]{0,120})\))?")
-GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}")
+GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
+                  r"-[0-9A-Fa-f]{12}\}")
 QUOTED_WRITER = re.compile(r"writer\s+['\"](?P<name>[^'\"]{1,256})['\"]", re.IGNORECASE)
-#: Markdown backslash escapes (``\<Unknown error code>``, ``\[11\]``): not in the output.
-MD_ESCAPE = re.compile(r"\\([<>\[\]()+*_#`-])")
 
 
 _VERBS = re.compile(r"(?:set|add|create|begin|end|expose|unexpose|list|writer|delete|exec|"

@@ -16,9 +16,10 @@ from ... import hresult as hr
 from ...events import Event, Locator
 from ...ledger import FileLedger
 from ..codes import apply_codes
-from ..paste_clean import CleanLine, clean_lines, record_repairs
+from ..paste_clean import CleanLine
+from ..paste_read import cleaned_lines
 from ..source import IngestOptions, Source
-from ..textio import head_text, iter_lines
+from ..textio import head_text
 from . import lines as L
 
 KINDS = ("diskshadow",)
@@ -55,36 +56,10 @@ class _State:
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    try:
-        fh = source.open()
-    except OSError as exc:
-        ledger.problem("file", f"cannot open: {exc}", "io-error")
-        return
     st = _State(source, ledger)
-    with fh:
-        chunk: list[tuple[int, str]] = []
-        for item in iter_lines(fh, ledger, max_line_chars=options.max_line_bytes):
-            chunk.append(item)
-            if len(chunk) >= CHUNK_LINES and not item[1].strip():
-                yield from _chunk(chunk, st)
-                chunk = []
-        if chunk:
-            yield from _chunk(chunk, st)
-    if st.block is not None:
-        yield _event(st.block, st)
-        st.block = None
-
-
-def _chunk(raw: list[tuple[int, str]], st: _State) -> Iterator[Event]:
-    cleaned = clean_lines(raw, join_wrapped=False)
-    record_repairs(st.ledger, cleaned)
-    kept = sum(cl.end_line - cl.line + 1 for cl in cleaned.lines)
-    dropped = len(raw) - kept
-    if dropped > 0:
-        st.ledger.skip("code fence line", dropped)
-    for cl in cleaned.lines:
-        cl.text = L.MD_ESCAPE.sub(r"\1", cl.text)
+    for cl in cleaned_lines(source, ledger, options, CHUNK_LINES):
         yield from _line(cl, st)
+    yield from _close(st)
 
 
 def _close(st: _State) -> Iterator[Event]:

@@ -3,7 +3,7 @@
 Windows PowerShell 5.1 NormalView (every real sample in tests/pasted_readers/data)::
 
     Start-VM : 'minikube' failed to start. (Virtual machine ID D43F8370-...)
-    At line:1 char:1                     (localised: In Zeile:1 Zeichen:1, 発生場所 行:1 文字:1)
+    At line:1 char:1               (localised: In Zeile:1 Zeichen:1, 発生場所 行:1 文字:1)
     + Start-VM minikube
     + ~~~~~~~~~~~~~~~~~
         + CategoryInfo          : PermissionDenied: (:) [Start-VM], VirtualizationException
@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from ..paste_read import MD_ESCAPE
+
 #: ``+ CategoryInfo : ...`` (the ``+`` may be lost or escaped in a paste).
 KEY = re.compile(r"^\s*\+?\s*(?P<key>CategoryInfo|FullyQualifiedErrorId|PSComputerName)\s*:\s?"
                  r"(?P<value>.*)$")
@@ -40,10 +42,10 @@ STRONG_HEAD = re.compile(
 #: ``claude : Die Benennung ...`` -- any command name at a line start.
 WEAK_HEAD = re.compile(r"^(?P<name>[^\s:]{1,80}) : (?P<msg>.*)$")
 #: ``CategoryInfo`` value: ``Category: (target:type) [Activity], Reason``.
-CATEGORY = re.compile(r"^(?P<cat>[^:(]{1,60}):\s*\((?P<target>.{0,300})\)\s*\[(?P<activity>[^\]]{0,120})\]"
-                      r"\W{0,6}(?P<reason>[A-Za-z_][\w.]{0,200})?\s*$")
+CATEGORY = re.compile(r"^(?P<cat>[^:(]{1,60}):\s*\((?P<target>.{0,300})\)\s*"
+                      r"\[(?P<activity>[^\]]{0,120})\]\W{0,6}"
+                      r"(?P<reason>[A-Za-z_][\w.]{0,200})?\s*$")
 LIST_KEY = re.compile(r"^(?P<key>[A-Za-z]{6,24})\s*:\s?(?P<value>.*)$")
-MD_ESCAPE = re.compile(r"\\([<>\[\]()+*_#`~-])")
 GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 ID_GUID = re.compile(r"\bID\s{0,2}\{?(" + GUID.pattern + r")")
 VM_NAME = re.compile(r"(?:^|\n|:\s)'(?P<name>[^'\n]{1,200})'\s")
@@ -80,7 +82,7 @@ def detect_lines(lines: list[str]) -> bool:
     """True when the lines hold a PowerShell error record."""
     keys = lists = concise = 0
     for raw in lines:
-        s = MD_ESCAPE.sub(r"\1", raw.lstrip(" \t>"))
+        s = MD_ESCAPE.sub(r"\1", raw.lstrip(" \t>"))  # shared with the reader
         if KEY.match(s) and "+" in s[:8]:
             keys += 1
         elif (k := list_key(s)) and k[0] in ("CategoryInfo", "FullyQualifiedErrorId",

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 
 from ...events import Event
 from ...ledger import FileLedger
-from ..paste_clean import CleanLine, clean_lines, record_repairs
+from ..paste_clean import CleanLine
+from ..paste_read import cleaned_lines
 from ..source import IngestOptions, Source
-from ..textio import head_text, iter_lines
+from ..textio import head_text
 from . import grammar as G
 from .record import Record, to_event
 
@@ -79,7 +80,7 @@ class _Reader:
         return rec
 
     def feed(self, cl: CleanLine) -> Iterator[Event]:
-        text = G.MD_ESCAPE.sub(r"\1", cl.text)
+        text = cl.text
         s = text.strip()
         led = self.ledger
         key = G.KEY.match(text)
@@ -183,29 +184,7 @@ def _find_head(held: list[CleanLine]):  # type: ignore[no-untyped-def]
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    try:
-        fh = source.open()
-    except OSError as exc:
-        ledger.problem("file", f"cannot open: {exc}", "io-error")
-        return
     reader = _Reader(source, ledger)
-    with fh:
-        chunk: list[tuple[int, str]] = []
-        for item in iter_lines(fh, ledger, max_line_chars=options.max_line_bytes):
-            chunk.append(item)
-            if len(chunk) >= CHUNK_LINES and not item[1].strip():
-                yield from _chunk(chunk, reader)
-                chunk = []
-        if chunk:
-            yield from _chunk(chunk, reader)
-    yield from reader.finish()
-
-
-def _chunk(raw: list[tuple[int, str]], reader: _Reader) -> Iterator[Event]:
-    cleaned = clean_lines(raw, join_wrapped=False)
-    record_repairs(reader.ledger, cleaned)
-    dropped = len(raw) - sum(cl.end_line - cl.line + 1 for cl in cleaned.lines)
-    if dropped > 0:
-        reader.ledger.skip("code fence line", dropped)
-    for cl in cleaned.lines:
+    for cl in cleaned_lines(source, ledger, options, CHUNK_LINES):
         yield from reader.feed(cl)
+    yield from reader.finish()

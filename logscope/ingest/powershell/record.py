@@ -73,7 +73,8 @@ def to_event(rec: Record, file: str, host: str | None) -> Event:
     d["form"] = rec.form
     name = rec.head
     if name:
-        module, _, short = name.rpartition("\\") if not name.lower().endswith(".ps1") else ("", "", name)
+        script = name.lower().endswith(".ps1")
+        module, _, short = ("", "", name) if script else name.rpartition("\\")
         if module and "-" in short:
             d["module"] = module
             name = short

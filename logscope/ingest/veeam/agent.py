@@ -20,7 +20,7 @@ from . import entities
 from .agent_lines import AgentEntry, iter_agent_records
 from .header import RunHeader
 from .paths import classify
-from .server import MAX_RUNS_LISTED, _resolve_time
+from .server import MAX_RUNS_LISTED, _resolve_time, derive_offset
 
 
 def parse_agent_log(
@@ -45,13 +45,7 @@ def parse_agent_log(
             continue
         if fresh_run and run is not None:
             fresh_run = False
-            if run.utc_offset is None and rec.wall is not None:
-                derived = run.offset_from_first_entry(rec.wall)
-                if derived is not None:
-                    run.utc_offset = derived
-                    ledger.problem(f"line {run.line}",
-                                   "run header has no 'UTC offset' line; offset taken from its "
-                                   "'UTC Time' and the first entry", "offset-derived")
+            derive_offset(run, rec.wall, ledger)
         if rec.wall is None:
             ledger.problem(f"line {rec.line}",
                            f"impossible date [{rec.stamp}]; entry kept without time", "bad-time")

@@ -75,13 +75,7 @@ def parse_server_log(
             continue
         if fresh_run and run is not None:
             fresh_run = False
-            if run.utc_offset is None and rec.wall is not None:
-                derived = run.offset_from_first_entry(rec.wall)
-                if derived is not None:
-                    run.utc_offset = derived
-                    ledger.problem(f"line {run.line}",
-                                   "run header has no 'UTC offset' line; offset taken from its "
-                                   "'UTC Time' and the first entry", "offset-derived")
+            derive_offset(run, rec.wall, ledger)
             if run.utc_offset is not None:
                 if last_offset is not None and run.utc_offset != last_offset:
                     ledger.info.setdefault("offset_changes", []).append(
@@ -97,6 +91,18 @@ def parse_server_log(
         sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
         ledger.info["time_sources"] = sources
         yield ev
+
+
+def derive_offset(run: RunHeader, first_wall: datetime | None, ledger: FileLedger) -> None:
+    """A run header without ``UTC offset`` but with ``UTC Time``: the offset from the first
+    entry after it (also used by the agent logs, which share the header)."""
+    if run.utc_offset is None and first_wall is not None:
+        derived = run.offset_from_first_entry(first_wall)
+        if derived is not None:
+            run.utc_offset = derived
+            ledger.problem(f"line {run.line}",
+                           "run header has no 'UTC offset' line; offset taken from its "
+                           "'UTC Time' and the first entry", "offset-derived")
 
 
 def _take_header(run: RunHeader, ctx: _Context) -> None:
