@@ -155,7 +155,10 @@ class _Builder:
             return None, self._codes(values, where)
         if name in ("message", "text"):
             if op != "contains":
-                raise Unexpressible("message-regex" if op == "regex" else "unsupported-field",
+                # a regex or an HRESULT search over the message is the pasted-text form of a
+                # record: an alternative the exporter may leave out (see _alternatives)
+                raise Unexpressible("message-regex" if op in ("regex", "hresult")
+                                    else "unsupported-field",
                                     f"{where}: only 'contains' on the message maps to keywords")
             return None, [str(v) for v in values]
         if name.startswith("data."):
