@@ -239,6 +239,36 @@ def _raw_test(got: Any, test: Callable[[str], bool]) -> bool:  # noqa: ANN401
 
 def index_keys(match: dict[str, Any]) -> IndexKeys:
     """The top-level provider/event_id equalities (the matcher's index)."""
+    return _group_keys(match)
+
+
+def index_alternatives(match: dict[str, Any]) -> list[tuple[tuple[str, ...] | None, IndexKeys]]:
+    """Index keys per alternative of a top-level ``any``, when the match has none of its own.
+
+    A signature read from both event logs and pasted text is written ``any: [{provider: P,
+    event_id: N}, {kind: message-text, message|regex: ...}]``: every alternative names a
+    provider (an event-log record) or a kind (a text form), so each can be indexed on its own
+    (``(kinds or None, keys)``; None = all the signature's kinds). Empty when some alternative
+    names neither: the signature then needs the kind-wide index, as before.
+    """
+    if match.get("provider") is not None or match.get("event_id") is not None:
+        return []
+    alts = match.get("any")
+    if not isinstance(alts, list) or not alts:
+        return []
+    out: list[tuple[tuple[str, ...] | None, IndexKeys]] = []
+    for alt in alts:
+        if not isinstance(alt, dict):
+            return []
+        keys = _group_keys(alt)
+        kinds = alt.get("kind")
+        if keys.providers is None and kinds is None:
+            return []
+        out.append((tuple(str(k) for k in _as_list(kinds)) if kinds is not None else None, keys))
+    return out
+
+
+def _group_keys(match: dict[str, Any]) -> IndexKeys:
     prov = match.get("provider")
     eids = match.get("event_id")
     providers = tuple(str(p).casefold() for p in _as_list(prov)) if prov is not None else None

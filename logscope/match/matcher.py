@@ -1,7 +1,9 @@
 """Match events against the compiled library: one dict lookup for an event no signature wants.
 
 Signatures are compiled once into predicates and indexed by (kind, provider, event id);
-an event is tested only against the signatures whose index keys it fits. Text sources
+an event is tested only against the signatures whose index keys it fits (a signature whose
+top-level ``any`` alternatives each name a provider or a kind is indexed per alternative, so
+one that reads both event logs and pasted text keeps its event-log index). Text sources
 (Veeam, vssadmin, logs) have no provider or id, so every text signature fits every line:
 for them each signature's necessary condition on the message (a ``contains`` literal or
 its ``regex``) goes into one RE2 set per index key, and a line is tested only against the
@@ -20,7 +22,8 @@ import re2
 
 from .. import hresult as hr
 from ..events import Event
-from .conditions import Predicate, compile_group, compile_regex, hr_code, index_keys, split_key
+from .conditions import (Predicate, compile_group, compile_regex, hr_code, index_alternatives,
+                         index_keys, split_key)
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 
@@ -178,6 +181,12 @@ def _prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
             alts = [_hr_codes(g) if isinstance(g, dict) else None for g in value]
             if all(alts):
                 return ("hr", frozenset().union(*alts))  # type: ignore[arg-type]
+    # every group of ``all`` must hold too, so its cheap condition is as necessary
+    for group in match.get("all") or ():
+        if isinstance(group, dict):
+            found = _prefilter(group)
+            if found is not None:
+                return found
     return None
 
 
@@ -206,13 +215,18 @@ class Matcher:
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
                              _prefilter(sig.match))
-            keys = index_keys(sig.match)
-            provs = keys.providers or (None,)
-            eids = keys.event_ids or (None,)
-            for kind in sig.kinds:
-                for prov in provs:
-                    for eid in eids:
-                        self._by_key.setdefault((kind, prov, eid), []).append(comp)
+            alts = index_alternatives(sig.match) or [(None, index_keys(sig.match))]
+            for kinds, keys in alts:
+                provs = keys.providers or (None,)
+                eids = keys.event_ids or (None,)
+                for kind in sig.kinds:
+                    if kinds is not None and kind not in kinds:
+                        continue
+                    for prov in provs:
+                        for eid in eids:
+                            found = self._by_key.setdefault((kind, prov, eid), [])
+                            if all(c is not comp for c in found):
+                                found.append(comp)
 
     def index(self) -> dict[tuple[str, str | None, int | None], list[_Compiled]]:
         """The signatures by index key (kind, casefolded provider or None, event id or None)."""

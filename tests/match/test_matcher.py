@@ -105,3 +105,40 @@ def test_a_set_too_big_for_re2_falls_back_to_testing_every_signature(
     monkeypatch.setattr(mm, "_set_of", boom)
     ev = Event(kind="veeam", file="x", locator=Locator(line=1), message="Error code: '32768'.")
     assert [h.signature.id for h in Matcher(lib).match(ev)] == ["t.rx"]
+
+
+def test_an_any_of_a_provider_and_a_text_kind_keeps_the_event_log_index() -> None:
+    """A signature for event logs and pasted text: an event of another provider has no
+    candidate (the record can be skipped), the provider's record and the text line both hit."""
+    from logscope.events import Event, Locator
+    from logscope.match.library import Library
+    from logscope.match.model import Hint, Signature
+
+    match = {"kind": ["evtx", "message-text"],
+             "any": [{"provider": "Microsoft-Windows-Hyper-V-VMMS", "event_id": 10103},
+                     {"kind": "message-text", "message|regex": "(?i)no SCSI controllers"}]}
+    sig = Signature(id="t.alt", title="t", severity="high", status="test",
+                    kinds=("evtx", "message-text"), match=match, hint=Hint("c", ["r"]))
+    m = Matcher(Library(signatures={"t.alt": sig}))
+    assert m.record_gate("evtx", "Microsoft-Windows-Security-Auditing", 4624) is False
+    assert m.record_gate("evtx", "Microsoft-Windows-Hyper-V-VMMS", 10103) is True
+    host = Event(kind="evtx", file="x", locator=Locator(record=1),
+                 provider="Microsoft-Windows-Hyper-V-VMMS", event_id=10103)
+    text = Event(kind="message-text", file="y", locator=Locator(line=1),
+                 message="'VM001' cannot be hot backed up since it has no SCSI controllers attached.")
+    other = Event(kind="message-text", file="y", locator=Locator(line=2), message="unrelated")
+    assert [h.signature.id for h in m.match(host)] == ["t.alt"]
+    assert [h.signature.id for h in m.match(text)] == ["t.alt"]
+    assert m.match(other) == []
+
+
+def test_a_code_condition_inside_all_still_prefilters() -> None:
+    """``all: [{data.hresults|hresult: X}]`` is as necessary as a top-level condition: an
+    event-log record of any provider is gated on the code's text, not built unconditionally."""
+    from logscope.match.matcher import TextGate
+
+    lib = _lib_of({"id": "t.all-code", "match": {"kind": "evtx",
+                                                 "all": [{"data.hresults|hresult": "0x80070299"}]}})
+    gate = Matcher(lib).record_gate("evtx", "Foo", 1)
+    assert isinstance(gate, TextGate)
+    assert gate('{"EventData": {"ErrorCode": "0x80070299"}}') and not gate('{"EventData": {}}')
