@@ -63,6 +63,7 @@ MemberOpt = Annotated[str | None, typer.Option("--max-member-size", help="Most b
 MembersOpt = Annotated[int | None, typer.Option("--max-members", help="Most archive members read (default 200000).")]
 RatioOpt = Annotated[float | None, typer.Option("--max-ratio", help="Highest compression ratio of a member over 32 MiB (default 200).")]
 DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archive nesting, zip or gzip (default 4).")]
+AllowSigOpt = Annotated[bool, typer.Option("--allow-signature-errors", help="Go on when a --signatures folder has problems (they become warnings).")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core for 256 MB+ of input, else 1; 1 = no pool).")]
 
 
@@ -145,18 +146,20 @@ def analyze(
     tz: Annotated[str | None, typer.Option("--tz", help="Display time zone for text/md/html (IANA name); data stays UTC.")] = None,
     redact: Annotated[bool, typer.Option("--redact", help="Replace host, user, domain and IP names by stable placeholders.")] = False,
     workers: WorkersOpt = 0,
+    allow_signature_errors: AllowSigOpt = False,
 ) -> None:
     """Read a support bundle and print root-cause hints, the timeline and what was read."""
     from .ingest.bundle import BundleError
-    from .match.model import severity_rank
     from .pipeline import analyze as run
     from .report import render
     from .report.progress import ProgressBar
 
     _check_paths(paths)
+    _check_output(output, paths)
     opts = _options(engine, veeam_utc_offset)
     _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     filters = _filters(since, until, vm, job, tz)
+    _check_signatures(signatures, allow_signature_errors)
     try:
         with ProgressBar() as progress:
             analysis = run(paths, opts, signatures, progress=progress, filters=filters,
@@ -174,6 +177,39 @@ def analyze(
     color = output is None and fmt is Fmt.text and sys.stdout.isatty()
     text = render(report, fmt.value, color=color)
     _emit(text, output)
+    _exit_for(report, paths, fail_on)
+
+
+def _check_signatures(dirs: list[Path] | None, allow: bool) -> None:
+    """Problems in a ``--signatures`` folder go to stderr and exit 2 (as ``validate`` reports
+    them), unless ``--allow-signature-errors``: then they are warnings and the run goes on."""
+    if not dirs:
+        return
+    for p in dirs:
+        if not p.is_dir():
+            _die(f"{p}: not a signature folder")
+    from .match.validate import errors
+    from .pipeline import load_knowledge
+    from .report.escape import terminal
+
+    library, _chains = load_knowledge(dirs)
+    bad = errors(library.issues)
+    for issue in library.issues:
+        sys.stderr.write(f"{'warning: ' if allow or issue not in bad else 'error: '}"
+                         f"{terminal(str(issue))}\n")
+    if bad and not allow:
+        _die(f"{len(bad)} signature problem(s) under --signatures; fix them "
+             "(see `logscope validate DIR`) or pass --allow-signature-errors")
+
+
+def _exit_for(report: dict[str, Any], paths: list[Path], fail_on: Severity | None) -> None:
+    """Exit 2 when nothing was analysed (never a silent "no failure found"), else 1 when
+    ``--fail-on`` finds a hint that severe, else 0."""
+    from .match.model import severity_rank
+
+    if not report["meta"].get("analysed", True):
+        names = ", ".join(str(p) for p in paths)
+        _die(f"nothing analysed in {names}: {report['meta'].get('nothing_analysed')}")
     if fail_on is not None:
         worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
         if worst >= severity_rank(fail_on.value):
@@ -211,9 +247,27 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         if text and not text.endswith("\n"):
             sys.stdout.write("\n")
-    else:
-        output.write_text(text, encoding="utf-8")
-        sys.stderr.write(f"report written to {output}\n")
+        return
+    from .outfile import OutputError, atomic_output
+
+    try:
+        with atomic_output(output) as fh:
+            fh.write(text.encode("utf-8"))
+    except OutputError as exc:
+        _die(str(exc))
+    sys.stderr.write(f"report written to {output}\n")
+
+
+def _check_output(output: Path | None, inputs: list[Path]) -> None:
+    """Exit 2 before any work when the output path cannot or must not be written."""
+    if output is None:
+        return
+    from .outfile import OutputError, check_target
+
+    try:
+        check_target(output, inputs)
+    except OutputError as exc:
+        _die(str(exc))
 
 
 @app.command()
@@ -235,43 +289,59 @@ def events(
     from .export_pool import event_line, iter_lines_pooled
     from .ingest.bundle import BundleError
     from .ledger import FileLedger
+    from .outfile import OutputError
     from .pipeline import iter_events
 
     _check_paths(paths)
+    _check_output(output, paths)
     if fmt not in (Fmt.jsonl, Fmt.json):
         _die("events supports --format jsonl or json")
     opts = _options(engine, veeam_utc_offset)
     _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     ledgers: list[FileLedger] = []
-    out = output.open("wb") if output else sys.stdout.buffer
     try:
-        if fmt is Fmt.json:
-            out.write(b"[")
-        first = True
-        n_workers = _workers(workers)
-        lines = (iter_lines_pooled(paths, opts, ledgers, n_workers, _progress()) if n_workers > 1
-                 else (event_line(ev) for ev in iter_events(paths, opts, ledgers, _progress())))
-        for line in lines:
+        with _event_sink(output) as out:
             if fmt is Fmt.json:
-                out.write(line if first else b",\n" + line)
-            else:
-                out.write(line + b"\n")
-            first = False
-        if fmt is Fmt.json:
-            out.write(b"]\n")
+                out.write(b"[")
+            first = True
+            n_workers = _workers(workers)
+            lines = (iter_lines_pooled(paths, opts, ledgers, n_workers, _progress())
+                     if n_workers > 1
+                     else (event_line(ev) for ev in iter_events(paths, opts, ledgers, _progress())))
+            for line in lines:
+                if fmt is Fmt.json:
+                    out.write(line if first else b",\n" + line)
+                else:
+                    out.write(line + b"\n")
+                first = False
+            if fmt is Fmt.json:
+                out.write(b"]\n")
     except BundleError as exc:
         _die(str(exc))
-    finally:
-        if output:
-            out.close()
-        else:
-            out.flush()
+    except OutputError as exc:
+        _die(str(exc))
     for led in ledgers:
         from .report.escape import terminal
 
         sys.stderr.write(f"{terminal(led.path)}: {led.kind}, {led.records} records, {led.skipped} skipped"
                          + (f" ({dict(led.skip_reasons)})" if led.skip_reasons else "")
                          + (f", {len(led.problems)} problems" if led.problems else "") + "\n")
+
+
+def _event_sink(output: Path | None) -> Any:  # noqa: ANN401
+    """Standard output, or the output file written atomically (see ``outfile``)."""
+    import contextlib
+
+    if output is None:
+        @contextlib.contextmanager
+        def stdout() -> Any:  # noqa: ANN401
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+
+        return stdout()
+    from .outfile import atomic_output
+
+    return atomic_output(output)
 
 
 @app.command()
@@ -345,7 +415,8 @@ def export_sigma(
     lists per signature what Sigma cannot express."""
     import orjson
 
-    from .export.sigma import export_sigma as run, report_text
+    from .export.sigma import export_sigma as run
+    from .export.sigma import report_text
     from .pipeline import load_knowledge
 
     if fmt not in ("text", "json"):
@@ -377,7 +448,15 @@ def main() -> None:
     quiet = logging.getLogger("Evtx")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    app()
+    from .signals import Stopped, install, stop_children
+
+    install()
+    try:
+        app()
+    except Stopped as stop:
+        stop_children()
+        sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
+        sys.exit(stop.exit_code)
 
 
 @app.callback(invoke_without_command=True)

@@ -24,6 +24,7 @@ from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
+from .signals import stop_children
 from .workers import Batch, poolable, run_batch
 
 _options: IngestOptions | None = None
@@ -110,6 +111,12 @@ def iter_lines_pooled(paths: list[Path], options: IngestOptions, ledgers: list[F
                             yield line[:-1]
                     out.unlink()
             ledgers.extend(bundle.ledgers)
+    except BaseException as exc:
+        # stopped (Ctrl-C, SIGTERM, SIGHUP) or abandoned: the workers go now, not after
+        # their current batch
+        if pool is not None and not isinstance(exc, Exception):
+            stop_children()
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

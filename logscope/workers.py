@@ -23,6 +23,7 @@ from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
+from .signals import stop_children
 
 #: .evtx files smaller than this are parsed in the main process.
 MIN_POOLED_BYTES = 0
@@ -192,6 +193,12 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                 for result in fut.result():
                     yield from _merge(result, ledgers)
             ledgers.extend(bundle.ledgers)
+    except BaseException as exc:
+        # stopped (Ctrl-C, SIGTERM, SIGHUP) or abandoned: the workers go now, not after
+        # their current batch
+        if pool is not None and not isinstance(exc, Exception):
+            stop_children()
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -100,6 +100,26 @@ def checked(a: Analysis, files: list[dict[str, Any]]) -> dict[str, Any]:
             "chains": sorted(a.chains)}
 
 
+def nothing_analysed(files: list[dict[str, Any]]) -> dict[str, Any]:
+    """``analysed`` is false when no file gave a single record: then the report must say why
+    instead of "no known failure found" (an empty folder, only unreadable or unknown files)."""
+    if any(f["records"] for f in files):
+        return {"analysed": True, "nothing_analysed": None}
+    if not files:
+        return {"analysed": False, "nothing_analysed": "no file to read"}
+    reasons = [f"{f['path']}: {f.get('reason') or _first_problem(f) or f['kind'] + ', no records'}"
+               for f in files[:3]]
+    more = f" (+{len(files) - 3} more)" if len(files) > 3 else ""
+    return {"analysed": False,
+            "nothing_analysed": f"{len(files)} file(s), none gave a record: "
+                                + "; ".join(reasons) + more}
+
+
+def _first_problem(f: dict[str, Any]) -> str | None:
+    probs = f.get("problems") or []
+    return probs[0].get("message") if probs and isinstance(probs[0], dict) else None
+
+
 def _identities(a: Analysis) -> list[dict[str, Any]]:
     """The identity table; with --vm/--job, only the machines the filters selected."""
     rows = a.identity.rows()
@@ -154,6 +174,7 @@ def build_report(a: Analysis) -> dict[str, Any]:
         "hints": [hint_dict(f) for f in corr.hints],
         "timeline": timeline(corr.hits),
     }
+    report["meta"].update(nothing_analysed(files))
     if a.events is not None:
         report["events"] = [ev.to_dict() for ev in a.events]
     # throughput (issue 11): per-session figures; its hints join the ranked hints

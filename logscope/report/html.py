@@ -70,7 +70,11 @@ def render_html(report: dict[str, Any]) -> str:
         parts += [f"vm {v}" for v in flt["vm"]] + [f"job {v}" for v in flt["job"]]
         p.append(f"<p><b>Filters:</b> {_e(', '.join(parts))}</p>")
     p.append(f"<h2>Root-cause hints ({len(hints)})</h2>")
-    if not hints:
+    if not hints and report["meta"].get("analysed") is False:
+        p.append("<div class='warn' id='nothing'><p><b>Nothing was analysed</b>: "
+                 f"{_e(report['meta'].get('nothing_analysed') or '')}. No conclusion can be "
+                 "drawn from this input; see the files table for each file's reason.</p></div>")
+    elif not hints:
         p.append(_clean(report))
     for i, h in enumerate(hints, 1):
         p.append(_hint(i, h, when))

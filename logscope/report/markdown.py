@@ -40,7 +40,11 @@ def render_markdown(report: dict[str, Any]) -> str:
               if meta.get("redacted") else ""), ""]
     hints = report["hints"]
     out += ["## Root-cause hints", ""]
-    if not hints:
+    if not hints and meta.get("analysed") is False:
+        out += [f"**Nothing was analysed**: {m(meta.get('nothing_analysed') or '')}. No "
+                "conclusion can be drawn from this input; see the files table for each "
+                "file's reason.", ""]
+    elif not hints:
         chk = report.get("checked") or {}
         out.append(f"**No known failure found.** Checked {meta['events']} events from "
                    f"{len(report['files'])} files against {meta['signatures']} signatures and "

@@ -76,7 +76,10 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     # -- hints -----------------------------------------------------------------------------
     hints = report["hints"]
     con.print()
-    if not hints:
+    if not hints and meta.get("analysed") is False:
+        para(f"[bold yellow]Nothing was analysed[/]: {e(meta.get('nothing_analysed') or '')}. "
+             "No conclusion can be drawn from this input; see Files read for each file's reason.")
+    elif not hints:
         para("[bold green]No known failure found.[/]")
         _checked(report, para, e)
     else:

@@ -140,8 +140,11 @@ def test_analyze_with_a_rejected_pattern_warns_and_never_falls_back(tmp_path: Pa
     d.mkdir()
     (d / "bad.yml").write_text(SIG.format(n="bad", pattern=REJECTED["backreference"]), "utf-8")
     log = tmp_path / "x.log"
-    log.write_text("aaaa\n", "utf-8")
-    res = runner.invoke(app, ["analyze", str(log), "--signatures", str(d), "--format", "json"])
+    log.write_text("[07.07.2021 16:34:17] <01> Info     aaaa\n", "utf-8")
+    stop = runner.invoke(app, ["analyze", str(log), "--signatures", str(d), "--format", "json"])
+    assert stop.exit_code == 2 and "RE2 rejects" in stop.stderr  # a broken folder stops the run
+    res = runner.invoke(app, ["analyze", str(log), "--signatures", str(d), "--format", "json",
+                              "--allow-signature-errors"])
     assert res.exit_code == 0
     rep = json.loads(res.stdout)
     assert not any(h["signature"] == "hostile.test.bad" for h in rep["hits"])

@@ -29,6 +29,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import IO, Any
 
+from ...signals import Stopped
 from .chunks import (
     CHUNK_HEADER,
     CHUNK_MAGIC,
@@ -66,7 +67,7 @@ def render_lost(fh: IO[bytes], lost: list[tuple[int, int, int]]) -> Iterator[Res
     for chunk_offset, frames in groups.items():
         try:
             results = _render_chunk(fh, chunk_offset, sorted(frames, key=lambda f: f[1]))
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, Stopped):
             raise
         except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
             error = f"evtx re-framing failed: {type(exc).__name__}: {exc}"[:200]
@@ -194,7 +195,7 @@ def _run_engine(blob: bytes, sequence: list[Walked],
             item: Any = next(records)
         except StopIteration:
             return
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, Stopped):
             raise
         except BaseException as exc:  # noqa: BLE001 - engine errors (pyo3 panics too)
             text = " ".join(str(exc).split())
