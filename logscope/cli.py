@@ -216,6 +216,42 @@ def _exit_for(report: dict[str, Any], paths: list[Path], fail_on: Severity | Non
             raise typer.Exit(1)
 
 
+@app.command()
+def explain(
+    text: Annotated[str | None, typer.Argument(help="The pasted message; '-' or nothing: read standard input; an existing file's path: that file.")] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Report format.")] = Fmt.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    signatures: SigOpt = None,
+    fail_on: Annotated[Severity | None, typer.Option("--fail-on", help="Exit 1 when a hint this severe or worse is found.")] = None,
+) -> None:
+    """Explain a pasted message (event text, error line, console output) with the same hints."""
+    from .explain import explain as run
+    from .ingest.source import IngestOptions
+    from .match.model import severity_rank
+    from .report import render
+
+    if text is None or text == "-":
+        data, origin = sys.stdin.buffer.read(), "<stdin>"
+    elif "\n" not in text and len(text) < 4096 and Path(text).is_file():
+        data, origin = Path(text).read_bytes(), text
+    else:
+        data, origin = text.encode("utf-8"), "<argument>"
+    if not data.strip():
+        _die("explain: no text given (pass it as an argument or on standard input)")
+    report, note = run(data, origin, IngestOptions(), signatures)
+    color = output is None and fmt is Fmt.text and sys.stdout.isatty()
+    rendered = render(report, fmt.value, color=color)
+    if note and fmt is Fmt.text:
+        rendered = note + "\n\n" + rendered
+    _emit(rendered, output)
+    if note:
+        sys.stderr.write(note + "\n")
+    if fail_on is not None:
+        worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
+        if worst >= severity_rank(fail_on.value):
+            raise typer.Exit(1)
+
+
 def _filters(since: str | None, until: str | None, vms: list[str] | None,
              jobs: list[str] | None, tz: str | None) -> Any:  # noqa: ANN401
     """The report filters from the command line (exit 2 on a malformed time or zone)."""
