@@ -68,6 +68,8 @@ def test_unreadable_top_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.Mon
     real_walk = os.walk
 
     def walk(top, **kw):  # noqa: ANN001, ANN003, ANN202
+        if Path(top) != tmp_path or "onerror" not in kw:  # os.walk is global: other walks go on
+            return real_walk(top, **kw)
         kw["onerror"](PermissionError(13, "Permission denied", str(top)))
         return iter(())
 
@@ -89,6 +91,9 @@ def test_unreadable_folder_inside_a_bundle_is_a_problem_entry(
     real_walk = os.walk
 
     def walk(top, **kw):  # noqa: ANN001, ANN003, ANN202
+        if Path(top) != tmp_path / "b" or "onerror" not in kw:
+            yield from real_walk(top, **kw)
+            return
         for dirpath, dirnames, filenames in real_walk(top, **kw):
             if "locked" in dirnames:
                 dirnames.remove("locked")
