@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         out = run_case(case)
         rows.append({"id": case.id, "form": case.form, "reader": case.form in readers,
                      "right": out.right, "top": out.top, "expected": case.cause,
-                     "ranked": out.ranked[:3], "source": case.source})
+                     "ranked": out.ranked[:3], "read_as": sorted(set(out.kinds.values())),
+                     "source": case.source})
     total = len(rows)
     right = sum(r["right"] for r in rows)
     readable = [r for r in rows if r["reader"]]
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for r in rows:
         tag = "right" if r["right"] else ("MISS" if r["reader"] else "MISS (no reader)")
-        print(f"{tag:17} {r['id']:50} {r['form']:17} top={r['top']}")
+        read = ",".join(r["read_as"])
+        print(f"{tag:17} {r['id']:50} {r['form']:17} read={read:17} top={r['top']}")
     print()
     if total:
         print(f"{right}/{total} cases right ({100 * right / total:.1f} %); with the form's "
