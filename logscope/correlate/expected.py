@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..events import Event
-from ..ingest.vssadmin.expectations import expected_writer_problems
+from ..ingest.vssadmin.expectations import ListedWriters
 from ..ledger import FileLedger
 from .identity import short_name
 
@@ -20,15 +20,24 @@ _HYPERV_PROVIDERS = ("microsoft-windows-hyper-v-vmms", "microsoft-windows-hyper-
 
 
 class ExpectedWriters:
-    """Collects vssadmin events per file and the roles of machines (SQL Server, Hyper-V host)."""
+    """Collects, per vssadmin file, its host and the writers that can be expected (not the
+    events: memory stays flat however many writers a capture lists), and the roles of
+    machines (SQL Server, Hyper-V host)."""
 
     def __init__(self) -> None:
-        self.captures: dict[str, list[Event]] = defaultdict(list)
+        self.listed: dict[str, ListedWriters] = {}
+        self.hosts: dict[str, str | None] = {}
         self.roles: dict[str, set[str]] = defaultdict(set)
 
     def feed(self, ev: Event) -> None:
         if ev.kind == "vssadmin":
-            self.captures[ev.file].append(ev)
+            listed = self.listed.get(ev.file)
+            if listed is None:
+                listed = self.listed[ev.file] = ListedWriters()
+                self.hosts[ev.file] = None
+            listed.add(ev)
+            if self.hosts[ev.file] is None and ev.host:
+                self.hosts[ev.file] = ev.host
             return
         if not ev.host:
             return
@@ -42,14 +51,14 @@ class ExpectedWriters:
         """Add a ``vss-writer-missing`` problem per absent writer; returns how many."""
         by_path = {led.path: led for led in ledgers}
         n = 0
-        for file, events in self.captures.items():
+        for file, listed in self.listed.items():
             led = by_path.get(file)
-            host = next((e.host for e in events if e.host), None)
+            host = self.hosts.get(file)
             flags = self.roles.get(short_name(host), set()) if host else set()
             if led is None or not flags:
                 continue
             caps = {file: led.info.get("vssadmin_captures", [])}
-            for m in expected_writer_problems(events, flags, captures=caps):
+            for m in listed.missing(flags, captures=caps):
                 led.problem(m.where, m.message, m.code)
                 n += 1
         return n

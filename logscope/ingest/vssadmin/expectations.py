@@ -68,6 +68,14 @@ def expected_writer_problems(
     said to be so, and the problem points at the capture's first line (without it: at the
     capture's first writer). Writers are compared by class id, then by folded name.
     """
+    listed = ListedWriters()
+    for ev in events:
+        listed.add(ev)
+    return listed.missing(context, captures)
+
+
+def _expected(context: Mapping[str, bool] | Iterable[str]) -> list[tuple[str, str | None, str]]:
+    """(name, class id, because) of every writer the true flags of ``context`` imply."""
     flags = [k for k, v in context.items() if v] if isinstance(context, Mapping) else list(context)
     expected: list[tuple[str, str | None, str]] = []
     table = tables().expected_when
@@ -77,43 +85,71 @@ def expected_writer_problems(
         names, because = table[flag]
         for name in names:
             expected.append((name, known_writer_id(name), because))
-    if not expected:
-        return []
+    return expected
 
-    # (file, capture) -> (first line, ids, folded names)
-    seen: dict[tuple[str, int], tuple[int | None, set[str], set[str]]] = {}
-    for ev in events:
+
+class ListedWriters:
+    """Per (file, capture) of ``list writers``: its first line and which of the writers any
+    ``expected_when`` flag can ask for it listed.
+
+    Why not the events: a 300 MB capture file lists a million writers; only the few that
+    ``data/vss_writers.yml`` can expect decide a finding, so only those are remembered (the
+    answer is the same as from every event, in memory that does not grow with the writers).
+    """
+
+    __slots__ = ("seen", "_ids", "_names")
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, int], tuple[int | None, set[str], set[str]]] = {}
+        every = _expected(tables().expected_when)
+        self._ids = {wid for _, wid, _ in every if wid}
+        self._names = {fold(name) for name, _, _ in every}
+
+    def add(self, ev: Event) -> None:
         if ev.kind != "vssadmin" or ev.data.get("listing") != "writers":
-            continue
-        key = (ev.file, int(ev.data.get("capture", 1)))
-        line, ids, names = seen.setdefault(key, (ev.locator.line, set(), set()))
-        if ev.writer_id:
+            return
+        key = (ev.file, int(ev.data.get("capture", 1)))  # type: ignore[call-overload]
+        _, ids, names = self.seen.setdefault(key, (ev.locator.line, set(), set()))
+        if ev.writer_id and ev.writer_id in self._ids:
             ids.add(ev.writer_id)
         if ev.writer_name:
-            names.add(fold(ev.writer_name))
-    complete: dict[tuple[str, int], bool] = {}
-    for file, summaries in (captures or {}).items():
-        for s in summaries:
-            key = (file, int(s.get("capture", 1)))  # type: ignore[call-overload]
-            complete[key] = bool(s.get("complete", True))
-            listed_writers = s.get("listing") == "writers" or (
-                s.get("listing") is None and s.get("error")  # vssadmin failed before listing
-            )
-            line = s.get("line")
-            first = line if isinstance(line, int) else None
-            if key in seen:
-                seen[key] = (first or seen[key][0], *seen[key][1:])  # the capture's first line
-            elif listed_writers and not s.get("records"):
-                seen[key] = (first, set(), set())
+            folded = fold(ev.writer_name)
+            if folded in self._names:
+                names.add(folded)
 
-    out: list[MissingWriter] = []
-    for (file, capture), (line, ids, names) in sorted(seen.items()):
-        for name, wid, because in expected:
-            if (wid and wid in ids) or fold(name) in names:
-                continue
-            out.append(
-                MissingWriter(
-                    file, capture, line, name, wid, because, complete.get((file, capture), True)
+    def missing(
+        self,
+        context: Mapping[str, bool] | Iterable[str],
+        captures: Mapping[str, list[dict[str, object]]] | None = None,
+    ) -> list[MissingWriter]:
+        """The expected writers absent from each capture (see :func:`expected_writer_problems`)."""
+        expected = _expected(context)
+        if not expected:
+            return []
+        seen = dict(self.seen)
+        complete: dict[tuple[str, int], bool] = {}
+        for file, summaries in (captures or {}).items():
+            for s in summaries:
+                key = (file, int(s.get("capture", 1)))  # type: ignore[call-overload]
+                complete[key] = bool(s.get("complete", True))
+                listed_writers = s.get("listing") == "writers" or (
+                    s.get("listing") is None and s.get("error")  # vssadmin failed before listing
                 )
-            )
-    return out
+                line = s.get("line")
+                first = line if isinstance(line, int) else None
+                if key in seen:
+                    seen[key] = (first or seen[key][0], *seen[key][1:])  # the capture's first line
+                elif listed_writers and not s.get("records"):
+                    seen[key] = (first, set(), set())
+
+        out: list[MissingWriter] = []
+        for (file, capture), (line, ids, names) in sorted(seen.items()):
+            for name, wid, because in expected:
+                if (wid and wid in ids) or fold(name) in names:
+                    continue
+                out.append(
+                    MissingWriter(
+                        file, capture, line, name, wid, because, complete.get((file, capture), True)
+                    )
+                )
+        return out

@@ -1,0 +1,70 @@
+"""Retained state of the text readers' accounting does not grow with the input (issue 22)."""
+
+from __future__ import annotations
+
+import random
+
+from logscope.correlate.expected import ExpectedWriters
+from logscope.ingest.textio import LineCoverage
+from logscope.ingest.vssadmin import parse_text
+
+_BANNER = ("vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n"
+           "(C) Copyright 2001-2013 Microsoft Corp.\n\n")
+
+
+def _listing(writers: int) -> str:
+    blocks = [
+        f"Writer name: 'Writer {i}'\n   Writer Id: {{{i:08x}-0639-4400-923a-5fd982e53c7e}}\n"
+        f"   Writer Instance Id: {{{i:08x}-1111-4400-923a-5fd982e53c7e}}\n"
+        "   State: [1] Stable\n   Last error: No error\n\n"
+        for i in range(writers)
+    ]
+    return _BANNER + "".join(blocks)
+
+
+def test_line_coverage_keeps_a_window_and_counts_exactly() -> None:
+    for reps in (10, 100, 1000):
+        cov = LineCoverage(window=64)
+        line = 1
+        for _ in range(reps * 10):  # records 5 lines long, a blank line between them
+            cov.add(line, line + 4)
+            line += 6
+        assert len(cov.ranges) <= 64
+        assert cov.covered(line) == reps * 10 * 5
+        assert cov.approximate == 0
+
+
+def test_line_coverage_matches_a_set_when_ranges_go_back_a_little() -> None:
+    for trial in range(2000):
+        r = random.Random(trial)
+        cov = LineCoverage(window=r.choice([2, 3, 5, 50]))
+        seen: set[int] = set()
+        pos = 1
+        for _ in range(r.randint(0, 60)):
+            a = max(1, pos - r.randint(0, 5)) if r.random() < 0.1 else pos + r.randint(0, 3)
+            b = a + r.randint(0, 4)
+            pos = b + 1
+            cov.add(a, b)
+            seen.update(range(a, b + 1))
+        total = max(seen, default=0) + 3
+        if cov.approximate:
+            assert cov.covered(total) <= len(seen)
+        else:
+            assert cov.covered(total) == len(seen)
+
+
+def test_expected_writers_keep_no_events_and_find_the_same_missing_writer() -> None:
+    sizes = []
+    for reps in (1, 5):
+        events = parse_text(_listing(200) * reps, "w.txt")
+        exp = ExpectedWriters()
+        for ev in events:
+            ev.host = "HV01"
+            exp.feed(ev)
+        listed = exp.listed["w.txt"]
+        assert len(listed.seen) == reps  # one entry per capture
+        sizes.append(sum(len(ids) + len(names) for _, ids, names in listed.seen.values()))
+        missing = listed.missing({"hyperv_host": True})
+        assert missing and all(m.writer_name for m in missing)
+        assert len(missing) == reps * len(listed.missing({"hyperv_host": True}, None)) // reps
+    assert sizes == [0, 0]  # none of 'Writer N' can be expected: nothing per writer kept
