@@ -14,7 +14,7 @@ from itertools import islice
 from ..ledger import FileLedger
 from .paste_clean import Cleaned, clean_lines, clean_text, record_repairs
 from .source import IngestOptions, Source
-from .textio import head_text, iter_lines
+from .textio import head_text, iter_lines, sniff_encoding
 
 #: Lines a pasted-text reader keeps in memory; beyond, lines are counted as skipped.
 MAX_LINES = 200_000
@@ -52,7 +52,14 @@ def is_text(head: bytes) -> bool:
     sample = head[:4096]
     if not sample:
         return False
-    if sample[:2] in (b"\xff\xfe", b"\xfe\xff") or sample.count(0) > len(sample) // 4:
-        return True  # UTF-16 text: textio decodes it
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 0x80 for b in sample)
+    codec, bom = sniff_encoding(sample)
+    if codec.startswith("utf-16"):  # BOM or NULs at alternate places: textio decodes it
+        text = sample[bom:].decode(codec, errors="replace")
+        return bool(text) and sum(c.isprintable() or c in "\t\r\n" for c in text) / len(text) > 0.95
+    try:  # high bytes count as text only when they are UTF-8 (a cut at the end is fine)
+        sample.decode("utf-8")
+        high_ok = True
+    except UnicodeDecodeError as exc:
+        high_ok = exc.start >= len(sample) - 3
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) or (high_ok and b >= 0x80) for b in sample)
     return printable / len(sample) > 0.95

@@ -8,11 +8,16 @@ from the message happens here, once, so the forms cannot drift apart (PASTED-CON
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...events import Event, Locator
 from ...ledger import FileLedger
 from ..codes import find_codes
+from ..paste_clean import CleanLine
+from ..pasted_lines import read_clean
+from ..source import IngestOptions, Source
 from ..vm_refs import find_vm
 from .labels import channel_of, level_of, provider_of
 from .pasted_time import parse_pasted_time
@@ -36,6 +41,16 @@ class PastedRecord:
     fields: dict[str, str] = field(default_factory=dict)
     message: list[str] = field(default_factory=list)
     truncated: bool = False
+
+
+def read_events(source: Source, ledger: FileLedger, options: IngestOptions,
+                records: Callable[[list[CleanLine], FileLedger], Iterable[PastedRecord]],
+                **clean: Any) -> Iterator[Event]:  # noqa: ANN401
+    """A pasted-event reader's whole ``parse``: clean the lines, cut records, build events."""
+    ledger.kind = KIND
+    cleaned = read_clean(source, ledger, options, **clean)
+    for rec in records(cleaned.lines, ledger):
+        yield to_event(rec, source.display, ledger)
 
 
 def to_event(rec: PastedRecord, file: str, ledger: FileLedger) -> Event:

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from ...events import Event
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
-from ..pasted_lines import read_clean, sniff_clean
+from ..pasted_lines import sniff_clean
 from ..source import IngestOptions, Source
 from .labels import is_known_provider, provider_of
-from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, to_event
+from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, read_events
 
 KINDS = (KIND,)
 _LINE = re.compile(
@@ -45,10 +45,8 @@ def match(text: str) -> tuple[str, str | None, int, str] | None:
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    ledger.kind = KIND
-    cleaned = read_clean(source, ledger, options, starts_record=lambda t: match(t) is not None)
-    for rec in records(cleaned.lines):
-        yield to_event(rec, source.display, ledger)
+    return read_events(source, ledger, options, lambda lines, _: records(lines),
+                       starts_record=lambda t: match(t) is not None)
 
 
 def records(lines: list[CleanLine]) -> Iterator[PastedRecord]:

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from ...events import Event
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
-from ..pasted_lines import read_clean, sniff_clean
+from ..pasted_lines import sniff_clean
 from ..source import IngestOptions, Source
 from .labels import field_of
-from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, to_event
+from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, read_events
 
 KINDS = (KIND,)
 _EVENT_N = re.compile(r"^\s*Event\[\d+\]\s*:?\s*$")
@@ -53,10 +53,7 @@ def looks_like_blocks(lines: list[str]) -> bool:
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    ledger.kind = KIND
-    cleaned = read_clean(source, ledger, options, starts_record=_starts)
-    for rec in records(cleaned.lines, ledger):
-        yield to_event(rec, source.display, ledger)
+    return read_events(source, ledger, options, records, starts_record=_starts)
 
 
 def _narrow(rec: PastedRecord, langs: frozenset[str]) -> str:

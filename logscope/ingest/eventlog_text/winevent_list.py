@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from ...events import Event
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
-from ..pasted_lines import read_clean, sniff_clean
+from ..pasted_lines import sniff_clean
 from ..source import IngestOptions, Source
-from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, to_event
+from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, read_events
 
 KINDS = (KIND,)
 _PROP = re.compile(r"^([A-Za-z][A-Za-z]{1,30})\s*:\s?(.*)$")
@@ -54,10 +54,7 @@ def _enough(names: set[str]) -> bool:
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    ledger.kind = KIND
-    cleaned = read_clean(source, ledger, options, join_wrapped=False)
-    for rec in records(cleaned.lines, ledger):
-        yield to_event(rec, source.display, ledger)
+    return read_events(source, ledger, options, records, join_wrapped=False)
 
 
 def records(lines: list[CleanLine], ledger: FileLedger) -> Iterator[PastedRecord]:

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from ...events import Event
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
-from ..pasted_lines import read_clean, sniff_clean
+from ..pasted_lines import sniff_clean
 from ..source import IngestOptions, Source
-from .pasted_record import KIND, PastedRecord, to_event
+from .pasted_record import KIND, PastedRecord, read_events
 from .winevent_list import PROPERTIES
 
 KINDS = (KIND,)
@@ -50,10 +50,7 @@ def _header(text: str) -> list[str] | None:
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
-    ledger.kind = KIND
-    cleaned = read_clean(source, ledger, options, join_wrapped=False)
-    for rec in records(cleaned.lines, ledger):
-        yield to_event(rec, source.display, ledger)
+    return read_events(source, ledger, options, records, join_wrapped=False)
 
 
 def records(lines: list[CleanLine], ledger: FileLedger) -> Iterator[PastedRecord]:
