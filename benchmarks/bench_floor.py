@@ -11,7 +11,7 @@ adds, and the surviving fraction of chunks and records after the chunk-level ski
 
     python benchmarks/bench_floor.py                      # the corpus, 5 rounds
     python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
-    python benchmarks/bench_floor.py --rounds 3 PATH...   # any .evtx folders
+    python benchmarks/bench_floor.py --rounds 3 PATH...   # any .evtx folders (a kept bundle)
 
 Prints figures; asserts nothing. The machine is shared: note the load (printed).
 """
@@ -130,12 +130,14 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--large", type=int, default=0, metavar="MB",
                     help="also a generated bundle of MB megabytes (host mix), in /tmp, removed after")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     args = ap.parse_args()
     paths = args.paths or [str(ROOT.parent / "shared" / "corpus" / "evtx")]
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="logscope-floor-") as tmp:
-        startup(args.rounds, Path(tmp))
+        if not args.no_startup:
+            startup(args.rounds, Path(tmp))
         run(" ".join(paths), paths, args.rounds, Path(tmp))
         if args.large:
             sys.path.insert(0, str(HERE))

@@ -30,6 +30,10 @@ from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
 
 
+#: Consecutive chunks the gate keeps after which it is no longer asked for this file.
+GATE_PATIENCE = 16
+
+
 class SlotView(io.RawIOBase):
     """A read-only, seekable view of one .evtx file for the engine (see module doc)."""
 
@@ -60,6 +64,10 @@ class SlotView(io.RawIOBase):
         #: engine error that follows it is placed: "after record N").
         self.skipped_tail: int | None = None
         self._patched: dict[int, bytes] = {}
+        #: Chunks in a row the gate kept: past ``GATE_PATIENCE`` the file is one where every
+        #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
+        #: correct; the test only saves work where it can succeed)
+        self._kept_in_a_row = 0
         self._template_cache: dict[tuple[int, bytes], int] = {}
 
     # -- io.RawIOBase ------------------------------------------------------------------
@@ -148,8 +156,14 @@ class SlotView(io.RawIOBase):
             return False  # the engine and the completeness check must look at it
         if self._seen is not None and self._seen.overlaps(first, last):
             return False  # ids seen before (a rewritten chunk): read as before
+        if self._kept_in_a_row >= GATE_PATIENCE:
+            return False
         body = data[CHUNK_HEADER:chunk.free_offset]
-        return not gate.keeps(body) and hosts_cover(data, self._hosts)
+        if gate.keeps(body):
+            self._kept_in_a_row += 1
+            return False
+        self._kept_in_a_row = 0
+        return hosts_cover(data, self._hosts)
 
     def _guarded(self, offset: int, data: bytes) -> bytes:
         """The slot as the engine may read it: hazards found, reported, cut."""
