@@ -34,9 +34,8 @@ def check_target(output: Path, inputs: list[Path]) -> None:
         raise OutputError(f"{output}: cannot be written: {exc.strerror}") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise OutputError(f"{output}: is a folder; give a file name for the output")
-    parent = output.parent if str(output.parent) else Path(".")
-    if st is None and not parent.is_dir():
-        raise OutputError(f"{output}: folder {parent} does not exist")
+    if st is None and not output.parent.is_dir():
+        raise OutputError(f"{output}: folder {output.parent} does not exist")
     if st is not None and not stat.S_ISREG(st.st_mode):
         return  # a device or a pipe: nothing of the bundle can be there
     target = output.resolve()
@@ -67,9 +66,9 @@ def atomic_output(output: Path) -> Iterator[IO[bytes]]:
     if st is not None and not stat.S_ISREG(st.st_mode):
         yield from _direct(output)
         return
-    parent = output.parent if str(output.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial",
+                                   dir=output.parent)
     except OSError as exc:
         raise OutputError(f"{output}: cannot be written: {exc.strerror}") from None
     done = False
