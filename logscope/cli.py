@@ -159,11 +159,12 @@ def analyze(
     opts = _options(engine, veeam_utc_offset)
     _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     filters = _filters(since, until, vm, job, tz)
-    _check_signatures(signatures, allow_signature_errors)
+    knowledge = _check_signatures(signatures, allow_signature_errors)
     try:
         with ProgressBar() as progress:
             analysis = run(paths, opts, signatures, progress=progress, filters=filters,
-                           keep_events=fmt is Fmt.jsonl, workers=_workers(workers, paths))
+                           keep_events=fmt is Fmt.jsonl, workers=_workers(workers, paths),
+                           knowledge=knowledge)
     except BundleError as exc:
         _die(str(exc))
     from .report.build import build_report
@@ -180,11 +181,14 @@ def analyze(
     _exit_for(report, paths, fail_on)
 
 
-def _check_signatures(dirs: list[Path] | None, allow: bool) -> None:
+def _check_signatures(dirs: list[Path] | None, allow: bool) -> Any:  # noqa: ANN401
     """Problems in a ``--signatures`` folder go to stderr and exit 2 (as ``validate`` reports
-    them), unless ``--allow-signature-errors``: then they are warnings and the run goes on."""
+    them), unless ``--allow-signature-errors``: then they are warnings and the run goes on.
+
+    Returns the library and chains it loaded (for ``pipeline.analyze(knowledge=...)``, so they
+    are not loaded and compiled twice), or None without ``--signatures``."""
     if not dirs:
-        return
+        return None
     for p in dirs:
         if not p.is_dir():
             _die(f"{p}: not a signature folder")
@@ -192,7 +196,7 @@ def _check_signatures(dirs: list[Path] | None, allow: bool) -> None:
     from .pipeline import load_knowledge
     from .report.escape import terminal
 
-    library, _chains = load_knowledge(dirs)
+    library, chains = load_knowledge(dirs)
     bad = errors(library.issues)
     for issue in library.issues:
         sys.stderr.write(f"{'warning: ' if allow or issue not in bad else 'error: '}"
@@ -200,6 +204,7 @@ def _check_signatures(dirs: list[Path] | None, allow: bool) -> None:
     if bad and not allow:
         _die(f"{len(bad)} signature problem(s) under --signatures; fix them "
              "(see `logscope validate DIR`) or pass --allow-signature-errors")
+    return library, chains
 
 
 def _exit_for(report: dict[str, Any], paths: list[Path], fail_on: Severity | None) -> None:
