@@ -210,11 +210,16 @@ def _check_signatures(dirs: list[Path] | None, allow: bool) -> Any:  # noqa: ANN
 def _exit_for(report: dict[str, Any], paths: list[Path], fail_on: Severity | None) -> None:
     """Exit 2 when nothing was analysed (never a silent "no failure found"), else 1 when
     ``--fail-on`` finds a hint that severe, else 0."""
-    from .match.model import severity_rank
-
     if not report["meta"].get("analysed", True):
         names = ", ".join(str(p) for p in paths)
         _die(f"nothing analysed in {names}: {report['meta'].get('nothing_analysed')}")
+    _fail_on_exit(report, fail_on)
+
+
+def _fail_on_exit(report: dict[str, Any], fail_on: Severity | None) -> None:
+    """Exit 1 when ``--fail-on`` finds a hint that severe or worse."""
+    from .match.model import severity_rank
+
     if fail_on is not None:
         worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
         if worst >= severity_rank(fail_on.value):
@@ -232,7 +237,6 @@ def explain(
     """Explain a pasted message (event text, error line, console output) with the same hints."""
     from .explain import explain as run
     from .ingest.source import IngestOptions
-    from .match.model import severity_rank
     from .report import render
 
     if text is None or text == "-":
@@ -251,10 +255,7 @@ def explain(
     _emit(rendered, output)
     if note:
         sys.stderr.write(note + "\n")
-    if fail_on is not None:
-        worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
-        if worst >= severity_rank(fail_on.value):
-            raise typer.Exit(1)
+    _fail_on_exit(report, fail_on)
 
 
 def _filters(since: str | None, until: str | None, vms: list[str] | None,
