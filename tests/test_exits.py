@@ -201,32 +201,28 @@ def _slow_bundle(tmp_path: Path) -> Path:
     return big
 
 
-def _children(pid: int) -> list[int]:
+def _processes() -> list[tuple[int, int, str, bytes]]:
+    """(pid, parent pid, state, command line) of every live process, from /proc."""
     out = []
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                stat = (d / "stat").read_text()
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                cmd = (d / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(d.name))
+            out.append((int(d.name), int(fields[1]), fields[0], cmd))
     return out
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, ppid, _state, _cmd in _processes() if ppid == pid]
 
 
 def _with_marker(marker: str) -> list[int]:
     """Live processes whose command line names ``marker`` (forked workers keep the argv)."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                cmd = (d / "cmdline").read_bytes()
-                state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if marker.encode() in cmd and state != "Z":
-                found.append(int(d.name))
-    return found
+    return [p for p, _ppid, state, cmd in _processes()
+            if marker.encode() in cmd and state != "Z"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
