@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..events import Event
-from ..match.conditions import index_keys
+from ..match.conditions import index_entries
 from ..match.model import Signature
 
 Key = tuple[str, str | None, int | None]
@@ -70,17 +70,18 @@ class Census:
 def can_match(sig: Signature, keys: Iterable[tuple[str, str | None, int | None]]) -> bool:
     """Whether a record with one of these census keys could reach ``sig`` in the matcher.
 
-    Mirrors ``Matcher``'s index: the signature's kinds, and its top-level provider and
-    event id equalities when it has them (providers compared case-folded).
+    Mirrors ``Matcher``'s index (``conditions.index_entries``): per kind, the signature's
+    provider and event id equalities when it has them (providers compared case-folded), per
+    top-level ``any`` alternative where the matcher indexes that way.
     """
-    ik = index_keys(sig.match)
-    kinds = set(sig.kinds)
+    entries = list(index_entries(sig.match, sig.kinds))
     for kind, provider, event_id in keys:
-        if kind not in kinds:
-            continue
-        if ik.providers is not None and (provider or "").casefold() not in ik.providers:
-            continue
-        if ik.event_ids is not None and event_id not in ik.event_ids:
-            continue
-        return True
+        for ekind, ik in entries:
+            if ekind != kind:
+                continue
+            if ik.providers is not None and (provider or "").casefold() not in ik.providers:
+                continue
+            if ik.event_ids is not None and event_id not in ik.event_ids:
+                continue
+            return True
     return False

@@ -23,7 +23,7 @@ written as meant (use ``(?i)`` for case-insensitive).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -240,6 +240,18 @@ def _raw_test(got: Any, test: Callable[[str], bool]) -> bool:  # noqa: ANN401
 def index_keys(match: dict[str, Any]) -> IndexKeys:
     """The top-level provider/event_id equalities (the matcher's index)."""
     return _group_keys(match)
+
+
+def index_entries(match: dict[str, Any], kinds: Iterable[str]
+                  ) -> Iterator[tuple[str, IndexKeys]]:
+    """Each (kind, keys) the matcher files a signature under: per top-level ``any``
+    alternative when ``index_alternatives`` allows, else the match's own keys. ``logscope hunt``
+    asks the same question of a census, so both read it here."""
+    alts = index_alternatives(match) or [(None, index_keys(match))]
+    for alt_kinds, keys in alts:
+        for kind in kinds:
+            if alt_kinds is None or kind in alt_kinds:
+                yield kind, keys
 
 
 def index_alternatives(match: dict[str, Any]) -> list[tuple[tuple[str, ...] | None, IndexKeys]]:

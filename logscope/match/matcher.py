@@ -22,8 +22,8 @@ import re2
 
 from .. import hresult as hr
 from ..events import Event
-from .conditions import (Predicate, compile_group, compile_regex, hr_code, index_alternatives,
-                         index_keys, split_key)
+from .conditions import (Predicate, compile_group, compile_regex, hr_code, index_entries,
+                         split_key)
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 
@@ -215,18 +215,12 @@ class Matcher:
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
                              _prefilter(sig.match))
-            alts = index_alternatives(sig.match) or [(None, index_keys(sig.match))]
-            for kinds, keys in alts:
-                provs = keys.providers or (None,)
-                eids = keys.event_ids or (None,)
-                for kind in sig.kinds:
-                    if kinds is not None and kind not in kinds:
-                        continue
-                    for prov in provs:
-                        for eid in eids:
-                            found = self._by_key.setdefault((kind, prov, eid), [])
-                            if all(c is not comp for c in found):
-                                found.append(comp)
+            for kind, keys in index_entries(sig.match, sig.kinds):
+                for prov in keys.providers or (None,):
+                    for eid in keys.event_ids or (None,):
+                        found = self._by_key.setdefault((kind, prov, eid), [])
+                        if all(c is not comp for c in found):
+                            found.append(comp)
 
     def index(self) -> dict[tuple[str, str | None, int | None], list[_Compiled]]:
         """The signatures by index key (kind, casefolded provider or None, event id or None)."""
