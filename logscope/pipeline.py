@@ -150,7 +150,10 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
 
         stream = iter_events_pooled(paths, options, ledgers, workers, signature_dirs, progress, matcher)
     else:
-        read = with_evtx_gate(in_process, matcher)
+        gated = in_process
+        if census is not None:  # the census counts every record's key: no chunk skipped unseen
+            gated = replace(in_process, extra={**in_process.extra, "evtx_chunk_skip": False})
+        read = with_evtx_gate(gated, matcher)
         if census is not None:
             read = replace(read, extra={**read.extra,
                                         "evtx_want": census.wrap(read.extra["evtx_want"])})
