@@ -63,6 +63,7 @@ def hunt(
     from ..ingest.limits import parse_size
     from .driver import HuntError, HuntOptions
     from .driver import hunt as run
+    from ..signals import Stopped
     from .index import IndexFileError
 
     if scheduler and workers is not None:
@@ -88,10 +89,10 @@ def hunt(
         counts = run(opts)
     except (HuntError, IndexFileError) as exc:
         _die(str(exc))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped) as stop:
         # the driver committed what had arrived (driver.hunt's finally): a re-run resumes
         _die("interrupted; the bundles finished so far are in the index: run the same "
-             "command again to resume", 130)
+             "command again to resume", getattr(stop, "exit_code", 130))
     if strict and (counts["failed"] or counts["failed_before"]):
         raise typer.Exit(1)
 
