@@ -29,7 +29,7 @@ def test_show_completion_prints_the_bash_script() -> None:
 
 def test_completion_answers_commands_and_options() -> None:
     env = {"_LOGSCOPE_COMPLETE": "complete_bash", "COMP_WORDS": "logscope exp", "COMP_CWORD": "1"}
-    assert _run(env=env).stdout.split() == ["export"]
+    assert _run(env=env).stdout.split() == ["explain", "export"]
     env = {"_LOGSCOPE_COMPLETE": "complete_bash", "COMP_WORDS": "logscope analyze --fo",
            "COMP_CWORD": "2"}
     assert "--format" in _run(env=env).stdout.split()
