@@ -20,7 +20,9 @@ _HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{8})$")
 _HEX_PREFIXED = re.compile(r"^-?0x([0-9a-fA-F]{1,8})$")
 _DEC = re.compile(r"^(?:%%)?(-?\d{1,11})$")
 #: HRESULT-looking tokens inside free text (``0x800423F4``, ``%%2147754996``).
-HRESULT_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:0x[0-9A-Fa-f]{8}|%%\d{9,10})(?![0-9A-Za-z])")
+#: The written forms alone (no look-arounds): what a bulk prefilter searches for.
+HRESULT_IN_TEXT_CORE = r"0x[0-9A-Fa-f]{8}|%%\d{9,10}"
+HRESULT_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z])(?:{HRESULT_IN_TEXT_CORE})(?![0-9A-Za-z])")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,188 @@
+"""Folding plain Veeam lines (ingest/veeam/fold.py): the report is the one the full
+line-by-line read gives -- hits, hints, identities, sessions, counts, problems, line numbers --
+on real Veeam text (samples, corpus) and on generated logs around block boundaries.
+
+The fold is made eager here (small blocks, stretches of one line folded) so that every
+sample crosses many block boundaries and folds wherever it can.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from logscope.ingest.source import IngestOptions
+from logscope.ingest.veeam import fold
+from logscope.ingest.veeam.reader import fold_triggers
+from logscope.match.library import load_library
+from logscope.match.matcher import Matcher
+from logscope.match.text_gate import consumer_patterns
+from logscope.pipeline import analyze
+from logscope.report.build import build_report
+
+PLAIN = "[07.07.2021 16:34:{s:02d}] <01> Info     Plain line {i}\n"
+
+
+def _report(paths: list[Path], folding: bool, **opts: Any) -> dict[str, Any]:  # noqa: ANN401
+    extra = {} if folding else {"veeam_fold": False}
+    rep = build_report(analyze(paths, IngestOptions(extra=extra, **opts)))
+    rep.pop("meta", None)
+    for f in rep.get("files", []):
+        f.pop("summarized", None)
+    return json.loads(json.dumps(rep, default=str))
+
+
+def _summarized(paths: list[Path]) -> int:
+    a = analyze(paths, IngestOptions())
+    return sum(led.summarized for led in a.ledgers)
+
+
+@pytest.fixture()
+def eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fold, "BLOCK", 257)
+    monkeypatch.setattr(fold, "MIN_FOLD", 1)
+
+
+def _same(paths: list[Path], **opts: Any) -> None:  # noqa: ANN401
+    assert _report(paths, True, **opts) == _report(paths, False, **opts)
+
+
+def _veeam_texts(samples: Path) -> list[Path]:
+    return sorted(p for p in (samples / "veeam").iterdir() if p.suffix in (".log", ".txt"))
+
+
+def test_samples_veeam_same_report(samples: Path, eager: None) -> None:
+    # real job logs are dense: nearly every line names something (the spliced test folds)
+    _same(_veeam_texts(samples))
+
+
+@pytest.mark.parametrize("bundle", ["sqlwriter-chain", "veeam-export-sqlwriter",
+                                    "veeam-throughput-idle", "veeam-throughput-target",
+                                    "scsi-autorecovery", "clean-backup"])
+def test_sample_bundles_same_report(samples: Path, eager: None, bundle: str) -> None:
+    _same([samples / "bundles" / bundle])
+
+
+def test_corpus_veeam_texts_same_report(shared: Path, eager: None) -> None:
+    texts = sorted(p for p in (shared / "corpus" / "text" / "veeam").iterdir()
+                   if p.suffix == ".log")
+    assert texts
+    _same(texts)
+
+
+def _mixed_log(samples: Path, tmp_path: Path, newline: str = "\n") -> Path:
+    """A real job log with runs of plain lines spliced between its entries."""
+    real = (samples / "veeam" / "Job.SQL_Backup.Backup.log").read_text("utf-8").splitlines()
+    out: list[str] = []
+    for k, line in enumerate(real):
+        out.append(line + "\n")
+        if line.startswith("[") and k % 3 == 0:
+            out.extend(PLAIN.format(s=(i * 7) % 60, i=i) for i in range(k % 11))
+    path = tmp_path / "Job.Mixed.Backup.log"
+    path.write_bytes("".join(out).replace("\n", newline).encode())
+    return path
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_real_entries_between_plain_runs(samples: Path, tmp_path: Path, eager: None,
+                                         newline: str) -> None:
+    path = _mixed_log(samples, tmp_path, newline)
+    _same([path])
+    assert _summarized([path]) > 0
+
+
+def test_multiline_entries_across_blocks(tmp_path: Path, eager: None) -> None:
+    """Continuations, stack frames and a run header land on every block boundary."""
+    parts = []
+    for i in range(40):
+        parts += [PLAIN.format(s=i % 60, i=i) for _ in range(i % 5)]
+        parts.append(f"[07.07.2021 16:35:{i % 60:02d}] <07> Error    Failed step {i}\n")
+        if i % 2:
+            parts.append(f"   continuation text {i}\n\n   after a blank {i}\n")
+        if i % 3 == 0:
+            parts.append(f"[07.07.2021 16:35:{i % 60:02d}] <07> Error       at Veeam.Frame{i}()\n")
+        if i == 20:
+            parts += ["=" * 40 + "\n", "Starting new log\n", "UTC offset: 2.00 hours\n"]
+    path = tmp_path / "Job.Frames.Backup.log"
+    path.write_text("".join(parts))
+    for block in (64, 97, 257, 4096):
+        fold.BLOCK = block
+        rep = _report([path], True)
+        assert rep == _report([path], False)
+    assert rep["files"][0]["info"]["lines"] == len("".join(parts).splitlines())
+    assert _summarized([path]) > 0
+
+
+def test_line_longer_than_block_and_truncated_last_line(tmp_path: Path, eager: None) -> None:
+    body = "".join(PLAIN.format(s=i % 60, i=i) for i in range(30))
+    long = "[07.07.2021 16:40:00] <02> Info     " + "y" * 5000 + "\n"
+    path = tmp_path / "Job.Long.Backup.log"
+    path.write_text(body + long + body + "[07.07.2021 16:41:00] <02> Info     cut he")
+    _same([path])
+    _same([path], max_line_bytes=2000)  # the long line is cut: same problem, same count
+    assert _summarized([path]) > 0
+
+
+def test_gzip_nul_and_non_ascii(tmp_path: Path, eager: None) -> None:
+    body = "".join(PLAIN.format(s=i % 60, i=i) for i in range(50))
+    text = (body + "[07.07.2021 16:40:00] <02> Info     Job Name: [Sicherung Büro]\n" + body
+            + "[07.07.2021 16:40:01] <02> Info     nul \x00 here\n" + body
+            + "[07.07.2021 16:40:02] <02> Info     lone\rcr\n" + body)
+    path = tmp_path / "Job.Odd.Backup.log"
+    path.write_bytes(text.encode("utf-8") + b"[07.07.2021 16:40:03] <02> Info bad \xff\n")
+    _same([path])
+    assert _summarized([path]) > 0
+    gz = tmp_path / "Job.Odd.Backup.log.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    _same([gz])
+
+
+def test_counts_and_times_of_a_folded_log(tmp_path: Path) -> None:
+    """The default blocks: the ledger counts every entry as read, none skipped, the line
+    accounting closes, and only a handful of entries became events."""
+    lines = [PLAIN.format(s=i % 60, i=i) for i in range(5000)]
+    lines[2500] = "[07.07.2021 16:34:05] <03> Info     Load: Source 95% > Proxy 0% > Target 0%\n"
+    lines[1000] = "[07.07.2021 16:20:00] <03> Info     earliest\n"
+    lines[4000] = "[07.07.2021 16:50:00] <03> Info     latest\n"
+    path = tmp_path / "Job.Plain.Backup.log"
+    path.write_text("".join(lines))
+    a = analyze([path], IngestOptions())
+    led = a.ledgers[0]
+    assert (led.records, led.skipped, led.info["lines"]) == (5000, 0, 5000)
+    assert led.summarized > 4980
+    assert led.info["time_sources"] == {"local": 5000}
+    rep = _report([path], True)
+    assert rep == _report([path], False)
+    sessions = rep["throughput"]["sessions"] if "throughput" in rep else None
+    if sessions:
+        assert sessions[0]["start"].startswith("2021-07-07T16:20:00")
+        assert sessions[0]["end"].startswith("2021-07-07T16:50:00")
+
+
+def test_census_and_keep_events_read_every_line(tmp_path: Path) -> None:
+    path = tmp_path / "Job.Plain.Backup.log"
+    path.write_text("".join(PLAIN.format(s=i % 60, i=i) for i in range(300)))
+    a = analyze([path], IngestOptions(), keep_events=True)
+    assert a.events is not None and len(a.events) == 300
+    assert a.ledgers[0].summarized == 0
+
+
+def test_signature_with_no_text_condition_turns_folding_off() -> None:
+    """A Veeam signature that needs no text (say, every Error line) may hit any line: the
+    gate then gives no patterns and every line is parsed; an anchored message regex too."""
+    matcher = Matcher(load_library(None))
+    assert consumer_patterns(matcher, "veeam")
+    comps = matcher.index()[("veeam", None, None)]
+    comps.append(dataclasses.replace(comps[0], prefilter=None))
+    matcher._cache.clear()  # noqa: SLF001
+    assert consumer_patterns(matcher, "veeam") is None
+    comps[-1] = dataclasses.replace(comps[0], prefilter=("raw", ["^Job failed"]))
+    matcher._cache.clear()  # noqa: SLF001
+    assert consumer_patterns(matcher, "veeam") is None
+    assert fold_triggers("veeam", IngestOptions(extra={"veeam_fold": lambda kind: None})) is None
