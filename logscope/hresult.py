@@ -46,8 +46,17 @@ def _table() -> dict[str, Any]:
     }
 
 
+#: Texts up to this long have their folded form cached (a listing repeats the same few
+#: last-error words thousands of times; a long message is folded once and not kept).
+FOLD_CACHE_CHARS = 256
+
+
 def fold(text: str) -> str:
     """Case-, accent-, quote- and whitespace-insensitive form used for localized words."""
+    return _fold_cached(text) if len(text) <= FOLD_CACHE_CHARS else _fold(text)
+
+
+def _fold(text: str) -> str:
     t = unicodedata.normalize("NFKD", text)
     t = "".join(c for c in t if not unicodedata.combining(c))
     t = t.replace("\u2019", "'").replace("\u2018", "'")
@@ -85,6 +94,9 @@ def normalize(value: object) -> str | None:
     if m and not text.isdigit():
         return _from_int(int(m.group(1), 16))
     return _table()["words"].get(fold(text))
+
+
+_fold_cached = lru_cache(maxsize=4096)(_fold)
 
 
 def _from_int(n: int) -> str | None:
