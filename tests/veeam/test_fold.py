@@ -186,3 +186,52 @@ def test_signature_with_no_text_condition_turns_folding_off() -> None:
     matcher._cache.clear()  # noqa: SLF001
     assert consumer_patterns(matcher, "veeam") is None
     assert fold_triggers("veeam", IngestOptions(extra={"veeam_fold": lambda kind: None})) is None
+
+
+def _check_prefilter(paths: list[Path]) -> tuple[int, int]:
+    """Every real server-log line the trigger pattern passes over, read alone, names nothing
+    (no entity, no HRESULT, no throughput sentence) and hits no signature. Returns how many
+    plain lines it passed over and how many it flagged."""
+    from logscope.events import Event, Locator
+    from logscope.hresult import find_in_text
+    from logscope.ingest.veeam import entities
+    from logscope.ingest.veeam.lines import _new_entry, parse_prefix
+    from logscope.match.text_gate import veeam_fold
+    from logscope.throughput.extract import needles
+
+    matcher = Matcher(load_library(None))
+    triggers = fold.compile_triggers(veeam_fold(matcher)("veeam") or [])
+    assert triggers is not None
+    passed = flagged = 0
+    for path in paths:
+        for raw in path.read_bytes().splitlines():
+            line = raw + b"\n"
+            if fold._RUN.match(line).end() != len(line):  # noqa: SLF001 - not plain: parsed
+                continue
+            if triggers.search(line):
+                flagged += 1
+                continue
+            passed += 1
+            text = raw.decode()
+            m, quote = parse_prefix(text)  # type: ignore[misc]
+            msg = _new_entry(1, text, m, quote, None).text
+            assert entities.extract(msg) == {}, text
+            assert find_in_text(msg) == [], text
+            assert not any(n in msg for n in needles()), text
+            for level in ("Info", "Warning", "Error"):
+                ev = Event(kind="veeam", file=path.name, locator=Locator(line=1), message=msg,
+                           level=level)
+                assert matcher.match(ev) == [], text
+    return passed, flagged
+
+
+def test_prefilter_on_real_lines(samples: Path) -> None:
+    paths = [p for p in (samples / "veeam").iterdir() if p.name.startswith(("Job.", "Task."))]
+    passed, flagged = _check_prefilter(paths)
+    assert passed >= 5 and flagged >= 20  # it passes over some lines: not simply 'every line'
+
+
+def test_prefilter_on_corpus_lines(shared: Path) -> None:
+    paths = sorted((shared / "corpus" / "text" / "veeam").glob("vbr*.log"))
+    passed, flagged = _check_prefilter(paths)
+    assert passed + flagged > 0
