@@ -46,6 +46,7 @@ def _summarized(paths: list[Path]) -> int:
 def eager(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fold, "BLOCK", 257)
     monkeypatch.setattr(fold, "MIN_FOLD", 1)
+    monkeypatch.setattr(fold, "DENSE_BLOCKS", 0)  # decide every line, however dense
 
 
 def _same(paths: list[Path], **opts: Any) -> None:  # noqa: ANN401
@@ -235,3 +236,18 @@ def test_prefilter_on_corpus_lines(shared: Path) -> None:
     paths = sorted((shared / "corpus" / "text" / "veeam").glob("vbr*.log"))
     passed, flagged = _check_prefilter(paths)
     assert passed + flagged > 0
+
+
+def test_dense_blocks_parsed_whole_give_the_same_report(samples: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a block of mostly interesting lines the next ones are parsed whole, then the
+    reader goes back to deciding line by line: same report, and still some lines folded."""
+    monkeypatch.setattr(fold, "BLOCK", 300)
+    monkeypatch.setattr(fold, "MIN_FOLD", 1)
+    monkeypatch.setattr(fold, "DENSE_BLOCKS", 2)
+    real = (samples / "veeam" / "Job.SQL_Backup.Backup.log").read_text("utf-8")
+    plain = "".join(PLAIN.format(s=i % 60, i=i) for i in range(60))
+    path = tmp_path / "Job.Dense.Backup.log"
+    path.write_text((real + plain) * 4)
+    _same([path])
+    assert _summarized([path]) > 0

@@ -40,6 +40,10 @@ TEXT_FOLD_KEY = "veeam_fold"
 BLOCK = 1 << 20
 #: Stretches shorter than this are parsed: folding them saves less than it costs.
 MIN_FOLD = 64
+#: After a block where parsed lines took over this share of the bytes, the next
+#: ``DENSE_BLOCKS`` blocks are parsed whole: deciding line by line would cost more than it saves.
+DENSE_SHARE = 0.5
+DENSE_BLOCKS = 4
 #: A plain line's text after the thread id, at most (longer ones are parsed).
 PLAIN_TAIL = 1000
 
@@ -125,17 +129,26 @@ class _Folder:
     """The per-file state between blocks: line numbers and whether the line before was
     interesting (then the next line is parsed too)."""
 
-    __slots__ = ("state", "triggers", "need", "fed")
+    __slots__ = ("state", "triggers", "need", "fed", "fed_bytes", "dense_left")
 
     def __init__(self, state: LineState, triggers: Any) -> None:  # noqa: ANN401
         self.state = state
         self.triggers = triggers
         self.need = True  # the first line of a file is always parsed
         self.fed: list[int] = []  # a pending run of parsed lines: [start, end) in the block
+        self.fed_bytes = 0
+        self.dense_left = 0
 
     def block(self, buf: bytes, cut: int, cut2: int, final: bool) -> Iterator[tuple[int, str] | Folded]:
         """Decide the lines in ``buf[:cut]``; ``buf[cut:cut2]`` (the next line) is only
         looked at, to know whether the last line before it is a neighbour."""
+        if self.dense_left > 0 and cut > 0:
+            self.dense_left -= 1
+            yield from self._feed(buf, 0, cut)
+            yield from self._flush(buf)
+            self.need = True  # parsing the next line too is always exact
+            return
+        self.fed_bytes = 0
         p = 0
         trig = -1
         while p < cut:
@@ -170,8 +183,11 @@ class _Folder:
             self.need = True
             p = end
         yield from self._flush(buf)
+        if cut and self.fed_bytes > DENSE_SHARE * cut:
+            self.dense_left = DENSE_BLOCKS
 
     def _feed(self, buf: bytes, a: int, b: int) -> Iterator[tuple[int, str]]:
+        self.fed_bytes += b - a
         if self.fed and self.fed[1] == a:
             self.fed[1] = b
             return
