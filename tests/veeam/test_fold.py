@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,64 @@ def test_dense_blocks_parsed_whole_give_the_same_report(samples: Path, tmp_path:
     path.write_text((real + plain) * 4)
     _same([path])
     assert _summarized([path]) > 0
+
+
+def _random_log(r: random.Random) -> bytes:
+    """A job log of random line kinds: plain lines (times out of order, some impossible
+    dates), entity and signature lines, stack frames, continuations, blank lines, run
+    headers, quoted lines, NULs, non-ASCII, lone CRs, long lines, a cut last line."""
+    out: list[str] = []
+    t = 0
+    guid = "3f9a1c77-2b6e-4d8a-a1f0-5c2e9d7b4a1{}"
+
+    def stamp() -> str:
+        nonlocal t
+        t = max(0, t + r.randint(-3, 20))
+        day = r.choice(["07.07.2021"] * 12 + ["30.02.2021", "29.02.2020", "31.04.2021",
+                                               "00.01.2021", "31.12.9999"])
+        frac = r.choice(["", "", ".123", ",5", ".1234567"])
+        return f"[{day} {t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}{frac}]"
+
+    for _ in range(r.randint(20, 160)):
+        k = r.random()
+        tid = r.choice(["01", "18", "7"])
+        if k < 0.55:
+            out += [f"{stamp()} <{tid}> Info     plain {r.randint(0, 99)}"] * r.randint(1, 6)
+        elif k < 0.62:
+            out.append(f"{stamp()} <{tid}> Info     " + r.choice([
+                "Job Name: [Nightly]", f"Task session '{guid.format(r.randint(0, 9))}' "
+                f"created for Vm 'VM{r.randint(0, 3)}'", "Load: Source 9% > Proxy 1% > Target 0%",
+                "Primary bottleneck: Source", f"JobSession '{guid.format(1)}'",
+                "Failed to create VM recovery checkpoint (mode: Crash consistent). Error code: "
+                "'32768'", "code 0x800423F4 seen", "Job Type: [Hyper-V Backup]"]))
+        elif k < 0.68:
+            s = stamp()
+            out += [f"{s} <{tid}> Error    Failed step", f"{s} <{tid}> Error       at X.Y()"]
+        elif k < 0.74:
+            out += ["   continuation", ""] if r.random() < 0.5 else ["   more text"]
+        elif k < 0.78:
+            out += ["", "=" * 30, "Starting new log", r.choice(
+                ["UTC offset: 2.00 hours", "UTC Time: [7/7/2021 2:00:00 PM]", "Culture: [en-US]"]),
+                ""]
+        elif k < 0.81:
+            out.append(f"> {stamp()} <{tid}> Info     quoted")
+        elif k < 0.84:
+            out.append(f"{stamp()} <{tid}> Info     " + r.choice(
+                ["nul\x00here", "Büro", "lone\rcr", "x" * 1500, "\t tab"]))
+        else:
+            out.append(f"{stamp()} <{tid}> {r.choice(['Warning', 'Debug', 'Info'])}  plain")
+    nl = r.choice(["\n", "\r\n"])
+    text = nl.join(out) + (nl if r.random() < 0.8 else "")
+    return text.encode("utf-8", "surrogatepass")
+
+
+def test_random_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for seed in range(30):
+        r = random.Random(seed)
+        monkeypatch.setattr(fold, "BLOCK", r.choice([64, 150, 257, 1000, 1 << 20]))
+        monkeypatch.setattr(fold, "MIN_FOLD", r.choice([1, 2, 5]))
+        monkeypatch.setattr(fold, "DENSE_BLOCKS", r.choice([0, 0, 2]))
+        path = tmp_path / f"Job.R{seed}.Backup.log"
+        path.write_bytes(_random_log(r))
+        assert _report([path], True) == _report([path], False), seed
+        path.unlink()
