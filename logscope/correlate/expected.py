@@ -12,9 +12,11 @@ from collections import defaultdict
 
 from ..events import Event
 from ..ingest.vssadmin.expectations import ListedWriters
-from ..ledger import FileLedger
+from ..ledger import MAX_PROBLEMS_PER_FILE, FileLedger
 from .identity import short_name
 
+#: Captures kept per listing composition (more than a ledger keeps problems: exact).
+KEEP_CAPTURES = MAX_PROBLEMS_PER_FILE + 56
 _SQL_PROVIDERS = ("sqlwriter", "sqlvdi", "mssqlserver", "mssql$")
 _HYPERV_PROVIDERS = ("microsoft-windows-hyper-v-vmms", "microsoft-windows-hyper-v-worker")
 
@@ -33,7 +35,7 @@ class ExpectedWriters:
         if ev.kind == "vssadmin":
             listed = self.listed.get(ev.file)
             if listed is None:
-                listed = self.listed[ev.file] = ListedWriters()
+                listed = self.listed[ev.file] = ListedWriters(keep=KEEP_CAPTURES)
                 self.hosts[ev.file] = None
             listed.add(ev)
             if self.hosts[ev.file] is None and ev.host:
@@ -61,4 +63,7 @@ class ExpectedWriters:
             for m in listed.missing(flags, captures=caps):
                 led.problem(m.where, m.message, m.code)
                 n += 1
+            beyond = listed.not_kept(flags)  # past the ledger's cap: counted as dropped
+            led.problems_dropped += beyond
+            n += beyond
         return n

@@ -116,3 +116,34 @@ def test_remembered_lines_stay_bounded(monkeypatch) -> None:  # noqa: ANN001
     events, led = _parsed(_listing(500).encode(), "w.txt")  # ~1,500 distinct lines
     assert len(events) == 500
     assert 0 < led["memo"] <= 100
+
+
+def test_captures_past_the_kept_ones_are_counted_exactly(monkeypatch) -> None:  # noqa: ANN001
+    """Many captures: only the first few of each listing composition are kept, the rest
+    counted; the file's problems (kept and dropped) are those of keeping every capture."""
+    from logscope import ledger as ledger_mod
+    from logscope.correlate import expected as expected_mod
+    from logscope.ledger import FileLedger
+
+    sql = ("Writer name: 'SqlServerWriter'\n   Writer Id: {a65faa63-5ea8-4ebc-9dbd-a0c4db26912a}\n"
+           "   Writer Instance Id: {11111111-1111-4400-923a-5fd982e53c7e}\n"
+           "   State: [1] Stable\n   Last error: No error\n\n")
+    text = "".join(_listing(2) + (sql if k % 3 == 0 else "") for k in range(60))
+    monkeypatch.setattr(ledger_mod, "MAX_PROBLEMS_PER_FILE", 7)
+
+    def run(keep: int | None) -> tuple[dict, int, int]:
+        monkeypatch.setattr(expected_mod, "KEEP_CAPTURES", keep)
+        led = FileLedger("w.txt")
+        events = parse_text(text, "w.txt", led)
+        exp = ExpectedWriters()
+        for ev in events:
+            ev.host = "SQL01"
+            exp.feed(ev)
+        exp.roles["sql01"].add("sql_server")
+        n = exp.report([led])
+        return led.as_dict(), n, len(exp.listed["w.txt"].seen)
+
+    bounded, every = run(8), run(None)
+    assert bounded[:2] == every[:2]
+    assert every[1] > 7 and every[2] == 60  # problems past the cap; every capture kept
+    assert bounded[2] <= 2 * 8 + 1  # two compositions, 8 kept each (+ the last capture)

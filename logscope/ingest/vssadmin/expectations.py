@@ -97,18 +97,48 @@ class ListedWriters:
     answer is the same as from every event, in memory that does not grow with the writers).
     """
 
-    __slots__ = ("seen", "_ids", "_names")
+    __slots__ = ("seen", "_ids", "_names", "keep", "_classes", "_current")
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int | None = None) -> None:
         self.seen: dict[tuple[str, int], tuple[int | None, set[str], set[str]]] = {}
         every = _expected(tables().expected_when)
         self._ids = {wid for _, wid, _ in every if wid}
         self._names = {fold(name) for name, _, _ in every}
+        #: Captures kept per listing composition (None: all). A capture past the first
+        #: ``keep`` of its composition is only counted: its problems come after at least
+        #: ``keep`` alike ones, past the ledger's cap when ``keep`` is at least that cap.
+        self.keep = keep
+        self._classes: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}
+        self._current: tuple[str, int] | None = None
+
+    def _settle(self, key: tuple[str, int]) -> None:
+        """The capture ``key`` is complete (captures come in order): keep or count it."""
+        _, ids, names = self.seen[key]
+        counts = self._classes.setdefault((frozenset(ids), frozenset(names)), [0, 0])
+        if self.keep is None or counts[0] < self.keep:
+            counts[0] += 1
+        else:
+            counts[1] += 1
+            del self.seen[key]
+
+    def not_kept(self, context: Mapping[str, bool] | Iterable[str]) -> int:
+        """How many problems :meth:`missing` leaves out for the captures only counted."""
+        expected = _expected(context)
+        total = 0
+        for (ids, names), (_, rest) in self._classes.items():
+            if rest:
+                total += rest * sum(1 for name, wid, _ in expected
+                                    if not ((wid and wid in ids) or fold(name) in names))
+        return total
 
     def add(self, ev: Event) -> None:
         if ev.kind != "vssadmin" or ev.data.get("listing") != "writers":
             return
         key = (ev.file, int(ev.data.get("capture", 1)))  # type: ignore[call-overload]
+        if key != self._current:
+            if self._current is not None and self._current in self.seen:
+                self._settle(self._current)
+            self._current = key
         _, ids, names = self.seen.setdefault(key, (ev.locator.line, set(), set()))
         if ev.writer_id and ev.writer_id in self._ids:
             ids.add(ev.writer_id)
