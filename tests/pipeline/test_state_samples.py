@@ -1,0 +1,83 @@
+"""Issue 17 samples end to end: Hyper-V state listings (and the logs beside them) give their
+hint, with evidence pointing at file and line, and the chain trend across two captures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from logscope.ingest.source import IngestOptions
+from logscope.pipeline import analyze
+from logscope.report import render
+from logscope.report.build import build_report
+
+BUNDLES = Path(__file__).resolve().parents[2] / "samples" / "bundles"
+
+
+def run(*paths: Path) -> dict:
+    return build_report(analyze(list(paths), IngestOptions()))
+
+
+def at(hint: dict, signature: str) -> list[tuple[str, dict]]:
+    return [(e["file"].split("/", 1)[1], e["locator"]) for e in hint["evidence"]
+            if e["signature"] == signature]
+
+
+def test_never_merging_vhd_set_recovery_chain_two_captures() -> None:
+    rep = run(BUNDLES / "vhds-recovery-chain")
+    top = rep["hints"][:2]
+    assert {(h["id"], h["vm"]) for h in top} == {("chain.vhds-recovery-never-merges", "FSCL1"),
+                                                 ("chain.vhds-recovery-never-merges", "FSCL2")}
+    h = next(h for h in top if h["vm"] == "FSCL1")
+    assert h["severity"] == "critical" and h["evidence_kinds"] == ["hyperv-state"]
+    assert at(h, "hyperv.state.chain-growing") == [
+        ("2026-11-27T080000_HV31/Get-VHD.txt", {"line": 3, "end_line": 21})]
+    # recovery checkpoints older than 26 h, at their Get-VMSnapshot rows, in both captures
+    rows = at(h, "hyperv.state.recovery-checkpoint-unmerged")
+    assert ("2026-11-24T080000_HV31/Get-VMSnapshot.txt", {"line": 5}) in rows
+    assert ("2026-11-27T080000_HV31/Get-VMSnapshot.txt", {"line": 9}) in rows
+    assert ("2026-11-24T080000_HV31/Get-VMSnapshot.txt", {"line": 7}) not in rows  # 10 h old
+    assert at(h, "hyperv.state.vhds-guest-cluster")[0][0].endswith("Get-VMHardDiskDrive.txt")
+    assert "shut down every node of the guest cluster" in " ".join(h["remedy"])
+    assert any("Do not delete" in r for r in h["remedy"])
+    # the trend: 3 → 6 levels between the captures, ordered by their (UTC) marker times
+    (t1,) = [t for t in rep["hyperv_state"]["trends"] if t["vm"] == "FSCL1"]
+    assert t1["growing"] and [p["depth"] for p in t1["series"]] == [3, 6]
+    assert [p["time"] for p in t1["series"]] == ["2026-11-24T07:00:00+00:00",
+                                                 "2026-11-27T07:00:00+00:00"]
+    text = render(rep, "text")
+    assert "Chain trend across captures" in text and "GROWING" in text
+
+
+def test_locked_chain_after_the_first_backup_is_one_finding() -> None:
+    rep = run(BUNDLES / "vhds-locked-chain")
+    top = rep["hints"][0]
+    assert (top["id"], top["vm"]) == ("chain.vhds-recovery-never-merges", "FSCL3")
+    assert {"veeam", "evtx-xml", "hyperv-state"} <= set(top["evidence_kinds"])
+    # the Veeam failures, the host's 3280s, the 19100 after the first backup, the state
+    assert at(top, "veeam.hv.checkpoint-file-in-use") == [
+        ("VBR07/Backup/GC Backup/Job.GC Backup.Backup.log", {"line": 41, "end_line": 49}),
+        ("VBR07/Backup/GC Backup/Job.GC Backup.Backup.log", {"line": 70, "end_line": 78})]
+    assert [loc["record"] for _, loc in at(top, "hyperv.checkpoint.file-in-use")] == [9310, 9347]
+    assert [loc["record"] for _, loc in at(top, "hyperv.merge.failed")] == [51207]
+    assert at(top, "hyperv.state.recovery-checkpoint-unmerged") == [
+        ("2026-11-13T090000_HV33/Get-VMSnapshot.txt", {"line": 5})]
+    # the other stories of the same records are folded in, not raised again
+    assert "chain.unmerged-checkpoints" in top["related_signatures"]
+    assert [h["id"] for h in rep["hints"] if h["vm"] == "FSCL3"] == [top["id"]]
+
+
+def test_vm_without_scsi_controller_state_and_10103() -> None:
+    rep = run(BUNDLES / "no-scsi-state")
+    top = rep["hints"][0]
+    assert (top["id"], top["vm"]) == ("chain.no-scsi-controller", "APP05")
+    (state,) = at(top, "hyperv.state.no-scsi-controller")
+    assert state[0].startswith("2026-11-20T090000_HV34/")
+    (vmms,) = at(top, "hyperv.config.no-scsi-controller")
+    assert vmms == ("HV34/Microsoft-Windows-Hyper-V-VMMS-Admin.xml", {"record": 14021, "line": 3})
+    assert len(rep["hints"]) == 1
+    # the state alone, before any backup failed, already names the cause
+    alone = run(BUNDLES / "no-scsi-state" / "2026-11-20T090000_HV34")
+    (h,) = alone["hints"]
+    assert (h["id"], h["vm"]) == ("hyperv.state.no-scsi-controller", "APP05")
+    rows = {r["vm"]: r["scsi_controllers"] for r in alone["hyperv_state"]["vms"]}
+    assert rows == {"APP05": 0, "WEB05": 1}
