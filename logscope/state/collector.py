@@ -64,11 +64,13 @@ class StateCollector:
         return states
 
     def facts(self) -> list[Event]:
-        """The derived fact events (matched by ``signatures/state/``)."""
+        """The derived fact events (matched by ``signatures/state/``): each VM's newest
+        capture (a checkpoint merged since an older capture is gone), and the trends."""
         from .facts import facts
-        from .trend import trends
+        from .trend import latest, trends
 
-        return facts(self.vms) + [t.fact for t in trends(self.vms) if t.fact is not None]
+        return facts(latest(self.vms)) + [t.fact for t in trends(self.vms)
+                                          if t.fact is not None]
 
 
 def _capture(key: str, evs: list[Event]) -> Capture:

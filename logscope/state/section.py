@@ -72,9 +72,12 @@ def _size(n: int | None) -> str:
 
 def _vm_line(r: dict[str, Any]) -> str:
     parts = [f"chain depth {r['depth']}"]
-    if r["recovery_checkpoints"]:
-        parts.append("recovery checkpoints " + ", ".join(
-            f"{c['name']} ({_age(c['age_hours'])})" for c in r["recovery_checkpoints"]))
+    for kind, label in (("recovery", "recovery checkpoints"),
+                        ("vhd-set snapshot", "VHD Set snapshots")):
+        cps = [c for c in r["recovery_checkpoints"] if c["kind"] == kind]
+        if cps:
+            old = max(cps, key=lambda c: c["age_hours"] if c["age_hours"] is not None else -1)
+            parts.append(f"{label} {len(cps)} (oldest {old['name']}, {_age(old['age_hours'])})")
     if r["vhd_sets"]:
         parts.append("VHD Set" + (f" shared with {', '.join(r['shared_with'])}"
                                   if r["shared_with"] else ""))

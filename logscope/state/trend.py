@@ -36,20 +36,34 @@ class Trend:
             and last.size is not None and last.size > first.size)
 
 
-def trends(states: list[VmState]) -> list[Trend]:
-    """Every chain seen in two captures or more; a growing one carries a ``chain-growth``
-    fact at the newest capture's record."""
-    by_vm: dict[str, list[VmState]] = defaultdict(list)
+def by_vm(states: list[VmState]) -> list[tuple[list[VmState], bool]]:
+    """Per VM its states, oldest capture first, and whether that order is by capture time
+    (all on one clock) rather than by folder name."""
+    groups: dict[str, list[VmState]] = defaultdict(list)
     for vm in states:
-        by_vm[vm.name.casefold()].append(vm)
+        groups[vm.name.casefold()].append(vm)
     out = []
-    for seen in by_vm.values():
-        if len({v.capture.key for v in seen}) < 2:
-            continue
+    for seen in groups.values():
         clocks = {v.capture.time_source for v in seen}
         timed = len(clocks) == 1 and "none" not in clocks
         seen.sort(key=lambda v: (v.capture.time.isoformat() if timed and v.capture.time
                                  else "", v.capture.key))
+        out.append((seen, timed))
+    return out
+
+
+def latest(states: list[VmState]) -> list[VmState]:
+    """Each VM's newest capture: the state now (older captures are history, for the trend)."""
+    return [seen[-1] for seen, _ in by_vm(states)]
+
+
+def trends(states: list[VmState]) -> list[Trend]:
+    """Every chain seen in two captures or more; a growing one carries a ``chain-growth``
+    fact at the newest capture's record."""
+    out = []
+    for seen, timed in by_vm(states):
+        if len({v.capture.key for v in seen}) < 2:
+            continue
         chains: dict[str, list[tuple[VmState, DiskChain]]] = defaultdict(list)
         for v in seen:
             for ch in v.chains:

@@ -31,11 +31,14 @@ def test_never_merging_vhd_set_recovery_chain_two_captures() -> None:
     assert h["severity"] == "critical" and h["evidence_kinds"] == ["hyperv-state"]
     assert at(h, "hyperv.state.chain-growing") == [
         ("2026-11-27T080000_HV31/Get-VHD.txt", {"line": 3, "end_line": 21})]
-    # recovery checkpoints older than 26 h, at their Get-VMSnapshot rows, in both captures
+    # recovery checkpoints older than 26 h, at their Get-VMSnapshot rows of the newest
+    # capture (the older one is history: its state shows in the trend)
     rows = at(h, "hyperv.state.recovery-checkpoint-unmerged")
-    assert ("2026-11-24T080000_HV31/Get-VMSnapshot.txt", {"line": 5}) in rows
-    assert ("2026-11-27T080000_HV31/Get-VMSnapshot.txt", {"line": 9}) in rows
-    assert ("2026-11-24T080000_HV31/Get-VMSnapshot.txt", {"line": 7}) not in rows  # 10 h old
+    assert rows[:5] == [("2026-11-27T080000_HV31/Get-VMSnapshot.txt", {"line": n})
+                        for n in (5, 6, 7, 8, 9)]  # line 10: last night's, 10 h old
+    # ... and the snapshots of the shared VHD Set (Get-VHDSnapshot, Format-List records)
+    assert ("2026-11-27T080000_HV31/Get-VHDSnapshot.txt", {"line": 3, "end_line": 9}) in rows
+    assert all(f.startswith("2026-11-27") for f, _ in rows)
     assert at(h, "hyperv.state.vhds-guest-cluster")[0][0].endswith("Get-VMHardDiskDrive.txt")
     assert "shut down every node of the guest cluster" in " ".join(h["remedy"])
     assert any("Do not delete" in r for r in h["remedy"])
