@@ -86,8 +86,15 @@ class IdentityTable:
     #: What keyed events already taught (observe is idempotent): a repeat is skipped.
     _keyed_seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
 
+    #: root → its keys, built on first use and dropped when a key or a union is added (the
+    #: report asks members() per hint and per hit: a scan of every key each time was
+    #: quadratic in the size of the bundle).
+    _groups: dict[str, list[str]] | None = field(default=None, repr=False)
+
     def _find(self, k: str) -> str:
-        self.parent.setdefault(k, k)
+        if k not in self.parent:
+            self.parent[k] = k
+            self._groups = None
         root = k
         while self.parent[root] != root:
             root = self.parent[root]
@@ -102,6 +109,7 @@ class IdentityTable:
             if rb.startswith("vm:") and not ra.startswith("vm:"):
                 ra, rb = rb, ra
             self.parent[rb] = ra
+            self._groups = None
 
     def _observe_state(self, ev: Event) -> None:
         """Hyper-V state joins disk paths to the VM (issue 17): an attached disk
@@ -224,7 +232,14 @@ class IdentityTable:
         return {self._find(k) for k, js in self.jobs.items() if any(x.casefold() == j for x in js)}
 
     def members(self, entity: str) -> list[str]:
-        return sorted(k for k in self.parent if self._find(k) == entity)
+        if self._groups is None:
+            groups: dict[str, list[str]] = defaultdict(list)
+            for k in list(self.parent):
+                groups[self._find(k)].append(k)
+            for keys in groups.values():
+                keys.sort()
+            self._groups = groups
+        return list(self._groups.get(entity, ()))
 
     def name_of(self, entity: str) -> str:
         """A human name for an entity (the VM name when known)."""

@@ -34,13 +34,13 @@ def build(cap: Capture) -> list[VmState]:
     scsi: dict[str, list[Event]] = defaultdict(list)
     has_scsi_listing = False
     csv_roots = set(names("csv_path_prefixes"))
-    snaps: list[Event] = []
+    snaps: dict[str, list[Event]] = defaultdict(list)
     for ev in cap.events:
         obj = ev.data.get("object")
         if obj in ("vhd", "file", "vhdsnapshot", "vhdset"):
             disks.add(ev)
             if obj == "vhdsnapshot":
-                snaps.append(ev)
+                snaps[str(ev.data.get("path") or "").casefold()].append(ev)
             continue
         if obj == "csv":
             info = ev.data.get("shared_volume_info")
@@ -84,16 +84,16 @@ def build(cap: Capture) -> list[VmState]:
     return sorted(vms.values(), key=lambda v: v.name.casefold())
 
 
-def _disks_of(vm: VmState, disks: DiskIndex, snaps: list[Event], cap: Capture) -> None:
+def _disks_of(vm: VmState, disks: DiskIndex, snaps: dict[str, list[Event]],
+              cap: Capture) -> None:
     vhds_ext = names("vhd_set_extensions")
     for d in vm.drives:
         path = str(d.data.get("path") or "")
         if path.casefold().endswith(vhds_ext):
             vm.vhds.append(path)
-            for s in snaps:
-                if str(s.data.get("path") or "").casefold() == path.casefold():
-                    vm.recovery.append(Checkpoint(str(s.data.get("snapshot_id") or "?"),
-                                                  "vhd-set snapshot", s, cap.age_hours(s)))
+            for s in snaps.get(path.casefold(), ()):
+                vm.recovery.append(Checkpoint(str(s.data.get("snapshot_id") or "?"),
+                                              "vhd-set snapshot", s, cap.age_hours(s)))
     vm.chains = chains_of(vm, disks)
 
 

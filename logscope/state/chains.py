@@ -29,6 +29,9 @@ class DiskIndex:
 
     def __init__(self) -> None:
         self._by_path: dict[str, Disk] = {}
+        #: (folder, stem) → disks, built on first use (a folder listing of thousands of files
+        #: is indexed once, not scanned per attached disk).
+        self._by_stem: dict[tuple[str, str], list[Disk]] | None = None
 
     def add(self, ev: Event) -> None:
         obj = ev.data.get("object")
@@ -54,17 +57,31 @@ class DiskIndex:
     def all(self) -> list[Disk]:
         return list(self._by_path.values())
 
+    def _stems(self) -> dict[tuple[str, str], list[Disk]]:
+        """``(folder, stem)`` → its ``<stem>_<GUID>.avhdx`` levels, and under ``(folder,
+        stem + ".")`` the non-differencing ``<stem>.vhdx`` base."""
+        if self._by_stem is None:
+            self._by_stem = {}
+            for d in self._by_path.values():
+                folder, name = _split(d.path)
+                m = _GUID_NAME.match(name)
+                if m and d.differencing:
+                    key = (folder.casefold(), m.group("stem").casefold())
+                elif not d.differencing and "." in name:
+                    key = (folder.casefold(), name.rsplit(".", 1)[0].casefold() + ".")
+                else:
+                    continue
+                self._by_stem.setdefault(key, []).append(d)
+        return self._by_stem
+
     def siblings(self, folder: str, stem: str) -> list[Disk]:
         """The ``<stem>_<GUID>.avhdx`` files of a folder."""
-        out = []
-        f, s = folder.casefold(), stem.casefold()
-        for d in self._by_path.values():
-            dfolder, name = _split(d.path)
-            m = _GUID_NAME.match(name)
-            if dfolder.casefold() == f and m and m.group("stem").casefold() == s \
-                    and d.differencing:
-                out.append(d)
-        return out
+        return list(self._stems().get((folder.casefold(), stem.casefold()), ()))
+
+    def base(self, folder: str, stem: str) -> Disk | None:
+        """The ``<stem>.vhdx`` (or .vhd) beside them."""
+        got = self._stems().get((folder.casefold(), stem.casefold() + "."))
+        return got[0] if got else None
 
 
 def chains_of(vm: VmState, disks: DiskIndex) -> list[DiskChain]:
@@ -103,9 +120,7 @@ def _from_listing(top: str, disks: DiskIndex, drive: Event) -> DiskChain | None:
         return None
     levels.sort(key=lambda d: (d.last_write.time.isoformat()
                                if d.last_write and d.last_write.time else ""), reverse=True)
-    base = next((d for d in disks.all() if _split(d.path)[0].casefold() == folder.casefold()
-                 and _split(d.path)[1].casefold().startswith(stem.casefold() + ".")
-                 and not d.differencing), None)
+    base = disks.base(folder, stem)
     ev = next((d.last_write for d in levels if d.path.casefold() == top.casefold()
                and d.last_write), None) or levels[0].last_write or drive
     return DiskChain(top=top, disks=levels + ([base] if base else []),
