@@ -66,7 +66,7 @@ def build(cap: Capture) -> list[VmState]:
             has_scsi_listing = True
             scsi[key].append(ev)
         elif obj == "snapshot" and str(ev.data.get("snapshot_type", "")).casefold() == "recovery":
-            vm.recovery.append(Checkpoint(str(ev.data.get("name") or "?"), "recovery", ev,
+            vm.recovery.append(Checkpoint(str(ev.data.get("name") or "?"), "recovery checkpoint", ev,
                                           cap.age_hours(ev)))
         elif obj == "integration" and str(ev.data.get("name", "")).casefold() in \
                 names("backup_integration_names"):
@@ -93,7 +93,7 @@ def _disks_of(vm: VmState, disks: DiskIndex, snaps: dict[str, list[Event]],
             vm.vhds.append(path)
             for s in snaps.get(path.casefold(), ()):
                 vm.recovery.append(Checkpoint(str(s.data.get("snapshot_id") or "?"),
-                                              "vhd-set snapshot", s, cap.age_hours(s)))
+                                              "VHD Set snapshot", s, cap.age_hours(s)))
     vm.chains = chains_of(vm, disks)
 
 

@@ -45,7 +45,9 @@ def _capture(cap: Capture) -> dict[str, Any]:
 def ages(hours: float | None) -> dict[str, Any]:
     if hours is None:
         return {}
-    return {"age_hours": hours, "age_days": round(hours / 24, 1)}
+    # the text form fills hint templates (which take text and whole numbers only)
+    return {"age_hours": hours, "age_days": round(hours / 24, 1),
+            "age_days_text": f"{hours / 24:.1f}"}
 
 
 def age_text(hours: float | None, cap: Capture) -> str:
@@ -147,5 +149,6 @@ def _hardware(vm: VmState) -> list[Event]:
             f"VM '{vm.name}' uses VHD Set {', '.join(vm.vhds)}"
             + (f", shared with {', '.join(vm.shared_with)}" if vm.shared_with else ""),
             paths=vm.vhds, disk_path=vm.vhds[0], shared_with=vm.shared_with,
+            others=", ".join(vm.shared_with) or "no other VM in the bundle",
             nodes=len(vm.shared_with) + 1, on_csv=vm.on_csv))
     return out

@@ -119,7 +119,8 @@ class DiskChain:
 
 @dataclass(slots=True)
 class Checkpoint:
-    """A recovery checkpoint (``Get-VMSnapshot``) or a VHD Set snapshot (``Get-VHDSnapshot``)."""
+    """A recovery checkpoint (``Get-VMSnapshot``) or a VHD Set snapshot (``Get-VHDSnapshot``);
+    ``kind`` says which, in words."""
 
     name: str
     kind: str

@@ -72,8 +72,8 @@ def _size(n: int | None) -> str:
 
 def _vm_line(r: dict[str, Any]) -> str:
     parts = [f"chain depth {r['depth']}"]
-    for kind, label in (("recovery", "recovery checkpoints"),
-                        ("vhd-set snapshot", "VHD Set snapshots")):
+    for kind, label in (("recovery checkpoint", "recovery checkpoints"),
+                        ("VHD Set snapshot", "VHD Set snapshots")):
         cps = [c for c in r["recovery_checkpoints"] if c["kind"] == kind]
         if cps:
             old = max(cps, key=lambda c: c["age_hours"] if c["age_hours"] is not None else -1)

@@ -67,6 +67,10 @@ def test_locked_chain_after_the_first_backup_is_one_finding() -> None:
     # the other stories of the same records are folded in, not raised again
     assert "chain.unmerged-checkpoints" in top["related_signatures"]
     assert [h["id"] for h in rep["hints"] if h["vm"] == "FSCL3"] == [top["id"]]
+    # the other node: a low configuration hint naming its partner and the shared VHD Set
+    (other,) = [h for h in rep["hints"] if h["vm"] == "FSCL4"]
+    assert other["title"] == "FSCL4 is a guest cluster node on a VHD Set shared with FSCL3"
+    assert "ClusterData.vhds with FSCL3" in other["cause"] and other["severity"] == "low"
 
 
 def test_vm_without_scsi_controller_state_and_10103() -> None:
@@ -84,3 +88,20 @@ def test_vm_without_scsi_controller_state_and_10103() -> None:
     assert (h["id"], h["vm"]) == ("hyperv.state.no-scsi-controller", "APP05")
     rows = {r["vm"]: r["scsi_controllers"] for r in alone["hyperv_state"]["vms"]}
     assert rows == {"APP05": 0, "WEB05": 1}
+
+
+def test_state_hints_fill_every_placeholder() -> None:
+    """Ages, checkpoint names, partners: the hint texts of state findings are filled in, alone
+    (single-signature hints) and in chains."""
+    import re
+
+    left = re.compile(r"\{[a-z_]+\}")
+    b = BUNDLES
+    for paths in ([b / "vhds-recovery-chain"], [b / "vhds-locked-chain"],
+                  [b / "vhds-locked-chain" / "2026-11-13T090000_HV33" / "Get-VMSnapshot.txt"],
+                  [b / "no-scsi-state" / "2026-11-20T090000_HV34"]):
+        hints = run(*paths)["hints"]
+        assert hints
+        for h in hints:
+            texts = [h["title"], h["cause"], *h["remedy"]]
+            assert not [t for t in texts if left.search(t)], (h["id"], texts)
