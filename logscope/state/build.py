@@ -139,4 +139,18 @@ def link_shared(states: list[VmState]) -> None:
         vm.shared_with = sorted(others, key=str.casefold)
 
 
-__all__ = ["Disk", "build", "link_shared"]
+def link_guest_csv(states: list[VmState], captures: list[Capture]) -> None:
+    """A capture collected inside a VM (its host is the name of a VM the host captures show)
+    that lists Cluster Shared Volumes: that guest cluster node uses CSVs."""
+    by_name: dict[str, list[VmState]] = defaultdict(list)
+    for vm in states:
+        by_name[vm.name.split(".", 1)[0].casefold()].append(vm)
+    for cap in captures:
+        csvs = [ev for ev in cap.events if ev.data.get("object") == "csv"]
+        host = (cap.host or "").split(".", 1)[0].casefold()
+        if csvs and host in by_name:
+            for vm in by_name[host]:
+                vm.guest_csv = csvs
+
+
+__all__ = ["Disk", "build", "link_guest_csv", "link_shared"]

@@ -57,10 +57,11 @@ class StateCollector:
 
     @cached_property
     def vms(self) -> list[VmState]:
-        from .build import build, link_shared
+        from .build import build, link_guest_csv, link_shared
 
         states = [vm for c in self.captures for vm in build(c)]
         link_shared(states)
+        link_guest_csv(states, self.captures)
         return states
 
     def facts(self) -> list[Event]:

@@ -141,6 +141,12 @@ def _hardware(vm: VmState) -> list[Event]:
             f"VM '{vm.name}': integration service '{d.get('name')}' enabled={d.get('enabled')}"
             f", status {d.get('status') or '?'}",
             name=d.get("name"), enabled=vm.backup_ic_enabled, status=d.get("status")))
+    if vm.guest_csv:
+        names_ = ", ".join(str(ev.data.get("name") or "?") for ev in vm.guest_csv)
+        out.append(make_fact(
+            "guest-csv", vm.guest_csv[0], vm,
+            f"inside VM '{vm.name}' the guest cluster has Cluster Shared Volume(s): {names_}",
+            names=names_, vhds=bool(vm.vhds), volumes=len(vm.guest_csv)))
     if vm.vhds:
         drive = next(d for d in vm.drives
                      if str(d.data.get("path") or "").casefold() == vm.vhds[0].casefold())

@@ -148,6 +148,9 @@ class VmState:
     backup_ic: Event | None = None
     on_csv: bool | None = None
     autorecovery: list[Disk] = field(default_factory=list)
+    #: Get-ClusterSharedVolume records collected inside this VM (a guest cluster node using
+    #: CSVs, which a VHD Set cannot be checkpointed as: Veeam/WMI 32770).
+    guest_csv: list[Event] = field(default_factory=list)
     #: What the capture could not say, in words (shown in the report).
     notes: list[str] = field(default_factory=list)
 

@@ -34,6 +34,7 @@ def _vm_row(vm: VmState) -> dict[str, Any]:
         "vhd_sets": vm.vhds, "shared_with": vm.shared_with,
         "scsi_controllers": vm.scsi_count, "backup_integration_enabled": vm.backup_ic_enabled,
         "on_csv": vm.on_csv, "autorecovery_files": [d.path for d in vm.autorecovery],
+        "guest_csv": [str(ev.data.get("name") or "?") for ev in vm.guest_csv],
         "notes": vm.notes,
     }
 
@@ -87,6 +88,8 @@ def _vm_line(r: dict[str, Any]) -> str:
         parts.append("backup integration " + ("on" if r["backup_integration_enabled"] else "OFF"))
     if r["on_csv"]:
         parts.append("on CSV")
+    if r.get("guest_csv"):
+        parts.append("CSV inside the guest: " + ", ".join(r["guest_csv"]))
     if r["autorecovery_files"]:
         parts.append(f"{len(r['autorecovery_files'])} AutoRecovery file(s) left")
     return "; ".join(parts)

@@ -160,3 +160,27 @@ def test_real_captures_give_state_without_inventing_facts() -> None:
     (bi,) = facts(state, "backup-integration")
     assert bi.vm_name == "nsUb2404hv" and bi.data["enabled"] is True and bi.data["name"] == "VSS"
     assert {vm.name for vm in state.vms} >= {"RDP-Workstation", "nsUb2404hv", "HOSTMACHINEDEV"}
+
+
+def test_csv_listed_inside_a_guest_that_uses_a_vhd_set() -> None:
+    """Microsoft's documented Get-ClusterSharedVolume output, collected inside guest FSCL1
+    (the marker names it), and the host's capture attaching a VHD Set to FSCL1."""
+    from logscope.match.library import load_library
+    from logscope.match.matcher import Matcher
+    from tests.hyperv_state.test_real_captures import CSV
+
+    host = MARK + """
+VMName ControllerType ControllerNumber ControllerLocation DiskNumber Path
+------ -------------- ---------------- ------------------ ---------- ----
+FSCL1  SCSI           0                1                             C:\\CSV\\Shared\\FSData.vhds
+"""
+    guest = MARK.replace("host=HV31", "host=FSCL1") + CSV
+    state = collect(("hv31/drives.txt", host), ("fscl1/csv.txt", guest))
+    (f,) = facts(state, "guest-csv")
+    assert f.vm_name == "FSCL1" and f.data["vhds"] is True
+    assert f.data["names"] == "Cluster Disk 3, Cluster Disk 4" and f.file == "fscl1/csv.txt"
+    hits = Matcher(load_library(None)).match(f)
+    assert [h.signature.id for h in hits] == ["hyperv.state.vhds-csv-in-guest"]
+    # the same listing collected on the Hyper-V host itself says nothing about a guest
+    alone = collect(("hv31/drives.txt", host), ("hv31/csv.txt", MARK + CSV))
+    assert facts(alone, "guest-csv") == []
