@@ -52,4 +52,6 @@ def collect(
         text = render(roles, channels, Window(days=days, since=start), vm)
     except ValueError as exc:
         _die(f"--vm: {exc}")
-    _emit(text, output, "script")
+    # Windows PowerShell 5.1 reads a .ps1 without a BOM in the ANSI code page: a UTF-8 BOM
+    # keeps a non-ASCII VM name intact (the console takes the printed text as it is)
+    _emit("\ufeff" + text if output is not None else text, output, "script")

@@ -3,6 +3,7 @@ never over an input, and the usage errors (exit 2)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -33,9 +34,22 @@ def test_output_is_the_printed_script(tmp_path: Path) -> None:
     out = tmp_path / "collect-host.ps1"
     res = run("--host", "--days", "7", "--vm", "SQL01", "-o", str(out))
     assert res.exit_code == 0, res.output
-    assert out.read_text("utf-8") == run("--host", "--days", "7", "--vm", "SQL01").stdout
+    printed = run("--host", "--days", "7", "--vm", "SQL01").stdout
+    # with a BOM, so Windows PowerShell 5.1 reads the file as UTF-8, not in the ANSI code page
+    assert out.read_bytes() == b"\xef\xbb\xbf" + printed.encode("utf-8")
     assert f"script written to {out}" in res.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["collect-host.ps1"]  # no temporary left
+
+
+def test_the_script_is_ascii_but_for_vm_names_and_the_help_tells_the_data_default() -> None:
+    """ASCII pastes into any console code page; the default window the help names is the data's."""
+    from logscope.collect.data import table
+
+    text = run().stdout
+    assert text.isascii()
+    assert "\u00fc" in run("--vm", "B\u00fcro").stdout
+    help_words = " ".join(re.sub("[\u2500-\u257f]", " ", run("--help").stdout).split())
+    assert f"(default {table()['default_days']})" in help_words
 
 
 def test_output_never_replaces_an_input(tmp_path: Path) -> None:
