@@ -26,6 +26,7 @@ def collect(
     from datetime import datetime
 
     from ..collect import Window, channels_by_block, render
+    from ..collect.script import ps_quote
     from ..events import UTC
     from ..match.library import load_library
     from ..report.escape import terminal
@@ -39,6 +40,11 @@ def collect(
     start = _utc_time("--since", since)
     if start is not None and start > datetime.now(UTC):
         _die(f"--since: {since!r} is in the future")
+    for name in vm or []:
+        try:
+            ps_quote(name)
+        except ValueError as exc:
+            _die(f"--vm: {exc}")
     roles = tuple(r for r, on in (("host", host), ("guest", guest)) if on) or ("host", "guest")
     library = load_library(signatures)
     for issue in library.issues:
@@ -50,8 +56,8 @@ def collect(
                          "are not collected\n")
     try:
         text = render(roles, channels, Window(days=days, since=start), vm)
-    except ValueError as exc:
-        _die(f"--vm: {exc}")
+    except ValueError as exc:  # a template or channel entry of the data file
+        _die(str(exc))
     # Windows PowerShell 5.1 reads a .ps1 without a BOM in the ANSI code page: a UTF-8 BOM
     # keeps a non-ASCII VM name intact (the console takes the printed text as it is)
     _emit("\ufeff" + text if output is not None else text, output, "script")
