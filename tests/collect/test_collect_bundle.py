@@ -207,3 +207,49 @@ def test_vssadmin_and_event_logs_give_events(bundle: dict[str, Any]) -> None:
     assert {e.kind for e in _of(bundle, bundle["vssadmin"])} >= {"vssadmin"}
     for _, file, _ in bundle["exports"]:
         assert bundle["ledgers"][file].records > 0 and _of(bundle, file)
+
+
+def test_guest_folder_is_read_as_its_kinds(tmp_path: Path) -> None:
+    """The guest block's files: event logs, the vssadmin listings, SQL's VSS writer log."""
+    import re
+
+    text = script(("guest",))
+    folder = tmp_path / "logscope-guest-SQL01-20261204-030000"
+    folder.mkdir()
+    evtx = (ROOT / "samples/evtx/vhds-guest-cluster/GCNODE1"
+            / "Microsoft-Windows-Hyper-V-Guest-Drivers-Admin.evtx")
+    exports = evtx_exports(text)
+    for _channel, file, _rest in exports:
+        shutil.copyfile(evtx, folder / file)
+    writers = (ROOT / "samples/bundles/clean-backup/WEB01/VSS/vss_writers.log").read_bytes()
+    vss_file = text_files(text)[0][0]
+    _set_content(folder / vss_file, writers.decode("utf-16").splitlines())
+    glob = re.search(r"\\Shared\\(SqlWriterLogger\*\.txt)", text)
+    assert glob, "the guest block copies no SqlWriterLogger"
+    sql_log = glob.group(1).replace("*", "")
+    shutil.copyfile(ROOT / "samples/veeam/SqlWriterLogger.txt", folder / sql_log)  # copied as is
+    ledgers: list[FileLedger] = []
+    list(iter_events([folder], IngestOptions(), ledgers))
+    assert {Path(led.path).name: led.kind for led in ledgers} == {
+        **{file: "evtx" for _, file, _ in exports}, vss_file: "vssadmin",
+        sql_log: "sqlwriter-log"}
+
+
+VSS_CAPTURES = {  # ../shared/corpus/text/vssadmin: real captures of the other three listings
+    "vssadmin list providers": "fr_burp753_list_providers.txt",
+    "vssadmin list shadows": "en_htb_writeup_list_shadows_clientaccessible.txt",
+    "vssadmin list shadowstorage": "en_fixture_verbatim_list_shadowstorage_full.txt",
+}
+
+
+def test_the_other_vssadmin_listings_are_read_as_vssadmin(shared: Path, tmp_path: Path) -> None:
+    text = script(("host",))
+    files = dict((cmd, f) for f, cmd in text_files(text))
+    for cmd, capture in VSS_CAPTURES.items():
+        lines = (shared / "corpus/text/vssadmin" / capture).read_text("utf-8").splitlines()
+        _set_content(tmp_path / files[cmd], lines)
+    ledgers: list[FileLedger] = []
+    events = list(iter_events([tmp_path], IngestOptions(), ledgers))
+    assert {Path(led.path).name: led.kind for led in ledgers} == {
+        files[c]: "vssadmin" for c in VSS_CAPTURES}
+    assert {Path(e.file).name for e in events} == {files[c] for c in VSS_CAPTURES}
