@@ -2,7 +2,7 @@
 
 What is generated here and not written in the data file: the property list of each state file
 (from the hyperv-state reader's object table, so every property it maps is in the file, times
-rendered as ISO 8601 with the host's offset), one ``wevtutil epl`` per channel with the time
+rendered as ISO 8601 with the host's offset, lists whole), one ``wevtutil epl`` per channel with the time
 filter of ``--since``/``--days`` added to each (``correlate/collect.add_filter``), and the
 ``Get-VM`` filter of ``--vm``, quoted so a VM name is never read as PowerShell.
 """
@@ -85,11 +85,14 @@ def _property_list(key: str) -> str:
     data = table()
     expressions = {str(k).casefold(): str(v) for k, v in (data.get("expressions") or {}).items()}
     times = _time_properties(key)
+    lists = {str(p).casefold() for p in data.get("lists") or ()}
     items = []
     for p in state_properties(key):
         expr = expressions.get(p.casefold())
         if expr is None and p.casefold() in times:
             expr = fill(str(data["time_expression"]), {"property": p}, "time_expression")
+        elif expr is None and p.casefold() in lists:
+            expr = fill(str(data["list_expression"]), {"property": p}, "list_expression")
         items.append(ps_quote(p) if expr is None
                      else f"@{{ Name = {ps_quote(p)}; Expression = {{ {expr} }} }}")
     return "@(" + ", ".join(items) + ")"

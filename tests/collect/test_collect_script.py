@@ -62,9 +62,12 @@ def test_each_state_file_shows_the_properties_its_object_is_identified_by(host: 
         assert mapped <= {name.casefold() for name, _ in props} - {n for n in spec.excluded}
         # dates leave the host as ISO 8601 with its offset (never in the host's culture)
         times = {p.casefold() for f in spec.times for p in spec.fields[f]}
+        lists = {str(p).casefold() for p in table()["lists"]}
         for name, expr in props:
             if name.casefold() in times:
                 assert expr is not None and "ToString('o')" in expr, (file, name)
+            if name.casefold() in lists:  # whole, whatever $FormatEnumerationLimit says
+                assert expr is not None and "-join ', '" in expr, (file, name)
 
 
 def test_state_files_and_listing_start_with_the_collection_marker(host: str) -> None:
