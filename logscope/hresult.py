@@ -47,8 +47,10 @@ def _table() -> dict[str, Any]:
 def fold(text: str) -> str:
     """Case-, accent-, quote- and whitespace-insensitive form used for localized words."""
     t = unicodedata.normalize("NFKD", text)
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = t.replace("\u2019", "'").replace("\u2018", "'")
+    if not t.isascii():  # ASCII has no combining marks or curly quotes (a per-character
+        # Python loop over every value an HRESULT condition reads cost 0.4 s on the corpus)
+        t = "".join(c for c in t if not unicodedata.combining(c))
+        t = t.replace("\u2019", "'").replace("\u2018", "'")
     return " ".join(t.casefold().split())
 
 
