@@ -39,3 +39,21 @@ def test_every_localized_word_still_maps_to_its_code() -> None:
             assert hresult.from_last_error(word.upper()) == code.upper().replace("0X", "0x"), word
             n += 1
     assert n > 10
+
+
+def test_long_strings_are_remembered_by_identity_only() -> None:
+    """The one-entry memo of the HRESULT conditions answers for the same string object only:
+    a different long text (same length, another code) gets its own answer."""
+    from logscope.match.conditions import _codes_in, hr_code
+
+    pad = "x" * 300
+    a = f"{pad} failed with 0x800423F4 {pad}"
+    b = f"{pad} failed with 0x80070005 {pad}"
+    assert _codes_in(a) == ("0x800423F4",)
+    assert _codes_in(a) == ("0x800423F4",)
+    assert _codes_in(b) == ("0x80070005",)
+    assert _codes_in("".join(["y" * 300, " 0x800423F4"])) == ("0x800423F4",)
+    assert hr_code(a) is None and hr_code(b) is None  # prose is not one code
+    long_word = " ".join(["Non-retryable error"] + [""] * 300)  # folds to a known word
+    assert hr_code(long_word) == "0x800423F4"
+    assert hr_code(long_word.replace("Non-r", "R")) == "0x800423F3"
