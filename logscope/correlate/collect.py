@@ -23,7 +23,7 @@ _EPL = re.compile(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,2
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
     text = resources.files("logscope").joinpath("data/collect.yml").read_text("utf-8")
-    data = yamlio.load(text, "logscope/data/collect.yml")
+    data = yamlio.load_data(text)
     return data if isinstance(data, dict) else {}
 
 
