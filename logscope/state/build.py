@@ -80,7 +80,7 @@ def build(cap: Capture) -> list[VmState]:
         known = [p.casefold() for p in paths if p]
         if known:
             vm.on_csv = any(p.startswith(tuple(csv_roots)) for p in known)
-    _autorecovery(list(vms.values()), disks)
+    cap.orphans = _autorecovery(list(vms.values()), disks)
     return sorted(vms.values(), key=lambda v: v.name.casefold())
 
 
@@ -104,15 +104,20 @@ def _scsi_of(vm: VmState, rows: list[Event] | None, proven: bool, listed: bool) 
         vm.scsi_count, vm.scsi_ev = len(rows), rows[0]
     elif proven:
         vm.scsi_count = 1
+    elif listed and vm.generation == "2":
+        # a generation 2 VM boots from SCSI: a listing without it did not cover it
+        vm.notes.append("generation 2 but no SCSI controller listed: not covered by the listing")
     elif listed:
         vm.scsi_count = 0
     else:
         vm.notes.append("no Get-VMScsiController listing in this capture")
 
 
-def _autorecovery(vms: list[VmState], disks: DiskIndex) -> None:
-    """``<disk>-AutoRecovery.avhdx`` files go to the VM whose disks sit in the same folder."""
+def _autorecovery(vms: list[VmState], disks: DiskIndex) -> list[Disk]:
+    """``<disk>-AutoRecovery.avhdx`` files go to the VM whose disks sit in the same folder;
+    the ones no VM can be tied to are returned."""
     suffixes = names("autorecovery_suffixes")
+    orphans: list[Disk] = []
     folders: dict[str, VmState] = {}
     for vm in vms:
         for d in vm.drives:
@@ -126,6 +131,9 @@ def _autorecovery(vms: list[VmState], disks: DiskIndex) -> None:
                 (v for f, v in folders.items() if folder.startswith(f + "\\")), None)
             if vm is not None:
                 vm.autorecovery.append(disk)
+            else:
+                orphans.append(disk)
+    return orphans
 
 
 def link_shared(states: list[VmState]) -> None:

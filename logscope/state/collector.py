@@ -67,11 +67,13 @@ class StateCollector:
     def facts(self) -> list[Event]:
         """The derived fact events (matched by ``signatures/state/``): each VM's newest
         capture (a checkpoint merged since an older capture is gone), and the trends."""
-        from .facts import facts
+        from .facts import facts, orphan_facts
         from .trend import latest, trends
 
-        return facts(latest(self.vms)) + [t.fact for t in trends(self.vms)
-                                          if t.fact is not None]
+        newest = {c.host: c for c in self.captures}  # ordered by host, then time
+        return (facts(latest(self.vms))
+                + [f for c in newest.values() for f in orphan_facts(c)]
+                + [t.fact for t in trends(self.vms) if t.fact is not None])
 
 
 def _capture(key: str, evs: list[Event]) -> Capture:

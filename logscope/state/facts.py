@@ -71,6 +71,25 @@ def facts(states: list[VmState]) -> list[Event]:
     return out
 
 
+def orphan_facts(cap: Capture) -> list[Event]:
+    """AutoRecovery files of a capture that no VM record ties to a VM: still a finding (the
+    identity table may join the path; else the hint names no VM)."""
+    out = []
+    for d in cap.orphans:
+        src = d.last_write or d.ev
+        if src is None:
+            continue
+        hours = cap.age_hours(d.last_write)
+        f = make_fact("autorecovery-file", src, None,
+                      f"{d.path} is still there ({d.size if d.size is not None else '?'} bytes, "
+                      f"last written {age_text(hours, cap)}); no VM in the capture uses its "
+                      "folder", path=d.path, disk_path=d.path, size=d.size, **ages(hours))
+        f.host = cap.host
+        f.data.update(_capture(cap))
+        out.append(f)
+    return out
+
+
 def _recovery(vm: VmState) -> list[Event]:
     out = []
     for cp in vm.recovery:

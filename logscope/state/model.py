@@ -54,6 +54,8 @@ class Capture:
     times: dict[str, datetime] = field(default_factory=dict)
     how: str = "none"
     events: list[Event] = field(default_factory=list)
+    #: AutoRecovery files no VM of the capture can be tied to (its folder is no VM's).
+    orphans: list[Disk] = field(default_factory=list)
 
     @property
     def time(self) -> datetime | None:

@@ -81,7 +81,9 @@ def _marker(line: str) -> tuple[datetime | None, str | None, timedelta | None]:
 
 def _with_offset(ev: Event, offset: timedelta | None) -> Event:
     """A local wall time of the collecting host, converted with the offset its marker states
-    (``time_source`` header); without a marker it stays local, never taken for UTC."""
+    (``time_source`` header, ``utc_offset`` kept); without a marker it stays local, never
+    taken for UTC. The offset is the host's at collection: a time from the other side of a
+    daylight-saving change is an hour off, which ``header`` (not ``utc``) admits."""
     if offset is None:
         return ev
     ev.data["capture_offset"] = format_offset(offset)
