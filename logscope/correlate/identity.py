@@ -120,6 +120,7 @@ class IdentityTable:
         if not isinstance(path, str) or not path or path.casefold().endswith(".vhds"):
             return
         disk = "disk:" + path.casefold()
+        self.display.setdefault(disk, path)
         obj = ev.data.get("object")
         if obj == "harddisk" and (ev.vm_name or ev.vm_id):
             vm = ("vm:" + short_name(ev.vm_name) if ev.vm_name
@@ -128,6 +129,7 @@ class IdentityTable:
         elif obj == "vhd" and path.casefold().endswith((".avhdx", ".avhd")):
             parent = ev.data.get("parent_path")
             if isinstance(parent, str) and parent:
+                self.display.setdefault("disk:" + parent.casefold(), parent)
                 self._union(disk, "disk:" + parent.casefold())
 
     def observe(self, ev: Event) -> None:
@@ -288,7 +290,9 @@ class IdentityTable:
                         "jobs": union(self.jobs, members),
                         "veeam_tasks": union(self.tasks, members),
                         "veeam_servers": union(self.servers, members),
-                        "disks": union(self.disks, members),
+                        "disks": sorted(set(union(self.disks, members)) | {
+                            self.display.get(k, k[5:]) for k in members
+                            if k.startswith("disk:")}),
                         "sources": union(self.sources, members),
                         "files": union(self.files, members)})
         return out

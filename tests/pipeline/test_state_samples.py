@@ -105,3 +105,34 @@ def test_state_hints_fill_every_placeholder() -> None:
         for h in hints:
             texts = [h["title"], h["cause"], *h["remedy"]]
             assert not [t for t in texts if left.search(t)], (h["id"], texts)
+
+
+def test_veeam_failure_merge_error_and_growing_chain_of_one_vm_are_one_finding(
+        tmp_path: Path) -> None:
+    """The locked-chain bundle plus an earlier capture of HV33 (before the first backup, FSCL3
+    on its base disk): the chain grew 0 → 1 level, and that trend joins the Veeam failures, the
+    host's 3280s and the 19100 of the same VM in one finding."""
+    import shutil
+
+    b = tmp_path / "bundle"
+    shutil.copytree(BUNDLES / "vhds-locked-chain", b)
+    later = b / "2026-11-13T090000_HV33"
+    early = b / "2026-11-10T090000_HV33"
+    early.mkdir()
+    for name in ("Get-VMHardDiskDrive.txt", "Get-VHD.txt"):
+        text = (later / name).read_text("utf-8").replace("2026-11-13T09:00", "2026-11-10T09:00")
+        if name == "Get-VMHardDiskDrive.txt":  # before any checkpoint: the base disk
+            text = text.replace("FSCL3_D7A9C1E3-5B7D-4F9A-8C1E-3B5D7F9A1C3E.avhdx", "FSCL3.vhdx")
+        else:  # only the base disk's record
+            text = text[:text.index("ComputerName")] + text[text.index(
+                "ComputerName", text.index("ComputerName") + 1):]
+        (early / name).write_text(text, "utf-8")
+    rep = run(b)
+    top = rep["hints"][0]
+    assert (top["id"], top["vm"]) == ("chain.vhds-recovery-never-merges", "FSCL3")
+    sigs = {e["signature"] for e in top["evidence"]}
+    assert {"hyperv.state.chain-growing", "veeam.hv.checkpoint-file-in-use",
+            "hyperv.merge.failed", "hyperv.checkpoint.file-in-use"} <= sigs
+    assert [h["id"] for h in rep["hints"] if h["vm"] == "FSCL3"] == [top["id"]]
+    (trend,) = [t for t in rep["hyperv_state"]["trends"] if t["vm"] == "FSCL3"]
+    assert [p["depth"] for p in trend["series"]] == [0, 1] and trend["growing"]

@@ -43,4 +43,7 @@ def test_disk_path_joins_name_and_id_but_a_shared_vhd_set_joins_nothing() -> Non
     # the two guest cluster nodes share a VHD Set: still two machines
     assert t.entity({"vm_name": "FSCL2"}, "veeam") != vm
     assert t.entity({"disk_path": "C:\\CSV\\Shared\\FSData.vhds"}, "evtx") is None
-    assert {r["vm_names"][0] for r in t.rows()} == {"FSCL1", "FSCL2"}
+    rows = {r["vm_names"][0]: r for r in t.rows()}
+    assert set(rows) == {"FSCL1", "FSCL2"}
+    # the machines table lists the disks the state ties to each VM, as written
+    assert "C:\\CSV\\FSCL1\\FSCL1.vhdx" in rows["FSCL1"]["disks"]
