@@ -136,3 +136,32 @@ def test_veeam_failure_merge_error_and_growing_chain_of_one_vm_are_one_finding(
     assert [h["id"] for h in rep["hints"] if h["vm"] == "FSCL3"] == [top["id"]]
     (trend,) = [t for t in rep["hyperv_state"]["trends"] if t["vm"] == "FSCL3"]
     assert [p["depth"] for p in trend["series"]] == [0, 1] and trend["growing"]
+
+
+def test_backup_integration_disabled_state_and_worker_4093_are_one_finding(
+        tmp_path: Path) -> None:
+    cap = tmp_path / "2026-11-20T090000_HV34"
+    cap.mkdir()
+    ic = (BUNDLES / "no-scsi-state" / "2026-11-20T090000_HV34" / "Get-VMIntegrationService.txt")
+    lines = ic.read_text("utf-8").splitlines()
+    vss = next(i for i, t in enumerate(lines) if t.startswith("APP05") and " VSS " in t)
+    lines[vss] = lines[vss].replace("True ", "False")
+    (cap / "Get-VMIntegrationService.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    (tmp_path / "HV34").mkdir()
+    (tmp_path / "HV34" / "Microsoft-Windows-Hyper-V-Worker-Admin.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Events>\n<Event xmlns="http://schemas.'
+        'microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-'
+        'Hyper-V-Worker" Guid="{51ddfa29-d5c8-4803-be4b-2ecb715570fe}"/><EventID>4093</EventID>'
+        '<Level>3</Level><TimeCreated SystemTime="2026-11-20T21:15:01.0000000Z"/>'
+        '<EventRecordID>7001</EventRecordID><Channel>Microsoft-Windows-Hyper-V-Worker-Admin'
+        '</Channel><Computer>HV34.contoso.local</Computer></System><UserData><VmlEventLog '
+        'xmlns="http://www.microsoft.com/Windows/Virtualization/Events"><VmName>APP05</VmName>'
+        '<VmId>E2B4D6F8-0A2C-4E4F-8A6C-8E0A2C4E6A8C</VmId></VmlEventLog></UserData></Event>\n'
+        '</Events>\n', "utf-8")
+    rep = run(tmp_path)
+    (top,) = rep["hints"]
+    assert (top["id"], top["vm"]) == ("chain.backup-integration-disabled", "APP05")
+    where = {e["signature"]: (e["file"].rsplit("/", 1)[-1], e["locator"]) for e in top["evidence"]}
+    assert where["hyperv.state.backup-integration-disabled"] == (
+        "Get-VMIntegrationService.txt", {"line": vss + 1})
+    assert where["hyperv.ic.backup-service-unavailable"][1]["record"] == 7001
