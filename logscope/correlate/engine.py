@@ -215,10 +215,12 @@ def _fold_contained(findings: list[Finding]) -> list[Finding]:
     on the same VM tells a part of that story: it is folded into it (listed as related), so a
     Veeam failure, a merge error and the VM's state become one finding, not three."""
     ev = [{id(h.event) for h in f.evidence} for f in findings]
+    same: dict[str | None, list[int]] = defaultdict(list)  # per VM: a VM has few findings
+    for i, f in enumerate(findings):
+        same[f.entity].append(i)
     out = []
     for i, f in enumerate(findings):
-        host = next((g for j, g in enumerate(findings) if j != i and g.entity == f.entity
-                     and ev[i] < ev[j]), None)
+        host = next((findings[j] for j in same[f.entity] if ev[i] < ev[j]), None)
         if host is None:
             out.append(f)
         elif f.id not in host.related:
