@@ -32,7 +32,7 @@ class EntityRule:
     ignore_case: bool = False
 
 
-def _needle(rx: re.Pattern[str]) -> str | None:
+def longest_literal(rx: re.Pattern[str]) -> str | None:
     """The longest run of literal characters at the top level of a regex (None if under 2)."""
     try:
         from re import _parser as sre  # the stdlib's own regex parser (3.11+)
@@ -55,7 +55,7 @@ def _needle(rx: re.Pattern[str]) -> str | None:
 
 def _rule(raw: dict[str, Any]) -> EntityRule:
     rx = re.compile(raw["re"])
-    return EntityRule(rx, raw.get("status"), raw.get("scope"), _needle(rx),
+    return EntityRule(rx, raw.get("status"), raw.get("scope"), longest_literal(rx),
                       bool(rx.flags & re.IGNORECASE))
 
 
