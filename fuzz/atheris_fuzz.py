@@ -42,6 +42,10 @@ def main(argv: list[str]) -> None:
 
     with atheris.instrument_imports(include=["logscope"]):
         from . import pasted_targets, targets
+        from logscope import explain, pipeline  # noqa: F401 - instrumented now, not lazily
+        from logscope.ingest import parser_modules
+
+        parser_modules()  # the readers are imported on first use: instrument them too
     name = argv[0]
     target = {**targets.TARGETS, **pasted_targets.TARGETS}[name]
     logging.getLogger("Evtx").setLevel(logging.ERROR)  # python-evtx warns on every bad token
