@@ -1,0 +1,40 @@
+"""Pasted and exported text (event text, PowerShell errors, DiskShadow, free message text,
+Veeam agent sessions, Hyper-V state captures): the inputs the fuzzers of
+fuzz/pasted_targets.py found, built here. Each file is read without a parser failure, any
+damage is a problem naming the line, and the rest of the bundle is still analysed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .conftest import GOOD_NAME, GOOD_VSS, assert_good_read, files, run
+
+
+def bundle_with(tmp_path: Path, data: bytes, name: str = "pasted.txt") -> tuple[dict[str, Any],
+                                                                               dict[str, Any]]:
+    """The report of a bundle holding ``data`` next to a good vssadmin capture, and the
+    entry of ``data``'s file."""
+    (tmp_path / name).write_bytes(data)
+    good = tmp_path / GOOD_NAME
+    good.parent.mkdir(parents=True)
+    good.write_bytes(GOOD_VSS)
+    rep = run(tmp_path)
+    assert_good_read(rep)
+    return rep, next(f for p, f in files(rep).items() if p.endswith(name))
+
+
+def parser_failures(entry: dict[str, Any]) -> list[str]:
+    return [p["message"] for p in entry.get("problems", []) if p.get("code") == "parser-error"]
+
+
+def test_get_winevent_table_with_a_repeated_column_is_not_a_parser_failure(
+        tmp_path: Path) -> None:
+    """atheris (event-text): a Format-Table header naming ``Id`` twice built a row regex
+    with a repeated group name: ``re.error`` out of the reader."""
+    data = (b"TimeCreated            Id LevelDisplayName Message   Id LevelDisplayName Message\n"
+            b"-----------            -- ---------------- -------\n"
+            b"12/17/2014 10:28:00 AM 1  Error            Something failed\n")
+    _, entry = bundle_with(tmp_path, data)
+    assert parser_failures(entry) == []
+    assert entry["skipped"] + entry["records"] >= 1  # the lines are accounted for
