@@ -5,6 +5,7 @@ damage is a problem naming the line, and the rest of the bundle is still analyse
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,19 @@ def test_get_winevent_table_with_a_repeated_column_is_not_a_parser_failure(
     _, entry = bundle_with(tmp_path, data)
     assert parser_failures(entry) == []
     assert entry["skipped"] + entry["records"] >= 1  # the lines are accounted for
+
+
+def test_a_line_of_a_million_quote_marks_is_cleaned_in_bounded_memory() -> None:
+    """Hand-made: a reply quoted a million levels deep (one line of ``>``). The quote
+    prefix pattern kept a backtracking entry per ``>``: ~150 MB for a 1 MiB line."""
+    from logscope.ingest.paste_clean import clean_lines
+
+    line = ">" * (1 << 20) + " Error 0x80070005"
+    tracemalloc.start()
+    try:
+        cleaned = clean_lines([(1, "> ok"), (2, line)], join_wrapped=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [cl.text for cl in cleaned.lines] == ["ok", "Error 0x80070005"]
+    assert peak < 24 << 20  # the line itself is 1 MiB (a str of it up to 4 MiB)
