@@ -55,3 +55,19 @@ def test_a_line_of_a_million_quote_marks_is_cleaned_in_bounded_memory() -> None:
         tracemalloc.stop()
     assert [cl.text for cl in cleaned.lines] == ["ok", "Error 0x80070005"]
     assert peak < 24 << 20  # the line itself is 1 MiB (a str of it up to 4 MiB)
+
+
+SNAPSHOT_JSON = b'{"VMName": "A", "SnapshotType": 1, "Name": "x"}'
+
+
+def test_convertto_json_nested_too_deep_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    """Hand-made: an element nested 30,000 deep made the C JSON decoder raise RecursionError,
+    a parser failure that also lost the good element before it."""
+    data = (b"[\n " + SNAPSHOT_JSON + b",\n"
+            b' {"VMName": "B", "X": ' + b"[" * 30_000 + b"]" * 30_000 + b"}]\n")
+    _, entry = bundle_with(tmp_path, data)
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    assert entry["records"] == 1
+    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 3", "bad-json")]
+    assert entry["skip_reasons"]["JSON text that does not decode"] == 1
+

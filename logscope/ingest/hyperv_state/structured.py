@@ -37,6 +37,10 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
                            "bad-json")
             ledger.skip("JSON text that does not decode")
             return
+        except RecursionError:  # the C decoder recurses once per nested [ or {
+            ledger.problem(f"line {line}", "bad JSON: nested too deep to decode", "bad-json")
+            ledger.skip("JSON text that does not decode")
+            return
         end_line = first_line + text.count("\n", 0, end)
         if isinstance(obj, dict):
             yield Record(obj, line, end_line, "json")
