@@ -25,11 +25,12 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
     top_array = text[pos] == "["
     if top_array:
         pos += 1
+    lines = _LineCounter(text, first_line)  # counted on from the last element: linear time
     while True:
         pos = _skip(text, pos)
         if pos >= len(text) or text[pos] == "]":
             return
-        line = first_line + text.count("\n", 0, pos)
+        line = lines.at(pos)
         try:
             obj, end = dec.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -37,7 +38,11 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
                            "bad-json")
             ledger.skip("JSON text that does not decode")
             return
-        end_line = first_line + text.count("\n", 0, end)
+        except RecursionError:  # the C decoder recurses once per nested [ or {
+            ledger.problem(f"line {line}", "bad JSON: nested too deep to decode", "bad-json")
+            ledger.skip("JSON text that does not decode")
+            return
+        end_line = lines.at(end)
         if isinstance(obj, dict):
             yield Record(obj, line, end_line, "json")
         elif isinstance(obj, list):  # ConvertTo-Json of nested pipelines: [[...]]
@@ -49,6 +54,19 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
         pos = _skip(text, end)
         if pos < len(text) and text[pos] == ",":
             pos += 1
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets into ``text``, each newline counted once."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text, self.pos, self.line = text, 0, first_line
+
+    def at(self, pos: int) -> int:
+        if pos > self.pos:
+            self.line += self.text.count("\n", self.pos, pos)
+            self.pos = pos
+        return self.line
 
 
 def _skip(text: str, pos: int) -> int:

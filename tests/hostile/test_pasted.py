@@ -1,0 +1,86 @@
+"""Pasted and exported text (event text, PowerShell errors, DiskShadow, free message text,
+Veeam agent sessions, Hyper-V state captures): the inputs the fuzzers of
+fuzz/pasted_targets.py found, built here. Each file is read without a parser failure, any
+damage is a problem naming the line, and the rest of the bundle is still analysed."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from .conftest import GOOD_NAME, GOOD_VSS, assert_good_read, files, run
+
+
+def bundle_with(tmp_path: Path, data: bytes, name: str = "pasted.txt") -> tuple[dict[str, Any],
+                                                                               dict[str, Any]]:
+    """The report of a bundle holding ``data`` next to a good vssadmin capture, and the
+    entry of ``data``'s file."""
+    (tmp_path / name).write_bytes(data)
+    good = tmp_path / GOOD_NAME
+    good.parent.mkdir(parents=True)
+    good.write_bytes(GOOD_VSS)
+    rep = run(tmp_path)
+    assert_good_read(rep)
+    return rep, next(f for p, f in files(rep).items() if p.endswith(name))
+
+
+def parser_failures(entry: dict[str, Any]) -> list[str]:
+    return [p["message"] for p in entry.get("problems", []) if p.get("code") == "parser-error"]
+
+
+def test_get_winevent_table_with_a_repeated_column_is_not_a_parser_failure(
+        tmp_path: Path) -> None:
+    """atheris (event-text): a Format-Table header naming ``Id`` twice built a row regex
+    with a repeated group name: ``re.error`` out of the reader."""
+    data = (b"TimeCreated            Id LevelDisplayName Message   Id LevelDisplayName Message\n"
+            b"-----------            -- ---------------- -------\n"
+            b"12/17/2014 10:28:00 AM 1  Error            Something failed\n")
+    _, entry = bundle_with(tmp_path, data)
+    assert parser_failures(entry) == []
+    assert entry["skipped"] + entry["records"] >= 1  # the lines are accounted for
+
+
+def test_a_line_of_a_million_quote_marks_is_cleaned_in_bounded_memory() -> None:
+    """Hand-made: a reply quoted a million levels deep (one line of ``>``). The quote
+    prefix pattern kept a backtracking entry per ``>``: ~150 MB for a 1 MiB line."""
+    from logscope.ingest.paste_clean import clean_lines
+
+    line = ">" * (1 << 20) + " Error 0x80070005"
+    tracemalloc.start()
+    try:
+        cleaned = clean_lines([(1, "> ok"), (2, line)], join_wrapped=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [cl.text for cl in cleaned.lines] == ["ok", "Error 0x80070005"]
+    assert peak < 24 << 20  # the line itself is 1 MiB (a str of it up to 4 MiB)
+
+
+SNAPSHOT_JSON = b'{"VMName": "A", "SnapshotType": 1, "Name": "x"}'
+
+
+def test_convertto_json_nested_too_deep_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    """Hand-made: an element nested 30,000 deep made the C JSON decoder raise RecursionError,
+    a parser failure that also lost the good element before it."""
+    data = (b"[\n " + SNAPSHOT_JSON + b",\n"
+            b' {"VMName": "B", "X": ' + b"[" * 30_000 + b"]" * 30_000 + b"}]\n")
+    _, entry = bundle_with(tmp_path, data)
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    assert entry["records"] == 1
+    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 3", "bad-json")]
+    assert entry["skip_reasons"]["JSON text that does not decode"] == 1
+
+
+
+def test_convertto_json_elements_keep_their_lines_in_a_long_array() -> None:
+    """Each element's line is counted on from the one before (it was counted from the top
+    for every element: 80,000 elements took 106 CPU s; benchmarks/bench_hostile_pasted.py
+    ``json-80k-elements``); the lines stay those of the text."""
+    from fuzz.pasted_targets import read_bytes
+
+    data = b"[\n" + (SNAPSHOT_JSON + b",\r\n\r\n") * 3000 + b"  " + SNAPSHOT_JSON + b"\n]\n"
+    ledger, events = read_bytes(data)
+    assert len(events) == 3001
+    assert [e.locator.line for e in events] == list(range(2, 2 + 2 * 3001, 2))
+    assert all(e.locator.end_line == e.locator.line for e in events)
