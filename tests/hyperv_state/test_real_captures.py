@@ -213,3 +213,91 @@ def test_get_vmintegrationservice_table() -> None:
     assert by_name["VSS"].data["enabled"] is True
     assert by_name["Key-Value Pair Exchange"].data["status"] == "No Contact"
     assert by_name["VSS"].data["secondary_status"].endswith("by t...")
+
+
+# github.com/hashicorp/vagrant, test/unit/plugins/providers/hyperv/cap/configure_disks_test.rb
+# (the `val` heredoc at its end): a Hyper-V VMScsiController object as ConvertTo-Json wrote it
+# on a real host (DESKTOP-GICAJ17), with the drives nested in it and enums as numbers.
+VAGRANT_SCSI = """\
+{
+    "ControllerNumber":  0,
+    "IsTemplate":  false,
+    "Drives":  [
+                   {
+                       "Path":  "C:\\\\Users\\\\vagrant\\\\project\\\\.vagrant\\\\machines\\\\default\\\\hyperv\\\\Virtual Hard Disks\\\\ubuntu-18.04-amd64.vhdx",
+                       "DiskNumber":  null,
+                       "MaximumIOPS":  0,
+                       "MinimumIOPS":  0,
+                       "QoSPolicyID":  "00000000-0000-0000-0000-000000000000",
+                       "SupportPersistentReservations":  false,
+                       "WriteHardeningMethod":  0,
+                       "ControllerLocation":  0,
+                       "ControllerNumber":  0,
+                       "ControllerType":  1,
+                       "Name":  "Hard Drive on SCSI controller number 0 at location 0",
+                       "PoolName":  "Primordial",
+                       "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0\\\\0\\\\D",
+                       "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+                       "VMName":  "project_default_1744059721263_2993",
+                       "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+                       "VMSnapshotName":  "",
+                       "CimSession":  {
+                                          "ComputerName":  null,
+                                          "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                                      },
+                       "ComputerName":  "DESKTOP-GICAJ17",
+                       "IsDeleted":  false
+                   },
+                   {
+                       "DvdMediaType":  1,
+                       "Path":  "C:\\\\Users\\\\Vagrant\\\\deb2.iso",
+                       "ControllerLocation":  2,
+                       "ControllerNumber":  0,
+                       "ControllerType":  1,
+                       "Name":  "DVD Drive on SCSI controller number 0 at location 2",
+                       "PoolName":  "Primordial",
+                       "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0\\\\2\\\\D",
+                       "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+                       "VMName":  "project_default_1744059721263_2993",
+                       "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+                       "VMSnapshotName":  "",
+                       "CimSession":  {
+                                          "ComputerName":  null,
+                                          "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                                      },
+                       "ComputerName":  "DESKTOP-GICAJ17",
+                       "IsDeleted":  false
+                   }
+               ],
+    "Name":  "SCSI Controller",
+    "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0",
+    "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+    "VMName":  "project_default_1744059721263_2993",
+    "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+    "VMSnapshotName":  "",
+    "CimSession":  {
+                       "ComputerName":  null,
+                       "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                   },
+    "ComputerName":  "DESKTOP-GICAJ17",
+    "IsDeleted":  false,
+    "VMCheckpointId":  "00000000-0000-0000-0000-000000000000",
+    "VMCheckpointName":  ""
+}
+"""
+
+
+def test_get_vmscsicontroller_json_vagrant() -> None:
+    from logscope.state import StateCollector
+
+    events, _ = read(VAGRANT_SCSI)
+    (ctl,) = events
+    assert ctl.data["cmdlet"] == "Get-VMScsiController" and ctl.data["form"] == "json"
+    assert ctl.vm_name == "project_default_1744059721263_2993" and ctl.host == "DESKTOP-GICAJ17"
+    assert ctl.data["controller_number"] == 0
+    assert [d.rsplit("\\", 1)[-1] for d in ctl.data["drives"]] == ["ubuntu-18.04-amd64.vhdx", "deb2.iso"]
+    # one controller for this VM: the state model counts it (never "no SCSI controller")
+    state = StateCollector()
+    state.feed(ctl)
+    (fact,) = [f for f in state.facts() if f.data["fact"] == "scsi-controllers"]
+    assert fact.vm_name == ctl.vm_name and fact.data["count"] == 1
