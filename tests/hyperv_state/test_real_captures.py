@@ -301,3 +301,27 @@ def test_get_vmscsicontroller_json_vagrant() -> None:
     state.feed(ctl)
     (fact,) = [f for f in state.facts() if f.data["fact"] == "scsi-controllers"]
     assert fact.vm_name == ctl.vm_name and fact.data["count"] == 1
+
+
+# A public GitHub markdown page "Hyper-V Tips and tricks" (search index file 36541391048): a
+# Get-VMSnapshot table whose row is shifted two columns right of its header (paste damage).
+TIPS = """\
+## Get Snapshot 
+
+```powershell
+Get-VMSnapshot *
+
+VMName         Name                       SnapshotType CreationTime         ParentSnapshotName
+------         ----                       ------------ ------------         ------------------
+TPL_W2012R2_01 Before update                Standard     3/8/2016 4:22:36 PM
+```
+"""
+
+
+def test_get_vmsnapshot_row_shifted_from_its_header() -> None:
+    events, ledger = read(TIPS)
+    (snap,) = events
+    assert snap.vm_name == "TPL_W2012R2_01" and snap.data["name"] == "Before update"
+    assert snap.data["snapshot_type"] == "Standard" and "parent_snapshot" not in snap.data
+    assert (snap.time.month, snap.time.day, snap.time.hour) == (3, 8, 16)
+    assert snap.time_source == "local" and snap.locator.line == 8 and ledger.skipped == 0
