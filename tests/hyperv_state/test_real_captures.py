@@ -325,3 +325,37 @@ def test_get_vmsnapshot_row_shifted_from_its_header() -> None:
     assert snap.data["snapshot_type"] == "Standard" and "parent_snapshot" not in snap.data
     assert (snap.time.month, snap.time.day, snap.time.hour) == (3, 8, 16)
     assert snap.time_source == "local" and snap.locator.line == 8 and ledger.skipped == 0
+
+
+# A public GitHub markdown post on Vagrant's Hyper-V provider (search index file 5661347922): the
+# Get-VMIntegrationService table of a CentOS 7 guest, indented under its prompt in a code
+# fence, three rows cut at "The protocol version of..." (a Linux guest's older IC protocol).
+CENTOS_IC = """\
+```code
+  PS C:\\vagrant_selfhost\\centos>  Get-VMIntegrationService -VMName "centos-7-1-1.x86_64"
+    VMName              Name                    Enabled PrimaryStatusDescription SecondaryStatusDescription
+    ------              ----                    ------- ------------------------ --------------------------
+    centos-7-1-1.x86_64 Guest Service Interface True    OK
+    centos-7-1-1.x86_64 Heartbeat               True    OK
+    centos-7-1-1.x86_64 Key-Value Pair Exchange True    OK                       The protocol version of...
+    centos-7-1-1.x86_64 Shutdown                True    OK
+    centos-7-1-1.x86_64 Time Synchronization    True    OK                       The protocol version of...
+    centos-7-1-1.x86_64 VSS                     True    OK                       The protocol version of...
+```
+"""
+
+
+def test_get_vmintegrationservice_indented_linux_guest() -> None:
+    from logscope.state import StateCollector
+
+    events, ledger = read(CENTOS_IC)
+    assert [e.locator.line for e in events] == list(range(5, 11)) and ledger.skipped == 0
+    assert all(e.vm_name == "centos-7-1-1.x86_64" and e.data["enabled"] is True for e in events)
+    cut = [e.data["name"] for e in events if e.data.get("secondary_status") == "The protocol version of..."]
+    assert cut == ["Key-Value Pair Exchange", "Time Synchronization", "VSS"]
+    # the backup (VSS) service is enabled: the state fact says so, nothing to report
+    state = StateCollector()
+    for ev in events:
+        state.feed(ev)
+    (fact,) = [f for f in state.facts() if f.data["fact"] == "backup-integration"]
+    assert fact.data["name"] == "VSS" and fact.data["enabled"] is True
