@@ -9,6 +9,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import GOOD_NAME, GOOD_VSS, assert_good_read, files, run
 
 
@@ -110,3 +112,33 @@ def test_pasted_lines_without_a_blank_line_are_cleaned_a_chunk_at_a_time() -> No
     assert seen == n + 1
     # FORCED_CUT chunks of 100 lines held: ~350 kB; all 30,000 cleaned lines held: ~7 MB
     assert peak < 2 << 20
+
+
+GET_VM_TABLE = (b"Name            State   CPUUsage(%) MemoryAssigned(M) Uptime           Status"
+                b"             Version\r\n"
+                b"----            -----   ----------- ----------------- ------           ------"
+                b"             -------\r\n")
+
+
+def test_hyperv_state_holds_a_bounded_text(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-made: the state reader parses its forms from the whole text, so it held every
+    line up to 500,000 of them, however long (a 50 MB table: 400 MB peak RSS). Past the
+    character budget the lines are skipped under the limit's reason, with a problem at the
+    first one."""
+    from logscope.ingest.hyperv_state import reader
+
+    monkeypatch.setattr(reader, "MAX_CHARS", 20_000)
+    row = b"RDP-Workstation Running 1           8192              00:03:07.0560000 " \
+          b"Operating normally 9.0\r\n"
+    rows = 1000
+    data = GET_VM_TABLE + row * rows
+    sizes = [len(t) for t in data.decode().splitlines()]
+    first_cut = next(n for n in range(1, len(sizes) + 1) if sum(sizes[:n]) > 20_000)
+    assert 100 < first_cut < rows  # the cut is inside the rows
+    _, entry = bundle_with(tmp_path, data)
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    cut = [p for p in entry["problems"] if p["code"] == "too-long"]
+    assert [p["where"] for p in cut] == [f"line {first_cut}"]
+    assert entry["skip_reasons"]["line past the state-listing limit"] == len(sizes) - first_cut + 1
+    assert entry["records"] == first_cut - 3  # the rows before the cut, each a VM
