@@ -142,3 +142,32 @@ def test_hyperv_state_holds_a_bounded_text(tmp_path: Path,
     assert [p["where"] for p in cut] == [f"line {first_cut}"]
     assert entry["skip_reasons"]["line past the state-listing limit"] == len(sizes) - first_cut + 1
     assert entry["records"] == first_cut - 3  # the rows before the cut, each a VM
+
+
+CSV_TYPE = b"#TYPE Microsoft.HyperV.PowerShell.VirtualMachine\r\n"
+
+
+def test_export_csv_of_a_hundred_thousand_columns_reads_the_first_ones(tmp_path: Path) -> None:
+    """Hand-made: a header of 100,000 columns made a 100,000-key object per row (25 MB:
+    13 CPU s, 234 MB peak RSS). Only the first MAX_COLUMNS are read, and a problem says so."""
+    from logscope.ingest.hyperv_state.structured import MAX_COLUMNS
+
+    extra = 3 * MAX_COLUMNS
+    head = b'"VMName","Name","State"' + b"".join(b',"c%d"' % i for i in range(extra))
+    rows = [b'"vm%d","vm%d","Running"' % (i, i) + b',"v"' * extra for i in range(3)]
+    _, entry = bundle_with(tmp_path, CSV_TYPE + b"\r\n".join([head, *rows]) + b"\r\n")
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    assert entry["records"] == 3
+    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 2", "too-wide")]
+    assert f"{extra + 3:,} columns" in entry["problems"][0]["message"]
+
+
+def test_export_csv_row_the_csv_module_refuses_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    """A cell over the csv module's field limit (128 KiB) was passed over without a word."""
+    rows = [b'"vm1","vm1","Running"', b'"vm2","vm2","' + b"x" * (200 << 10) + b'"',
+            b'"vm3","vm3","Off"']
+    _, entry = bundle_with(tmp_path, CSV_TYPE + b'"VMName","Name","State"\r\n'
+                           + b"\r\n".join(rows) + b"\r\n")
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    assert entry["records"] == 2
+    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 4", "bad-csv")]

@@ -138,7 +138,7 @@ def _records(body: list[tuple[int, str]], ledger: FileLedger) -> Iterator[Record
     nonblank = [(n, t) for n, t in body if t.strip()]
     head = nonblank[0][1]
     if head.startswith("#TYPE ") or _CSV_HEAD.match(head.strip()):
-        yield from csv_records(nonblank)
+        yield from csv_records(nonblank, ledger)
         return
     dirs = list(dirlist.records(body))
     taken = {r.line for r in dirs}
