@@ -18,6 +18,9 @@ from .textio import iter_lines
 
 #: Lines cleaned at a time at most (a chunk ends at the first blank line after this many).
 CHUNK_LINES = 4000
+#: A text with no blank line is cut anyway after this many chunks' worth of lines (bounded
+#: memory; the only state lost at the cut is whether a code fence is open).
+FORCED_CUT = 4
 #: Markdown backslash escapes (``\<Unknown error code>``, ``\+ CategoryInfo``, ``\[11\]``).
 MD_ESCAPE = re.compile(r"\\([<>\[\]()+*_#`~-])")
 
@@ -34,7 +37,8 @@ def cleaned_lines(source: Source, ledger: FileLedger, options: IngestOptions,
         chunk: list[tuple[int, str]] = []
         for item in iter_lines(fh, ledger, max_line_chars=options.max_line_bytes):
             chunk.append(item)
-            if len(chunk) >= chunk_lines and not item[1].strip():
+            if len(chunk) >= chunk_lines and (not item[1].strip()
+                                              or len(chunk) >= FORCED_CUT * chunk_lines):
                 yield from _clean(chunk, ledger)
                 chunk = []
         if chunk:

@@ -26,6 +26,9 @@ from .times import parse_time
 
 KINDS = (KIND,)
 MAX_LINES = 500_000
+#: Characters of text held at most (a real listing of hundreds of VMs is a few MB).
+MAX_CHARS = 16 << 20
+PAST_LIMIT = "line past the state-listing limit"
 _KEYS = re.compile(r'"([A-Za-z_][A-Za-z0-9_]{0,60})"\s*:')
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _CSV_HEAD = re.compile(r'^"?[A-Za-z_][A-Za-z0-9_]*"?(?:,"?[A-Za-z_][A-Za-z0-9_]*"?){2,}$')
@@ -101,9 +104,15 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.kind = KIND
     with source.open() as fh:
         lines = []
+        held = 0  # characters held: the forms are parsed from the whole text, kept in memory
         for n, text in iter_lines(fh, ledger, max_line_chars=max(1024, options.max_line_bytes)):
-            if n > MAX_LINES:
-                ledger.skip("line past the state-listing limit")
+            held += len(text)
+            if n > MAX_LINES or held > MAX_CHARS:
+                if not ledger.skip_reasons[PAST_LIMIT]:
+                    ledger.problem(f"line {n}", f"state listing longer than {MAX_LINES:,} lines "
+                                   f"or {MAX_CHARS:,} characters; the rest is not read",
+                                   "too-long")
+                ledger.skip(PAST_LIMIT)
                 continue
             lines.append((n, text))
     yield from parse_lines(lines, source.display, ledger, source.host_hint)
@@ -150,7 +159,7 @@ def _records(body: list[tuple[int, str]], ledger: FileLedger) -> Iterator[Record
     nonblank = [(n, t) for n, t in body if t.strip()]
     head = nonblank[0][1]
     if head.startswith("#TYPE ") or _CSV_HEAD.match(head.strip()):
-        yield from csv_records(nonblank)
+        yield from csv_records(nonblank, ledger)
         return
     dirs = list(dirlist.records(body))
     taken = {r.line for r in dirs}

@@ -16,6 +16,9 @@ from typing import Any
 from ...ledger import FileLedger
 from .records import Record
 
+#: Columns read at most (Get-VM | Export-Csv writes ~70; a hostile header may have 100,000).
+MAX_COLUMNS = 1024
+
 
 def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Record]:
     dec = json.JSONDecoder()
@@ -75,8 +78,10 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
-def csv_records(lines: list[tuple[int, str]]) -> Iterator[Record]:
-    """Rows of an Export-Csv file (``lines`` without the blank lines before the header)."""
+def csv_records(lines: list[tuple[int, str]],
+                ledger: FileLedger | None = None) -> Iterator[Record]:
+    """Rows of an Export-Csv file (``lines`` without the blank lines before the header);
+    columns past ``MAX_COLUMNS`` are not read (a problem in ``ledger`` says so)."""
     type_name = None
     body = lines
     if body and body[0][1].startswith("#TYPE"):
@@ -100,12 +105,17 @@ def csv_records(lines: list[tuple[int, str]]) -> Iterator[Record]:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:
+        except csv.Error as exc:
+            if ledger is not None:
+                ledger.problem(f"line {numbers[-1]}", f"bad CSV row: {exc}", "bad-csv")
             continue
         start = numbers[before] if len(numbers) > before else numbers[-1]
         end = numbers[-1]
         if header is None:
-            header = row
+            header = row[:MAX_COLUMNS]  # a row's cells past the header's are dropped by zip
+            if len(row) > MAX_COLUMNS and ledger is not None:
+                ledger.problem(f"line {start}", f"CSV header of {len(row):,} columns; only "
+                               f"the first {MAX_COLUMNS:,} are read", "too-wide")
             continue
         if not any(c.strip() for c in row):
             continue
