@@ -58,7 +58,8 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     if bucket.always:
         return None  # a signature that needs no text: every line may matter
     out: list[bytes] = []
-    for comp in (*bucket.fold_comps, *bucket.raw_comps):
+    # the set's owner lists name a signature once per pattern: each signature once here
+    for comp in {id(c): c for c in (*bucket.fold_comps, *bucket.raw_comps)}.values():
         how, values = comp.prefilter  # type: ignore[misc]
         for v in values:
             if how == "fold":

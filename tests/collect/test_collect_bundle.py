@@ -195,11 +195,13 @@ def test_state_files_read_back_as_the_captured_objects(bundle: dict[str, Any]) -
 
 def test_listing_gives_the_disk_files_with_sizes_and_times(bundle: dict[str, Any]) -> None:
     got = _of(bundle, bundle["layout"]["file"])
+    # the listing's local wall times, converted to UTC with the offset the marker states
     assert [(e.data["path"], e.data["file_size"], e.data["last_write"]) for e in got] == [
-        ("D:\\VMs\\SQL01\\SQL01.vhdx", 42949672960, "2026-12-04T02:00:11+00:00"),
+        ("D:\\VMs\\SQL01\\SQL01.vhdx", 42949672960, "2026-12-04T01:00:11+00:00"),
         ("D:\\VMs\\SQL01\\SQL01_8C3F1D2E-5B7A-4C19-9E0D-2A6F4B8C1E3D.avhdx", 1073741824,
-         "2026-12-04T03:00:11+00:00"),
-        ("D:\\VMs\\SQL01\\SQL01-AutoRecovery.avhdx", 4194304, "2026-12-04T02:00:11+00:00")]
+         "2026-12-04T02:00:11+00:00"),
+        ("D:\\VMs\\SQL01\\SQL01-AutoRecovery.avhdx", 4194304, "2026-12-04T01:00:11+00:00")]
+    assert {(e.time_source, str(e.utc_offset)) for e in got} == {("header", "1:00:00")}
     assert {e.host for e in got} == {"HV21"}
 
 
@@ -253,3 +255,27 @@ def test_the_other_vssadmin_listings_are_read_as_vssadmin(shared: Path, tmp_path
     assert {Path(led.path).name: led.kind for led in ledgers} == {
         files[c]: "vssadmin" for c in VSS_CAPTURES}
     assert {Path(e.file).name for e in events} == {files[c] for c in VSS_CAPTURES}
+
+
+def test_the_state_model_reads_the_collect_folder(bundle: dict[str, Any]) -> None:
+    """The folder as a state capture: its time from the marker (UTC), one VmState per VM the
+    files name, a SCSI count only where the listing can give one."""
+    from logscope.state import StateCollector
+
+    state = StateCollector()
+    for ev in bundle["events"]:
+        state.feed(ev)
+    (cap,) = state.captures
+    assert (cap.key.rsplit("/", 1)[-1], cap.host, cap.how) == (
+        "logscope-host-HV21-20261204-030000", "HV21", "logscope-collect marker")
+    assert cap.time_source == "utc" and cap.time.isoformat().startswith("2026-12-04T02:00:00")
+    vms = {vm.name: vm for vm in state.vms}
+    assert vms["nsUb2404hv"].backup_ic_enabled is True
+    assert vms["GCNODE1"].scsi_count == 1
+    # generation 2 (the dcjulian29 capture): it boots from SCSI, so "none listed" is not zero
+    assert vms["HOSTMACHINEDEV"].scsi_count is None and vms["HOSTMACHINEDEV"].notes
+    # the listing's AutoRecovery file sits in a folder no VM of these captures uses: still a
+    # fact, at its listing line, with its age against the marker (01:00:11 → 02:00:00 UTC)
+    (orphan,) = [f for f in state.facts() if f.data["fact"] == "autorecovery-file"]
+    assert orphan.vm_name is None and orphan.data["path"] == "D:\\VMs\\SQL01\\SQL01-AutoRecovery.avhdx"
+    assert orphan.data["age_hours"] == 1.0 and orphan.host == "HV21"

@@ -63,9 +63,11 @@ def test_samples_veeam_same_report(samples: Path, eager: None) -> None:
     _same(_veeam_texts(samples))
 
 
-@pytest.mark.parametrize("bundle", ["sqlwriter-chain", "veeam-export-sqlwriter",
-                                    "veeam-throughput-idle", "veeam-throughput-target",
-                                    "scsi-autorecovery", "clean-backup"])
+BUNDLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "samples" / "bundles")
+                 .iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
 def test_sample_bundles_same_report(samples: Path, eager: None, bundle: str) -> None:
     _same([samples / "bundles" / bundle])
 
