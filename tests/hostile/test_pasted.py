@@ -179,20 +179,24 @@ def test_export_csv_row_the_csv_module_refuses_is_a_problem_at_its_line(tmp_path
     assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 4", "bad-csv")]
 
 
-@pytest.mark.xfail(strict=True, reason="open: a code fence inside a record is skipped and "
-                   "inside the record's lines (paste_read counts it before records form)")
 def test_a_code_fence_inside_a_powershell_error_is_not_counted_twice() -> None:
-    """atheris (powershell-error): the fence line is both in the record (lines 1-6) and
-    skipped as 'code fence line': 6 lines read, 7 accounted for."""
+    """atheris (powershell-error): the fence line was both in the record (lines 1-6) and
+    skipped as 'code fence line': 6 lines read, 7 accounted for. A fence outside a record
+    is still accounted for, as a line in no record."""
     from fuzz.pasted_targets import read_bytes
+    from logscope.ingest.textio import UNACCOUNTED
 
-    data = (b"Start-VM : The virtual machine could not be started.\n"
-            b"At line:1 char:1\n"
-            b"```\n"
-            b"+ Start-VM -Name x\n"
-            b"    + CategoryInfo          : NotSpecified: (:) [Start-VM], VirtualizationException\n"
-            b"    + FullyQualifiedErrorId : Unspecified,Microsoft.HyperV.PowerShell.Commands\n")
-    ledger, events = read_bytes(data)
+    record = (b"Start-VM : The virtual machine could not be started.\n"
+              b"At line:1 char:1\n"
+              b"```\n"
+              b"+ Start-VM -Name x\n"
+              b"    + CategoryInfo          : NotSpecified: (:) [Start-VM], Virtualization\n"
+              b"    + FullyQualifiedErrorId : Unspecified,Microsoft.HyperV.PowerShell.Commands\n")
+    ledger, events = read_bytes(record)
     assert ledger.kind == "powershell-error" and ledger.info["lines"] == 6
-    covered = sum(e.locator.end_line - e.locator.line + 1 for e in events)
-    assert covered + ledger.skipped <= 6, (covered, dict(ledger.skip_reasons))
+    assert [(e.locator.line, e.locator.end_line) for e in events] == [(1, 6)]
+    assert ledger.skipped == 0, dict(ledger.skip_reasons)
+
+    ledger, events = read_bytes(b"```\n" + record + b"```\n")
+    assert [(e.locator.line, e.locator.end_line) for e in events] == [(2, 7)]
+    assert dict(ledger.skip_reasons) == {UNACCOUNTED: 2}
