@@ -17,9 +17,7 @@ from logscope.events import Event
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 
-from .targets import FUZZ_OPTIONS, RUNS, SKIP, _check_events, _check_lines
-
-FENCE = "code fence line"
+from .targets import FUZZ_OPTIONS, RUNS, _check_events, _check_lines
 
 #: Target name → the reader family (see ``fuzz/pasted_seeds.py``).
 FAMILIES = ("event-text", "powershell-error", "diskshadow", "message-text", "veeam-agent",
@@ -41,8 +39,6 @@ def _checked(data: bytes) -> None:
     bugs = [p.message for p in ledger.problems if p.code == "parser-error"]
     assert not bugs, bugs
     _check_events(events, ledger)
-    if "fence" in SKIP and ledger.skip_reasons.get(FENCE):  # the open bug (fuzz/README.md)
-        del ledger.skip_reasons[FENCE]
     _check_lines(events, ledger)
     total = ledger.info.get("lines")
     if isinstance(total, int):  # records + skips account for every line, none twice
