@@ -19,12 +19,15 @@ from pathlib import Path
 
 
 def write_seeds(target: str, folder: Path) -> int:
+    from .pasted_seeds import pasted_seeds
+    from .pasted_targets import TARGETS as PASTED
     from .seeds import seeds
 
+    found = pasted_seeds(target) if target in PASTED else seeds(target)
     folder.mkdir(parents=True, exist_ok=True)
-    for data in seeds(target):
+    for data in found:
         (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)  # noqa: S324 - a name
-    return len(seeds(target))
+    return len(found)
 
 
 def main(argv: list[str]) -> None:
@@ -38,9 +41,13 @@ def main(argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["logscope"]):
-        from . import targets
+        from . import pasted_targets, targets
+        from logscope import explain, pipeline  # noqa: F401 - instrumented now, not lazily
+        from logscope.ingest import parser_modules
+
+        parser_modules()  # the readers are imported on first use: instrument them too
     name = argv[0]
-    target = targets.TARGETS[name]
+    target = {**targets.TARGETS, **pasted_targets.TARGETS}[name]
     logging.getLogger("Evtx").setLevel(logging.ERROR)  # python-evtx warns on every bad token
 
     def one(data: bytes) -> None:

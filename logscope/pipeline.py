@@ -28,6 +28,7 @@ from .match.library import Library, load_library
 from .match.matcher import Matcher
 from .match.model import Hit
 from .match.store import HitStore
+from .state import StateCollector
 from .throughput import Collector
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class Analysis:
     throughput: Collector = field(default_factory=Collector)
     #: Per signature: hits beyond the per-machine bound, counted but not kept (match/store.py).
     hits_not_kept: dict[str, int] = field(default_factory=dict)
+    #: Hyper-V state listings (issue 17), fed every event; its facts were matched like events.
+    state: StateCollector = field(default_factory=StateCollector)
 
 
 def sha256_of(path: Path) -> str:
@@ -163,6 +166,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     store = HitStore()
     throughput = Collector()
     expected = ExpectedWriters()
+    state = StateCollector()
     kept: list[Event] | None = [] if keep_events else None
     for ev, found in stream:
         identity.observe(ev)
@@ -176,8 +180,17 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
                 store.add(Hit(library.signatures[sid], ev, fields))
         throughput.feed(ev)
         expected.feed(ev)
+        state.feed(ev)
         if kept is not None:
             kept.append(ev)
+    # state facts (a chain, a checkpoint's age, a trend) need every listing read first; they
+    # are matched and joined like any event
+    for fact in state.facts() if state else ():
+        identity.observe(fact)
+        for hit in matcher.match(fact):
+            store.add(hit)
+        if kept is not None:
+            kept.append(fact)
     identity.finish()
     # events = records of parsed files (archive ledgers count members, not events)
     seen = sum(led.records for led in ledgers if led.kind != "zip")
@@ -192,7 +205,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     warnings = [str(i) for i in library.issues]
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,
-                    throughput=throughput, hits_not_kept=store.not_kept())
+                    throughput=throughput, hits_not_kept=store.not_kept(), state=state)
 
 
 def _events_in_scope(events: list[Event], corr: Correlation, f: Filters) -> list[Event]:

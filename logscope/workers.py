@@ -12,6 +12,7 @@ submission order, so a run's output does not depend on timing.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -159,7 +160,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
     file's count of hits not kept travels in ``ledger.info["hits_not_kept"]`` (the caller
     takes it out)."""
     global _parent_matcher
-    pending: list[Future[list[Result]]] = []
+    pending: deque[Future[list[Result]]] = deque()
     pool: ProcessPoolExecutor | None = None
     batch = Batch()
     inline = options
@@ -189,8 +190,11 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
             if batch.items:
                 assert pool is not None
                 pending.append(pool.submit(run_batch, _parse_file, batch.take()))
-            for fut in pending:
-                for result in fut.result():
+            while pending:
+                # taken off the list as it is merged: a merged batch's events are not held
+                # until the last batch is in (on 32 files of 2 GB the parent's peak RSS grew
+                # from 62 to 113 MB with every batch's representative events kept)
+                for result in pending.popleft().result():
                     yield from _merge(result, ledgers)
             ledgers.extend(bundle.ledgers)
     except BaseException as exc:

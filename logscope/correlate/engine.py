@@ -120,7 +120,7 @@ def correlate(hits: list[Hit], identity: IdentityTable, chains: dict[str, Chain]
     consumed: set[int] = set()
     for chain in chains.values():
         findings.extend(_run_chain(chain, by_sig, ent, identity, consumed))
-    findings = _drop_explained_absences(findings)
+    findings = _fold_contained(_drop_explained_absences(findings))
     # a record a chain explains is not raised again by another signature on it
     explained = {id(h.event): f for f in findings for h in f.evidence}
     folded: set[tuple[str, str | None]] = set()
@@ -208,6 +208,24 @@ def _drop_explained_absences(findings: list[Finding]) -> list[Finding]:
     explained = {id(h.event) for f in findings if found(f) >= 2 for h in f.evidence}
     return [f for f in findings
             if found(f) >= 2 or not all(id(h.event) in explained for h in f.evidence)]
+
+
+def _fold_contained(findings: list[Finding]) -> list[Finding]:
+    """A chain finding whose every evidence record is also evidence of a larger chain finding
+    on the same VM tells a part of that story: it is folded into it (listed as related), so a
+    Veeam failure, a merge error and the VM's state become one finding, not three."""
+    ev = [{id(h.event) for h in f.evidence} for f in findings]
+    same: dict[str | None, list[int]] = defaultdict(list)  # per VM: a VM has few findings
+    for i, f in enumerate(findings):
+        same[f.entity].append(i)
+    out = []
+    for i, f in enumerate(findings):
+        host = next((findings[j] for j in same[f.entity] if ev[i] < ev[j]), None)
+        if host is None:
+            out.append(f)
+        elif f.id not in host.related:
+            host.related.append(f.id)
+    return out
 
 
 def _joins(h: Hit, e: str | None, entity: str, hosts: set[str]) -> bool:

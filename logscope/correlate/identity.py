@@ -70,7 +70,7 @@ def _bounded_add(s: set[str], value: str) -> None:
 
 @dataclass
 class IdentityTable:
-    """Union-find over keys ``vm:<name>``, ``id:<guid>``, ``host:<name>``."""
+    """Union-find over keys ``vm:<name>``, ``id:<guid>``, ``host:<name>``, ``disk:<path>``."""
 
     parent: dict[str, str] = field(default_factory=dict)
     vm_host: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -86,8 +86,15 @@ class IdentityTable:
     #: What keyed events already taught (observe is idempotent): a repeat is skipped.
     _keyed_seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
 
+    #: root → its keys, built on first use and dropped when a key or a union is added (the
+    #: report asks members() per hint and per hit: a scan of every key each time was
+    #: quadratic in the size of the bundle).
+    _groups: dict[str, list[str]] | None = field(default=None, repr=False)
+
     def _find(self, k: str) -> str:
-        self.parent.setdefault(k, k)
+        if k not in self.parent:
+            self.parent[k] = k
+            self._groups = None
         root = k
         while self.parent[root] != root:
             root = self.parent[root]
@@ -102,9 +109,33 @@ class IdentityTable:
             if rb.startswith("vm:") and not ra.startswith("vm:"):
                 ra, rb = rb, ra
             self.parent[rb] = ra
+            self._groups = None
+
+    def _observe_state(self, ev: Event) -> None:
+        """Hyper-V state joins disk paths to the VM (issue 17): an attached disk
+        (Get-VMHardDiskDrive) belongs to its VM, a differencing disk (Get-VHD) to the chain of
+        its parent. A VHD Set (.vhds) is shared by the nodes of a guest cluster: never a join
+        key (it would make the nodes one machine)."""
+        path = ev.data.get("path")
+        if not isinstance(path, str) or not path or path.casefold().endswith(".vhds"):
+            return
+        disk = "disk:" + path.casefold()
+        self.display.setdefault(disk, path)
+        obj = ev.data.get("object")
+        if obj == "harddisk" and (ev.vm_name or ev.vm_id):
+            vm = ("vm:" + short_name(ev.vm_name) if ev.vm_name
+                  else "id:" + str(ev.vm_id).lower().strip("{}"))
+            self._union(vm, disk)
+        elif obj == "vhd" and path.casefold().endswith((".avhdx", ".avhd")):
+            parent = ev.data.get("parent_path")
+            if isinstance(parent, str) and parent:
+                self.display.setdefault("disk:" + parent.casefold(), parent)
+                self._union(disk, "disk:" + parent.casefold())
 
     def observe(self, ev: Event) -> None:
         """Learn from one event (cheap; called for every event)."""
+        if ev.kind == "hyperv-state":
+            self._observe_state(ev)
         names_disk = False  # only asked of events that name a VM (the others never use it)
         if ev.vm_name or ev.vm_id:
             names_disk = bool(ev.message) and "vhd" in ev.message.casefold()
@@ -178,6 +209,9 @@ class IdentityTable:
             return self._find("vm:" + short_name(str(fields["vm_name"])))
         if fields.get("vm_id"):
             return self._find("id:" + str(fields["vm_id"]).lower().strip("{}"))
+        disk = fields.get("disk_path")
+        if isinstance(disk, str) and "disk:" + disk.casefold() in self.parent:
+            return self._find("disk:" + disk.casefold())
         host = fields.get("host")
         if host and kind not in SERVER_KINDS:
             k = "host:" + short_name(str(host))
@@ -200,7 +234,14 @@ class IdentityTable:
         return {self._find(k) for k, js in self.jobs.items() if any(x.casefold() == j for x in js)}
 
     def members(self, entity: str) -> list[str]:
-        return sorted(k for k in self.parent if self._find(k) == entity)
+        if self._groups is None:
+            groups: dict[str, list[str]] = defaultdict(list)
+            for k in list(self.parent):
+                groups[self._find(k)].append(k)
+            for keys in groups.values():
+                keys.sort()
+            self._groups = groups
+        return list(self._groups.get(entity, ()))
 
     def name_of(self, entity: str) -> str:
         """A human name for an entity (the VM name when known)."""
@@ -242,12 +283,16 @@ class IdentityTable:
             if not names and not ids and guests and all(
                     short_name(g) in self.hyperv_hosts for g in guests):
                 continue  # a Hyper-V host itself, not a VM
+            if all(k.startswith("disk:") for k in members):
+                continue  # disk files no VM record named
             out.append({"entity": root, "vm_names": names, "vm_ids": ids,
                         "guest_hosts": guests, "hyperv_hosts": union(self.vm_host, members),
                         "jobs": union(self.jobs, members),
                         "veeam_tasks": union(self.tasks, members),
                         "veeam_servers": union(self.servers, members),
-                        "disks": union(self.disks, members),
+                        "disks": sorted(set(union(self.disks, members)) | {
+                            self.display.get(k, k[5:]) for k in members
+                            if k.startswith("disk:")}),
                         "sources": union(self.sources, members),
                         "files": union(self.files, members)})
         return out

@@ -53,7 +53,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u3000"), " ")
 _QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032"}
 _QUOTES.update({ord(c): '"' for c in "\u201c\u201d\u201e\u201f\u2033"})
-_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)++")  # possessive: no backtrack stack per ">"
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w+-]*[ \t]*$")
 _INLINE_FENCE = re.compile(r"```+([^`]*)```+")
 _BACKTICKS = re.compile(r"`+([^`]*)`+")

@@ -2,8 +2,10 @@
 
 Why: ``paste_clean.clean_lines`` works on a list; a reader of a huge transcript must not hold
 the whole file, so lines are cleaned a chunk at a time (cut at a blank line, where no record
-spans the cut). Repairs are counted in the ledger and lines a code fence took away are
-counted as skipped, so line accounting stays exact.
+spans the cut). Repairs are counted in the ledger; a code fence line is left to the
+pipeline's line accounting (``textio.account_lines``): one inside a record's lines is in
+that record, one outside is a line in no record. Counting it as skipped here, before the
+records form, counted a fence inside a record twice.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .textio import iter_lines
 
 #: Lines cleaned at a time at most (a chunk ends at the first blank line after this many).
 CHUNK_LINES = 4000
+#: A text with no blank line is cut anyway after this many chunks' worth of lines (bounded
+#: memory; the only state lost at the cut is whether a code fence is open).
+FORCED_CUT = 4
 #: Markdown backslash escapes (``\<Unknown error code>``, ``\+ CategoryInfo``, ``\[11\]``).
 MD_ESCAPE = re.compile(r"\\([<>\[\]()+*_#`~-])")
 
@@ -34,7 +39,8 @@ def cleaned_lines(source: Source, ledger: FileLedger, options: IngestOptions,
         chunk: list[tuple[int, str]] = []
         for item in iter_lines(fh, ledger, max_line_chars=options.max_line_bytes):
             chunk.append(item)
-            if len(chunk) >= chunk_lines and not item[1].strip():
+            if len(chunk) >= chunk_lines and (not item[1].strip()
+                                              or len(chunk) >= FORCED_CUT * chunk_lines):
                 yield from _clean(chunk, ledger)
                 chunk = []
         if chunk:
@@ -44,9 +50,6 @@ def cleaned_lines(source: Source, ledger: FileLedger, options: IngestOptions,
 def _clean(raw: list[tuple[int, str]], ledger: FileLedger) -> Iterator[CleanLine]:
     cleaned = clean_lines(raw, join_wrapped=False)
     record_repairs(ledger, cleaned)
-    dropped = len(raw) - sum(cl.end_line - cl.line + 1 for cl in cleaned.lines)
-    if dropped > 0:
-        ledger.skip("code fence line", dropped)
     for cl in cleaned.lines:
         cl.text = MD_ESCAPE.sub(r"\1", cl.text)
         yield cl

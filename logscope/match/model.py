@@ -14,11 +14,11 @@ STATUSES = ("experimental", "test", "stable")
 #: ("text" lets the content sniffing choose), or "event": a field mapping.
 EXAMPLE_FORMATS = ("evtx-xml", "vssadmin", "veeam", "veeam-session", "veeam-guest", "event",
                    "text", "event-text", "powershell-error", "diskshadow", "veeam-agent",
-                   "message-text")
+                   "message-text", "hyperv-state")
 #: Pasted-evidence forms: their example must be read as that very kind (a paste the reader
 #: does not claim, or claims as another kind, would validate something other than it says).
 STRICT_FORMATS = ("event-text", "powershell-error", "diskshadow", "veeam-agent",
-                  "message-text")
+                  "message-text", "hyperv-state")
 #: The one key an example may carry beside its form: the public page its text is quoted from.
 EXAMPLE_SOURCE_KEY = "source"
 

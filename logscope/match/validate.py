@@ -60,7 +60,18 @@ def example_events(example: Any) -> list[Event]:  # noqa: ANN401
         raise ValueError(f"the {fmt} example gave no event (detected as {ledger.kind}: {why})")
     if fmt in STRICT_FORMATS and not any(e.kind == fmt for e in evs):
         raise ValueError(f"the {fmt} example is read as {ledger.kind}, not {fmt}")
-    return evs
+    return evs + _state_facts(evs)
+
+
+def _state_facts(evs: list[Event]) -> list[Event]:
+    """A Hyper-V state listing also gives the facts built from it (``logscope.state``), as
+    in a run: a state signature's example is the listing, not a hand-written fact."""
+    from ..state import StateCollector
+
+    state = StateCollector()
+    for ev in evs:
+        state.feed(ev)
+    return state.facts() if state else []
 
 
 def _why_not(sig: Signature, evs: list[Event]) -> str:

@@ -14,6 +14,7 @@ from .. import __version__
 from ..correlate.engine import Finding
 from ..match.model import Hit
 from ..pipeline import Analysis
+from ..state import section as state_section
 from ..throughput.analyze import section as throughput_section
 
 #: Severity at or above which an event is shown in the timeline by default.
@@ -180,4 +181,6 @@ def build_report(a: Analysis) -> dict[str, Any]:
     # throughput (issue 11): per-session figures; its hints join the ranked hints
     report["throughput"] = throughput_section(a.throughput, corr.hits, corr.offsets)
     report["hints"].extend(report["throughput"].get("hints", []))
+    # Hyper-V state (issue 17): per VM and capture, and the chain trend across captures
+    report["hyperv_state"] = state_section(a.state)
     return report

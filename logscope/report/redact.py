@@ -132,7 +132,7 @@ class Redactor:
                        "domains": len({v for v in names.values() if v.startswith("DOMAIN")})}
         if names:
             alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            self._re = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.IGNORECASE)
+            self._re = re.compile(_BEFORE + rf"(?:{alt})" + _AFTER, re.IGNORECASE)
         self._ips: dict[str, str] = {}
         self._sids: dict[str, str] = {}
 
@@ -164,6 +164,12 @@ class Redactor:
             return [self.walk(v, key) for v in obj]
         return obj
 
+
+#: A name is whole when no word character or hyphen touches it, and also where a tool glues
+#: it on: a collection folder (``2026-03-14T103000_SQL01``, ``logscope-host-HV21-20261204-
+#: 030000``) and Hyper-V's differencing disks (``SQL01_6F1C0D8E-....avhdx``).
+_BEFORE = r"(?:(?<![\w-])|(?<=\d{6}_)|(?<=logscope-host-)|(?<=logscope-guest-))"
+_AFTER = r"(?:(?=-\d{8}-\d{6})|(?![A-Za-z0-9-]|_(?![0-9A-Fa-f]{8}-)))"
 
 #: Values that are never names (hashes, versions, ids of our own data).
 _KEEP_KEYS = frozenset(("sha256", "logscope_version", "signatures_version", "signature", "id",

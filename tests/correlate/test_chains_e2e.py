@@ -14,6 +14,10 @@ from .helpers import BUNDLES, run
     ("scsi-autorecovery", "chain.scsi-autorecovery", "APP02", {"veeam", "evtx-xml"}),
     ("sharing-violation", "chain.sharing-violation", "APPSRV", {"veeam", "evtx-xml"}),
     ("guest-storage", "chain.guest-storage", "FS01", {"veeam", "evtx-xml"}),
+    # issue 17: Hyper-V state listings joined to the logs of the same VM
+    ("vhds-locked-chain", "chain.vhds-recovery-never-merges", "FSCL3",
+     {"veeam", "evtx-xml", "hyperv-state"}),
+    ("no-scsi-state", "chain.no-scsi-controller", "APP05", {"evtx-xml", "hyperv-state"}),
 ])
 def test_chain_is_the_top_hint_with_evidence_from_two_kinds(bundle: str, chain: str, vm: str,
                                                             kinds: set[str]) -> None:

@@ -24,7 +24,11 @@ SCALE = int(os.environ.get("LOGSCOPE_FUZZ_EXAMPLES", "0"))
 
 
 def _settings(name: str) -> settings:
-    return settings(max_examples=SCALE or BUDGET[name], deadline=None, database=None,
+    return _settings_for(SCALE or BUDGET[name])
+
+
+def _settings_for(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, database=None,
                     derandomize=not SCALE, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example])

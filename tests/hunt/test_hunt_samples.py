@@ -62,7 +62,8 @@ def test_sample_archive_indexes_like_analyze_and_a_rerun_does_no_work(archive: P
     where = con.execute("SELECT DISTINCT path FROM census JOIN bundles USING (bundle_sha) "
                         "WHERE event_id = 10103 AND provider = 'Microsoft-Windows-Hyper-V-VMMS'"
                         ).fetchall()
-    assert {Path(p).name for (p,) in where} == {"no-scsi-controller", "scsi-autorecovery"}
+    assert {Path(p).name for (p,) in where} == {"no-scsi-controller", "scsi-autorecovery",
+                                                "no-scsi-state"}
     files = con.execute("SELECT count(*), sum(records) FROM files").fetchall()[0]
     assert files[0] >= len(bundles) and files[1] > 0
     con.close()

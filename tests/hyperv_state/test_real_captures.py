@@ -213,3 +213,149 @@ def test_get_vmintegrationservice_table() -> None:
     assert by_name["VSS"].data["enabled"] is True
     assert by_name["Key-Value Pair Exchange"].data["status"] == "No Contact"
     assert by_name["VSS"].data["secondary_status"].endswith("by t...")
+
+
+# github.com/hashicorp/vagrant, test/unit/plugins/providers/hyperv/cap/configure_disks_test.rb
+# (the `val` heredoc at its end): a Hyper-V VMScsiController object as ConvertTo-Json wrote it
+# on a real host (DESKTOP-GICAJ17), with the drives nested in it and enums as numbers.
+VAGRANT_SCSI = """\
+{
+    "ControllerNumber":  0,
+    "IsTemplate":  false,
+    "Drives":  [
+                   {
+                       "Path":  "C:\\\\Users\\\\vagrant\\\\project\\\\.vagrant\\\\machines\\\\default\\\\hyperv\\\\Virtual Hard Disks\\\\ubuntu-18.04-amd64.vhdx",
+                       "DiskNumber":  null,
+                       "MaximumIOPS":  0,
+                       "MinimumIOPS":  0,
+                       "QoSPolicyID":  "00000000-0000-0000-0000-000000000000",
+                       "SupportPersistentReservations":  false,
+                       "WriteHardeningMethod":  0,
+                       "ControllerLocation":  0,
+                       "ControllerNumber":  0,
+                       "ControllerType":  1,
+                       "Name":  "Hard Drive on SCSI controller number 0 at location 0",
+                       "PoolName":  "Primordial",
+                       "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0\\\\0\\\\D",
+                       "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+                       "VMName":  "project_default_1744059721263_2993",
+                       "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+                       "VMSnapshotName":  "",
+                       "CimSession":  {
+                                          "ComputerName":  null,
+                                          "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                                      },
+                       "ComputerName":  "DESKTOP-GICAJ17",
+                       "IsDeleted":  false
+                   },
+                   {
+                       "DvdMediaType":  1,
+                       "Path":  "C:\\\\Users\\\\Vagrant\\\\deb2.iso",
+                       "ControllerLocation":  2,
+                       "ControllerNumber":  0,
+                       "ControllerType":  1,
+                       "Name":  "DVD Drive on SCSI controller number 0 at location 2",
+                       "PoolName":  "Primordial",
+                       "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0\\\\2\\\\D",
+                       "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+                       "VMName":  "project_default_1744059721263_2993",
+                       "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+                       "VMSnapshotName":  "",
+                       "CimSession":  {
+                                          "ComputerName":  null,
+                                          "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                                      },
+                       "ComputerName":  "DESKTOP-GICAJ17",
+                       "IsDeleted":  false
+                   }
+               ],
+    "Name":  "SCSI Controller",
+    "Id":  "Microsoft:6F225311-B793-49CF-98A3-0A32108E49BB\\\\6AEC67E1-3135-401C-BB23-9FE1C4E34560\\\\0",
+    "VMId":  "6f225311-b793-49cf-98a3-0a32108e49bb",
+    "VMName":  "project_default_1744059721263_2993",
+    "VMSnapshotId":  "00000000-0000-0000-0000-000000000000",
+    "VMSnapshotName":  "",
+    "CimSession":  {
+                       "ComputerName":  null,
+                       "InstanceId":  "899e8c1f-5c4f-4ba4-86a4-f72dc887885f"
+                   },
+    "ComputerName":  "DESKTOP-GICAJ17",
+    "IsDeleted":  false,
+    "VMCheckpointId":  "00000000-0000-0000-0000-000000000000",
+    "VMCheckpointName":  ""
+}
+"""
+
+
+def test_get_vmscsicontroller_json_vagrant() -> None:
+    from logscope.state import StateCollector
+
+    events, _ = read(VAGRANT_SCSI)
+    (ctl,) = events
+    assert ctl.data["cmdlet"] == "Get-VMScsiController" and ctl.data["form"] == "json"
+    assert ctl.vm_name == "project_default_1744059721263_2993" and ctl.host == "DESKTOP-GICAJ17"
+    assert ctl.data["controller_number"] == 0
+    assert [d.rsplit("\\", 1)[-1] for d in ctl.data["drives"]] == ["ubuntu-18.04-amd64.vhdx", "deb2.iso"]
+    # one controller for this VM: the state model counts it (never "no SCSI controller")
+    state = StateCollector()
+    state.feed(ctl)
+    (fact,) = [f for f in state.facts() if f.data["fact"] == "scsi-controllers"]
+    assert fact.vm_name == ctl.vm_name and fact.data["count"] == 1
+
+
+# A public GitHub markdown page "Hyper-V Tips and tricks" (search index file 36541391048): a
+# Get-VMSnapshot table whose row is shifted two columns right of its header (paste damage).
+TIPS = """\
+## Get Snapshot 
+
+```powershell
+Get-VMSnapshot *
+
+VMName         Name                       SnapshotType CreationTime         ParentSnapshotName
+------         ----                       ------------ ------------         ------------------
+TPL_W2012R2_01 Before update                Standard     3/8/2016 4:22:36 PM
+```
+"""
+
+
+def test_get_vmsnapshot_row_shifted_from_its_header() -> None:
+    events, ledger = read(TIPS)
+    (snap,) = events
+    assert snap.vm_name == "TPL_W2012R2_01" and snap.data["name"] == "Before update"
+    assert snap.data["snapshot_type"] == "Standard" and "parent_snapshot" not in snap.data
+    assert (snap.time.month, snap.time.day, snap.time.hour) == (3, 8, 16)
+    assert snap.time_source == "local" and snap.locator.line == 8 and ledger.skipped == 0
+
+
+# A public GitHub markdown post on Vagrant's Hyper-V provider (search index file 5661347922): the
+# Get-VMIntegrationService table of a CentOS 7 guest, indented under its prompt in a code
+# fence, three rows cut at "The protocol version of..." (a Linux guest's older IC protocol).
+CENTOS_IC = """\
+```code
+  PS C:\\vagrant_selfhost\\centos>  Get-VMIntegrationService -VMName "centos-7-1-1.x86_64"
+    VMName              Name                    Enabled PrimaryStatusDescription SecondaryStatusDescription
+    ------              ----                    ------- ------------------------ --------------------------
+    centos-7-1-1.x86_64 Guest Service Interface True    OK
+    centos-7-1-1.x86_64 Heartbeat               True    OK
+    centos-7-1-1.x86_64 Key-Value Pair Exchange True    OK                       The protocol version of...
+    centos-7-1-1.x86_64 Shutdown                True    OK
+    centos-7-1-1.x86_64 Time Synchronization    True    OK                       The protocol version of...
+    centos-7-1-1.x86_64 VSS                     True    OK                       The protocol version of...
+```
+"""
+
+
+def test_get_vmintegrationservice_indented_linux_guest() -> None:
+    from logscope.state import StateCollector
+
+    events, ledger = read(CENTOS_IC)
+    assert [e.locator.line for e in events] == list(range(5, 11)) and ledger.skipped == 0
+    assert all(e.vm_name == "centos-7-1-1.x86_64" and e.data["enabled"] is True for e in events)
+    cut = [e.data["name"] for e in events if e.data.get("secondary_status") == "The protocol version of..."]
+    assert cut == ["Key-Value Pair Exchange", "Time Synchronization", "VSS"]
+    # the backup (VSS) service is enabled: the state fact says so, nothing to report
+    state = StateCollector()
+    for ev in events:
+        state.feed(ev)
+    (fact,) = [f for f in state.facts() if f.data["fact"] == "backup-integration"]
+    assert fact.data["name"] == "VSS" and fact.data["enabled"] is True

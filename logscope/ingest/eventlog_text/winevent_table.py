@@ -42,8 +42,8 @@ def _header(text: str) -> list[str] | None:
     """The columns' contract fields when the line is a table header with id and message."""
     names = text.split()
     fields = [PROPERTIES.get(n.casefold()) for n in names]
-    if not names or None in fields:
-        return None
+    if not names or None in fields or len(set(fields)) < len(fields):
+        return None  # a repeated column (a paste that doubled the header) has no row layout
     if "message" in fields and "event_id" in fields and fields[-1] == "message":
         return fields  # type: ignore[return-value]
     return None

@@ -166,8 +166,10 @@ def hosts_cover(data: bytes, hosts: Iterable[str]) -> bool:
     Why: a skipped chunk gives no summary event, so it must not be where the file first names
     a machine (the identity table learns hosts from summaries).
     """
+    known = {h.casefold() for h in hosts}
+    if not known:
+        return False  # a file's first chunk: nothing can be covered, the templates go unread
     names = chunk_computers(data)
     if names is None or not names:
         return False
-    known = {h.casefold() for h in hosts}
     return names <= known

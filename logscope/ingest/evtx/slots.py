@@ -158,6 +158,8 @@ class SlotView(io.RawIOBase):
             return False  # ids seen before (a rewritten chunk): read as before
         if self._kept_in_a_row >= GATE_PATIENCE:
             return False
+        if not self._hosts:
+            return False  # no machine known yet (a file's first chunk): ``hosts_cover`` says no
         body = data[CHUNK_HEADER:chunk.free_offset]
         if gate.keeps(body):
             self._kept_in_a_row += 1

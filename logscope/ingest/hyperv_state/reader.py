@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ...events import Event
+from ...events import UTC, Event, format_offset, parse_offset
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from ..textio import head_text, iter_lines
@@ -26,7 +26,11 @@ from .times import parse_time
 
 KINDS = (KIND,)
 MAX_LINES = 500_000
+#: Characters of text held at most (a real listing of hundreds of VMs is a few MB).
+MAX_CHARS = 16 << 20
+PAST_LIMIT = "line past the state-listing limit"
 _KEYS = re.compile(r'"([A-Za-z_][A-Za-z0-9_]{0,60})"\s*:')
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _CSV_HEAD = re.compile(r'^"?[A-Za-z_][A-Za-z0-9_]*"?(?:,"?[A-Za-z_][A-Za-z0-9_]*"?){2,}$')
 
 
@@ -69,21 +73,46 @@ def _is_marker(line: str) -> bool:
     return line.startswith(str(table().get("collected_marker", "# logscope-collect")))
 
 
-def _marker(line: str) -> tuple[datetime | None, str | None]:
-    """``# logscope-collect 2026-12-04T10:00:00+01:00 host=HV21 ...`` → (time, host)."""
+def _marker(line: str) -> tuple[datetime | None, str | None, timedelta | None]:
+    """``# logscope-collect 2026-12-04T10:00:00+01:00 host=HV21 ...`` → (time, host, offset)."""
     rest = line[len(str(table().get("collected_marker"))):].split()
     when = parse_time(rest[0])[0] if rest and parse_time(rest[0]) else None
     host = next((p[5:] for p in rest if p.startswith("host=")), None)
-    return when, host
+    m = _OFFSET.search(rest[0]) if rest and when is not None else None
+    return when, host, (parse_offset(m.group(1)) if m else None)
+
+
+def _with_offset(ev: Event, offset: timedelta | None) -> Event:
+    """A local wall time of the collecting host, converted with the offset its marker states
+    (``time_source`` header, ``utc_offset`` kept); without a marker it stays local, never
+    taken for UTC. The offset is the host's at collection: a time from the other side of a
+    daylight-saving change is an hour off, which ``header`` (not ``utc``) admits."""
+    if offset is None:
+        return ev
+    ev.data["capture_offset"] = format_offset(offset)
+    if ev.time is not None and ev.time_source == "local":
+        old = ev.time.isoformat()
+        ev.time = (ev.time.replace(tzinfo=None) - offset).replace(tzinfo=UTC)
+        ev.time_source, ev.utc_offset = "header", offset
+        for k, v in ev.data.items():
+            if v == old:
+                ev.data[k] = ev.time.isoformat()
+    return ev
 
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     ledger.kind = KIND
     with source.open() as fh:
         lines = []
+        held = 0  # characters held: the forms are parsed from the whole text, kept in memory
         for n, text in iter_lines(fh, ledger, max_line_chars=max(1024, options.max_line_bytes)):
-            if n > MAX_LINES:
-                ledger.skip("line past the state-listing limit")
+            held += len(text)
+            if n > MAX_LINES or held > MAX_CHARS:
+                if not ledger.skip_reasons[PAST_LIMIT]:
+                    ledger.problem(f"line {n}", f"state listing longer than {MAX_LINES:,} lines "
+                                   f"or {MAX_CHARS:,} characters; the rest is not read",
+                                   "too-long")
+                ledger.skip(PAST_LIMIT)
                 continue
             lines.append((n, text))
     yield from parse_lines(lines, source.display, ledger, source.host_hint)
@@ -94,10 +123,11 @@ def parse_lines(lines: list[tuple[int, str]], display: str, ledger: FileLedger,
     """Events of every object in the text; also for tests holding decoded lines."""
     capture: datetime | None = None
     host = None
+    offset: timedelta | None = None
     body = []
     for n, t in lines:
         if _is_marker(t):
-            capture, host = _marker(t)
+            capture, host, offset = _marker(t)
             ledger.skip("collection marker line")
             continue
         body.append((n, t))
@@ -108,13 +138,13 @@ def parse_lines(lines: list[tuple[int, str]], display: str, ledger: FileLedger,
     recs.sort(key=lambda r: r.line)
     for rec in recs:
         if rec.form == "dir":
-            yield file_event(rec, display, capture, host)
+            yield _with_offset(file_event(rec, display, capture, host), offset)
             continue
         spec = identify(list(rec.props), rec.type_name)
         if spec is None:
             ledger.skip("object of no cmdlet logscope reads", rec.end_line - rec.line + 1)
             continue
-        yield to_event(rec, spec, display, capture, host)
+        yield _with_offset(to_event(rec, spec, display, capture, host), offset)
 
 
 def _records(body: list[tuple[int, str]], ledger: FileLedger) -> Iterator[Record]:
@@ -129,7 +159,7 @@ def _records(body: list[tuple[int, str]], ledger: FileLedger) -> Iterator[Record
     nonblank = [(n, t) for n, t in body if t.strip()]
     head = nonblank[0][1]
     if head.startswith("#TYPE ") or _CSV_HEAD.match(head.strip()):
-        yield from csv_records(nonblank)
+        yield from csv_records(nonblank, ledger)
         return
     dirs = list(dirlist.records(body))
     taken = {r.line for r in dirs}

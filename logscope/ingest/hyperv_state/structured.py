@@ -16,6 +16,9 @@ from typing import Any
 from ...ledger import FileLedger
 from .records import Record
 
+#: Columns read at most (Get-VM | Export-Csv writes ~70; a hostile header may have 100,000).
+MAX_COLUMNS = 1024
+
 
 def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Record]:
     dec = json.JSONDecoder()
@@ -25,11 +28,12 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
     top_array = text[pos] == "["
     if top_array:
         pos += 1
+    lines = _LineCounter(text, first_line)  # counted on from the last element: linear time
     while True:
         pos = _skip(text, pos)
         if pos >= len(text) or text[pos] == "]":
             return
-        line = first_line + text.count("\n", 0, pos)
+        line = lines.at(pos)
         try:
             obj, end = dec.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -37,7 +41,11 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
                            "bad-json")
             ledger.skip("JSON text that does not decode")
             return
-        end_line = first_line + text.count("\n", 0, end)
+        except RecursionError:  # the C decoder recurses once per nested [ or {
+            ledger.problem(f"line {line}", "bad JSON: nested too deep to decode", "bad-json")
+            ledger.skip("JSON text that does not decode")
+            return
+        end_line = lines.at(end)
         if isinstance(obj, dict):
             yield Record(obj, line, end_line, "json")
         elif isinstance(obj, list):  # ConvertTo-Json of nested pipelines: [[...]]
@@ -51,14 +59,29 @@ def json_records(text: str, first_line: int, ledger: FileLedger) -> Iterator[Rec
             pos += 1
 
 
+class _LineCounter:
+    """Line numbers of increasing offsets into ``text``, each newline counted once."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text, self.pos, self.line = text, 0, first_line
+
+    def at(self, pos: int) -> int:
+        if pos > self.pos:
+            self.line += self.text.count("\n", self.pos, pos)
+            self.pos = pos
+        return self.line
+
+
 def _skip(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n\ufeff":
         pos += 1
     return pos
 
 
-def csv_records(lines: list[tuple[int, str]]) -> Iterator[Record]:
-    """Rows of an Export-Csv file (``lines`` without the blank lines before the header)."""
+def csv_records(lines: list[tuple[int, str]],
+                ledger: FileLedger | None = None) -> Iterator[Record]:
+    """Rows of an Export-Csv file (``lines`` without the blank lines before the header);
+    columns past ``MAX_COLUMNS`` are not read (a problem in ``ledger`` says so)."""
     type_name = None
     body = lines
     if body and body[0][1].startswith("#TYPE"):
@@ -82,12 +105,17 @@ def csv_records(lines: list[tuple[int, str]]) -> Iterator[Record]:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:
+        except csv.Error as exc:
+            if ledger is not None:
+                ledger.problem(f"line {numbers[-1]}", f"bad CSV row: {exc}", "bad-csv")
             continue
         start = numbers[before] if len(numbers) > before else numbers[-1]
         end = numbers[-1]
         if header is None:
-            header = row
+            header = row[:MAX_COLUMNS]  # a row's cells past the header's are dropped by zip
+            if len(row) > MAX_COLUMNS and ledger is not None:
+                ledger.problem(f"line {start}", f"CSV header of {len(row):,} columns; only "
+                               f"the first {MAX_COLUMNS:,} are read", "too-wide")
             continue
         if not any(c.strip() for c in row):
             continue

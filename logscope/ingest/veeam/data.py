@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from ... import yamlio
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class VeeamData:
 def load() -> VeeamData:
     """The compiled tables (cached: every parse of every file shares them)."""
     text = resources.files("logscope").joinpath("data/veeam_patterns.yml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = yamlio.load_data(text)
     return VeeamData(
         levels={str(k): str(v) for k, v in raw["levels"].items()},
         guest_levels={str(k): str(v) for k, v in raw["guest_levels"].items()},

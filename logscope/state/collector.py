@@ -1,0 +1,95 @@
+"""Keeps the ``hyperv-state`` events of a run and groups them into captures.
+
+Why a collector fed every event (like the throughput one): the pipeline streams events, and
+state facts need all records of a capture at once. State listings are small; the number kept
+is bounded (``max_events`` in ``data/hyperv_state_model.yml``), the rest counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from functools import cached_property
+
+from ..events import Event
+from .model import Capture, VmState, settings, zone
+
+KIND = "hyperv-state"
+#: ``data.object`` of the facts this package derives (never fed back as state).
+FACT = "fact"
+
+
+def capture_key(file: str) -> str:
+    """The folder a file sits in: one collection (``HV21/2026-12-01``) is one folder."""
+    f = file.replace("\\", "/")
+    return f.rsplit("/", 1)[0] if "/" in f else ""
+
+
+class StateCollector:
+    """``feed`` every event; ``captures`` / ``vms`` / ``facts`` afterwards."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self.dropped = 0
+        self._max = int(settings().get("max_events", 200_000))
+
+    def feed(self, ev: Event) -> None:
+        if ev.kind != KIND or ev.data.get("object") == FACT:
+            return
+        if len(self._events) >= self._max:
+            self.dropped += 1
+            return
+        self._events.append(ev)
+
+    def __bool__(self) -> bool:
+        return bool(self._events)
+
+    @cached_property
+    def captures(self) -> list[Capture]:
+        """Captures ordered by time (UTC ones first by UTC, then local ones, then by folder)."""
+        groups: dict[str, list[Event]] = defaultdict(list)
+        for ev in self._events:
+            groups[capture_key(ev.file)].append(ev)
+        out = [_capture(k, evs) for k, evs in groups.items()]
+        out.sort(key=lambda c: (c.host or "", c.time_source != "utc",
+                                c.time or datetime.min, c.key))
+        return out
+
+    @cached_property
+    def vms(self) -> list[VmState]:
+        from .build import build, link_guest_csv, link_shared
+
+        states = [vm for c in self.captures for vm in build(c)]
+        link_shared(states)
+        link_guest_csv(states, self.captures)
+        return states
+
+    def facts(self) -> list[Event]:
+        """The derived fact events (matched by ``signatures/state/``): each VM's newest
+        capture (a checkpoint merged since an older capture is gone), and the trends."""
+        from .facts import facts, orphan_facts
+        from .trend import latest, trends
+
+        newest = {c.host: c for c in self.captures}  # ordered by host, then time
+        return (facts(latest(self.vms))
+                + [f for c in newest.values() for f in orphan_facts(c)]
+                + [t.fact for t in trends(self.vms) if t.fact is not None])
+
+
+def _capture(key: str, evs: list[Event]) -> Capture:
+    hosts = Counter(ev.host for ev in evs if ev.host)
+    cap = Capture(key=key, host=hosts.most_common(1)[0][0] if hosts else None, events=evs)
+    marked = [ev.data["capture_time"] for ev in evs if ev.data.get("capture_time")]
+    if marked:
+        cap.times["utc"] = datetime.fromisoformat(max(marked))
+        cap.how = "logscope-collect marker"
+        # local times the marker could not convert (no offset) still have their own clock
+    for ev in evs:
+        z = zone(ev.time_source)
+        if ev.time is None or z is None or (z == "utc" and marked):
+            continue
+        if z not in cap.times or ev.time > cap.times[z]:
+            cap.times[z] = ev.time
+    if not marked and cap.times:
+        cap.how = "newest time in the capture (ages are at least this old)"
+    return cap
