@@ -70,23 +70,43 @@ class Rendered:
     hresult_insert: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One English template as written in its data file (provider by its own name)."""
+
+    provider: str
+    aliases: tuple[str, ...]
+    event_id: int
+    text: str
+    hresult: int | None = None
+
+
 @lru_cache(maxsize=1)
-def templates() -> dict[tuple[str, int], Template]:
-    """All templates keyed by (folded provider name, event id)."""
-    out: dict[tuple[str, int], Template] = {}
+def entries() -> tuple[Entry, ...]:
+    """Every English template of ``data/messages/*.yml``, in file order."""
+    out: list[Entry] = []
     folder = resources.files("logscope").joinpath("data/messages")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yml", ".yaml")):
             continue
         doc: Any = yaml.load(entry.read_text("utf-8"), Loader=_LOADER) or {}
-        names = [doc["provider"], *doc.get("aliases", [])]
+        aliases = tuple(str(a) for a in doc.get("aliases", []))
         for event_id, spec in (doc.get("events") or {}).items():
             if isinstance(spec, str):
                 spec = {"text": spec}
-            text = str(spec["text"])
-            tpl = Template(text, spec.get("hresult"), _compile(text))
-            for name in names:
-                out[(str(name).casefold(), int(event_id))] = tpl
+            out.append(Entry(str(doc["provider"]), aliases, int(event_id), str(spec["text"]),
+                             spec.get("hresult")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[tuple[str, int], Template]:
+    """All templates keyed by (folded provider name, event id)."""
+    out: dict[tuple[str, int], Template] = {}
+    for e in entries():
+        tpl = Template(e.text, e.hresult, _compile(e.text))
+        for name in (e.provider, *e.aliases):
+            out[(name.casefold(), e.event_id)] = tpl
     return out
 
 

@@ -21,9 +21,12 @@ from .codes import find_codes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
 from .source import IngestOptions, Source
+from .understanding import understand
 from .vm_refs import find_vm
 
 KIND = "message-text"
+#: The kind of a paragraph a provider's template identified (an event pasted without labels).
+EVENT_KIND = "event-text"
 KINDS = (KIND,)
 #: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
 MAX_LINES = 20_000
@@ -53,6 +56,11 @@ def detect(head: bytes, name: str) -> str | None:
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
     events = [ev for ev in _paragraph_events(cleaned.lines, source.display) if ev.message]
+    for ev in events:
+        if understand(ev, ledger, ev.locator.line) is not None:
+            # a provider's event pasted without its Event Viewer labels reads as one
+            ev.kind = EVENT_KIND
+            ev.data["form"] = "message"
     knows = _knows(options)
     if any(knows(ev) for ev in events):
         ledger.kind = KIND
