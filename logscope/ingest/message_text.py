@@ -11,6 +11,7 @@ at most ``MAX_LINES`` lines are read, the rest counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,9 @@ MAX_LINES = 20_000
 #: A paragraph longer than this is read line by line (independent log-like lines).
 MAX_PARAGRAPH_LINES = 6
 NO_MESSAGE = "no known message"
+#: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
+_COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_PIPED = re.compile(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 #: ``options.extra`` key: a callable ``(event) -> bool`` telling whether a signature knows it.
 KNOWS_KEY = "knows_message"
 #: ``options.extra`` key: the ``--signatures`` directories (picklable, for worker processes).
@@ -75,15 +79,28 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
 
 
 def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
-    """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line."""
+    """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line.
+
+    A paragraph that is a PowerShell command line names the cmdlet of the message that
+    follows it (``Get-ClusterResource ... | Set-ClusterParameter ...`` then ``> The request is
+    not supported``): the next event gets ``data.cmdlet`` (the pipeline's last cmdlet) and
+    ``data.command``, as a PowerShell error record would carry them.
+    """
     para: list[CleanLine] = []
-    for cl in lines:
+    command: tuple[str, str] | None = None
+    for cl in [*lines, CleanLine("", 0, 0, -1)]:
         if cl.text.strip() and (not para or cl.block == para[-1].block):
             para.append(cl)
             continue
-        yield from _emit(para, file)
+        if para:
+            for i, ev in enumerate(_emit(para, file)):
+                if i == 0 and command is not None:
+                    ev.data["cmdlet"], ev.data["command"] = command
+                yield ev
+            command = None
+            if len(para) == 1 and (m := _COMMAND.match(para[0].text)):
+                command = (_PIPED.findall(para[0].text) or [m.group(1)])[-1], para[0].text.strip()
         para = [cl] if cl.text.strip() else []
-    yield from _emit(para, file)
 
 
 def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
