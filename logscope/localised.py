@@ -11,7 +11,7 @@ material, each with its source) plus the English ``data/messages/*.yml``.
 
 Only pasted-text readers call this; the evtx path never does (it has the inserts already).
 Matching is literal (no regex over the paste): the template's fixed parts are found in order
-in the case-folded, whitespace-collapsed text, the inserts are what lies between them.
+in the case-folded text without white space, the inserts are what lies between them.
 """
 
 from __future__ import annotations
@@ -30,13 +30,16 @@ from . import messages
 MAX_MATCH_CHARS = 16 * 1024
 #: A cut paste (``...``) still matches when this share of the fixed text was found in order.
 MIN_PARTIAL_SHARE = 0.6
-#: ... and at least this many fixed characters (a short cut sentence is no evidence).
-MIN_PARTIAL_CHARS = 30
+#: ... and at least this many fixed characters, white space not counted (a short cut
+#: sentence is no evidence).
+MIN_PARTIAL_CHARS = 20
 #: A template whose longest fixed part is shorter than this is not used to identify text
 #: (``%1. hr = %2.`` would match half the pastes in the world).
-MIN_ANCHOR_CHARS = 12
+MIN_ANCHOR_CHARS = 10
 _QUOTES = str.maketrans({c: '"' for c in "„“”«»″「」"} | {c: "'" for c in "‚‘’′`"})
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The English heads of the Operation/Context block that follows a VSS description.
+BLOCK_HEADS = ("Operation", "Context")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class Localised:
     provider: str
     event_id: int
     lang: str
-    #: Fixed text before slot 1, between slots, after the last slot (folded, stripped).
+    #: Fixed text before slot 1, between slots, after the last slot (folded).
     literals: tuple[str, ...]
     #: Insert number of each slot (``literals[i]`` precedes ``slots[i]``).
     slots: tuple[int, ...]
@@ -72,26 +75,27 @@ class Identified:
 
 
 def fold(text: str) -> tuple[str, list[int]]:
-    """Text as compared (lower case, straight quotes, one space for any run of white space)
-    and, for each folded character, its index in ``text``."""
+    """Text as compared (lower case, straight quotes, no white space at all) and, for each
+    folded character, its index in ``text``.
+
+    White space is dropped, not collapsed: Japanese and Chinese text has none between words,
+    so a line break a viewer or a mail client put into a sentence would otherwise break the
+    match; for Latin text the fixed parts are long enough that spacing adds nothing.
+    """
     out: list[str] = []
     where: list[int] = []
-    space = True
     for i, ch in enumerate(text.translate(_QUOTES)):
         if ch.isspace():
-            if not space:
-                out.append(" ")
-                where.append(i)
-            space = True
             continue
         low = ch.lower()
         out.append(low if len(low) == 1 else ch)
         where.append(i)
-        space = False
-    if out and out[-1] == " ":
-        out.pop()
-        where.pop()
     return "".join(out), where
+
+
+def _quick(text: str) -> str:
+    """The folded text without the index map (str methods only: the common no-match case)."""
+    return "".join(text.translate(_QUOTES).lower().split())
 
 
 def _split(provider: str, event_id: int, lang: str, text: str,
@@ -105,11 +109,11 @@ def _split(provider: str, event_id: int, lang: str, text: str,
     for m in messages._INSERT.finditer(text):
         if m.group(1):
             continue
-        literals.append(fold(text[pos:m.start()])[0].strip())
+        literals.append(fold(text[pos:m.start()])[0])
         named += 1
         slots.append(int(m.group(2)) if m.group(2) is not None else named)
         pos = m.end()
-    literals.append(fold(text[pos:])[0].strip())
+    literals.append(fold(text[pos:])[0])
     anchor = max(literals, key=len)
     if len(anchor) < MIN_ANCHOR_CHARS:
         return None
@@ -126,6 +130,8 @@ class Library:
     context: dict[str, tuple[tuple[str, str], ...]]
     #: Folded provider name or alias -> the name the English templates use.
     names: dict[str, str]
+    #: Folded heads of a description's Operation/Context block, in every language held.
+    block_heads: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -158,8 +164,23 @@ def library() -> Library:
     for t in out:
         by_event.setdefault((t.provider.casefold(), t.event_id), []).append(t)
     pattern = "|".join(sorted({re2.escape(t.anchor) for t in out}))
+    heads = {fold(w)[0] for pairs in context.values() for w, en in pairs
+             if en in BLOCK_HEADS} | {fold(h)[0] for h in BLOCK_HEADS}
     return Library(tuple(out), {k: tuple(v) for k, v in by_event.items()},
-                   re2.compile(pattern), context, names)
+                   re2.compile(pattern), context, names, frozenset(heads))
+
+
+def continues_description(text: str) -> bool:
+    """True when a pasted paragraph is the Operation/Context block of the description before
+    it (``Operation:`` / ``Vorgang:`` / ``操作: ...``): a paste split at its blank lines must
+    not turn ``Old failure: 0x800423f4`` into an event of its own."""
+    head = text.lstrip().split(":", 1)[0].split("：", 1)[0]
+    return len(head) <= 40 and fold(head)[0] in library().block_heads
+
+
+def english_block(text: str, lang: str) -> str:
+    """A description's Operation/Context block with its localised words in English."""
+    return _english_context(text, lang, library())
 
 
 def identify(message: str, provider: str | None = None,
@@ -177,7 +198,7 @@ def identify(message: str, provider: str | None = None,
     else:
         # cheap first look (str methods, no per-character loop): most pasted lines hold
         # no template at all
-        quick = " ".join(text.translate(_QUOTES).lower().split())
+        quick = _quick(text)
         if not lib.any_anchor.search(quick):
             return None
         candidates = tuple(t for t in lib.templates if t.anchor in quick)

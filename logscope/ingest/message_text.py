@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..events import Event, Locator
 from ..ledger import FileLedger
+from ..localised import continues_description, english_block, identify
 from .codes import find_codes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
@@ -33,6 +34,8 @@ KINDS = (KIND,)
 MAX_LINES = 20_000
 #: A paragraph longer than this is read line by line (independent log-like lines).
 MAX_PARAGRAPH_LINES = 6
+#: ... unless a template reads it whole (checked for paragraphs up to this many lines).
+MAX_TEMPLATE_LINES = 60
 NO_MESSAGE = "no known message"
 #: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
 _COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
@@ -60,11 +63,7 @@ def detect(head: bytes, name: str) -> str | None:
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
     events = [ev for ev in _paragraph_events(cleaned.lines, source.display) if ev.message]
-    for ev in events:
-        if understand(ev, ledger, ev.locator.line) is not None:
-            # a provider's event pasted without its Event Viewer labels reads as one
-            ev.kind = EVENT_KIND
-            ev.data["form"] = "message"
+    events = _understood(events, ledger)
     knows = _knows(options)
     if any(knows(ev) for ev in events):
         ledger.kind = KIND
@@ -76,6 +75,28 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.problems = [p for p in ledger.problems if p.code != "paste-repair"]
     ledger.info.pop("paste_repairs", None)
     ledger.skip(NO_MESSAGE, lines if isinstance(lines, int) else 0)
+
+
+def _understood(events: list[Event], ledger: FileLedger) -> list[Event]:
+    """Each paragraph read through the templates. A paragraph a template identifies is a
+    provider's event pasted without its labels (kind ``event-text``); the Operation/Context
+    paragraphs after it are its description's tail, joined to it rather than read alone."""
+    out: list[Event] = []
+    for ev in events:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == EVENT_KIND and continues_description(ev.message):
+            lang = prev.data.get("message_language", "en")
+            if "message_original" in prev.data:
+                prev.data["message_original"] += " " + ev.message
+            prev.message += " " + english_block(ev.message, lang)
+            prev.locator.end_line = ev.locator.end_line
+            find_codes(prev.message).apply(prev)
+            continue
+        if understand(ev, ledger, ev.locator.line) is not None:
+            ev.kind = EVENT_KIND
+            ev.data["form"] = "message"
+        out.append(ev)
+    return out
 
 
 def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
@@ -106,7 +127,8 @@ def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
 def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
     if not para:
         return
-    groups = [para] if len(para) <= MAX_PARAGRAPH_LINES else [[cl] for cl in para]
+    groups = [para] if len(para) <= MAX_PARAGRAPH_LINES or _one_message(para) else \
+        [[cl] for cl in para]
     for group in groups:
         text = " ".join(" ".join(cl.text.split()) for cl in group)
         ev = Event(kind=KIND, file=file, locator=Locator(line=group[0].line,
@@ -115,6 +137,15 @@ def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
         find_codes(text).apply(ev)
         ev.vm_name, ev.vm_id = find_vm(text)
         yield ev
+
+
+def _one_message(para: list[CleanLine]) -> bool:
+    """A long paragraph that a provider's template reads, or that is a description's
+    Operation/Context block, is one message, not independent log lines."""
+    if len(para) > MAX_TEMPLATE_LINES:
+        return False
+    return continues_description(para[0].text) or \
+        identify(" ".join(cl.text for cl in para)) is not None
 
 
 def _knows(options: IngestOptions) -> Callable[[Event], bool]:
