@@ -28,27 +28,32 @@ MAX_CHARS = 4096
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[int, dict[str, frozenset[str]], list[tuple[str, list[str]]]]:
+def _data() -> tuple[int, dict[str, tuple[str, ...]], list[tuple[str, list[str]]]]:
+    """(least words, word -> the languages it belongs to, scripts by language)."""
     raw: Any = yaml.safe_load(resources.files("logscope").joinpath(
         "data/message_languages.yml").read_text("utf-8"))
-    words = {lang: frozenset(str(w).casefold() for w in ws) for lang, ws in raw["words"].items()}
-    return int(raw["min_words"]), words, [(k, list(v)) for k, v in raw["scripts"].items()]
+    langs_of: dict[str, list[str]] = {}
+    for lang, ws in raw["words"].items():
+        for w in ws:
+            langs_of.setdefault(str(w).casefold(), []).append(lang)
+    return (int(raw["min_words"]), {w: tuple(v) for w, v in langs_of.items()},
+            [(k, list(v)) for k, v in raw["scripts"].items()])
 
 
 def language_of(text: str) -> str | None:
     """``en``, another language code, or None when the text says too little."""
     text = text[:MAX_CHARS]
-    least, words, scripts = _data()
-    for lang, names in scripts:  # the first script that appears decides (kana before CJK)
-        if any(_SCRIPTS[n].search(text) for n in names):
-            return lang
-    counts = dict.fromkeys(words, 0)
+    least, langs_of, scripts = _data()
+    if not text.isascii():
+        for lang, names in scripts:  # the first script that appears decides (kana before CJK)
+            if any(_SCRIPTS[n].search(text) for n in names):
+                return lang
+    counts: dict[str, int] = {}
     for w in _WORD.findall(text.casefold()):
-        for lang, ws in words.items():
-            if w in ws:
-                counts[lang] += 1
-    best = max((n, lang) for lang, n in counts.items() if lang != "en")
-    english = counts.get("en", 0)
+        for lang in langs_of.get(w, ()):
+            counts[lang] = counts.get(lang, 0) + 1
+    english = counts.pop("en", 0)
+    best = max(((n, lang) for lang, n in counts.items()), default=(0, ""))
     if best[0] >= least and best[0] > english:
         return best[1]
     return "en" if english >= least else None

@@ -173,3 +173,15 @@ def test_matching_is_bounded_and_literal() -> None:
     assert continues_description("Vorgang:\n   Generatordaten werden gesammelt")
     assert continues_description("コンテキスト:")
     assert not continues_description("Hi, any idea?")
+
+
+def test_the_evtx_path_never_builds_the_templates() -> None:
+    # the templates are for pasted text only: an .evtx carries its inserts, and its readers
+    # must not pay for the library (nor for a template match per record)
+    from logscope.ingest.source import IngestOptions
+    from logscope.pipeline import analyze
+    library.cache_clear()
+    samples = Path(__file__).resolve().parents[2] / "samples" / "evtx" / "sqlwriter-chain"
+    result = analyze([samples], IngestOptions(), workers=1)
+    assert result.ledgers and all(led.kind == "evtx" for led in result.ledgers)
+    assert library.cache_info().currsize == 0
