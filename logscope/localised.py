@@ -16,6 +16,7 @@ in the case-folded text without white space, the inserts are what lies between t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -40,6 +41,11 @@ _QUOTES = str.maketrans({c: '"' for c in "„“”«»″「」"} | {c: "'" for
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: The English heads of the Operation/Context block that follows a VSS description.
 BLOCK_HEADS = ("Operation", "Context")
+#: The labels inside that block as Windows writes them (longest first: "Execution Context"
+#: before "Context"), each put back at the start of a line.
+_BLOCK_LABEL = re.compile(r"\s*\b(Execution Context|Writer Class Id|Writer Instance ID|"
+                          r"Writer Instance Name|Writer Name|Command Line|Process ID|"
+                          r"Operation|Context):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +265,9 @@ def _original(text: str, where: list[int], start: int, end: int) -> str:
 
 def _english_context(value: str, lang: str, lib: Library) -> str:
     """An insert with the localised words of its Operation/Context block in English (so
-    ``Writer Name: NTDS`` reads the same from every language)."""
+    ``Writer Name: NTDS`` reads the same from every language), one label per line again
+    (a paste joined into one line must not make ``Operation: (.*)`` run to the end)."""
     for word, english in lib.context.get(lang, ()):
         if word in value:
             value = value.replace(word, english)
-    return value
+    return _BLOCK_LABEL.sub(lambda m: "\n" + m.group(1) + ":", value).lstrip("\n")

@@ -49,6 +49,11 @@ def _apply(ev: Event, ident: Identified) -> None:
         ev.event_id = ident.event_id
     ev.data["message_template"] = f"{ident.provider}/{ident.event_id} ({ident.lang})"
     ev.data["message_understood"] = True
+    # the inserts where an .evtx record keeps them (data.1, data.2 ...), so a signature's
+    # "data.2|regex: Writer Name: ..." reads a pasted event as it reads a logged one
+    for n, value in enumerate(ident.inserts, 1):
+        if value:
+            ev.data.setdefault(str(n), value)
     if ident.lang == "en":
         return
     ev.data["message_language"] = ident.lang

@@ -91,6 +91,11 @@ def test_japanese_8229_jpwinsup_timeout() -> None:
     ledger, evs = read_text(JA_8229)
     assert [(e.provider, e.event_id, e.hresult) for e in evs] == [("VSS", 8229, "0x800423F2")]
     assert evs[0].locator.line == 1 and evs[0].locator.end_line == 9   # one message, 9 lines
+    # the inserts where an .evtx keeps them, one block label per line: the 8229 signature's
+    # extracts (data.2 "Writer Name: (...)", "Operation: (...)") read them
+    assert evs[0].data["1"].startswith("0x800423f2")
+    assert evs[0].data["2"].splitlines()[0] == "Operation: 解凍イベント"
+    assert "Writer Name: Registry Writer" in evs[0].data["2"].splitlines()
 
 
 def test_japanese_12289_onk164() -> None:
