@@ -20,8 +20,13 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
                           env={**os.environ, **(env or {})})
 
 
+# Without a shell above the process (CI, a detached job) typer's auto-detection fails and the
+# explicit shell argument is what counts: name it the way such runs must.
+EXPLICIT = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+
+
 def test_show_completion_prints_the_bash_script() -> None:
-    res = _run("--show-completion", "bash")
+    res = _run("--show-completion", "bash", env=EXPLICIT)
     assert res.returncode == 0, res.stderr
     assert "_LOGSCOPE_COMPLETE=complete_bash" in res.stdout
     assert "complete -o default -F _logscope_completion logscope" in res.stdout
@@ -39,7 +44,7 @@ def test_completion_answers_commands_and_options() -> None:
 
 
 def test_install_completion_writes_into_the_users_shell_setup(tmp_path: Path) -> None:
-    res = _run("--install-completion", "bash", env={"HOME": str(tmp_path)})
+    res = _run("--install-completion", "bash", env={**EXPLICIT, "HOME": str(tmp_path)})
     assert res.returncode == 0, res.stderr
     script = tmp_path / ".bash_completions" / "logscope.sh"
     assert "_logscope_completion" in script.read_text()

@@ -1,4 +1,4 @@
-"""The ``hunt`` and ``fleet`` commands (registered by ``logscope/cli.py``).
+"""The ``hunt`` and ``fleet`` commands (registered by ``logscope/cli/root.py``).
 
 Only typer is imported here; dask and duckdb are imported inside the commands.
 """

@@ -81,7 +81,12 @@ def run_bundle(spec: dict[str, Any]) -> dict[str, Any]:
         ended = z.reply(proc, float(spec["timeout"]))
         timed_out = ended is None
         if timed_out:
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                # it ended on its own as the wait ran out: the zygote reaped it, so the
+                # status on its way is the truth, not a timeout
+                timed_out = False
             ended = z.reply(proc, None)
         out.update(_classify(ended["status"], timed_out, errors, result,  # type: ignore[index]
                              spec))

@@ -1,0 +1,52 @@
+"""Command line: ``logscope analyze|explain|events|validate|signatures|vssadmin|export|hunt|fleet``.
+
+The only package that wires stages to files and terminals; one module per command group
+(``root.py`` registers them). Exit codes: 0 ok; 1 when ``--fail-on`` finds a hint that severe
+(or ``validate`` finds problems); 2 for usage errors and PATHs that cannot be opened at all.
+Progress goes to stderr, results to stdout.
+
+Nothing here imports typer until a command runs: ``main`` answers ``--version`` first, and
+``app`` (and the helpers ``logscope.hunt.cli`` borrows) load on first access.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .. import __version__
+
+#: Names importable from ``logscope.cli`` and the module that holds each.
+_LAZY = {"app": "root", "_die": "options", "_emit": "output"}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def main() -> None:
+    """Entry point; ``--version`` answers before the CLI framework is imported (fast)."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"logscope {__version__}\n")
+        return
+    import logging
+
+    # python-evtx logs token warnings on damaged records; what was lost is in the ledger,
+    # and stderr stays for progress and errors
+    quiet = logging.getLogger("Evtx")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    from ..signals import Stopped, install, stop_children
+    from .root import app
+
+    install()
+    try:
+        app()
+    except Stopped as stop:
+        stop_children()
+        sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
+        sys.exit(stop.exit_code)
