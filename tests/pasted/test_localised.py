@@ -160,6 +160,10 @@ def test_not_understood_in_the_text_and_json_reports(tmp_path: Path) -> None:
     files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
     assert files["check.txt"]["messages_not_understood"]["places"][0]["language"] == "de"
     assert "messages_not_understood" not in files["de.txt"]
+    for fmt in ("md", "html"):
+        shown = subprocess.run([*run, "--format", fmt], capture_output=True, text=True,
+                               timeout=120).stdout
+        assert "not understood (de at line 1)" in shown.replace("\\", ""), fmt
     # the German 8194 fires the benign signature (suppressed: listed as a hit, not a hint)
     assert [h["signature"] for h in json.loads(out)["hits"]] == ["benign.vss-8194-access-denied"]
 
