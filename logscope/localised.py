@@ -112,7 +112,7 @@ def _split(provider: str, event_id: int, lang: str, text: str,
     slots: list[int] = []
     pos = 0
     named = 0
-    for m in messages._INSERT.finditer(text):
+    for m in messages.INSERT.finditer(text):
         if m.group(1):
             continue
         literals.append(fold(text[pos:m.start()])[0])

@@ -32,8 +32,9 @@ import yaml
 
 from . import hresult as hr
 
-#: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal.
-_INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
+#: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal
+#: (group 1 set). Also how ``localised`` splits a template into fixed parts and slots.
+INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
 _PCT = re.compile(r"^%%(\d{1,10})$")
 #: Safe loading only; the C loader when PyYAML has it (several times faster).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -52,7 +53,7 @@ class Template:
 def _compile(text: str) -> tuple[tuple[str, int | str | None], ...]:
     parts: list[tuple[str, int | str | None]] = []
     pos = 0
-    for m in _INSERT.finditer(text):
+    for m in INSERT.finditer(text):
         if m.group(1):  # "%%n" in a template text is a literal
             continue
         slot: int | str = int(m.group(2)) if m.group(2) is not None else m.group(3)
