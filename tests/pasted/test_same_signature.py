@@ -90,3 +90,25 @@ def test_a_message_cut_short_is_left_to_the_twin(matcher: Matcher) -> None:
     ev, = evs
     assert (ev.kind, ev.provider, ev.event_id) == ("message-text", None, None)
     assert _hits(matcher, evs) == {"guest.volsnap.shadows-deleted-message"}
+
+
+@pytest.mark.parametrize("event_id,sig,message", [
+    # the VSS 12289 and 8193 templates (logscope/data/messages/vss.yml) with the inserts that a
+    # requester's failure gives them
+    (12289, "vss.object-not-found",
+     "Volume Shadow Copy Service error: Unexpected error DeviceIoControl(\\\\?\\Volume{5f4c3b2a-"
+     "0000-0000-0000-100000000000},0x0053c008,...). hr = 0x80042308, The specified object was "
+     "not found."),
+    (8193, "vss.writer-timeout-message",
+     "Volume Shadow Copy Service error: Unexpected error calling routine WaitForMultipleObjects. "
+     "hr = 0x800423F2, The writer's timeout expired between the Freeze and Thaw events."),
+], ids=["0x80042308", "0x800423F2"])
+def test_a_code_in_an_identified_message_is_read_both_ways(
+        matcher: Matcher, event_id: int, sig: str, message: str) -> None:
+    """The code signatures read pasted events too: identifying a bare VSS message as its event
+    (event-text) must not hide the HRESULT it carries from them."""
+    _, bare = read_text(message)
+    _, labelled = read_text(_event_viewer("VSS", event_id, message).replace("System", "Application"))
+    assert [(e.kind, e.provider, e.event_id) for e in bare] == [("event-text", "VSS", event_id)]
+    assert sig in _hits(matcher, bare)
+    assert _hits(matcher, bare) == _hits(matcher, labelled)
