@@ -1,19 +1,24 @@
-"""Text readers (issue 22): peak RSS, lines/s and MB/s of ``logscope analyze`` on generated
-vssadmin and Veeam inputs, at several sizes (flat memory shows as the same RSS at each size).
+"""Text readers (issue 22): peak RSS, CPU seconds, lines/s and MB/s of ``logscope analyze`` on
+generated vssadmin and Veeam inputs, at several sizes (flat memory shows as the same RSS at
+each size).
 
 Inputs are written to a temp folder (deleted afterwards): a vssadmin ``list writers``
 capture of 1,000 writers repeated, and a Veeam job log of plain
 ``[07.07.2021 16:34:17] <01> Info x`` lines. Each run is its own child process; RSS is that
-process's peak (``ru_maxrss`` of the children). Prints figures, asserts nothing.
+process's own peak (``wait4``), CPU seconds are its user+sys, and the rates are per CPU
+second (this VM is shared: wall time moves with the neighbours' load). Prints figures,
+asserts nothing.
 
     python benchmarks/bench_text.py --sizes 10,300,3072
+    python benchmarks/bench_text.py --kinds veeam --sizes 300 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,37 +49,61 @@ def write(path: Path, unit: bytes, mb: int) -> tuple[int, int]:
     return n * len(unit), n * unit.count(b"\n")
 
 
-def run(path: Path, out: Path) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(path: Path, out: Path) -> tuple[float, float, int]:
+    """One ``analyze`` child: (wall s, CPU s, peak RSS MB) of that process alone."""
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "logscope", "analyze", str(path), "--workers", "1",
-                    "--format", "json", "--output", str(out)], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "logscope", "analyze", str(path),
+                             "--workers", "1", "--format", "json", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(rss, before) // 1024
+    if proc.returncode != 0:
+        print(f"  analyze exited {proc.returncode}", file=sys.stderr)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10,300,3072", help="MB, comma-separated")
+    ap.add_argument("--kinds", default="veeam,vssadmin", help="veeam and/or vssadmin")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per size (median reported)")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_text_", dir=args.workdir))
     units = {"vssadmin": ("capture.txt", vssadmin_unit()),
              "veeam": ("Job.Bench.log", VEEAM_LINE * 100_000)}
-    print(f"{'input':10} {'MB':>7} {'lines':>12} {'seconds':>8} {'lines/s':>10} {'MB/s':>7} RSS MB")
+    free = shutil.disk_usage(work).free / 2**30
+    print(f"temp folder {work} ({free:.0f} GB free); start-up: a 1-line input's CPU s is the "
+          "fixed cost (imports, signature library)")
+    print(f"{'input':9} {'MB':>6} {'lines':>12} {'wall s':>7} {'CPU s':>7} {'lines/CPU-s':>12} "
+          f"{'MB/CPU-s':>9} {'net lines/s':>12} {'RSS MB':>6}")
     try:
-        for kind, (name, unit) in units.items():
+        for kind in args.kinds.split(","):
+            name, unit = units[kind]
+            path = work / name
+            base_cpu = statistics.median(
+                run(_one(path, unit), work / "r.json")[1] for _ in range(3))
+            print(f"{kind:9} start-up {base_cpu:.2f} CPU s")
             for mb in (int(s) for s in args.sizes.split(",")):
-                path = work / name
                 size, lines = write(path, unit, mb)
-                wall, rss = run(path, work / "report.json")
-                print(f"{kind:10} {size / 2**20:7.0f} {lines:12,} {wall:8.1f} "
-                      f"{lines / wall:10,.0f} {size / 2**20 / wall:7.2f} {rss}")
+                runs = [run(path, work / "report.json") for _ in range(args.repeat)]
+                wall = statistics.median(r[0] for r in runs)
+                cpu = statistics.median(r[1] for r in runs)
+                rss = max(r[2] for r in runs)
+                net = lines / max(cpu - base_cpu, 1e-9)
+                print(f"{kind:9} {size / 2**20:6.0f} {lines:12,} {wall:7.1f} {cpu:7.1f} "
+                      f"{lines / cpu:12,.0f} {size / 2**20 / cpu:9.1f} {net:12,.0f} {rss:6}",
+                      flush=True)
                 path.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _one(path: Path, unit: bytes) -> Path:
+    """The smallest input of this kind (one unit's first lines): the fixed cost."""
+    path.write_bytes(unit[: unit.index(b"\n", 400) + 1] if len(unit) > 400 else unit)
+    return path
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class FileLedger:
     #: Records counted in ``records`` without an event of their own: ``analyze`` read their
     #: System block and found nothing that can use them (see ``ingest/evtx/fold.Folder``).
     summarized: int = 0
+    #: Text lines inside summarized records (a Veeam log's folded entries): read, in no
+    #: event's range, not skipped (line accounting counts them as covered).
+    summarized_lines: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     problems_dropped: int = 0

@@ -152,7 +152,8 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     else:
         gated = in_process
         if census is not None:  # the census counts every record's key: no chunk skipped unseen
-            gated = replace(in_process, extra={**in_process.extra, "evtx_chunk_skip": False})
+            gated = replace(in_process, extra={**in_process.extra, "evtx_chunk_skip": False,
+                                               "veeam_fold": False})
         read = with_evtx_gate(gated, matcher)
         if census is not None:
             read = replace(read, extra={**read.extra,

@@ -16,8 +16,22 @@ from typing import Any
 
 from .. import __version__
 
-#: Names importable from ``logscope.cli`` and the module that holds each.
-_LAZY = {"app": "root", "_die": "options", "_emit": "output"}
+#: Every name ``logscope/cli.py`` had, importable from ``logscope.cli`` as before the split
+#: (tests, ``logscope.hunt.cli`` and code written against the single module), and its module.
+#: Not the command functions ``analyze``, ``explain``, ``events``: those names are now the
+#: submodules (``from logscope.cli.analyze import analyze``).
+_LAZY = {
+    "app": "root", "_root": "root",
+    **dict.fromkeys(("Fmt", "Engine", "Severity", "PathsArg", "EngineOpt", "SigOpt", "OffsetOpt",
+                     "TotalOpt", "MemberOpt", "MembersOpt", "RatioOpt", "DepthOpt",
+                     "AllowSigOpt", "WorkersOpt", "_die", "_check_paths", "_limits",
+                     "_options", "_workers", "_progress"), "options"),
+    **dict.fromkeys(("_emit", "_check_output", "_event_sink", "_fail_on_exit"), "output"),
+    **dict.fromkeys(("_check_signatures", "_exit_for", "_filters"), "analyze"),
+    **dict.fromkeys(("validate", "sig_app", "signatures_list", "signatures_show"), "signatures"),
+    "vss_app": "vssadmin", "vssadmin_diff": "vssadmin",
+    "export_app": "export", "export_sigma": "export",
+}
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401

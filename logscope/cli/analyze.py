@@ -10,7 +10,8 @@ import typer
 
 from .options import (AllowSigOpt, DepthOpt, Engine, EngineOpt, FailOnOpt, Fmt, FmtOpt, MemberOpt,
                       MembersOpt, OffsetOpt, OutputOpt, PathsArg, RatioOpt, Severity, SigOpt,
-                      TotalOpt, WorkersOpt, _check_paths, _die, _limits, _options, _workers)
+                      TotalOpt, WorkersOpt, _check_paths, _die, _limits, _options, _utc_time,
+                      _workers)
 from .output import _check_output, _emit, _fail_on_exit
 
 
@@ -107,24 +108,12 @@ def _exit_for(report: dict[str, Any], paths: list[Path], fail_on: Severity | Non
 def _filters(since: str | None, until: str | None, vms: list[str] | None,
              jobs: list[str] | None, tz: str | None) -> Any:  # noqa: ANN401
     """The report filters from the command line (exit 2 on a malformed time or zone)."""
-    from datetime import datetime
-
     from ..correlate.filters import Filters
-    from ..events import UTC
     from ..report.timefmt import zone
-
-    def when(opt: str, v: str | None) -> datetime | None:
-        if not v:
-            return None
-        try:
-            t = datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
-        except ValueError:
-            _die(f"{opt}: not an ISO 8601 time: {v!r} (e.g. 2026-03-14T09:00:00)")
-        return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
     try:
         zone(tz)
     except ValueError as exc:
         _die(f"--tz: {exc}")
-    return Filters(since=when("--since", since), until=when("--until", until),
+    return Filters(since=_utc_time("--since", since), until=_utc_time("--until", until),
                    vms=tuple(vms or ()), jobs=tuple(jobs or ()))

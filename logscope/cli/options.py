@@ -91,6 +91,22 @@ def _options(engine: Engine, offset: str | None) -> Any:  # noqa: ANN401
     return opts
 
 
+def _utc_time(opt: str, v: str | None) -> Any:  # noqa: ANN401
+    """An ISO 8601 option value as an aware UTC datetime (no zone given: UTC); exit 2 when
+    malformed."""
+    from datetime import datetime
+
+    from ..events import UTC
+
+    if not v:
+        return None
+    try:
+        t = datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+    except ValueError:
+        _die(f"{opt}: not an ISO 8601 time: {v!r} (e.g. 2026-03-14T09:00:00)")
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
 def _workers(n: int, paths: list[Path] | None = None) -> int:
     if n:
         return n

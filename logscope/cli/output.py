@@ -12,7 +12,7 @@ import typer
 from .options import Severity, _die
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, what: str = "report") -> None:
     if output is None:
         sys.stdout.write(text)
         if text and not text.endswith("\n"):
@@ -25,7 +25,7 @@ def _emit(text: str, output: Path | None) -> None:
             fh.write(text.encode("utf-8"))
     except OutputError as exc:
         _die(str(exc))
-    sys.stderr.write(f"report written to {output}\n")
+    sys.stderr.write(f"{what} written to {output}\n")
 
 
 def _check_output(output: Path | None, inputs: list[Path]) -> None:

@@ -14,6 +14,7 @@ from .. import __version__
 # retro-hunt over an archive and the fleet index (issue 19); dask/duckdb load inside them
 from ..hunt.cli import fleet_app, hunt
 from .analyze import analyze
+from .collect import collect
 from .events import events
 from .explain import explain
 from .export import export_app
@@ -27,6 +28,7 @@ app.command()(analyze)
 app.command()(explain)
 app.command()(events)
 app.command()(validate)
+app.command()(collect)
 app.add_typer(sig_app, name="signatures")
 app.add_typer(vss_app, name="vssadmin")
 app.add_typer(export_app, name="export")

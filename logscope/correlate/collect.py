@@ -23,7 +23,7 @@ _EPL = re.compile(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,2
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
     text = resources.files("logscope").joinpath("data/collect.yml").read_text("utf-8")
-    data = yamlio.load(text, "logscope/data/collect.yml")
+    data = yamlio.load_data(text)
     return data if isinstance(data, dict) else {}
 
 
@@ -40,7 +40,13 @@ def window(first: datetime | None, last: datetime | None) -> tuple[str, str]:
 
 def with_time_filter(cmd: str, since: str, until: str) -> str:
     """Add the time filter to each ``wevtutil epl`` that has no ``/q:`` of its own."""
-    filt = str(templates().get("time_filter", "")).format(since=since, until=until)
+    return add_filter(cmd, str(templates().get("time_filter", "")).format(since=since,
+                                                                         until=until))
+
+
+def add_filter(cmd: str, filt: str) -> str:
+    """Add ``filt`` after each ``wevtutil epl`` that has no ``/q:`` of its own (also used by
+    ``logscope collect``, whose scripts export a window given on the command line)."""
     if not filt or "wevtutil" not in cmd.casefold():
         return cmd
     out, pos = [], 0

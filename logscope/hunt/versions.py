@@ -18,8 +18,8 @@ from ..match.library import Library
 #: The coverage entry that stands for the chain files (hints depend on them, hits do not).
 CHAINS = "@chains"
 #: Folders of the package whose code does not change what a bundle's analysis gives.
-_NOT_ANALYSIS = ("hunt", "cli", "evtxwriter", "_signatures")
-_NOT_ANALYSIS_FILES = ("__main__.py",)
+_NOT_ANALYSIS = ("hunt", "cli", "collect", "evtxwriter", "_signatures")
+_NOT_ANALYSIS_FILES = ("__main__.py", "data/collect_script.yml")
 
 
 def _digest(parts: list[bytes]) -> str:

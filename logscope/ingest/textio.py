@@ -90,9 +90,17 @@ def iter_lines(
     raw = fh.read(chunk_size)
     codec, bom = sniff_encoding(raw)
     ledger.info.setdefault("encoding", codec)
-    raw = raw[bom:]
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-    state = _LineState(ledger, codec, max_line_chars)
+    state = LineState(ledger, codec, max_line_chars)
+    yield from lines_from(raw[bom:], fh, state, chunk_size)
+    state.finish()
+
+
+def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
+               chunk_size: int = 1 << 16) -> Iterator[tuple[int, str]]:
+    """The lines of ``raw`` and then of the rest of ``fh``, numbered on from ``state``
+    (a block reader hands over here when a line outgrows its blocks)."""
+    max_line_chars = state.max_chars
+    decoder = codecs.getincrementaldecoder(state.codec)(errors="replace")
     # The current line's text so far, in pieces (no re-joining per chunk: each chunk is
     # scanned and copied once, whatever the line length).
     parts: list[str] = []
@@ -126,17 +134,30 @@ def iter_lines(
         raw = fh.read(chunk_size)
     if parts or state.in_overflow:
         yield from state.emit("".join(parts))
-    ledger.info["lines"] = state.lineno  # read to the end: what line accounting checks against
-    if state.nul_count:
-        ledger.problem(f"line {state.first_nul_line}",
-                       f"{state.nul_count} NUL characters removed (first on this line)",
-                       "nul-bytes")
+
+
+def complete_lines(text: str, state: LineState) -> Iterator[tuple[int, str]]:
+    """The lines of ``text``, decoded whole lines (it ends at a line end, or at the end of
+    the file), exactly as :func:`lines_from` would give them."""
+    pos = 0
+    for m in _EOL.finditer(text):
+        line = text[pos : m.start()]
+        if len(line) > state.max_chars:
+            yield from state.overflow(line, complete=True)
+        else:
+            yield from state.emit(line)
+        pos = m.end()
+    rest = text[pos:]
+    if rest:  # a last line without its line end
+        if len(rest) > state.max_chars:
+            yield from state.overflow(rest)
+        yield from state.emit(rest)
 
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
 
-class _LineState:
+class LineState:
     """Line numbering plus the per-file anomaly bookkeeping of :func:`iter_lines`."""
 
     __slots__ = ("ledger", "codec", "max_chars", "lineno", "bad_seen", "nul_count", "in_overflow",
@@ -169,6 +190,14 @@ class _LineState:
                 "decode-error",
             )
         yield self.lineno, line
+
+    def finish(self) -> None:
+        """After the last line: the line count line accounting checks, and the NULs."""
+        self.ledger.info["lines"] = self.lineno
+        if self.nul_count:
+            self.ledger.problem(f"line {self.first_nul_line}",
+                                f"{self.nul_count} NUL characters removed (first on this line)",
+                                "nul-bytes")
 
     def overflow(self, text: str, complete: bool = False) -> Iterator[tuple[int, str]]:
         """Emit the first ``max_chars`` of an overlong line; unless the line is ``complete``,
@@ -279,7 +308,7 @@ def account_lines(ledger: FileLedger, coverage: LineCoverage) -> None:
     if not isinstance(total, int):
         return
     skipped = sum(n for r, n in ledger.skip_reasons.items() if r not in NOT_LINES)
-    rest = total - coverage.covered(total) - skipped
+    rest = total - coverage.covered(total) - ledger.summarized_lines - skipped
     if coverage.approximate:
         ledger.info["line_coverage_approximate"] = coverage.approximate
     if rest > 0:

@@ -310,15 +310,33 @@ def _find_str(text: str) -> tuple[str, ...]:
     return tuple(hr.find_in_text(text))
 
 
+#: The last long string each function saw and its answer: the conditions of one event's
+#: signatures test the same message object one after another (a pasted paragraph went
+#: through the same regex and fold once per HRESULT condition). One entry, compared by
+#: identity: bounded, and a str object cannot change.
+_LAST_NORMALIZED: list[Any] = [None, None]
+_LAST_FOUND: list[Any] = [None, ()]
+
+
 def hr_code(value: object) -> str | None:
-    """``hr.normalize(value)``, memoized for short strings."""
-    if type(value) is str and len(value) <= _CACHED_LEN:
-        return _normalize_str(value)
+    """``hr.normalize(value)``, memoized for short strings (and the last long one)."""
+    if type(value) is str:
+        if len(value) <= _CACHED_LEN:
+            return _normalize_str(value)
+        if _LAST_NORMALIZED[0] is value:
+            return _LAST_NORMALIZED[1]
+        code = hr.normalize(value)
+        _LAST_NORMALIZED[:] = (value, code)
+        return code
     return hr.normalize(value)
 
 
 def _codes_in(text: str) -> tuple[str, ...] | list[str]:
-    """``hr.find_in_text(text)``, memoized for short strings."""
+    """``hr.find_in_text(text)``, memoized for short strings (and the last long one)."""
     if len(text) <= _CACHED_LEN:
         return _find_str(text)
-    return hr.find_in_text(text)
+    if _LAST_FOUND[0] is text:
+        return _LAST_FOUND[1]
+    codes = tuple(hr.find_in_text(text))
+    _LAST_FOUND[:] = (text, codes)
+    return codes

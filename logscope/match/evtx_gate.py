@@ -15,6 +15,7 @@ from typing import Any
 from ..ingest.evtx.chunk_gate import ChunkGate, GateSpec
 from ..ingest.source import IngestOptions
 from .matcher import Matcher
+from .text_gate import with_text_fold
 
 #: Providers whose records feed the identity table or role detection even when no signature
 #: wants them (VMMS / Worker events carry VmName and VmId).
@@ -36,7 +37,8 @@ def with_evtx_gate(options: IngestOptions, matcher: Matcher) -> IngestOptions:
             return True
         return matcher.record_gate("evtx", provider, event_id)
 
-    extra: dict[str, object] = {**options.extra, "evtx_want": want}
+    # the Veeam readers' fold rule travels with it (the same callers, the same matcher)
+    extra: dict[str, object] = with_text_fold({**options.extra, "evtx_want": want}, matcher)
     if options.extra.get("evtx_chunk_skip", True):
         extra["evtx_chunk_gate"] = chunk_gate(matcher)
     return replace(options, extra=extra)

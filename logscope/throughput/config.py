@@ -43,7 +43,7 @@ class Config:
 @lru_cache(maxsize=1)
 def load() -> Config:
     text = resources.files("logscope").joinpath("data/throughput.yml").read_text("utf-8")
-    raw = yamlio.load(text, "throughput.yml")
+    raw = yamlio.load_data(text)
     lines = raw["lines"]
     return Config(
         raw=raw,

@@ -68,3 +68,51 @@ def test_expected_writers_keep_no_events_and_find_the_same_missing_writer() -> N
         assert missing and all(m.writer_name for m in missing)
         assert len(missing) == reps * len(listed.missing({"hyperv_host": True}, None)) // reps
     assert sizes == [0, 0]  # none of 'Writer N' can be expected: nothing per writer kept
+
+
+def _parsed(data: bytes, name: str) -> tuple[list[dict], dict]:
+    import io
+
+    from logscope.ingest.textio import iter_lines
+    from logscope.ingest.vssadmin.parser import _Parser
+    from logscope.ledger import FileLedger
+
+    led = FileLedger(name)
+    parser = _Parser(name, led, None)
+    events = [ev.to_dict() for ev in parser.run(iter_lines(io.BytesIO(data), led))]
+    return events, led.as_dict() | {"memo": len(parser.stream._memo)}  # noqa: SLF001
+
+
+def _utf16(text: str) -> bytes:
+    import codecs
+
+    return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+
+
+def test_remembered_lines_change_nothing(shared, monkeypatch) -> None:  # noqa: ANN001
+    """Lines classified once and copied give the events and ledger of classifying every
+    line: real captures (UTF-8 and UTF-16 with BOM) and a listing repeated many times."""
+    from logscope.ingest.vssadmin import stream
+
+    texts = [(p.name, p.read_text("utf-8", "replace"))
+             for p in sorted((shared / "corpus" / "text" / "vssadmin").glob("*.txt"))]
+    texts.append(("repeated.txt", _listing(40).replace("\n", "\r\n") * 30))
+    assert len(texts) > 10
+    for name, text in texts:
+        for data in (text.encode("utf-8"), _utf16(text)):
+            with_memo = _parsed(data, name)
+            monkeypatch.setattr(stream, "MEMO_CHARS", -1)  # nothing remembered
+            without = _parsed(data, name)
+            monkeypatch.undo()
+            assert with_memo[0] == without[0], name
+            assert with_memo[1] | {"memo": 0} == without[1] | {"memo": 0}, name
+            assert without[1]["memo"] == 0
+
+
+def test_remembered_lines_stay_bounded(monkeypatch) -> None:  # noqa: ANN001
+    from logscope.ingest.vssadmin import stream
+
+    monkeypatch.setattr(stream, "MEMO_LINES", 100)
+    events, led = _parsed(_listing(500).encode(), "w.txt")  # ~1,500 distinct lines
+    assert len(events) == 500
+    assert 0 < led["memo"] <= 100

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from ... import yamlio
 
 #: ``Label: value`` with an ASCII or full-width colon; the label is short and colon-free.
 _LABEL_LINE = re.compile(r"^\s*([^:：\n]{1,40}?)\s*[:：]\s?(.*)$")
@@ -41,7 +41,7 @@ def fold(label: str) -> str:
 @lru_cache(maxsize=1)
 def labels() -> Labels:
     text = resources.files("logscope").joinpath("data/eventviewer_labels.yml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yamlio.load_data(text)
     pairs: dict[str, tuple[str, set[str]]] = {}
     for name, langs in data["fields"].items():
         for lang, labs in langs.items():
@@ -65,7 +65,7 @@ def _template_providers() -> set[str]:
     folder = resources.files("logscope").joinpath("data/messages")
     for entry in folder.iterdir():
         if entry.name.endswith(".yml"):
-            data = yaml.safe_load(entry.read_text("utf-8")) or {}
+            data = yamlio.load_data(entry.read_text("utf-8")) or {}
             for name in [data.get("provider"), *(data.get("aliases") or [])]:
                 if name:
                     out.add(fold(str(name)))

@@ -34,11 +34,14 @@ def chain_loops(data: bytes | bytearray | memoryview) -> list[int]:
     end = len(data) - 4
     for table, buckets in CHAIN_TABLES:
         done: set[int] = set()
+        heads = _TABLES[buckets].unpack_from(data, table) if table + 4 * buckets <= len(data) else ()
         for bucket in range(buckets):
             at = table + 4 * bucket
             if at > end:
                 break
-            node = _U32.unpack_from(data, at)[0]
+            node = heads[bucket] if heads else _U32.unpack_from(data, at)[0]
+            if not node:
+                continue  # an empty bucket (most of them)
             path: set[int] = set()
             while node and node not in done:
                 if node in path:
@@ -54,6 +57,7 @@ def chain_loops(data: bytes | bytearray | memoryview) -> list[int]:
 
 
 _U32 = struct.Struct("<I")
+_TABLES = {n: struct.Struct(f"<{n}I") for _t, n in CHAIN_TABLES}
 
 
 def find_chain_loops(fh: IO[bytes]) -> list[int]:

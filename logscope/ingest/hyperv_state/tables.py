@@ -33,7 +33,7 @@ class ObjectSpec:
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
     text = resources.files("logscope").joinpath("data/hyperv_state.yml").read_text("utf-8")
-    data = yamlio.load(text, "logscope/data/hyperv_state.yml")
+    data = yamlio.load_data(text)
     return data if isinstance(data, dict) else {}
 
 

@@ -23,8 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from ... import yamlio
 from ..paste_read import MD_ESCAPE
 
 #: ``+ CategoryInfo : ...`` (the ``+`` may be lost or escaped in a paste).
@@ -54,7 +53,7 @@ VM_NAME = re.compile(r"(?:^|\n|:\s)'(?P<name>[^'\n]{1,200})'\s")
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
     text = resources.files("logscope").joinpath("data/powershell.yml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = yamlio.load_data(text)
     raw["verb_set"] = frozenset(raw["verbs"])
     raw["list_key_set"] = frozenset(raw["list_keys"])
     return raw

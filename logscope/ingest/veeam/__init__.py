@@ -5,7 +5,8 @@ SqlWriterLogger.txt (``sqlwriter-log``).
 ``lines`` + ``header`` + ``continuation`` read the line grammar (multi-line entries, run
 headers); ``entities`` and ``paths`` find VMs, jobs and disks in the text; ``server``,
 ``session``, ``guest`` and ``sqlwriter`` turn entries into events; ``offset`` converts local
-times to UTC (stated or inferred offsets); ``reader`` detects and dispatches.
+times to UTC (stated or inferred offsets); ``reader`` detects and dispatches; ``fold`` reads
+a server log in blocks and counts the plain lines nothing downstream can use.
 """
 
 from .reader import KINDS, detect, parse

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from ... import yamlio
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class EntityRule:
     ignore_case: bool = False
 
 
-def _needle(rx: re.Pattern[str]) -> str | None:
+def longest_literal(rx: re.Pattern[str]) -> str | None:
     """The longest run of literal characters at the top level of a regex (None if under 2)."""
     try:
         from re import _parser as sre  # the stdlib's own regex parser (3.11+)
@@ -55,7 +55,7 @@ def _needle(rx: re.Pattern[str]) -> str | None:
 
 def _rule(raw: dict[str, Any]) -> EntityRule:
     rx = re.compile(raw["re"])
-    return EntityRule(rx, raw.get("status"), raw.get("scope"), _needle(rx),
+    return EntityRule(rx, raw.get("status"), raw.get("scope"), longest_literal(rx),
                       bool(rx.flags & re.IGNORECASE))
 
 
@@ -81,7 +81,7 @@ class VeeamData:
 def load() -> VeeamData:
     """The compiled tables (cached: every parse of every file shares them)."""
     text = resources.files("logscope").joinpath("data/veeam_patterns.yml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = yamlio.load_data(text)
     return VeeamData(
         levels={str(k): str(v) for k, v in raw["levels"].items()},
         guest_levels={str(k): str(v) for k, v in raw["guest_levels"].items()},

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from ...ledger import FileLedger
 from .data import load
+from .fold import Folded
 from .header import RunHeader, is_header_start
 
 #: ``[dd.MM.yyyy HH:mm:ss(.fff)] <tid> ([xxxx] )?`` -- bounded, no nested quantifiers.
@@ -158,13 +159,15 @@ def _stack_frame(line: str, m: re.Match[str], entry: Entry | None) -> str | None
 
 
 def iter_records(
-    lines: Iterable[tuple[int, str]], ledger: FileLedger
-) -> Iterator[Entry | RunHeader]:
+    lines: Iterable[tuple[int, str] | Folded], ledger: FileLedger
+) -> Iterator[Entry | RunHeader | Folded]:
     """Entries and run headers of a server log, in file order.
 
     Every input line is accounted for: it belongs to an entry (first line, continuation or
     stack frame) or a header, or it is counted in ``ledger`` (blank lines, lines that fit no
-    form -- those also get a problem with their line number).
+    form -- those also get a problem with their line number). A :class:`~.fold.Folded`
+    stretch (one-line entries only, after a parsed one-line entry) passes through after its
+    few kept entries, for the caller to count.
     """
     entry: Entry | None = None
     header: RunHeader | None = None
@@ -187,7 +190,18 @@ def iter_records(
 
     held: tuple[int, str] | None = None  # a "=====" rule after an entry, header not yet sure
 
-    for lineno, text in lines:
+    for item in lines:
+        if type(item) is Folded:
+            if entry is not None:
+                yield entry
+                entry = None
+            for lineno, text in item.lines:
+                m = PREFIX.match(text)
+                if m is not None:
+                    yield _new_entry(lineno, text, m, None, current_run)
+            yield item
+            continue
+        lineno, text = item  # type: ignore[misc]
         if held is not None:
             rule_line, rule = held
             held = None

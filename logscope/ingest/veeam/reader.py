@@ -22,7 +22,8 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterator
-from typing import IO
+from functools import lru_cache
+from typing import IO, Any
 
 from ...events import Event
 from ...ledger import FileLedger
@@ -31,6 +32,7 @@ from ..textio import head_text, iter_lines
 from .agent import parse_agent_log
 from .agent_lines import is_agent_line
 from .data import load
+from .fold import TEXT_FOLD_KEY, compile_triggers, fold_lines
 from .guest import LINE as GUEST_LINE
 from .guest import parse_guest_log
 from .header import is_header_start
@@ -175,11 +177,33 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             first = stream.read(SNIFF_BYTES)
             kind = sniff_kind(head_text(first)) or "veeam"
             ledger.kind = kind
-            lines = iter_lines(_Prefixed(first, stream), ledger,  # type: ignore[arg-type]
-                               max_line_chars=options.max_line_bytes)
+            body = _Prefixed(first, stream)
+            triggers = fold_triggers(kind, options)
+            lines: Iterator[Any]
+            if triggers is not None:
+                lines = fold_lines(body, ledger, triggers,  # type: ignore[arg-type]
+                                   options.max_line_bytes)
+            else:
+                lines = iter_lines(body, ledger,  # type: ignore[arg-type]
+                                   max_line_chars=options.max_line_bytes)
             yield from _PARSERS[kind](lines, source, ledger, options)
     except (OSError, EOFError, zlib.error) as exc:
         ledger.problem("file", f"read error: {exc}", "io-error")
+
+
+def fold_triggers(kind: str, options: IngestOptions) -> Any | None:  # noqa: ANN401
+    """The fold trigger pattern for this kind when ``analyze`` gave a fold rule
+    (``match/text_gate``), else None: every line is parsed."""
+    rule = options.extra.get(TEXT_FOLD_KEY)
+    if not callable(rule):
+        return None
+    consumers = rule(kind)
+    return None if consumers is None else _compiled(tuple(consumers))
+
+
+@lru_cache(maxsize=8)
+def _compiled(consumers: tuple[bytes, ...]) -> Any | None:  # noqa: ANN401
+    return compile_triggers(list(consumers))
 
 
 _PARSERS = {

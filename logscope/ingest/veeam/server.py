@@ -15,10 +15,13 @@ from ...events import UTC, Event, Locator
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from . import entities
+from .fold import Folded
 from .header import RunHeader
 from .lines import Entry, iter_records
 from .paths import classify
 
+#: A folded entry's time is valid (fold.PLAIN_LINE): only how it would be converted matters.
+_ANY_WALL = datetime(2000, 1, 1)
 #: Run headers kept in ``ledger.info["runs"]`` (a long log has one per job run).
 MAX_RUNS_LISTED = 50
 
@@ -53,7 +56,7 @@ def _resolve_time(
 
 
 def parse_server_log(
-    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+    lines: Iterator[tuple[int, str] | Folded], source: Source, ledger: FileLedger, options: IngestOptions
 ) -> Iterator[Event]:
     """Events for every entry of a Job/Task/Agent/Svc log."""
     ctx = _Context(source)
@@ -66,6 +69,15 @@ def parse_server_log(
     run: RunHeader | None = None
     fresh_run = False
     for rec in iter_records(lines, ledger):
+        if type(rec) is Folded:
+            # entries counted, not parsed: each would have been an event of this run
+            ledger.records += rec.count
+            ledger.summarized += rec.count
+            ledger.summarized_lines += rec.count
+            kind = _resolve_time(_ANY_WALL, run, options)[1]
+            sources[kind] = sources.get(kind, 0) + rec.count
+            ledger.info["time_sources"] = sources
+            continue
         if isinstance(rec, RunHeader):
             run, fresh_run = rec, True
             _take_header(rec, ctx)

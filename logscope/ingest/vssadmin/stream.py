@@ -32,6 +32,12 @@ JOINED_GUID_RE = re.compile(r"\{[0-9a-fA-F]{8}-")
 HEX_TAIL_RE = re.compile(r"^[0-9a-fA-F-]{1,35}\}$")
 
 
+#: Lines up to this long are remembered, at most this many per file (bounded memory).
+MEMO_CHARS = 256
+MEMO_LINES = 8192
+_MISSING = object()
+
+
 class Steps:
     """Counts the parser's work (lines, characters scanned, lookahead probes) for tests.
 
@@ -93,6 +99,7 @@ class _Stream:
         self._raw: deque[tuple[int, str, str | None]] = deque()  # pushed back / split lines
         self._steps = steps
         self.prefix: re.Pattern[str] | None = None
+        self._memo: dict[tuple[str, re.Pattern[str] | None], Line | None | object] = {}
 
     def _next_raw(self) -> tuple[int, str, str | None] | None:
         if self._raw:
@@ -113,7 +120,7 @@ class _Stream:
         blanks, first_blank = 0, None
         while (item := self._next_raw()) is not None:
             no, raw, fix = item
-            line = classify(no, raw, self.prefix)
+            line = self._classify(no, raw)
             if line is None:
                 blanks += 1
                 first_blank = first_blank or no
@@ -125,6 +132,23 @@ class _Stream:
             line.blanks_before, line.first_blank = blanks, first_blank
             return line, raw
         return None
+
+    def _classify(self, no: int, raw: str) -> Line | None:
+        """``classify``, remembered per (text, prefix): a listing repeats the same lines
+        (state, last error, the same writers capture after capture). A fresh copy each time:
+        the parser annotates its lines."""
+        if len(raw) > MEMO_CHARS:
+            return classify(no, raw, self.prefix)
+        key = (raw, self.prefix)
+        t = self._memo.get(key, _MISSING)
+        if t is _MISSING:
+            if len(self._memo) >= MEMO_LINES:
+                self._memo.clear()
+            t = self._memo[key] = classify(no, raw, self.prefix)
+        if t is None:
+            return None
+        return Line(no, t.text, t.kind, t.indent, t.label, t.value, t.name, t.guid,  # type: ignore[union-attr]
+                    t.guid_form, t.state, t.state_word, t.listing, list(t.fixes))  # type: ignore[union-attr]
 
     def _unwrap(self, line: Line, raw: str) -> tuple[Line, str]:
         """Join a GUID cut by line wrapping with the line that holds its tail."""

@@ -11,14 +11,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from ... import yamlio
 from ...hresult import fold
 
 
 def _load(name: str) -> Any:
     text = resources.files("logscope").joinpath(f"data/{name}").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yamlio.load_data(text)
 
 
 @dataclass(frozen=True, slots=True)
