@@ -24,7 +24,7 @@ def explain(text: bytes, origin: str, options: IngestOptions,
             signature_dirs: list[Path] | None = None) -> tuple[dict[str, Any], str | None]:
     """The analyze report for one pasted text, and the plain note when nothing was recognised."""
     from .pipeline import analyze
-    from .report.build import build_report
+    from .report.build import build_report, not_understood_note
 
     with tempfile.TemporaryDirectory(prefix="logscope-explain-") as tmp:
         folder = Path(tmp)
@@ -38,6 +38,9 @@ def explain(text: bytes, origin: str, options: IngestOptions,
         kinds = ", ".join(sorted({str(f.get("kind")) for f in files}))
         reasons = "; ".join(str(f["reason"]) for f in files if f.get("reason"))
         note = NOT_RECOGNISED.format(why=f"read as {kinds}" + (f": {reasons}" if reasons else ""))
+        localised = [n for n in map(not_understood_note, files) if n]
+        if localised:
+            note += " " + "; ".join(localised).capitalize() + "."
     return report, note
 
 

@@ -14,6 +14,8 @@ from typing import Any
 #: Problems kept per file in full; beyond that they are only counted (bounded memory on
 #: hostile input with millions of bad lines).
 MAX_PROBLEMS_PER_FILE = 200
+#: Places of messages not understood kept per file (the rest only counted).
+MAX_NOT_UNDERSTOOD_PLACES = 20
 
 
 @dataclass(slots=True)
@@ -50,6 +52,16 @@ class FileLedger:
     size: int | None = None
     reason: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    #: Pasted messages in a language no shipped template reads: how many, and the first
+    #: places (``{"line": n, "language": "de"}``). Said plainly in every report format.
+    not_understood: int = 0
+    not_understood_at: list[dict[str, Any]] = field(default_factory=list)
+
+    def message_not_understood(self, line: int | None, language: str | None) -> None:
+        """Count one localised message that no template matched."""
+        self.not_understood += 1
+        if len(self.not_understood_at) < MAX_NOT_UNDERSTOOD_PLACES:
+            self.not_understood_at.append({"line": line, "language": language})
 
     def problem(self, where: str, message: str, code: str = "problem") -> None:
         """Record a problem; past the cap it is counted under ``problems_dropped``."""
@@ -85,4 +97,7 @@ class FileLedger:
             out["reason"] = self.reason
         if self.info:
             out["info"] = self.info
+        if self.not_understood:
+            out["messages_not_understood"] = {"count": self.not_understood,
+                                              "places": list(self.not_understood_at)}
         return out

@@ -32,8 +32,9 @@ import yaml
 
 from . import hresult as hr
 
-#: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal.
-_INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
+#: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal
+#: (group 1 set). Also how ``localised`` splits a template into fixed parts and slots.
+INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
 _PCT = re.compile(r"^%%(\d{1,10})$")
 #: Safe loading only; the C loader when PyYAML has it (several times faster).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -52,7 +53,7 @@ class Template:
 def _compile(text: str) -> tuple[tuple[str, int | str | None], ...]:
     parts: list[tuple[str, int | str | None]] = []
     pos = 0
-    for m in _INSERT.finditer(text):
+    for m in INSERT.finditer(text):
         if m.group(1):  # "%%n" in a template text is a literal
             continue
         slot: int | str = int(m.group(2)) if m.group(2) is not None else m.group(3)
@@ -70,23 +71,43 @@ class Rendered:
     hresult_insert: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One English template as written in its data file (provider by its own name)."""
+
+    provider: str
+    aliases: tuple[str, ...]
+    event_id: int
+    text: str
+    hresult: int | None = None
+
+
 @lru_cache(maxsize=1)
-def templates() -> dict[tuple[str, int], Template]:
-    """All templates keyed by (folded provider name, event id)."""
-    out: dict[tuple[str, int], Template] = {}
+def entries() -> tuple[Entry, ...]:
+    """Every English template of ``data/messages/*.yml``, in file order."""
+    out: list[Entry] = []
     folder = resources.files("logscope").joinpath("data/messages")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yml", ".yaml")):
             continue
         doc: Any = yaml.load(entry.read_text("utf-8"), Loader=_LOADER) or {}
-        names = [doc["provider"], *doc.get("aliases", [])]
+        aliases = tuple(str(a) for a in doc.get("aliases", []))
         for event_id, spec in (doc.get("events") or {}).items():
             if isinstance(spec, str):
                 spec = {"text": spec}
-            text = str(spec["text"])
-            tpl = Template(text, spec.get("hresult"), _compile(text))
-            for name in names:
-                out[(str(name).casefold(), int(event_id))] = tpl
+            out.append(Entry(str(doc["provider"]), aliases, int(event_id), str(spec["text"]),
+                             spec.get("hresult")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[tuple[str, int], Template]:
+    """All templates keyed by (folded provider name, event id)."""
+    out: dict[tuple[str, int], Template] = {}
+    for e in entries():
+        tpl = Template(e.text, e.hresult, _compile(e.text))
+        for name in (e.provider, *e.aliases):
+            out[(name.casefold(), e.event_id)] = tpl
     return out
 
 

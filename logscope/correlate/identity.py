@@ -152,7 +152,7 @@ class IdentityTable:
         keys = []
         if ev.vm_name:
             k = "vm:" + short_name(ev.vm_name)
-            self.display.setdefault(k, ev.vm_name)
+            self._show(k, ev.vm_name)
             keys.append(k)
         if ev.vm_id:
             k = "id:" + ev.vm_id.lower().strip("{}")
@@ -190,7 +190,7 @@ class IdentityTable:
                 self._plain_seen.clear()
             self._plain_seen.add(seen)
             k = "host:" + short_name(ev.host)
-            self.display.setdefault(k, ev.host)
+            self._show(k, ev.host)
             self._find(k)
             self.sources[k].add(ev.kind)
             _bounded_add(self.files[k], ev.file)
@@ -232,6 +232,14 @@ class IdentityTable:
         """Entities of the VMs a Veeam job processed (``--job``)."""
         j = job.casefold()
         return {self._find(k) for k, js in self.jobs.items() if any(x.casefold() == j for x in js)}
+
+    def _show(self, key: str, name: str) -> None:
+        """Remember how to print a key: of the spellings seen, the fullest ('SQL01.contoso.local'
+        over 'SQL01'), then the same one of equal length ('IE9WIN7', 'IE9Win7') whatever order
+        the events arrive in: parallel workers reorder files."""
+        old = self.display.get(key)
+        if old is None or (-len(name), name) < (-len(old), old):
+            self.display[key] = name
 
     def members(self, entity: str) -> list[str]:
         if self._groups is None:

@@ -11,25 +11,35 @@ at most ``MAX_LINES`` lines are read, the rest counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from ..events import Event, Locator
 from ..ledger import FileLedger
+from ..localised import continues_description, english_block, identify
 from .codes import find_codes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
 from .source import IngestOptions, Source
+from .understanding import understand
 from .vm_refs import find_vm
 
 KIND = "message-text"
+#: The kind of a paragraph a provider's template identified (an event pasted without labels).
+EVENT_KIND = "event-text"
 KINDS = (KIND,)
 #: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
 MAX_LINES = 20_000
 #: A paragraph longer than this is read line by line (independent log-like lines).
 MAX_PARAGRAPH_LINES = 6
+#: ... unless a template reads it whole (checked for paragraphs up to this many lines).
+MAX_TEMPLATE_LINES = 60
 NO_MESSAGE = "no known message"
+#: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
+_COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_PIPED = re.compile(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 #: ``options.extra`` key: a callable ``(event) -> bool`` telling whether a signature knows it.
 KNOWS_KEY = "knows_message"
 #: ``options.extra`` key: the ``--signatures`` directories (picklable, for worker processes).
@@ -53,6 +63,7 @@ def detect(head: bytes, name: str) -> str | None:
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
     events = [ev for ev in _paragraph_events(cleaned.lines, source.display) if ev.message]
+    events = _understood(events, ledger)
     knows = _knows(options)
     if any(knows(ev) for ev in events):
         ledger.kind = KIND
@@ -66,22 +77,58 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.skip(NO_MESSAGE, lines if isinstance(lines, int) else 0)
 
 
+def _understood(events: list[Event], ledger: FileLedger) -> list[Event]:
+    """Each paragraph read through the templates. A paragraph a template identifies is a
+    provider's event pasted without its labels (kind ``event-text``); the Operation/Context
+    paragraphs after it are its description's tail, joined to it rather than read alone."""
+    out: list[Event] = []
+    for ev in events:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == EVENT_KIND and continues_description(ev.message):
+            lang = prev.data.get("message_language", "en")
+            if "message_original" in prev.data:
+                prev.data["message_original"] += " " + ev.message
+            prev.message += " " + english_block(ev.message, lang)
+            prev.locator.end_line = ev.locator.end_line
+            find_codes(prev.message).apply(prev)
+            continue
+        if understand(ev, ledger, ev.locator.line) is not None:
+            ev.kind = EVENT_KIND
+            ev.data["form"] = "message"
+        out.append(ev)
+    return out
+
+
 def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
-    """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line."""
+    """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line.
+
+    A paragraph that is a PowerShell command line names the cmdlet of the message that
+    follows it (``Get-ClusterResource ... | Set-ClusterParameter ...`` then ``> The request is
+    not supported``): the next event gets ``data.cmdlet`` (the pipeline's last cmdlet) and
+    ``data.command``, as a PowerShell error record would carry them.
+    """
     para: list[CleanLine] = []
-    for cl in lines:
+    command: tuple[str, str] | None = None
+    for cl in [*lines, CleanLine("", 0, 0, -1)]:
         if cl.text.strip() and (not para or cl.block == para[-1].block):
             para.append(cl)
             continue
-        yield from _emit(para, file)
+        if para:
+            for i, ev in enumerate(_emit(para, file)):
+                if i == 0 and command is not None:
+                    ev.data["cmdlet"], ev.data["command"] = command
+                yield ev
+            command = None
+            if len(para) == 1 and (m := _COMMAND.match(para[0].text)):
+                command = (_PIPED.findall(para[0].text) or [m.group(1)])[-1], para[0].text.strip()
         para = [cl] if cl.text.strip() else []
-    yield from _emit(para, file)
 
 
 def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
     if not para:
         return
-    groups = [para] if len(para) <= MAX_PARAGRAPH_LINES else [[cl] for cl in para]
+    groups = [para] if len(para) <= MAX_PARAGRAPH_LINES or _one_message(para) else \
+        [[cl] for cl in para]
     for group in groups:
         text = " ".join(" ".join(cl.text.split()) for cl in group)
         ev = Event(kind=KIND, file=file, locator=Locator(line=group[0].line,
@@ -90,6 +137,15 @@ def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
         find_codes(text).apply(ev)
         ev.vm_name, ev.vm_id = find_vm(text)
         yield ev
+
+
+def _one_message(para: list[CleanLine]) -> bool:
+    """A long paragraph that a provider's template reads, or that is a description's
+    Operation/Context block, is one message, not independent log lines."""
+    if len(para) > MAX_TEMPLATE_LINES:
+        return False
+    return continues_description(para[0].text) or \
+        identify(" ".join(cl.text for cl in para)) is not None
 
 
 def _knows(options: IngestOptions) -> Callable[[Event], bool]:

@@ -52,7 +52,11 @@ def reference_urls(references: Any) -> set[str]:  # noqa: ANN401
     urls: set[str] = set()
     for ref in references if isinstance(references, list) else []:
         for token in str(ref).split():
-            token = token.strip("<>()[],;\"'")
+            token = token.strip("<>([],;\"'")
+            # a closing parenthesis belongs to the URL when it closes one the URL opened
+            # (Microsoft's '...(v=ws.10)' addresses); otherwise it is prose around the URL
+            while token.endswith(")") and token.count(")") > token.count("("):
+                token = token[:-1]
             if token.startswith("https://"):
                 urls.add(token)
     return urls

@@ -59,7 +59,11 @@ def example_events(example: Any) -> list[Event]:  # noqa: ANN401
         why = ledger.reason or "; ".join(p.message for p in ledger.problems) or "no events"
         raise ValueError(f"the {fmt} example gave no event (detected as {ledger.kind}: {why})")
     if fmt in STRICT_FORMATS and not any(e.kind == fmt for e in evs):
-        raise ValueError(f"the {fmt} example is read as {ledger.kind}, not {fmt}")
+        # the events' kinds, not only the file's: a bare pasted message a template identifies
+        # is an event-text event inside a message-text file
+        kinds = ", ".join(sorted({e.kind for e in evs}))
+        what = kinds if kinds == ledger.kind else f"{kinds} events (the file as {ledger.kind})"
+        raise ValueError(f"the {fmt} example is read as {what}, not {fmt}")
     return evs + _state_facts(evs)
 
 

@@ -184,3 +184,19 @@ def build_report(a: Analysis) -> dict[str, Any]:
     # Hyper-V state (issue 17): per VM and capture, and the chain trend across captures
     report["hyperv_state"] = state_section(a.state)
     return report
+
+
+def not_understood_note(f: dict[str, Any]) -> str | None:
+    """One plain sentence for a file whose pasted localised messages no template read (the
+    renderers all say it the same way), or None."""
+    nu = f.get("messages_not_understood")
+    if not nu:
+        return None
+    by_lang: dict[str, list[str]] = {}
+    for p in nu["places"]:
+        by_lang.setdefault(p["language"] or "?", []).append(str(p["line"]))
+    where = "; ".join(f"{lang} at line {', '.join(lines)}" for lang, lines in by_lang.items())
+    more = nu["count"] - len(nu["places"])
+    where += f" and {more} more" if more > 0 else ""
+    return (f"{nu['count']} localised message(s) not understood ({where}): no shipped "
+            "template reads them")

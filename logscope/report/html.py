@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from . import sections, svg, timefmt
+from .build import not_understood_note
 
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;
 padding:0 1em}h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;
@@ -172,6 +173,8 @@ def _files(files: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         why = [f"{k}: {v}" for k, v in f["skip_reasons"].items()]
         if f.get("reason"):
             why.insert(0, f["reason"])
+        if not_understood_note(f):
+            why.append(not_understood_note(f))  # type: ignore[arg-type]
         why += [f"{q['where']}: {q['message']}" for q in f["problems"][:5]]
         if len(f["problems"]) > 5:
             why.append(f"… {len(f['problems']) - 5} more problems")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import sections, timefmt
+from .build import not_understood_note
 from .escape import markdown as m
 from .escape import terminal
 
@@ -95,6 +96,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         out.append(f"| {m(f['path'])} | {m(f['kind'])} | {f['records']} | {f['skipped']} | "
                    f"{len(f['problems'])} |")
     out.append("")
+    notes = [(f["path"], not_understood_note(f)) for f in report["files"]]
+    out += [f"- {m(path)}: {m(note)}" for path, note in notes if note]
+    if any(note for _, note in notes):
+        out.append("")
     if report["timeline"]:
         out += [f"## Timeline ({m(zl)})", ""]
         for r in report["timeline"]:

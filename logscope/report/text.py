@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from . import sections, timefmt
+from .build import not_understood_note
 from .escape import terminal as t
 
 SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
@@ -149,6 +150,9 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
             why = (why + "; " if why else "") + f"{len(f['problems'])} problem(s)"
         if f.get("missing"):
             why = (why + "; " if why else "") + f"{f['missing']} records missing"
+        nu = not_understood_note(f)
+        if nu:
+            why = (why + "; " if why else "") + nu
         row = f"{e(f['kind']):<13} {f['records']:>8} {f['skipped']:>8}  "
         if 2 + len(row) + len(t(f["path"])) <= width:
             para(row + e(f["path"]), indent=2)

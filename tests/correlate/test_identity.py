@@ -78,3 +78,15 @@ def test_repeated_keyed_events_teach_once_but_new_facts_still_count() -> None:
     assert table.files[root] == {"a.evtx", "b.evtx"}
     assert table.vm_host[root] == {"HV01", "HV02"}
     assert table.disks[root] == {r"D:\VMs\APPSRV\disk0.vhdx", r"D:\VMs\APPSRV\disk1.vhdx"}
+
+
+def test_a_host_spelled_two_ways_prints_the_same_whatever_the_order() -> None:
+    """Parallel workers reorder files: the printed guest name must not depend on which came first."""
+    def table(*hosts: str) -> list[str]:
+        t = IdentityTable()
+        for i, h in enumerate(hosts):
+            t.observe(Event(kind="evtx", file=f"f{i}", locator=Locator(record=i), host=h,
+                            provider="VSS", event_id=8224))
+        return [r["guest_hosts"] for r in t.rows()]
+    assert table("IE9Win7", "IE9WIN7") == table("IE9WIN7", "IE9Win7") == [["IE9WIN7"]]
+    assert table("SQL01", "SQL01.contoso.local") == [["SQL01.contoso.local"]]

@@ -190,7 +190,9 @@ def test_italian_lazy_quote_channel_and_level_mapped() -> None:
     assert ev.message.endswith("È necessario riavviare SQL Server.")
     # Italian text, no code in it: said plainly, counted once
     assert ev.data["message_understood"] is False
-    assert ledger.info["messages_not_understood"]["count"] == 1
+    assert ledger.not_understood == 1
+    assert ledger.as_dict()["messages_not_understood"]["places"] == [{"line": ev.locator.line,
+                                                                       "language": "it"}]
 
 
 def test_japanese_two_events_in_one_paste() -> None:
@@ -200,10 +202,17 @@ def test_japanese_two_events_in_one_paste() -> None:
         ("Microsoft-Windows-FailoverClustering", 1544, "Warning", "System")]
     vss, clus = evs
     assert "Cluster Shared Volume VSS Writer" in vss.message
-    assert "イベント ログを参照してください" in vss.message
+    # the Japanese 8229 sentence is read through its template (the same paste is its source)
+    assert "イベント ログを参照してください" in vss.data["message_original"]
+    assert vss.message.startswith("A VSS writer has rejected an event with error 0x00000000")
+    assert vss.data["message_understood"] is True and vss.data["message_language"] == "ja"
     assert "CSV_not_Supported_01.png" not in vss.message   # the description ended with the quote
     assert vss.data["user"] == "N/A" and vss.data["label_language"] == "ja"
-    assert clus.host == "<コンピューター名>" and clus.data["message_understood"] is False
+    # the 1544 sentence too has its Japanese template (same source): nothing is left unread
+    assert clus.host == "<コンピューター名>" and clus.data["message_understood"] is True
+    assert clus.message == ("Cluster database backup was cancelled because the cluster VSS "
+                            "writer received an abort.")
+    assert ledger.not_understood == 0
 
 
 def test_chinese_fenced_with_local_time() -> None:

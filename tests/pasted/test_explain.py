@@ -42,3 +42,12 @@ def test_explain_says_plainly_when_nothing_is_recognised() -> None:
 def test_explain_without_text_is_a_usage_error() -> None:
     r = _run("-", stdin="   \n")
     assert r.returncode == 2 and "no text given" in r.stderr
+
+
+def test_explain_says_when_the_text_is_localised_and_not_understood() -> None:
+    # a German volsnap line as a Checkmk logwatch check reported it (see test_localised.py)
+    r = _run('volsnap Die Schattenkopien von Volume "V:" wurden gelöscht.')
+    assert r.returncode == 0
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("No known message was recognised")
+    assert "1 localised message(s) not understood (de at line 1)" in first

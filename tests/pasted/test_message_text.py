@@ -67,3 +67,35 @@ def test_other_readers_keep_their_files() -> None:
 def test_documentation_files_are_not_read_as_messages() -> None:
     ledger, evs = read_text(KB_QUOTED, "README.md")
     assert ledger.kind == "unknown" and evs == []
+
+
+# KB4488568 as published: the command in a code fence, then its output quoted.
+# https://learn.microsoft.com/en-us/troubleshoot/windows-server/virtualization/cannot-change-configstorerootpath-value-hyperv-cluster
+KB4488568 = (
+    "```powershell\n"
+    'Get-ClusterResource -Cluster "Virtual Machine Cluster WMI" | Set-ClusterParameter '
+    "-Name ConfigStoreRootPath -Value <Value>\n"
+    "```\n"
+    "\n"
+    "> The request is not supported\n"
+)
+
+
+def test_a_pasted_command_names_the_cmdlet_of_the_message_after_it() -> None:
+    ledger, evs = read_text(KB4488568)
+    assert ledger.kind == "message-text"
+    out = [e for e in evs if e.message == "The request is not supported"]
+    assert len(out) == 1
+    assert out[0].data["cmdlet"] == "Set-ClusterParameter"   # the pipeline's last cmdlet
+    assert "ConfigStoreRootPath" in out[0].data["command"]
+    assert "cmdlet" not in evs[0].data                        # the command itself has none
+
+
+def test_a_command_names_only_the_next_paragraph() -> None:
+    from logscope.ingest.paste_clean import CleanLine
+    texts = ["Set-ClusterParameter -Name X -Value 1", "", "hello there", "",
+             "The request is not supported"]
+    lines = [CleanLine(t, i, i) for i, t in enumerate(texts, 1)]
+    evs = list(message_text._paragraph_events(lines, "notes.txt"))
+    assert [e.message for e in evs] == [texts[0], texts[2], texts[4]]
+    assert [e.data.get("cmdlet") for e in evs] == [None, "Set-ClusterParameter", None]

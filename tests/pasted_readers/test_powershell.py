@@ -143,3 +143,29 @@ def test_huge_input_bounded(monkeypatch):
     events, led = read_text((one + "\n" + noise) * 20)
     assert len(events) == 20 and all(e.data["cmdlet"] == "Start-VM" for e in events)
     assert accounted(events, led)
+
+
+def test_concise_view_message_paragraphs_eryph123():
+    # source: https://github.com/eryph-org/eryph/issues/123 (PowerShell 7 ConciseView; the
+    # detail paragraph after the blank line holds the code and the cause)
+    text = ("```\nExport-VM: Failed to copy file during export.\n\n"
+            "Failed to copy file from '...' to '...': The file exists. (0x80070050).\n```\n")
+    events, led = read_text(text)
+    assert led.kind == "powershell-error" and len(events) == 1
+    ev = events[0]
+    assert ev.data["form"] == "concise" and ev.data["cmdlet"] == "Export-VM"
+    assert ev.message.startswith("Failed to copy file during export.")
+    assert ev.message.endswith("The file exists. (0x80070050).")
+    assert ev.hresult == "0x80070050"
+    assert accounted(events, led)
+
+
+def test_concise_view_record_ends_at_two_blank_lines_or_a_new_head():
+    text = ("Checkpoint-VM: Checkpoint operation failed.\n\n\n"
+            "Some prose the person wrote afterwards.\n\n"
+            "Export-VM: Failed to copy file during export.\n")
+    events, led = read_text(text)
+    assert [e.data["cmdlet"] for e in events] == ["Checkpoint-VM", "Export-VM"]
+    assert events[0].message == "Checkpoint operation failed."
+    assert "prose" not in " ".join(e.message for e in events)
+    assert accounted(events, led)

@@ -18,6 +18,7 @@ from ..codes import find_codes
 from ..paste_clean import CleanLine
 from ..pasted_lines import read_clean
 from ..source import IngestOptions, Source
+from ..understanding import understand
 from ..vm_refs import find_vm
 from .labels import channel_of, level_of, provider_of
 from .pasted_time import parse_pasted_time
@@ -25,7 +26,6 @@ from .pasted_time import parse_pasted_time
 KIND = "event-text"
 #: Message lines kept per record (a runaway description is cut and counted).
 MAX_MESSAGE_LINES = 400
-NOT_UNDERSTOOD = "message not understood"
 
 
 @dataclass(slots=True)
@@ -91,13 +91,7 @@ def to_event(rec: PastedRecord, file: str, ledger: FileLedger) -> Event:
     codes.apply(ev)
     if ev.provider is None or "hyper-v" in ev.provider.casefold() or "(" in message:
         ev.vm_name, ev.vm_id = find_vm(message)
-    if not codes and _localised(rec, message):
-        ev.data["message_understood"] = False
-        note = ledger.info.setdefault("messages_not_understood", {"count": 0, "first_line": rec.line})
-        note["count"] += 1
-        if note["count"] == 1:
-            ledger.problem(where, f"{NOT_UNDERSTOOD}: localised text without a code; only the "
-                                  "provider, event id and names in it are used", "message-not-understood")
+    understand(ev, ledger, rec.line, rec.lang)
     return ev
 
 
@@ -112,14 +106,3 @@ def _int(value: str | None) -> int | None:
         return None
     v = value.strip().split(" ", 1)[0]
     return int(v) if v.isdigit() and len(v) <= 6 else None
-
-
-def _localised(rec: PastedRecord, message: str) -> bool:
-    """A message the English signature texts cannot read: non-English labels or mostly
-    non-ASCII letters."""
-    if not message:
-        return False
-    if rec.lang and rec.lang != "en":
-        return True
-    letters = [c for c in message if c.isalpha()]
-    return bool(letters) and sum(not c.isascii() for c in letters) / len(letters) > 0.3

@@ -28,6 +28,8 @@ CHUNK_LINES = 4000
 MAX_HELD = 200
 MAX_RECORD_LINES = 500
 OTHER = "not part of an error record"
+#: Paragraphs one ConciseView record may have (its message's own blank-line breaks).
+MAX_CONCISE_PARAGRAPHS = 3
 
 
 def detect(head: bytes, name: str) -> str | None:
@@ -109,9 +111,16 @@ class _Reader:
             if self.rec is not None:
                 self.rec_blanks += 1  # Markdown doubles line breaks: the record may go on
             elif self.held and G.concise_head().match(self.held[0].text):
-                self.rec = self.open_from_held("concise")
-                yield from self.close()
-                led.skip("blank line")
+                # ConciseView prints the whole exception message, whose paragraphs Hyper-V
+                # separates by a blank line ("Failed to copy file during export." / "Failed
+                # to copy file from ...: The file exists. (0x80070050)."): a second blank
+                # line, a new head or too many paragraphs end the record
+                paragraphs = sum(1 for c in self.held if not c.text) + 1
+                if not self.held[-1].text or paragraphs >= MAX_CONCISE_PARAGRAPHS:
+                    yield from self._close_concise()
+                    led.skip("blank line")
+                else:
+                    self.held.append(CleanLine("", cl.line, cl.end_line))
             elif self.held:
                 self.held.append(CleanLine("", cl.line, cl.end_line))
             else:
@@ -126,8 +135,7 @@ class _Reader:
             return
         if G.concise_head().match(s) and self.held:
             if G.concise_head().match(self.held[0].text):
-                self.rec = self.open_from_held("concise")
-                yield from self.close()
+                yield from self._close_concise()
             else:
                 self.drop_held()
         self.held.append(CleanLine(text, cl.line, cl.end_line))
@@ -161,11 +169,21 @@ class _Reader:
             self.ledger.skip(OTHER, sum(c.end_line - c.line + 1 for c in self.held))
             self.held = []
 
+    def _close_concise(self) -> Iterator[Event]:
+        """The held ConciseView record as an event (a trailing blank line is not part of it)."""
+        trailing = 0
+        while self.held and not self.held[-1].text:
+            self.held.pop()
+            trailing += 1
+        self.rec = self.open_from_held("concise")
+        yield from self.close()
+        if trailing:
+            self.ledger.skip("blank line", trailing)
+
     def finish(self) -> Iterator[Event]:
         yield from self.close()
         if self.held and G.concise_head().match(self.held[0].text):
-            self.rec = self.open_from_held("concise")
-            yield from self.close()
+            yield from self._close_concise()
         self.drop_held()
 
 

@@ -1,0 +1,59 @@
+"""The language a pasted message is written in (``en``, ``de``, ``ja`` ...), or None.
+
+Why: a localised message that no template reads must be reported as "not understood";
+reading it as English would give no hint and no reason. Latin-script languages are told by
+their short function words, the others by their letters (``data/message_languages.yml``).
+It is a cheap guess on one message, not a language detector.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+#: Letters of the scripts the data file may name.
+_SCRIPTS = {
+    "hiragana": re.compile(r"[\u3040-\u309f]"),
+    "katakana": re.compile(r"[\u30a0-\u30ff]"),
+    "cjk": re.compile(r"[\u4e00-\u9fff]"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+}
+_WORD = re.compile(r"[^\W\d_]+")
+#: Only this much of a message is looked at.
+MAX_CHARS = 4096
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[int, dict[str, tuple[str, ...]], list[tuple[str, list[str]]]]:
+    """(least words, word -> the languages it belongs to, scripts by language)."""
+    raw: Any = yaml.safe_load(resources.files("logscope").joinpath(
+        "data/message_languages.yml").read_text("utf-8"))
+    langs_of: dict[str, list[str]] = {}
+    for lang, ws in raw["words"].items():
+        for w in ws:
+            langs_of.setdefault(str(w).casefold(), []).append(lang)
+    return (int(raw["min_words"]), {w: tuple(v) for w, v in langs_of.items()},
+            [(k, list(v)) for k, v in raw["scripts"].items()])
+
+
+def language_of(text: str) -> str | None:
+    """``en``, another language code, or None when the text says too little."""
+    text = text[:MAX_CHARS]
+    least, langs_of, scripts = _data()
+    if not text.isascii():
+        for lang, names in scripts:  # the first script that appears decides (kana before CJK)
+            if any(_SCRIPTS[n].search(text) for n in names):
+                return lang
+    counts: dict[str, int] = {}
+    for w in _WORD.findall(text.casefold()):
+        for lang in langs_of.get(w, ()):
+            counts[lang] = counts.get(lang, 0) + 1
+    english = counts.pop("en", 0)
+    best = max(((n, lang) for lang, n in counts.items()), default=(0, ""))
+    if best[0] >= least and best[0] > english:
+        return best[1]
+    return "en" if english >= least else None
