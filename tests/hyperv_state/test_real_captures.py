@@ -359,3 +359,174 @@ def test_get_vmintegrationservice_indented_linux_guest() -> None:
         state.feed(ev)
     (fact,) = [f for f in state.facts() if f.data["fact"] == "backup-integration"]
     assert fact.data["name"] == "VSS" and fact.data["enabled"] is True
+
+
+# Folder listings of disk files. No public capture with .avhdx/.vhds/AutoRecovery rows was found
+# (what was searched: docs/hyperv-state.md); these show .vhdx rows in each listing form.
+
+# A public GitHub PowerShell module, Get-ObsoleteVHD's comment-based help (search index file
+# 8383303734): two Get-ChildItem listings from a Hyper-V host (CHI-HVR2) in the PowerShell 3
+# layout, a five-letter Mode column ("-a---") and a row wider than its header (Length).
+OBSOLETE = """\
+.Example
+PS C:\\> get-obsoletevhd -computer chi-hvr2
+
+
+    Directory: C:\\Users\\Public\\Documents\\Hyper-V\\Virtual Hard Disks
+
+
+Mode                LastWriteTime     Length Name
+----                -------------     ------ ----
+-a---         6/26/2013   8:51 PM 9399435264 Win8.1PreviewBase.vhdx
+
+Getting unused virtual disk files on server CHI-HVR2 in the default location.
+.Example
+PS C:\\> get-obsoletevhd -computer chi-hvr2 -Path c:\\vhd
+
+
+    Directory: C:\\vhd
+
+
+Mode                LastWriteTime      Length Name
+----                -------------      ------ ----
+-a---          5/9/2014   1:59 PM 10842275840 Essentials.vhdx
+                                           
+An unused file in a different location on server CHI-HVR2.
+"""
+
+
+def test_get_childitem_listing_five_letter_mode() -> None:
+    events, ledger = read(OBSOLETE)
+    a, b = events
+    assert a.data["path"] == (
+        "C:\\Users\\Public\\Documents\\Hyper-V\\Virtual Hard Disks\\Win8.1PreviewBase.vhdx")
+    assert (a.data["file_size"], a.locator.line) == (9399435264, 10)
+    assert (a.time.year, a.time.month, a.time.day, a.time.hour, a.time.minute) == (
+        2013, 6, 26, 20, 51)
+    assert (b.data["directory"], b.data["name"], b.data["file_size"]) == (
+        "C:\\vhd", "Essentials.vhdx", 10842275840)
+    assert (b.time.month, b.time.day, b.time.hour) == (5, 9, 13)
+    assert all(e.time_source == "local" and e.data["form"] == "dir" for e in events)
+    assert ledger.skipped == 0
+
+
+# A public GitHub markdown post on building Hyper-V base images (search index file 34159230636):
+# `dir` of the images folder in a code fence, two .vhdx rows of the same day.
+BASE_IMAGES = """\
+This gives us the two files. 
+
+```
+    Directory: G:\\Blog_Example\\BaseImage
+
+
+Mode                LastWriteTime         Length Name
+----                -------------         ------ ----
+-a----         9/6/2016   8:55 PM     4874829824 Srv2012r2_Core_base.vhdx
+-a----         9/6/2016   8:28 PM     8250195968 Srv2012r2_Source_base.vhdx
+```
+
+Next up I'm going to update both to WMF5. 
+"""
+
+
+def test_get_childitem_listing_of_base_images() -> None:
+    events, ledger = read(BASE_IMAGES)
+    assert [(e.data["name"], e.data["file_size"], e.locator.line) for e in events] == [
+        ("Srv2012r2_Core_base.vhdx", 4874829824, 9), ("Srv2012r2_Source_base.vhdx", 8250195968, 10)]
+    assert [(e.time.hour, e.time.minute) for e in events] == [(20, 55), (20, 28)]
+    assert all(e.data["directory"] == "G:\\Blog_Example\\BaseImage" for e in events)
+    assert ledger.skipped == 0
+
+
+# A public GitHub markdown lab write-up (search index file 13450453792): `ls` of one VM's disk on
+# a Hyper-V host, the command echoed (its quoted .vhdx path is no file row).
+VAULT = """\
+Detect VM virtual Hard Disk:
+```
+PS C:\\> ls 'C:\\Users\\Public\\Documents\\Hyper-V\\Virtual hard disks\\vault-dc.vhdx'
+ls 'C:\\Users\\Public\\Documents\\Hyper-V\\Virtual hard disks\\vault-dc.vhdx'
+
+
+    Directory: C:\\Users\\Public\\Documents\\Hyper-V\\Virtual hard disks
+
+
+Mode                LastWriteTime         Length Name
+----                -------------         ------ ----
+-a----        7/26/2024   2:26 AM    14063501312 vault-dc.vhdx
+
+```
+"""
+
+
+def test_ls_of_one_vm_disk() -> None:
+    events, ledger = read(VAULT)
+    (disk,) = events
+    assert disk.data["path"] == (
+        "C:\\Users\\Public\\Documents\\Hyper-V\\Virtual hard disks\\vault-dc.vhdx")
+    assert disk.data["file_size"] == 14063501312 and disk.locator.line == 12
+    assert (disk.time.day, disk.time.hour, disk.time.minute) == (26, 2, 26)
+    assert disk.time_source == "local" and ledger.skipped == 0
+
+
+# A public GitHub markdown note on a leftover WSL2 disk (search index file 67015085587): cmd
+# `dir` with its volume lines, `<DIR>` rows, a thousands-separated size and the summary lines.
+CMD_DIR = """\
+```cmd
+dir "%LOCALAPPDATA%\\Packages\\CanonicalGroupLimited.Ubuntu_79rhkp1fndgsc\\LocalState"
+```
+```text
+ Volume in drive C is Windows-SSD
+ Volume Serial Number is 3C37-0A74
+
+ Directory of C:\\Users\\kouzm\\AppData\\Local\\Packages\\CanonicalGroupLimited.Ubuntu_79rhkp1fndgsc\\LocalState
+
+02/13/2025  08:19 PM    <DIR>          .
+02/13/2025  08:19 PM    <DIR>          ..
+04/23/2023  05:16 PM     1,197,473,792 ext4.vhdx
+               1 File(s)  1,197,473,792 bytes
+               2 Dir(s)  150,638,940,160 bytes free
+```
+"""
+
+
+def test_cmd_dir_listing() -> None:
+    events, ledger = read(CMD_DIR)
+    (disk,) = events
+    assert disk.data["name"] == "ext4.vhdx" and disk.data["file_size"] == 1197473792
+    assert disk.data["directory"].endswith(
+        "\\CanonicalGroupLimited.Ubuntu_79rhkp1fndgsc\\LocalState")
+    assert (disk.time.year, disk.time.month, disk.time.day, disk.time.hour) == (2023, 4, 23, 17)
+    assert disk.time_source == "local" and disk.locator.line == 12 and ledger.skipped == 0
+
+
+# A public GitHub markdown note in Japanese on moving a WSL2 disk (search index file 30230956830):
+# a ja-JP Get-ChildItem listing, header "ディレクトリ:" and year-first dates without seconds.
+# Before this capture the reader knew neither (the file was not detected at all).
+JA_JP = """\
+```powershell
+# D:\\wsl\\ubuntu-focal ディレクトリを D:\\wsl\\ubuntu-2004 ディレクトリにコピーする
+> copy -r D:\\wsl\\ubuntu-focal D:\\wsl\\ubuntu-2004
+
+# 確認
+> dir D:\\wsl\\ubuntu-2004\\
+    ディレクトリ: D:\\wsl\\ubuntu-2004
+Mode                 LastWriteTime         Length Name
+----                 -------------         ------ ----
+d-----        2021/01/21     12:14                temp
+-a----        2021/02/23      9:04    83722502144 ext4.vhdx
+-a----        2021/01/21      9:58              0 fsserver
+
+# コピーした仮想ディスク（Linux環境）を WSL2 にインポート
+"""
+
+
+def test_get_childitem_listing_ja_jp() -> None:
+    events, ledger = read(JA_JP)
+    (disk,) = events
+    assert disk.data["path"] == "D:\\wsl\\ubuntu-2004\\ext4.vhdx"
+    assert disk.data["file_size"] == 83722502144
+    assert (disk.time.year, disk.time.month, disk.time.day, disk.time.hour, disk.time.minute) == (
+        2021, 2, 23, 9, 4)
+    assert disk.time_source == "local" and disk.locator.line == 11
+    # the folder row and the non-disk file: read as a table of no known cmdlet, counted
+    assert ledger.skip_reasons == {"object of no cmdlet logscope reads": 2}

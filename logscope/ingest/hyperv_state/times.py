@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 from ...events import UTC, parse_offset
 
 _JSON_DATE = re.compile(r"/Date\((-?\d{1,15})([+-]\d{4})?\)/")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+#: year first: ISO 8601, and the ja-JP/zh-CN short date ``2021/02/23 9:04`` (no seconds).
+_ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?")
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
 _DOT = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
