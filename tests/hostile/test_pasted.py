@@ -144,6 +144,24 @@ def test_hyperv_state_holds_a_bounded_text(tmp_path: Path,
     assert entry["records"] == first_cut - 3  # the rows before the cut, each a VM
 
 
+def test_hyperv_state_holds_a_bounded_number_of_lines(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-made: 500,000 short Format-Table rows (50 MB) peaked at 401 MB RSS, under the
+    character budget. Past ``max_lines`` (data/hyperv_state.yml) the rest is skipped, with a
+    ``too-long`` problem at the first line not read; the rows before it are all read."""
+    from logscope.ingest.hyperv_state import reader
+
+    monkeypatch.setattr(reader, "MAX_LINES", 500)
+    row = b"RDP-Workstation Running 1           8192              00:03:07.0560000 " \
+          b"Operating normally 9.0\r\n"
+    _, entry = bundle_with(tmp_path, GET_VM_TABLE + row * 1000)
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    cut = [p for p in entry["problems"] if p["code"] == "too-long"]
+    assert [p["where"] for p in cut] == ["line 501"]
+    assert entry["skip_reasons"]["line past the state-listing limit"] == 1002 - 500
+    assert entry["records"] == 500 - 2  # header and dashes, then a VM a line
+
+
 CSV_TYPE = b"#TYPE Microsoft.HyperV.PowerShell.VirtualMachine\r\n"
 
 

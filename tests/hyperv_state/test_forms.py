@@ -147,3 +147,30 @@ def test_marker_line_gives_capture_time_and_host() -> None:
 def test_other_text_is_not_claimed() -> None:
     assert detect(b"Writer name: 'System Writer'\r\n   Writer Id: {e8132975}\r\n", "x") is None
     assert detect(b"TimeCreated  : 1/1/2026 1:00:00 AM\nProviderName : VSS\nId : 8193\n", "x") is None
+
+
+# Get-VMSnapshot's default table on an en-AU console (short date d/MM/yyyy, 12-hour time):
+# the first snapshot's day (29) cannot be a month, the second's (9/02) could be either.
+EN_AU = """\
+VMName Name            SnapshotType CreationTime          ParentSnapshotName
+------ ----            ------------ ------------          ------------------
+DC01   Before update   Standard     29/07/2019 3:48:12 pm
+DC01   After update    Standard     9/02/2020 3:48:12 PM  Before update
+"""
+
+
+def test_day_first_twelve_hour_dates() -> None:
+    """A day above 12 makes the date day-first with AM/PM as without it; an ambiguous one keeps
+    the month-first reading a 24-hour date gets, so the two never disagree."""
+    from logscope.ingest.hyperv_state.times import parse_time
+
+    events, ledger = read(EN_AU)
+    first, second = events
+    assert first.locator.line == 3 and first.time is not None
+    assert (first.time.year, first.time.month, first.time.day, first.time.hour) == (2019, 7, 29, 15)
+    assert first.time_source == "local" and first.time.utcoffset().total_seconds() == 0
+    assert (second.time.month, second.time.day, second.time.hour) == (9, 2, 15)
+    assert parse_time("9/02/2020 15:48:12")[0] == second.time  # same rule as without AM/PM
+    assert parse_time("29/07/2019 12:05 AM")[0].hour == 0
+    assert parse_time("29/13/2019 3:48 PM") is None  # neither reading is a date
+    assert not ledger.problems

@@ -25,9 +25,10 @@ from .tables import identify, table
 from .times import parse_time
 
 KINDS = (KIND,)
-MAX_LINES = 500_000
-#: Characters of text held at most (a real listing of hundreds of VMs is a few MB).
-MAX_CHARS = 16 << 20
+#: Lines and characters of text held at most (``limits`` in data/hyperv_state.yml: the
+#: whole text is held, so these bound the reader's memory).
+MAX_LINES = int(table()["limits"]["max_lines"])
+MAX_CHARS = int(table()["limits"]["max_chars"])
 PAST_LIMIT = "line past the state-listing limit"
 _KEYS = re.compile(r'"([A-Za-z_][A-Za-z0-9_]{0,60})"\s*:')
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")

@@ -36,7 +36,7 @@ def parse_time(text: str) -> tuple[datetime, str] | None:
     if m:
         a, b, y, h, mi, s, ampm = m.groups()
         month, day = int(a), int(b)
-        if not ampm and month > 12:  # 24/11/2012 (en-GB, fr-FR): day first
+        if month > 12:  # 24/11/2012 (fr-FR), 29/07/2019 3:48 PM (en-AU, en-GB): day first
             month, day = day, month
         hour = int(h)
         if ampm:
