@@ -26,6 +26,8 @@ from .conditions import (Predicate, compile_group, compile_regex, hr_code, index
                          split_key)
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
+from . import replay
+from .replay import REPLAY_OUTCOMES, reads_occurrence, replay_key
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 32 << 20
@@ -48,7 +50,7 @@ class _Bucket:
     """The signatures of one index key, split into always-tested and prefiltered ones."""
 
     __slots__ = ("always", "fold", "fold_comps", "raw", "raw_comps", "hr_comps", "order",
-                 "empty", "needles")
+                 "empty", "needles", "replay", "outcomes")
 
     def __init__(self, comps: tuple[_Compiled, ...]) -> None:
         self.order = {id(c): i for i, c in enumerate(comps)}
@@ -68,6 +70,10 @@ class _Bucket:
             self.always += raw
         self.empty = not comps
         self.needles: Any = None
+        #: Match outcomes by event content (``replay.replay_key``): only when no signature here
+        #: reads what differs between two occurrences of the same block (capture, locator).
+        self.replay = not any(reads_occurrence(c.sig.match) for c in comps)
+        self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
         if self.fold is None and self.raw is None and not self.hr_comps:
@@ -212,6 +218,9 @@ class Matcher:
         self.library = library
         self._by_key: dict[tuple[str, str | None, int | None], list[_Compiled]] = {}
         self._cache: dict[tuple[str, str | None, int | None], _Bucket] = {}
+        #: Reuse the outcome for an event equal to one already matched (``replay.replay_key``).
+        self.replay = replay.ENABLED
+        self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
                              _prefilter(sig.match))
@@ -275,6 +284,18 @@ class Matcher:
         bucket = self._bucket(ev)
         if bucket.empty:
             return []
+        key = replay_key(ev) if bucket.replay and self.replay else None
+        if key is not None:
+            comps = bucket.outcomes.get(key)
+            if comps is None:
+                comps = tuple(c for c in bucket.select(ev) if all(p(ev) for p in c.preds))
+                if len(bucket.outcomes) >= REPLAY_OUTCOMES:
+                    bucket.outcomes.clear()
+                    self.replay_stats["cleared"] += 1
+                bucket.outcomes[key] = comps
+            else:
+                self.replay_stats["replayed"] += 1
+            return [Hit(c.sig, ev, _extract(c, ev)) for c in comps]
         hits = []
         for comp in bucket.select(ev):
             for p in comp.preds:

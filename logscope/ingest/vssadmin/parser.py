@@ -76,6 +76,8 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         self._last_skipped = -1
         self._skipped: dict[int, str] = {}  # skipped line -> reason (bounded)
         self._ranges: list[tuple[int, int]] = []  # records' line ranges (bounded)
+        self.replays: dict[tuple[object, ...], tuple[object, ...]] = {}  # writer blocks seen (bounded)
+        self.replay_stats = {"replayed": 0, "cleared": 0}
         self.stream: _Stream
 
     # -- driver ---------------------------------------------------------------------------

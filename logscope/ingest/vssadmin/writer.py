@@ -18,6 +18,15 @@ from .lines import (
 )
 from .tables import known_writer_id, tables
 
+#: Writer blocks remembered for replay per file (0 turns replay off); cleared when full.
+REPLAY_BLOCKS = 4096
+
+
+def _line_key(line: Line) -> tuple[object, ...]:
+    """What a writer block's outcome depends on in one of its lines (not where it was)."""
+    return (line.kind, line.text, line.indent, line.label, line.value, line.name, line.guid,
+            line.guid_form, line.state, line.state_word, line.block_start)
+
 
 def _is_guid(line: Line) -> bool:
     return line.kind == GUID and line.guid_form == "ok"
@@ -64,9 +73,37 @@ class WriterBlocks:
                 cut = True
             elif not p.block_start and p.kind not in (STATE, MARKUP) and not _is_guid(p):
                 last_line = self._field(n0)
+        end = (last_line or state_line or (id_lines[-1] if id_lines else None) or n0).no
+        key = None
+        if last_line is not None and len(id_lines) == 2 and not cut and REPLAY_BLOCKS:
+            assert state_line is not None
+            key = (_line_key(n0), _line_key(id_lines[0]), _line_key(id_lines[1]),
+                   _line_key(state_line), _line_key(last_line))
+            seen = self.replays.get(key)
+            if seen is not None:  # the same block again: only where it is and its capture change
+                self.replay_stats["replayed"] += 1
+                msg, wname, wid, wstate, lerr, hres, data = seen
+                return self._emit("writers", Event(
+                    kind=KIND, file=self.display, locator=Locator(line=n0.no, end_line=end),
+                    message=msg, writer_name=wname, writer_id=wid, writer_state=wstate,
+                    last_error=lerr, hresult=hres, data={**data, "capture": cap.index}))
+        problems = len(ledger.problems) + ledger.problems_dropped
+        ev = self._writer_event(n0, id_lines, state_line, last_line, end, cut)
+        if key is not None and len(ledger.problems) + ledger.problems_dropped == problems:
+            if len(self.replays) >= REPLAY_BLOCKS:
+                self.replays.clear()
+                self.replay_stats["cleared"] += 1
+            # a snapshot: later stages may annotate the event itself
+            self.replays[key] = (ev.message, ev.writer_name, ev.writer_id, ev.writer_state,
+                                 ev.last_error, ev.hresult, dict(ev.data))
+        return ev
+
+    def _writer_event(self, n0: Line, id_lines: list[Line], state_line: Line | None,
+                      last_line: Line | None, end: int, cut: bool) -> Event:
+        """Parse one writer block whose lines were consumed: its problems and its event."""
+        ledger, cap = self.ledger, self.capture
         name = n0.name or ""
         where = f"line {n0.no}"
-        end = (last_line or state_line or (id_lines[-1] if id_lines else None) or n0).no
 
         if state_line is not None and len(id_lines) != 2:
             ledger.problem(
