@@ -24,7 +24,7 @@ UTC_SOURCES = frozenset(("utc", "header", "flag", "inferred"))
 @lru_cache(maxsize=1)
 def settings() -> dict[str, Any]:
     text = resources.files("logscope").joinpath("data/hyperv_state_model.yml").read_text("utf-8")
-    data = yamlio.load(text, "logscope/data/hyperv_state_model.yml")
+    data = yamlio.load_data(text)
     return data if isinstance(data, dict) else {}
 
 
