@@ -13,7 +13,7 @@ from typing import Any
 from ..report.escape import markdown as md
 from .collector import StateCollector
 from .model import VmState
-from .trend import trends
+from .trend import gb, trends
 
 
 def _vm_row(vm: VmState) -> dict[str, Any]:
@@ -67,10 +67,6 @@ def _age(h: float | None) -> str:
     return "age unknown" if h is None else f"{h / 24:.1f} d"
 
 
-def _size(n: int | None) -> str:
-    return "?" if n is None else f"{n / (1 << 30):.1f} GB"
-
-
 def _vm_line(r: dict[str, Any]) -> str:
     parts = [f"chain depth {r['depth']}"]
     for kind, label in (("recovery checkpoint", "recovery checkpoints"),
@@ -96,7 +92,7 @@ def _vm_line(r: dict[str, Any]) -> str:
 
 
 def _trend_line(t: dict[str, Any]) -> str:
-    steps = " → ".join(f"{p['depth']} ({_size(p['size'])}, {_when(p['time'], p['time_source'])})"
+    steps = " → ".join(f"{p['depth']} ({gb(p['size'])}, {_when(p['time'], p['time_source'])})"
                        for p in t["series"])
     flag = "GROWING" if t["growing"] else "stable"
     return f"{t['vm']} {t['base']}: {steps} [{flag}; ordered by {t['ordered_by']}]"

@@ -98,12 +98,13 @@ def _fact(t: Trend, timed: bool) -> Event:
         days = round((v1.capture.time - v0.capture.time).total_seconds() / 86400, 1)
         data["days_between"] = days
         span = f" in {days} days"
-    sizes = (f", {_gb(c0.size)} → {_gb(c1.size)}" if "size_growth" in data else "")
+    sizes = (f", {gb(c0.size)} → {gb(c1.size)}" if "size_growth" in data else "")
     return make_fact(
         "chain-growth", c1.ev, v1,
         f"VM '{v1.name}': the disk chain on {t.base} grew from {c0.depth} to {c1.depth} "
         f"differencing level(s){sizes}{span} ({len(t.points)} captures)", **data)
 
 
-def _gb(n: int | None) -> str:
+def gb(n: int | None) -> str:
+    """Bytes as GB (one decimal), ``?`` when unknown (also the report section's sizes)."""
     return "?" if n is None else f"{n / (1 << 30):.1f} GB"
