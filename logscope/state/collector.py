@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..events import Event
 from .model import Capture, VmState, settings, zone
+
+if TYPE_CHECKING:
+    from .trend import Trend
 
 KIND = "hyperv-state"
 #: ``data.object`` of the facts this package derives (never fed back as state).
@@ -64,16 +68,23 @@ class StateCollector:
         link_guest_csv(states, self.captures)
         return states
 
+    @cached_property
+    def trends(self) -> list[Trend]:
+        """Every chain seen in two captures or more (for the facts and the report section)."""
+        from .trend import trends
+
+        return trends(self.vms)
+
     def facts(self) -> list[Event]:
         """The derived fact events (matched by ``signatures/state/``): each VM's newest
         capture (a checkpoint merged since an older capture is gone), and the trends."""
         from .facts import facts, orphan_facts
-        from .trend import latest, trends
+        from .trend import latest
 
         newest = {c.host: c for c in self.captures}  # ordered by host, then time
         return (facts(latest(self.vms))
                 + [f for c in newest.values() for f in orphan_facts(c)]
-                + [t.fact for t in trends(self.vms) if t.fact is not None])
+                + [t.fact for t in self.trends if t.fact is not None])
 
 
 def _capture(key: str, evs: list[Event]) -> Capture:

@@ -13,7 +13,7 @@ from typing import Any
 from ..report.escape import markdown as md
 from .collector import StateCollector
 from .model import VmState
-from .trend import gb, trends
+from .trend import gb
 
 
 def _vm_row(vm: VmState) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def section(collector: StateCollector) -> dict[str, Any]:
         "vms": [_vm_row(vm) for vm in collector.vms],
         "trends": [{"vm": t.vm, "base": t.base, "growing": t.growing,
                     "ordered_by": t.ordered_by, "series": t.series}
-                   for t in trends(collector.vms)],
+                   for t in collector.trends],
         "dropped_events": collector.dropped,
     }
 
