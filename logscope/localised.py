@@ -23,9 +23,8 @@ from importlib import resources
 from typing import Any
 
 import re2
-import yaml
 
-from . import messages
+from . import messages, yamlio
 
 #: A paste longer than this is matched on its first part only (bounded work).
 MAX_MATCH_CHARS = 16 * 1024
@@ -38,7 +37,6 @@ MIN_PARTIAL_CHARS = 20
 #: (``%1. hr = %2.`` would match half the pastes in the world).
 MIN_ANCHOR_CHARS = 10
 _QUOTES = str.maketrans({c: '"' for c in "„“”«»″「」"} | {c: "'" for c in "‚‘’′`"})
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: The English heads of the Operation/Context block that follows a VSS description.
 BLOCK_HEADS = ("Operation", "Context")
 #: The labels inside that block as Windows writes them (longest first: "Execution Context"
@@ -156,7 +154,7 @@ def library() -> Library:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yml"):
             continue
-        doc: Any = yaml.load(entry.read_text("utf-8"), Loader=_LOADER) or {}
+        doc: Any = yamlio.load_data(entry.read_text("utf-8")) or {}
         lang = str(doc["lang"])
         words = {str(k): str(v) for k, v in (doc.get("context") or {}).items()}
         context[lang] = tuple(sorted(words.items(), key=lambda kv: -len(kv[0])))

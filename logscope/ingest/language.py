@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from .. import yamlio
 
 #: Letters of the scripts the data file may name.
 _SCRIPTS = {
@@ -30,7 +30,7 @@ MAX_CHARS = 4096
 @lru_cache(maxsize=1)
 def _data() -> tuple[int, dict[str, tuple[str, ...]], list[tuple[str, list[str]]]]:
     """(least words, word -> the languages it belongs to, scripts by language)."""
-    raw: Any = yaml.safe_load(resources.files("logscope").joinpath(
+    raw: Any = yamlio.load_data(resources.files("logscope").joinpath(
         "data/message_languages.yml").read_text("utf-8"))
     langs_of: dict[str, list[str]] = {}
     for lang, ws in raw["words"].items():

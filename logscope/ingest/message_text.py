@@ -20,6 +20,7 @@ from ..events import Event, Locator
 from ..ledger import FileLedger
 from ..localised import continues_description, english_block, identify
 from .codes import find_codes
+from .eventlog_text.pasted_record import KIND as EVENT_KIND
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
 from .source import IngestOptions, Source
@@ -27,8 +28,6 @@ from .understanding import understand
 from .vm_refs import find_vm
 
 KIND = "message-text"
-#: The kind of a paragraph a provider's template identified (an event pasted without labels).
-EVENT_KIND = "event-text"
 KINDS = (KIND,)
 #: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
 MAX_LINES = 20_000
