@@ -22,6 +22,7 @@ from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.message_text import KNOWS_KEY, SIGNATURE_DIRS_KEY
 from .ingest.source import IngestOptions
+from .ingest.veeam.fold import TEXT_FOLD_KEY
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
 from .match.library import Library, load_library
@@ -156,7 +157,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
         gated = in_process
         if census is not None:  # the census counts every record's key: no chunk skipped unseen
             gated = replace(in_process, extra={**in_process.extra, "evtx_chunk_skip": False,
-                                               "veeam_fold": False})
+                                               TEXT_FOLD_KEY: False})
         read = with_evtx_gate(gated, matcher)
         if census is not None:
             read = replace(read, extra={**read.extra,
