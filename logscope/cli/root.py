@@ -20,6 +20,9 @@ from .explain import explain
 from .export import export_app
 from .signatures import sig_app, validate
 from .vssadmin import vss_app
+from .coerce import install
+
+install()  # option values without pydantic where typer's answer is certain (start-up cost)
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Explain why Hyper-V host-level backups fail, from a support bundle.")
