@@ -20,9 +20,7 @@ from .correlate.identity import IdentityTable
 from .events import Event
 from .ingest import read_source
 from .ingest.bundle import Bundle
-from .ingest.message_text import KNOWS_KEY, SIGNATURE_DIRS_KEY
-from .ingest.source import IngestOptions
-from .ingest.veeam.fold import TEXT_FOLD_KEY
+from .ingest.source import KNOWS_KEY, SIGNATURE_DIRS_KEY, TEXT_FOLD_KEY, IngestOptions
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
 from .match.library import Library, load_library

@@ -32,15 +32,15 @@ class Detected:
     reason: str | None = None
 
 
-_loaded: list[ModuleType] | None = None
-
-
 def parser_modules() -> list[ModuleType]:
-    """The parser modules, imported once on first use (keeps ``--version`` fast)."""
-    global _loaded
-    if _loaded is None:
-        _loaded = [importlib.import_module(f"{__name__}.{m}") for m in PARSER_MODULES]
-    return _loaded
+    """Every parser module (imports all families: for listings, not for detection)."""
+    return [_parser(m) for m in PARSER_MODULES]
+
+
+def _parser(name: str) -> ModuleType:
+    """One family's package, imported when ``detect`` first reaches it (families in order):
+    a bundle of .evtx never loads the text readers' grammars."""
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 def detect(source: Source) -> Detected:
@@ -52,7 +52,8 @@ def detect(source: Source) -> Detected:
     if not head:
         return Detected("unknown", None, "empty file")
     name = source.display.rsplit("/", 1)[-1]
-    for mod in parser_modules():
+    for family in PARSER_MODULES:
+        mod = _parser(family)
         kind = mod.detect(head, name)
         if kind:
             return Detected(kind, mod)

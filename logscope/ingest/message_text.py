@@ -23,7 +23,7 @@ from .codes import find_codes
 from .eventlog_text.pasted_record import KIND as EVENT_KIND
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
-from .source import IngestOptions, Source
+from .source import KNOWS_KEY, SIGNATURE_DIRS_KEY, IngestOptions, Source
 from .understanding import understand
 from .vm_refs import find_vm
 
@@ -39,10 +39,6 @@ NO_MESSAGE = "no known message"
 #: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
 _COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 _PIPED = re.compile(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
-#: ``options.extra`` key: a callable ``(event) -> bool`` telling whether a signature knows it.
-KNOWS_KEY = "knows_message"
-#: ``options.extra`` key: the ``--signatures`` directories (picklable, for worker processes).
-SIGNATURE_DIRS_KEY = "signature_dirs"
 
 
 #: Files named as documentation, provenance notes or code: their quoted messages are not

@@ -53,6 +53,17 @@ class IngestOptions:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+#: ``IngestOptions.extra`` keys that one stage sets and another reads. Here, beside the options,
+#: so the pipeline can name them without importing the readers that read them.
+#: A callable ``(event) -> bool`` telling whether a signature knows a message (message_text).
+KNOWS_KEY = "knows_message"
+#: The ``--signatures`` directories (picklable, for worker processes; message_text).
+SIGNATURE_DIRS_KEY = "signature_dirs"
+#: The Veeam fold rule (``match/text_gate`` → ``veeam/fold``): kind -> the consumers'
+#: patterns, or None when every line must be parsed.
+TEXT_FOLD_KEY = "veeam_fold"
+
+
 class Parser(Protocol):
     """A parser module's interface: a cheap content sniff and a lazy event stream."""
 

@@ -20,7 +20,7 @@ import re2
 
 from .. import hresult
 from ..ingest.veeam.data import load as veeam_data
-from ..ingest.veeam.fold import TEXT_FOLD_KEY
+from ..ingest.source import TEXT_FOLD_KEY
 from ..throughput.extract import needles as throughput_needles
 from .matcher import Matcher
 

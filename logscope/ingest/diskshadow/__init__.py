@@ -6,6 +6,7 @@ into events: one per writer (status or metadata listing), per failed operation, 
 excluded writer or component and per shadow copy created.
 """
 
-from .reader import KINDS, detect, parse
+from ...lazy import lazy_attrs
 
 __all__ = ["KINDS", "detect", "parse"]
+__getattr__ = lazy_attrs(__name__, dict.fromkeys(__all__, "reader"))  # on first use

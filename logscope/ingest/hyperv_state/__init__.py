@@ -9,6 +9,7 @@ event), ``reader`` (detect, parse). The per-VM state built from these events is
 ``logscope.state``.
 """
 
-from .reader import KIND, KINDS, detect, parse, parse_lines
+from ...lazy import lazy_attrs
 
 __all__ = ["KIND", "KINDS", "detect", "parse", "parse_lines"]
+__getattr__ = lazy_attrs(__name__, dict.fromkeys(__all__, "reader"))  # on first use

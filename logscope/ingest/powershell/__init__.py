@@ -3,6 +3,7 @@
 into its fields, ``reader`` detects, cleans the paste and groups lines into records.
 """
 
-from .reader import KINDS, detect, parse
+from ...lazy import lazy_attrs
 
 __all__ = ["KINDS", "detect", "parse"]
+__getattr__ = lazy_attrs(__name__, dict.fromkeys(__all__, "reader"))  # on first use

@@ -9,6 +9,7 @@ times to UTC (stated or inferred offsets); ``reader`` detects and dispatches; ``
 a server log in blocks and counts the plain lines nothing downstream can use.
 """
 
-from .reader import KINDS, detect, parse
+from ...lazy import lazy_attrs
 
 __all__ = ["KINDS", "detect", "parse"]
+__getattr__ = lazy_attrs(__name__, dict.fromkeys(__all__, "reader"))  # on first use

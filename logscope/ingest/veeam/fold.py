@@ -30,12 +30,10 @@ from typing import IO, Any
 import re2
 
 from ...ledger import FileLedger
+from ..source import TEXT_FOLD_KEY  # noqa: F401 - its name here since the fold rule began
 from ..textio import LineState, complete_lines, lines_from, sniff_encoding
 from .data import load
 
-#: The key under which ``IngestOptions.extra`` carries the fold rule (``match/text_gate``):
-#: kind -> the consumers' patterns, or None when every line must be parsed.
-TEXT_FOLD_KEY = "veeam_fold"
 #: Bytes read per block (memory: about three blocks while one is parsed).
 BLOCK = 1 << 20
 #: Stretches shorter than this are parsed: folding them saves less than it costs.

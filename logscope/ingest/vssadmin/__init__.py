@@ -7,16 +7,8 @@ encoding, damaged pastes too: kind ``vssadmin``.
 ``expectations`` (writers that a role implies but a listing lacks), ``reader`` (detect, parse).
 """
 
-from .reader import (
-    KIND,
-    KINDS,
-    MissingWriter,
-    Steps,
-    detect,
-    expected_writer_problems,
-    parse,
-    parse_text,
-)
+from ...lazy import lazy_attrs
 
 __all__ = ["KIND", "KINDS", "MissingWriter", "Steps", "detect", "expected_writer_problems",
            "parse", "parse_text"]
+__getattr__ = lazy_attrs(__name__, dict.fromkeys(__all__, "reader"))  # on first use
