@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -154,11 +153,24 @@ class ParsedCache:
                 break
             keep.setdefault(k, v)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".signatures-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(orjson.dumps(keep))
-            os.replace(tmp, self.path)
+            data = orjson.dumps(keep)
+        except TypeError:
+            return
+        if write_atomic(self.path, data):
             self.dirty = False
-        except (OSError, TypeError):
-            pass
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file beside it (a reader never sees half
+    a cache); False when it cannot be written (a cache is optional)."""
+    import tempfile  # only when a cache is written
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True

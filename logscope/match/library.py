@@ -17,7 +17,7 @@ from .. import yamlio
 from ..events import KINDS
 from .cache import MISSING, ParsedCache, cache_dir
 from .conditions import ConditionError, compile_group
-from . import lint
+from . import compiled, lint
 from .issues import LoadIssue, mark as _mark
 from .model import SEVERITIES, STATUSES, Hint, Signature
 from .shape import check_baseline_shape as _check_baseline_shape
@@ -79,18 +79,25 @@ def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True,
                  cache: bool = True) -> Library:
     """Load the built-in library, then each user folder in order (later wins).
 
-    ``cache``: reuse parsed YAML trees by content hash (``match/cache.py``); the result is the
-    same as a fresh parse. ``logscope validate`` passes False so CI always parses the files.
+    ``cache``: reuse the whole checked library by the content hash of its folders
+    (``match/compiled.py``), else parsed YAML trees by each file's hash (``match/cache.py``);
+    the result is the same as a fresh load. ``logscope validate`` passes False so CI always
+    parses and checks the files.
     """
+    dirs = [Path(d) for d in ([builtin_dir()] if builtin else []) + list(user_dirs or [])]
+    names = ["builtin" if builtin and i == 0 else str(d) for i, d in enumerate(dirs)]
+    key = compiled.library_key(dirs, names) if cache and cache_dir() else None
+    if key and (lib := compiled.cached(key)) is not None:
+        return lib
     lib = Library()
     h = hashlib.sha256()
     parsed = ParsedCache(cache_dir() if cache else None)
-    dirs = ([builtin_dir()] if builtin else []) + list(user_dirs or [])
-    for i, d in enumerate(dirs):
-        name = "builtin" if builtin and i == 0 else str(d)
-        _load_dir(lib, Path(d), name, h, parsed)
+    for d, name in zip(dirs, names, strict=True):
+        _load_dir(lib, d, name, h, parsed)
     lib.digest = h.hexdigest()
     parsed.save()
+    if key:
+        compiled.store(key, lib)
     return lib
 
 

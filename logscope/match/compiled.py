@@ -1,0 +1,144 @@
+"""Checked-library cache: a whole loaded ``Library`` by the content hash of its folders.
+
+Why: with parsed YAML cached (``cache.py``), loading still spent most of its time on the schema
+checks, the lint and the trial compile of every signature: the same answer each run for the
+same files. This cache keeps that answer (signatures with their marks, issues, overrides,
+versions) keyed by the SHA-256 of every YAML file under the library folders (path and bytes),
+the folders as given, and the loader's own source, so an edited signature, a new file or a
+changed check is a new key and never a stale answer.
+
+Same rules as the parsed cache: JSON only (a cache file is data, it cannot run code), in
+``cache_dir()``, written atomically, bounded (``MAX_LIBRARIES`` keys), ``LOGSCOPE_NO_CACHE=1``
+turns it off, ``validate`` never uses it, and any problem (unreadable, damaged, a file too big
+to hash) means "load normally". Deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..yamlio import MAX_YAML_BYTES
+from .cache import _dec, _enc, _Unencodable, cache_dir, write_atomic
+from .issues import LoadIssue
+from .model import Hint, Signature
+
+#: Bump when the encoding changes (the loader's source is in the key already).
+FORMAT = 1
+MAX_LIBRARIES = 8
+YAML_SUFFIXES = (".yml", ".yaml")
+#: Modules whose code decides what a load returns: a change in one is a new key.
+LOADER_MODULES = ("library", "lint", "shape", "conditions", "model", "issues", "cache", "compiled")
+_TUPLES = ("kinds", "tags", "references", "catalogue")
+
+
+def _file() -> Path | None:
+    d = cache_dir()
+    return d / f"library-v{FORMAT}.json" if d else None
+
+
+def library_key(dirs: list[Path], names: list[str]) -> str | None:
+    """The content key of these library folders, or None when one cannot be hashed."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"{FORMAT}\0{names!r}\0".encode())
+    try:
+        for mod in LOADER_MODULES:
+            h.update((here / f"{mod}.py").read_bytes())
+        for shared in ("events.py", "yamlio.py"):  # event kinds; marks and YAML rules
+            h.update((here.parent / shared).read_bytes())
+        for d in dirs:
+            h.update(f"\0dir\0{d}\0{d.is_dir()}\0".encode())
+            if not d.is_dir():
+                continue
+            for p in sorted(x for x in d.rglob("*") if x.suffix in YAML_SUFFIXES):
+                if p.stat().st_size > MAX_YAML_BYTES or not p.is_file():
+                    return None  # the loader reports it; not worth caching
+                h.update(p.relative_to(d).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _entries(path: Path) -> dict[str, Any]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cached(key: str) -> Any:  # noqa: ANN401 - a Library, or None
+    """The library stored under ``key``, or None (absent, damaged, turned off)."""
+    path = _file()
+    if path is None:
+        return None
+    entry = _entries(path).get(key)
+    if entry is None:
+        return None
+    try:
+        return _decode(entry)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def store(key: str, lib: Any) -> None:  # noqa: ANN401
+    """Keep ``lib`` under ``key`` (the most recent ``MAX_LIBRARIES`` keys stay)."""
+    path = _file()
+    if path is None:
+        return
+    try:
+        entry = _encode(lib)
+    except (_Unencodable, TypeError):
+        return
+    old = _entries(path)
+    keep = {key: entry}
+    for k, v in old.items():
+        if len(keep) >= MAX_LIBRARIES:
+            break
+        keep.setdefault(k, v)
+    write_atomic(path, orjson.dumps(keep))
+
+
+def _encode(lib: Any) -> dict[str, Any]:  # noqa: ANN401
+    sigs = []
+    for s in lib.signatures.values():
+        d = {f.name: getattr(s, f.name) for f in fields(Signature)}
+        d["match"] = _enc(s.match)
+        d["hint"] = {f.name: getattr(s.hint, f.name) for f in fields(Hint)}
+        d["extract"] = [[k, _enc(v)] for k, v in s.extract.items()]
+        d["examples"] = [[k, _enc(v)] for k, v in s.examples.items()]
+        d["baseline_hits"] = _enc(s.baseline_hits)
+        d["marks"] = [[k, *v] for k, v in s.marks.items()]
+        sigs.append(d)
+    return {"signatures": sigs,
+            "issues": [[getattr(i, f.name) for f in fields(LoadIssue)] for i in lib.issues],
+            "overrides": lib.overrides, "chains_dirs": [str(p) for p in lib.chains_dirs],
+            "versions": lib.versions, "digest": lib.digest,
+            "public_examples": lib.public_examples}
+
+
+def _decode(entry: dict[str, Any]) -> Any:  # noqa: ANN401
+    from .library import Library
+
+    lib = Library(issues=[LoadIssue(*i) for i in entry["issues"]],
+                  overrides=[tuple(o) for o in entry["overrides"]],
+                  chains_dirs=[Path(p) for p in entry["chains_dirs"]],
+                  versions=list(entry["versions"]), digest=str(entry["digest"]),
+                  public_examples=dict(entry["public_examples"]))
+    for d in entry["signatures"]:
+        d = dict(d)
+        d["match"] = _dec(d["match"])
+        d["hint"] = Hint(**d["hint"])
+        d["extract"] = {k: _dec(v) for k, v in d["extract"]}
+        d["examples"] = {k: _dec(v) for k, v in d["examples"]}
+        d["baseline_hits"] = _dec(d["baseline_hits"])
+        d["marks"] = {k: (line, col) for k, line, col in d["marks"]}
+        for name in _TUPLES:
+            d[name] = tuple(d[name])
+        sig = Signature(**d)
+        lib.signatures[sig.id] = sig
+    return lib
