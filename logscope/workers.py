@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .events import Event
 from .ingest import detect, read_source
@@ -25,6 +24,9 @@ from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
 from .signals import stop_children
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: .evtx files smaller than this are parsed in the main process.
 MIN_POOLED_BYTES = 0
@@ -173,6 +175,8 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                     progress(source.display, 0)
                 if poolable(source):
                     if pool is None:
+                        from concurrent.futures import ProcessPoolExecutor  # only for a pool
+
                         _parent_matcher = matcher  # kept: forked workers start at the first submit
                         pool = ProcessPoolExecutor(workers, initializer=_init_worker,
                                                    initargs=(options, signature_dirs))

@@ -146,11 +146,15 @@ class Collector:
     """Feed every event; read ``sessions()`` at the end. Non-Veeam events cost one test."""
 
     def __init__(self) -> None:
-        self.cfg = load()
         self.jobs: dict[str, Session] = {}
         self.tasks: dict[str, Session] = {}
         self.dropped = 0
         self._file_task: dict[str, str] = {}  # task log file -> its current task session
+
+    @property
+    def cfg(self) -> Config:
+        """The line patterns, read on the first Veeam event (a bundle of .evtx never needs them)."""
+        return load()
 
     # -- feeding ------------------------------------------------------------------------------
     def feed(self, ev: Event) -> None:
