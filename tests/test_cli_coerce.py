@@ -1,5 +1,6 @@
-"""Option values coerced without pydantic (logscope/cli/coerce.py) give what typer gives:
-the same report for good command lines, the same exit code and words for bad ones."""
+"""The CLI's start-up shortcuts answer as before: option values coerced without pydantic
+(logscope/cli/coerce.py) give typer's report for good command lines and typer's exit code and
+words for bad ones; a one-command app (``root.app_for``) answers as the whole app."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import typer.core
 from typer.testing import CliRunner
 
 from logscope.cli import app
+from logscope.cli.root import app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = str(ROOT / "samples" / "bundles" / "sqlwriter-chain")
@@ -79,3 +81,26 @@ def test_analyze_does_not_import_pydantic(tmp_path: Path) -> None:
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert json.loads((tmp_path / "r.json").read_text())["files"]
+
+
+SAME_AS_WHOLE_APP = [
+    ["analyze", "--help"], ["analyze"], ["analyze", SQL, "--bogus"], ["analyze", SQL, "-f", "xyz"],
+    ["events", "--help"], ["events", SQL, "--format", "jsonl"], ["explain", "--help"],
+    ["explain", "guest.sqlwriter.nonretryable"], ["explain"], ["analyze", SQL, "--version"],
+]
+
+
+@pytest.mark.parametrize("argv", SAME_AS_WHOLE_APP, ids=" ".join)
+def test_one_command_app_answers_as_the_whole_app(argv: list[str]) -> None:
+    one = app_for(argv)
+    assert one is not app
+    ours, whole = runner.invoke(one, argv), runner.invoke(app, argv)
+    assert (ours.exit_code, ours.output) == (whole.exit_code, whole.output)
+    assert ours.output
+
+
+def test_the_whole_app_for_the_root_groups_and_completion(monkeypatch: pytest.MonkeyPatch) -> None:
+    for argv in ([], ["--help"], ["--version"], ["signatures", "list"], ["hunt", "--help"]):
+        assert app_for(argv) is app
+    monkeypatch.setenv("_LOGSCOPE_COMPLETE", "complete_bash")
+    assert app_for(["analyze"]) is app

@@ -55,11 +55,11 @@ def main() -> None:
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     from ..signals import Stopped, install, stop_children
-    from .root import app
+    from .root import app_for
 
     install()
     try:
-        app()
+        app_for(sys.argv[1:])()
     except Stopped as stop:
         stop_children()
         sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
