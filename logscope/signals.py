@@ -13,9 +13,9 @@ default action and dies.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
+import sys
 from types import FrameType
 
 #: Signals that stop a run, and their names for the one-line message.
@@ -53,7 +53,10 @@ def install() -> None:
 
 def stop_children() -> None:
     """Terminate, then kill, every child process still running (pool workers)."""
-    children = multiprocessing.active_children()
+    mp = sys.modules.get("multiprocessing")
+    if mp is None:  # never imported: no pool was started (and importing it costs start-up)
+        return
+    children = mp.active_children()
     for p in children:
         with contextlib.suppress(Exception):
             p.terminate()

@@ -6,8 +6,9 @@ numbers as the JSON; a test compares them.
 
 from __future__ import annotations
 
+import os
 import platform
-from importlib import metadata
+import sys
 from typing import Any
 
 from .. import __version__
@@ -77,6 +78,20 @@ def timeline(hits: list[Hit]) -> list[dict[str, Any]]:
 
 
 def _version(dist: str) -> str | None:
+    """An installed distribution's version, from its ``<name>-<version>.dist-info`` folder
+    name, first on ``sys.path`` as ``importlib.metadata`` finds it; that module only when no
+    such folder is found (importing it costs ~20 ms, a tenth of a small run)."""
+    prefix = dist.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and name.lower().startswith(prefix):
+                return name[len(prefix):-len(".dist-info")]
+    from importlib import metadata
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

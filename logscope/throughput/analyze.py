@@ -33,10 +33,10 @@ def section(collector: Collector, hits: list[Hit] | None = None,
     Empty (``{}``) when no Veeam session carried a throughput figure, so no format shows an
     empty section.
     """
-    cfg = load()
     sessions = collector.sessions()
     if not sessions:
         return {}
+    cfg = load()
     _apply_offsets(sessions, offsets or [])
     jobs_s = [s for s in sessions if s.scope == "job"]
     tasks_s = [s for s in sessions if s.scope == "task"]
