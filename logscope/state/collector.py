@@ -35,11 +35,13 @@ class StateCollector:
     def __init__(self) -> None:
         self._events: list[Event] = []
         self.dropped = 0
-        self._max = int(settings().get("max_events", 200_000))
+        self._max: int | None = None  # read on the first state event (start-up cost)
 
     def feed(self, ev: Event) -> None:
         if ev.kind != KIND or ev.data.get("object") == FACT:
             return
+        if self._max is None:
+            self._max = int(settings().get("max_events", 200_000))
         if len(self._events) >= self._max:
             self.dropped += 1
             return
