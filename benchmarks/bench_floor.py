@@ -6,8 +6,9 @@ Each round runs the floor, then ``logscope analyze --format json`` with 1 and wi
 workers, each as a fresh process (start-up, imports and library load included); the figures
 are the median of the rounds, and each ratio is floor seconds / analyze seconds (>= 1.0:
 analyze is at least as fast as the floor). Peak RSS is the child's (workers included).
-Also printed: start-up (``--version``, and ``analyze`` of one small file), the cost a file
-adds, and the surviving fraction of chunks and records after the chunk-level skip.
+Also printed: start-up (``--version``, and ``analyze`` of one small file, wall and CPU, with
+its imports per package), the cost a file adds, and the surviving fraction of chunks and
+records after the chunk-level skip.
 
     python benchmarks/bench_floor.py                      # the corpus, 5 rounds
     python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
@@ -115,10 +116,39 @@ def run(name: str, paths: list[str], rounds: int, tmp: Path) -> None:
 
 def startup(rounds: int, tmp: Path) -> None:
     small = sorted((ROOT / "samples" / "evtx").rglob("*.evtx"))[0]
-    version = [timed([sys.executable, "-m", "logscope", "--version"])[0] for _ in range(rounds)]
-    one = [timed(analyze_cmd([str(small)], 1, str(tmp / "one.json")))[0] for _ in range(rounds)]
-    print(f"start-up (median of {rounds}): --version {statistics.median(version) * 1000:.0f} ms; "
-          f"analyze of one small .evtx ({small.name}) {statistics.median(one) * 1000:.0f} ms")
+    version = [timed([sys.executable, "-m", "logscope", "--version"]) for _ in range(rounds)]
+    one = [timed(analyze_cmd([str(small)], 1, str(tmp / "one.json"))) for _ in range(rounds)]
+    med = statistics.median
+    print(f"start-up (median of {rounds}): --version {med(x[0] for x in version) * 1000:.0f} ms "
+          f"({med(x[1] for x in version) * 1000:.0f} ms CPU); analyze of one small .evtx "
+          f"({small.name}) {med(x[0] for x in one) * 1000:.0f} ms "
+          f"({med(x[1] for x in one) * 1000:.0f} ms CPU, {max(x[2] for x in one):.0f} MB)")
+    import_breakdown([str(small)], rounds, tmp)
+
+
+def import_breakdown(paths: list[str], rounds: int, tmp: Path, top: int = 12) -> None:
+    """Where the one-file run's imports go: ``-X importtime`` self times summed per package
+    (logscope by subpackage), median over the rounds. The tracing inflates every figure: read
+    them as shares, not as seconds."""
+    import re
+
+    line = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
+    per: dict[str, list[int]] = {}
+    for _ in range(rounds):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "logscope", "analyze",
+                               *paths, "--format", "json", "--output", str(tmp / "imp.json")],
+                              capture_output=True, text=True, cwd=ROOT, check=False)
+        sums: dict[str, int] = {}
+        for m in line.finditer(proc.stderr):
+            parts = m.group(2).split(".")
+            group = ".".join(parts[:2]) if parts[0] == "logscope" else parts[0]
+            sums[group] = sums.get(group, 0) + int(m.group(1))
+        for group, us in sums.items():
+            per.setdefault(group, []).append(us)
+    rows = sorted(((statistics.median(v) / 1000, k) for k, v in per.items()), reverse=True)
+    total = sum(ms for ms, _k in rows)
+    print(f"  imports of that run (-X importtime, self ms, {len(rows)} packages, "
+          f"{total:.0f} ms traced): " + ", ".join(f"{k} {ms:.1f}" for ms, k in rows[:top]))
 
 
 def main() -> int:

@@ -112,7 +112,8 @@ def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLed
 
 def load_knowledge(signature_dirs: list[Path] | None) -> tuple[Library, dict[str, Chain]]:
     library = load_library(signature_dirs)
-    chains = load_chains(library.chains_dirs, library.issues, set(library.signatures))
+    chains = load_chains(library.chains_dirs, library.issues, set(library.signatures),
+                         key=library.cache_key)
     return library, chains
 
 

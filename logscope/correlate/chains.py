@@ -9,7 +9,7 @@ collect it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +49,39 @@ class Chain:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_chains(dirs: list[Path], issues: list[LoadIssue],
-                known_ids: set[str] | None = None) -> dict[str, Chain]:
-    """Every chain in the given folders (later folders win); problems go to ``issues``."""
+def load_chains(dirs: list[Path], issues: list[LoadIssue], known_ids: set[str] | None = None,
+                *, cache: bool = True, key: str = "") -> dict[str, Chain]:
+    """Every chain in the given folders (later folders win); problems go to ``issues``.
+
+    ``key``: the loaded library's ``cache_key``: the chains checked against that library are
+    kept under it (``match/compiled.py``; the same chains and problems as a fresh load).
+    ``cache``: False for ``validate`` (no cache of any kind)."""
+    from ..match import compiled
     from ..match.cache import MISSING, ParsedCache, cache_dir
 
+    if cache and key and (hit := compiled.cached(key, "chains", _decode)) is not None:
+        chains, found = hit
+        issues.extend(found)
+        return chains
+    before = len(issues)
+    chains = _load_chains(dirs, issues, known_ids, ParsedCache(cache_dir() if cache else None),
+                          MISSING)
+    if cache and key:
+        compiled.store(key, (chains, issues[before:]), "chains", _encode)
+    return chains
+
+
+def _load_chains(dirs: list[Path], issues: list[LoadIssue], known_ids: set[str] | None,
+                 parsed: Any, missing: object) -> dict[str, Chain]:  # noqa: ANN401
     chains: dict[str, Chain] = {}
-    parsed = ParsedCache(cache_dir())  # parsed trees by content hash, as for signatures
     for d in dirs:
         seen: set[str] = set()
         for path in sorted(d.rglob("*.y*ml")):
             p = str(path)
             try:
                 raw = path.read_bytes()
-                data = parsed.get(raw)
-                if data is MISSING:
+                data = parsed.get(raw)  # parsed trees by content hash, as for signatures
+                if data is missing:
                     data = yamlio.load(raw.decode("utf-8"), p)
                     parsed.put(raw, data)
             except (yamlio.YamlError, UnicodeDecodeError) as exc:
@@ -83,6 +101,36 @@ def load_chains(dirs: list[Path], issues: list[LoadIssue],
             chains[chain.id] = chain
     parsed.save()
     return chains
+
+
+def _encode(value: tuple[dict[str, Chain], list[LoadIssue]]) -> dict[str, Any]:
+    from ..match.cache import _enc
+
+    chains, found = value
+    out = []
+    for c in chains.values():
+        d = {f.name: getattr(c, f.name) for f in fields(Chain)}
+        d["steps"] = [{f.name: getattr(s, f.name) for f in fields(Step)} for s in c.steps]
+        d["hint"] = {f.name: getattr(c.hint, f.name) for f in fields(Hint)}
+        d["extra"] = [[k, _enc(v)] for k, v in c.extra.items()]
+        out.append(d)
+    return {"chains": out, "issues": [[getattr(i, f.name) for f in fields(LoadIssue)]
+                                      for i in found]}
+
+
+def _decode(entry: dict[str, Any]) -> tuple[dict[str, Chain], list[LoadIssue]]:
+    from ..match.cache import _dec
+
+    chains: dict[str, Chain] = {}
+    for d in entry["chains"]:
+        d = dict(d)
+        d["steps"] = [Step(**{**s, "signatures": tuple(s["signatures"]),
+                              "window": tuple(s["window"])}) for s in d["steps"]]
+        d["hint"] = Hint(**d["hint"])
+        d["extra"] = {k: _dec(v) for k, v in d["extra"]}
+        d["references"], d["catalogue"] = tuple(d["references"]), tuple(d["catalogue"])
+        chains[d["id"]] = Chain(**d)
+    return chains, [LoadIssue(*i) for i in entry["issues"]]
 
 
 def chain_from_dict(data: Any, p: str, issues: list[LoadIssue],  # noqa: ANN401, C901

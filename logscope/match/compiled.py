@@ -1,14 +1,16 @@
-"""Checked-library cache: a whole loaded ``Library`` by the content hash of its folders.
+"""Checked-library cache: a whole loaded ``Library`` (and its chains) by the content hash of
+its folders.
 
 Why: with parsed YAML cached (``cache.py``), loading still spent most of its time on the schema
 checks, the lint and the trial compile of every signature: the same answer each run for the
 same files. This cache keeps that answer (signatures with their marks, issues, overrides,
-versions) keyed by the SHA-256 of every YAML file under the library folders (path and bytes),
-the folders as given, and the loader's own source, so an edited signature, a new file or a
+versions; and the chains checked against them) in one file per key: the SHA-256 of
+every YAML file under the library folders (path and bytes, ``chains/`` included), the folders
+as given, and the loaders' own source, so an edited signature, a new file or a
 changed check is a new key and never a stale answer.
 
 Same rules as the parsed cache: JSON only (a cache file is data, it cannot run code), in
-``cache_dir()``, written atomically, bounded (``MAX_LIBRARIES`` keys), ``LOGSCOPE_NO_CACHE=1``
+``cache_dir()``, written atomically, bounded (the ``MAX_LIBRARIES`` newest keys), ``LOGSCOPE_NO_CACHE=1``
 turns it off, ``validate`` never uses it, and any problem (unreadable, damaged, a file too big
 to hash) means "load normally". Deleting it is always safe.
 """
@@ -16,6 +18,7 @@ to hash) means "load normally". Deleting it is always safe.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -32,24 +35,24 @@ FORMAT = 1
 MAX_LIBRARIES = 8
 YAML_SUFFIXES = (".yml", ".yaml")
 #: Modules whose code decides what a load returns: a change in one is a new key.
-LOADER_MODULES = ("library", "lint", "shape", "conditions", "model", "issues", "cache", "compiled")
+LOADER_MODULES = ("match/library", "match/lint", "match/shape", "match/conditions", "match/model",
+                  "match/issues", "match/cache", "match/compiled", "correlate/chains", "events",
+                  "yamlio")
 _TUPLES = ("kinds", "tags", "references", "catalogue")
 
 
-def _file() -> Path | None:
+def _file(key: str) -> Path | None:
     d = cache_dir()
-    return d / f"library-v{FORMAT}.json" if d else None
+    return d / f"library-v{FORMAT}-{key}.json" if d else None
 
 
 def library_key(dirs: list[Path], names: list[str]) -> str | None:
     """The content key of these library folders, or None when one cannot be hashed."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(f"{FORMAT}\0{names!r}\0".encode())
     try:
         for mod in LOADER_MODULES:
-            h.update((here / f"{mod}.py").read_bytes())
-        for shared in ("events.py", "yamlio.py"):  # event kinds; marks and YAML rules
-            h.update((here.parent / shared).read_bytes())
+            h.update((package / f"{mod}.py").read_bytes())
         for d in dirs:
             h.update(f"\0dir\0{d}\0{d.is_dir()}\0".encode())
             if not d.is_dir():
@@ -63,44 +66,61 @@ def library_key(dirs: list[Path], names: list[str]) -> str | None:
     return h.hexdigest()
 
 
-def _entries(path: Path) -> dict[str, Any]:
+_read: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+
+
+def _parts(path: Path) -> dict[str, Any]:
+    """One key's file (``library`` and ``chains``), read once per process while unchanged."""
     try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        if (memo := _read.get(str(path))) and memo[0] == stamp:
+            return memo[1]
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
-    return data if isinstance(data, dict) else {}
+    data = data if isinstance(data, dict) else {}
+    _read[str(path)] = (stamp, data)
+    return data
 
 
-def cached(key: str) -> Any:  # noqa: ANN401 - a Library, or None
-    """The library stored under ``key``, or None (absent, damaged, turned off)."""
-    path = _file()
-    if path is None:
-        return None
-    entry = _entries(path).get(key)
+def cached(key: str, part: str = "library", decode: Callable[[Any], Any] | None = None) -> Any:  # noqa: ANN401
+    """What is stored under ``key`` (the Library, or another ``part`` with its ``decode``),
+    or None (absent, damaged, turned off)."""
+    path = _file(key)
+    entry = _parts(path).get(part) if path else None
     if entry is None:
         return None
     try:
-        return _decode(entry)
+        return (decode or _decode)(entry)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-def store(key: str, lib: Any) -> None:  # noqa: ANN401
-    """Keep ``lib`` under ``key`` (the most recent ``MAX_LIBRARIES`` keys stay)."""
-    path = _file()
+def store(key: str, value: Any, part: str = "library",  # noqa: ANN401
+          encode: Callable[[Any], Any] | None = None) -> None:
+    """Keep ``value`` (the Library, or another ``part`` with its ``encode``) under ``key``;
+    files of all but the ``MAX_LIBRARIES`` newest keys are removed."""
+    path = _file(key)
     if path is None:
         return
     try:
-        entry = _encode(lib)
+        entry = (encode or _encode)(value)
     except (_Unencodable, TypeError):
         return
-    old = _entries(path)
-    keep = {key: entry}
-    for k, v in old.items():
-        if len(keep) >= MAX_LIBRARIES:
-            break
-        keep.setdefault(k, v)
-    write_atomic(path, orjson.dumps(keep))
+    new = not path.exists()
+    if write_atomic(path, orjson.dumps({**_parts(path), part: entry})) and new:
+        _prune(path.parent)
+
+
+def _prune(directory: Path) -> None:
+    try:
+        files = sorted(directory.glob(f"library-v{FORMAT}-*.json"),
+                       key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in files[MAX_LIBRARIES:]:
+            old.unlink()
+    except OSError:  # another run pruned or wrote at the same time: next time
+        pass
 
 
 def _encode(lib: Any) -> dict[str, Any]:  # noqa: ANN401

@@ -56,6 +56,9 @@ class Library:
     #: Library name → how a signature without a sourced public example is reported
     #: (``public_examples`` in its ``library.yml``: error, warning or off; default warning).
     public_examples: dict[str, str] = field(default_factory=dict)
+    #: Its key in the checked-library cache (``compiled.py``; "" when not cached): the chains
+    #: checked against it are cached under the same key.
+    cache_key: str = field(default="", compare=False, repr=False)
 
     @property
     def version(self) -> str:
@@ -88,6 +91,7 @@ def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True,
     names = ["builtin" if builtin and i == 0 else str(d) for i, d in enumerate(dirs)]
     key = compiled.library_key(dirs, names) if cache and cache_dir() else None
     if key and (lib := compiled.cached(key)) is not None:
+        lib.cache_key = key
         return lib
     lib = Library()
     h = hashlib.sha256()
@@ -98,6 +102,7 @@ def load_library(user_dirs: list[Path] | None = None, *, builtin: bool = True,
     parsed.save()
     if key:
         compiled.store(key, lib)
+        lib.cache_key = key
     return lib
 
 

@@ -239,7 +239,7 @@ def validate_paths(paths: list[Path], baselines: list[Path]) -> tuple[list[LoadI
         lib = load_library(cache=False)
         issues = list(lib.issues)
     builtin_ids = set(load_library().signatures) if paths else set()
-    load_chains(lib.chains_dirs, issues, set(lib.signatures) | builtin_ids)
+    load_chains(lib.chains_dirs, issues, set(lib.signatures) | builtin_ids, cache=False)
     matcher = Matcher(lib)
     for sig in lib.signatures.values():
         issues.extend(check_examples(sig, matcher))

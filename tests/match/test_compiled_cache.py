@@ -36,7 +36,7 @@ def user_lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_warm_load_is_the_fresh_load(user_lib: Path) -> None:
     fresh = load_library([user_lib], cache=False)
     cold = load_library([user_lib])
-    assert (user_lib.parent / "cache" / f"library-v{compiled.FORMAT}.json").is_file()
+    assert len(list((user_lib.parent / "cache").glob(f"library-v{compiled.FORMAT}-*.json"))) == 1
     warm = load_library([user_lib])
     assert _all(fresh) == _all(cold) == _all(warm)
     assert warm == fresh and warm.version == fresh.version
@@ -51,9 +51,9 @@ def test_the_warm_load_is_read_from_the_cache(user_lib: Path) -> None:
     key = compiled.library_key([builtin_dir(), user_lib], ["builtin", str(user_lib)])
     assert key and compiled.cached(key) is not None
     # a planted entry is what the next load returns: proof the cache, not the files, answered
-    path = compiled._file()
+    path = compiled._file(key)
     entries = orjson.loads(path.read_bytes())
-    entries[key]["versions"] = ["planted"]
+    entries["library"]["versions"] = ["planted"]
     path.write_bytes(orjson.dumps(entries))
     assert load_library([user_lib]).versions == ["planted"]
     assert load_library([user_lib], cache=False).versions != ["planted"]
@@ -70,13 +70,12 @@ def test_an_edit_is_a_new_key(user_lib: Path) -> None:
 
 def test_damaged_or_deleted_cache_means_a_normal_load(user_lib: Path) -> None:
     fresh = _all(load_library([user_lib], cache=False))
-    load_library([user_lib])
-    path = compiled._file()
+    lib = load_library([user_lib])
+    path = compiled._file(lib.cache_key)
     path.write_bytes(path.read_bytes()[:500])
     assert _all(load_library([user_lib])) == fresh
     entries = orjson.loads(path.read_bytes())
-    (key,) = entries
-    entries[key]["signatures"][0] = {"id": "x"}  # wrong shape: dropped, never trusted
+    entries["library"]["signatures"][0] = {"id": "x"}  # wrong shape: dropped, never trusted
     path.write_bytes(orjson.dumps(entries))
     assert _all(load_library([user_lib])) == fresh
     path.unlink()
@@ -86,9 +85,9 @@ def test_damaged_or_deleted_cache_means_a_normal_load(user_lib: Path) -> None:
 def test_validate_never_reads_it(user_lib: Path) -> None:
     load_library([user_lib], builtin=False)
     key = compiled.library_key([user_lib], [str(user_lib)])
-    path = compiled._file()
+    path = compiled._file(key)
     entries = orjson.loads(path.read_bytes())
-    entries[key]["issues"] = []  # a cache that hides the problem
+    entries["library"]["issues"] = []  # a cache that hides the problem
     path.write_bytes(orjson.dumps(entries))
     assert not load_library([user_lib], builtin=False).issues
     problems, _summary = validate_paths([user_lib], [])
@@ -99,3 +98,36 @@ def test_turned_off(user_lib: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGSCOPE_NO_CACHE", "1")
     load_library([user_lib])
     assert not (user_lib.parent / "cache").exists()
+
+
+def test_chains_are_cached_with_their_library(user_lib: Path) -> None:
+    from logscope.correlate.chains import load_chains
+
+    (user_lib / "chains").mkdir()
+    (user_lib / "chains" / "mine.yml").write_text(
+        "id: chain.mine\ntitle: t\nseverity: high\nhint: {cause: c, remedy: [r]}\nsteps:\n"
+        "  - {role: symptom, signatures: [user.good]}\n"
+        "  - {role: cause, signatures: [user.nowhere], window: [-60, 0]}\n", "utf-8")
+
+    def load(cache: bool) -> tuple[dict, list[str]]:  # noqa: FBT001
+        lib = load_library([user_lib], cache=cache)
+        issues = list(lib.issues)
+        chains = load_chains(lib.chains_dirs, issues, set(lib.signatures), cache=cache,
+                             key=lib.cache_key)
+        return chains, [str(i) for i in issues]
+
+    fresh, cold, warm = load(False), load(True), load(True)
+    assert fresh == cold == warm
+    assert len(fresh[0]) > 5 and "chain.sqlwriter-checkpoint" in fresh[0]
+    assert any("unknown signature id 'user.nowhere'" in i for i in fresh[1])
+    key = load_library([user_lib]).cache_key
+    assert set(orjson.loads(compiled._file(key).read_bytes())) == {"library", "chains"}
+
+
+def test_at_most_the_newest_keys_are_kept(user_lib: Path) -> None:
+    for i in range(compiled.MAX_LIBRARIES + 3):
+        (user_lib / "good.yml").write_text(GOOD.replace("boom", f"boom{i}"), "utf-8")
+        load_library([user_lib])
+    files = list((user_lib.parent / "cache").glob("library-v*.json"))
+    assert len(files) == compiled.MAX_LIBRARIES
+    assert compiled._file(load_library([user_lib]).cache_key) in files
