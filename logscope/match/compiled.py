@@ -17,7 +17,10 @@ to hash) means "load normally". Deleting it is always safe.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -33,7 +36,8 @@ from .model import Hint, Signature
 #: Bump when the encoding changes (the loader's source is in the key already).
 FORMAT = 1
 MAX_LIBRARIES = 8
-YAML_SUFFIXES = (".yml", ".yaml")
+#: Names either loader reads (``*.y*ml`` covers ``.yml`` and ``.yaml``).
+YAML_NAMES = "*.y*ml"
 #: Modules whose code decides what a load returns: a change in one is a new key.
 LOADER_MODULES = ("match/library", "match/lint", "match/shape", "match/conditions", "match/model",
                   "match/issues", "match/cache", "match/compiled", "correlate/chains", "events",
@@ -55,15 +59,28 @@ def library_key(dirs: list[Path], names: list[str]) -> str | None:
             h.update((package / f"{mod}.py").read_bytes())
         for d in dirs:
             h.update(f"\0dir\0{d}\0{d.is_dir()}\0".encode())
-            if not d.is_dir():
-                continue
-            for p in sorted(x for x in d.rglob("*") if x.suffix in YAML_SUFFIXES):
-                if p.stat().st_size > MAX_YAML_BYTES or not p.is_file():
+            for rel, full in _yaml_files(d):
+                st = os.stat(full)
+                if st.st_size > MAX_YAML_BYTES or not stat.S_ISREG(st.st_mode):
                     return None  # the loader reports it; not worth caching
-                h.update(p.relative_to(d).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+                with open(full, "rb") as fh:
+                    h.update(rel.encode() + b"\0" + fh.read() + b"\0")
     except OSError:
         return None
     return h.hexdigest()
+
+
+def _yaml_files(root: Path) -> list[tuple[str, str]]:
+    """(relative, full) path of every file under ``root`` either loader may read: the
+    signature loader's ``.yml``/``.yaml`` and the chain loader's ``*.y*ml``, symlinked folders
+    not followed, as ``Path.rglob`` does (os.walk: a third of rglob's cost)."""
+    out = []
+    top = len(str(root))
+    for folder, _dirs, files in os.walk(root):
+        sub = folder[top:].lstrip(os.sep).replace(os.sep, "/")
+        for name in fnmatch.filter(files, YAML_NAMES):
+            out.append((f"{sub}/{name}" if sub else name, os.path.join(folder, name)))
+    return sorted(out)
 
 
 _read: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
