@@ -26,9 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
-
-import yaml
 
 from . import hresult as hr
 
@@ -36,8 +35,6 @@ from . import hresult as hr
 #: (group 1 set). Also how ``localised`` splits a template into fixed parts and slots.
 INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
 _PCT = re.compile(r"^%%(\d{1,10})$")
-#: Safe loading only; the C loader when PyYAML has it (several times faster).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: An insert longer than this is cut in the one-line message (the full value stays in data).
 MAX_INSERT_CHARS = 400
 
@@ -84,19 +81,43 @@ class Entry:
 
 @lru_cache(maxsize=1)
 def entries() -> tuple[Entry, ...]:
-    """Every English template of ``data/messages/*.yml``, in file order."""
-    out: list[Entry] = []
+    """Every English template of ``data/messages/*.yml``, in file order.
+
+    Parsed once per version of the files (and of this module): the rows are kept as JSON in
+    the user cache (``match/cache.json_cached``), so a run reads no YAML for them (PyYAML's
+    import and parse are ~15% of a one-file ``analyze``)."""
     folder = resources.files("logscope").joinpath("data/messages")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith((".yml", ".yaml")):
-            continue
-        doc: Any = yaml.load(entry.read_text("utf-8"), Loader=_LOADER) or {}
-        aliases = tuple(str(a) for a in doc.get("aliases", []))
+    files = [(e.name, e.read_bytes()) for e in sorted(folder.iterdir(), key=lambda e: e.name)
+             if e.name.endswith((".yml", ".yaml"))]
+    source = b"\0".join([Path(__file__).read_bytes(), *(n.encode() + b"\0" + raw
+                                                        for n, raw in files)])
+    from .match.cache import json_cached
+
+    return json_cached("messages", source, lambda: _rows(files), _entries)
+
+
+def _rows(files: list[tuple[str, bytes]]) -> list[list[Any]]:
+    from . import yamlio
+
+    out: list[list[Any]] = []
+    for _name, raw in files:
+        doc: Any = yamlio.load_data(raw.decode("utf-8")) or {}
+        aliases = [str(a) for a in doc.get("aliases", [])]
         for event_id, spec in (doc.get("events") or {}).items():
             if isinstance(spec, str):
                 spec = {"text": spec}
-            out.append(Entry(str(doc["provider"]), aliases, int(event_id), str(spec["text"]),
-                             spec.get("hresult")))
+            out.append([str(doc["provider"]), aliases, int(event_id), str(spec["text"]),
+                        spec.get("hresult")])
+    return out
+
+
+def _entries(rows: list[list[Any]]) -> tuple[Entry, ...]:
+    out = []
+    for provider, aliases, event_id, text, hresult in rows:
+        if not (isinstance(provider, str) and isinstance(text, str) and type(event_id) is int
+                and (hresult is None or type(hresult) is int)):
+            raise ValueError("bad cached template row")
+        out.append(Entry(provider, tuple(str(a) for a in aliases), event_id, text, hresult))
     return tuple(out)
 
 

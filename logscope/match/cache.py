@@ -16,10 +16,12 @@ so the CI gate always parses the files themselves. Any cache problem means "pars
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -174,3 +176,27 @@ def write_atomic(path: Path, data: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+def json_cached(name: str, source: bytes, build: Callable[[], Any],
+                decode: Callable[[Any], Any]) -> Any:  # noqa: ANN401
+    """``decode(build())``, with ``build()``'s JSON value kept in ``<cache>/<name>-<hash of
+    source>.json`` (``source``: every byte the value depends on, code included) so later runs
+    only decode it. A missing, damaged or mis-shaped file, or caching turned off, means
+    ``build()`` again. For package data (message templates): same rules as the caches above."""
+    d = cache_dir()
+    path = d / f"{name}-v{CACHE_FORMAT}-{hashlib.sha256(source).hexdigest()}.json" if d else None
+    if path is not None:
+        try:
+            return decode(orjson.loads(path.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, ValueError, TypeError, KeyError):
+            pass
+    value = build()
+    if path is not None:
+        with contextlib.suppress(TypeError):
+            if write_atomic(path, orjson.dumps(value)):
+                for old in path.parent.glob(f"{name}-v{CACHE_FORMAT}-*.json"):
+                    if old != path:
+                        with contextlib.suppress(OSError):
+                            old.unlink()  # one source at a time: the package's own data
+    return decode(value)

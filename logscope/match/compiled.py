@@ -41,7 +41,7 @@ YAML_NAMES = "*.y*ml"
 #: Modules whose code decides what a load returns: a change in one is a new key.
 LOADER_MODULES = ("match/library", "match/lint", "match/shape", "match/conditions", "match/model",
                   "match/issues", "match/cache", "match/compiled", "correlate/chains", "events",
-                  "yamlio")
+                  "yamlio", "yamlsafe")
 _TUPLES = ("kinds", "tags", "references", "catalogue")
 
 

@@ -45,3 +45,27 @@ def test_missing_insert_renders_empty_and_long_insert_is_cut():
     assert render("VSS", 8224, []).text == "The VSS service is shutting down due to idle timeout. "
     long = render("VSS", 8224, ["x" * 5000]).text
     assert long.endswith("...") and len(long) < 600
+
+
+def test_templates_from_the_cache_are_the_parsed_ones(tmp_path, monkeypatch):
+    """The JSON-kept rows (match/cache.json_cached) give the templates a YAML parse gives;
+    a damaged cache file is parsed again, never trusted."""
+    from logscope import messages
+
+    monkeypatch.setenv("LOGSCOPE_NO_CACHE", "1")
+    messages.entries.cache_clear()
+    parsed = messages.entries()
+    monkeypatch.delenv("LOGSCOPE_NO_CACHE")
+    monkeypatch.setenv("LOGSCOPE_CACHE_DIR", str(tmp_path))
+    try:
+        messages.entries.cache_clear()
+        cold = messages.entries()
+        (kept,) = tmp_path.glob("messages-*.json")
+        messages.entries.cache_clear()
+        warm = messages.entries()
+        assert parsed == cold == warm and len(parsed) > 50
+        kept.write_bytes(b'[["VSS", [], "8193", "planted", null]]')  # wrong type: rebuilt
+        messages.entries.cache_clear()
+        assert messages.entries() == parsed
+    finally:
+        messages.entries.cache_clear()
