@@ -19,7 +19,6 @@ from typing import Any
 import re2
 
 from .. import hresult
-from ..ingest.veeam.data import load as veeam_data
 from ..ingest.source import TEXT_FOLD_KEY
 from ..throughput.extract import needles as throughput_needles
 from .matcher import Matcher
@@ -73,6 +72,8 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # HRESULT signatures read ev.hresult / data.hresults: written by the entity templates
     # (below) and by hresult.find_in_text (its pattern without the look-arounds)
     out.append(hresult.HRESULT_IN_TEXT_CORE.encode())
+    from ..ingest.veeam.data import load as veeam_data  # Veeam kinds only: not at start-up
+
     for rule in veeam_data().entities:
         # the rule's literal, not its regex: a necessary condition, and bounded repeats
         # ({1,256}) of many rules in one pattern would outgrow RE2's DFA

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from ..events import Event
-from ..ingest.veeam.data import longest_literal
 from .config import Config, load, parse_size
 
 #: Sessions kept per run: a bundle with more is summarised from the first ones (counted).
@@ -137,6 +136,8 @@ def parse_bottleneck(text: str, cfg: Config | None = None) -> str | None:
 def needles(cfg: Config | None = None) -> tuple[str, ...]:
     """Literals every line :meth:`Collector.feed` reads more from than its time contains
     (a reader may count the lines that hold none; ``match/text_gate``)."""
+    from ..ingest.veeam.data import longest_literal  # a Veeam run only
+
     cfg = cfg or load()
     return (cfg.load_prefix, "Primary bottleneck", "has been completed, status:",
             longest_literal(cfg.transferred) or "", *SUMMARY_NEEDLES)
