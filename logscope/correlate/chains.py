@@ -57,22 +57,23 @@ def load_chains(dirs: list[Path], issues: list[LoadIssue], known_ids: set[str] |
     kept under it (``match/compiled.py``; the same chains and problems as a fresh load).
     ``cache``: False for ``validate`` (no cache of any kind)."""
     from ..match import compiled
-    from ..match.cache import MISSING, ParsedCache, cache_dir
+    from ..match.cache import ParsedCache, cache_dir
 
     if cache and key and (hit := compiled.cached(key, "chains", _decode)) is not None:
         chains, found = hit
         issues.extend(found)
         return chains
     before = len(issues)
-    chains = _load_chains(dirs, issues, known_ids, ParsedCache(cache_dir() if cache else None),
-                          MISSING)
+    chains = _load_chains(dirs, issues, known_ids, ParsedCache(cache_dir() if cache else None))
     if cache and key:
         compiled.store(key, (chains, issues[before:]), "chains", _encode)
     return chains
 
 
 def _load_chains(dirs: list[Path], issues: list[LoadIssue], known_ids: set[str] | None,
-                 parsed: Any, missing: object) -> dict[str, Chain]:  # noqa: ANN401
+                 parsed: Any) -> dict[str, Chain]:  # noqa: ANN401
+    from ..match.cache import MISSING
+
     chains: dict[str, Chain] = {}
     for d in dirs:
         seen: set[str] = set()
@@ -81,7 +82,7 @@ def _load_chains(dirs: list[Path], issues: list[LoadIssue], known_ids: set[str] 
             try:
                 raw = path.read_bytes()
                 data = parsed.get(raw)  # parsed trees by content hash, as for signatures
-                if data is missing:
+                if data is MISSING:
                     data = yamlio.load(raw.decode("utf-8"), p)
                     parsed.put(raw, data)
             except (yamlio.YamlError, UnicodeDecodeError) as exc:
