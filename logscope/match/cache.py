@@ -31,6 +31,8 @@ from ..yamlio import Mapping
 #: Bump when the encoding (or the loader's output) changes: old caches are then ignored.
 CACHE_FORMAT = 1
 MAX_ENTRIES = 4096
+#: Versions of one package-data source (``json_cached``) kept side by side.
+KEEP_SOURCES = 4
 MISSING = object()
 
 
@@ -195,8 +197,16 @@ def json_cached(name: str, source: bytes, build: Callable[[], Any],
     if path is not None:
         with contextlib.suppress(TypeError):
             if write_atomic(path, orjson.dumps(value)):
-                for old in path.parent.glob(f"{name}-v{CACHE_FORMAT}-*.json"):
-                    if old != path:
-                        with contextlib.suppress(OSError):
-                            old.unlink()  # one source at a time: the package's own data
+                keep_newest(path.parent, f"{name}-v{CACHE_FORMAT}-*.json", KEEP_SOURCES)
     return decode(value)
+
+
+def keep_newest(directory: Path, pattern: str, n: int) -> None:
+    """Remove all but the ``n`` newest files matching ``pattern`` (installs of several
+    versions share one cache: each keeps its own files while they are in use)."""
+    try:
+        files = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in files[n:]:
+            old.unlink()
+    except OSError:  # another run pruned or wrote at the same time: next time
+        pass

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from ..yamlio import MAX_YAML_BYTES
-from .cache import _dec, _enc, _Unencodable, cache_dir, write_atomic
+from .cache import _dec, _enc, _Unencodable, cache_dir, keep_newest, write_atomic
 from .issues import LoadIssue
 from .model import Hint, Signature
 
@@ -127,17 +127,7 @@ def store(key: str, value: Any, part: str = "library",  # noqa: ANN401
         return
     new = not path.exists()
     if write_atomic(path, orjson.dumps({**_parts(path), part: entry})) and new:
-        _prune(path.parent)
-
-
-def _prune(directory: Path) -> None:
-    try:
-        files = sorted(directory.glob(f"library-v{FORMAT}-*.json"),
-                       key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in files[MAX_LIBRARIES:]:
-            old.unlink()
-    except OSError:  # another run pruned or wrote at the same time: next time
-        pass
+        keep_newest(path.parent, f"library-v{FORMAT}-*.json", MAX_LIBRARIES)
 
 
 def _encode(lib: Any) -> dict[str, Any]:  # noqa: ANN401
