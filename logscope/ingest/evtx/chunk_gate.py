@@ -25,7 +25,7 @@ checks that results are the same with and without the skip on every real file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import re2
@@ -123,8 +123,16 @@ _COMPUTER_RE = re.compile(re.escape(_COMPUTER_NAME))
 
 
 def chunk_computers(data: bytes) -> set[str] | None:
-    """The computer names a chunk's templates write, or None when some ``Computer`` element
-    may take its value from a record (a substitution) or cannot be read.
+    """The computer names (casefolded) a chunk's templates write, or None when some
+    ``Computer`` element may take its value from a record (a substitution) or cannot be read
+    (see :func:`computer_names`)."""
+    names = computer_names(data)
+    return None if names is None else {n.casefold() for n in names}
+
+
+def computer_names(data: bytes) -> list[str] | None:
+    """The computer names a chunk's templates write, as written, or None when some
+    ``Computer`` element may take its value from a record (a substitution) or cannot be read.
 
     Why from the templates: Windows writes ``<Computer>`` as literal text in each template
     (one template per event layout and machine), so the names a chunk's records carry are
@@ -133,8 +141,8 @@ def chunk_computers(data: bytes) -> set[str] | None:
     """
     starts = [m.start() - 6 for m in _COMPUTER_RE.finditer(data)]  # next offset, hash first
     if not starts:
-        return set()  # no Computer element in this chunk
-    found: set[str] = set()
+        return []  # no Computer element in this chunk
+    found: list[str] = []
     refs = b"|".join(re.escape(at.to_bytes(4, "little")) for at in starts)
     for match in re.finditer(refs, data):  # one pass (repeated finds cost more)
         hit = match.start()
@@ -156,20 +164,9 @@ def chunk_computers(data: bytes) -> set[str] | None:
         raw = data[cur + 4:cur + 4 + 2 * n]
         if len(raw) != 2 * n:
             return None
-        found.add(raw.decode("utf-16-le", "replace").casefold())
+        name = raw.decode("utf-16-le", "replace")
+        if "\ufffd" in name or "\x00" in name:
+            return None  # not text the engine would write the same way
+        if name not in found:
+            found.append(name)
     return found
-
-
-def hosts_cover(data: bytes, hosts: Iterable[str]) -> bool:
-    """Whether every computer the chunk's templates name is already known in this file.
-
-    Why: a skipped chunk gives no summary event, so it must not be where the file first names
-    a machine (the identity table learns hosts from summaries).
-    """
-    known = {h.casefold() for h in hosts}
-    if not known:
-        return False  # a file's first chunk: nothing can be covered, the templates go unread
-    names = chunk_computers(data)
-    if names is None or not names:
-        return False
-    return names <= known
