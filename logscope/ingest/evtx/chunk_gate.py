@@ -87,6 +87,10 @@ class ChunkGate:
         options.encoding = re2.Options.Encoding.LATIN1
         options.max_mem = 16 << 20
         options.log_errors = False
+        # case-insensitive over the raw bytes rather than a lower-cased copy (saves a 64 KiB
+        # copy per chunk); Latin-1 folding also pairs some non-ASCII bytes: a superset of
+        # the lower-cased matches, so never a skipped chunk more
+        options.case_sensitive = False
         self._any = re2.compile(b"|".join(re2.escape(f) for f in sorted(forms)), options) if forms else None
 
     def keeps(self, body: bytes) -> bool:
@@ -94,7 +98,7 @@ class ChunkGate:
         the free-space offset) may be wanted."""
         if not self.skippable:
             return True
-        if self._any is None or self._any.search(body.lower()) is None:
+        if self._any is None or self._any.search(body) is None:
             return False
         flat = body.translate(_LOWER, b"\x00")
         for name in self._names:

@@ -151,6 +151,8 @@ class SlotView(io.RawIOBase):
             if self._seen is not None:
                 self._seen.add_range(chunk.first_id, chunk.last_id)
             return bytes(len(data))
+        if chunk.state == "empty":
+            return data  # all zeros: nothing to scan, and the engine skips it
         return self._guarded(offset, data)
 
     def _skippable(self, chunk: Chunk, data: bytes) -> bool:
@@ -227,7 +229,8 @@ class SlotView(io.RawIOBase):
                     break
                 chunk = read_chunk(data, index, offset, _header_only)
                 self.slots[index] = chunk
-                self._guarded(offset, data)
+                if chunk.state != "empty":
+                    self._guarded(offset, data)
             index += 1
 
     @property
