@@ -24,7 +24,6 @@ checks that results are the same with and without the skip on every real file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -33,6 +32,14 @@ import re2
 
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
 _LOWER = bytes(range(256)).lower()
+
+
+def _latin1() -> re2.Options:
+    """RE2 over bytes as bytes (Latin-1): twice the speed of ``re`` on a 64 KiB chunk."""
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.log_errors = False
+    return options
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +90,8 @@ class ChunkGate:
             forms.add(needle)
             forms.add(needle.decode().encode("utf-16-le"))
         forms.update(r.lower() for r in raw)
-        options = re2.Options()
-        options.encoding = re2.Options.Encoding.LATIN1
+        options = _latin1()
         options.max_mem = 16 << 20
-        options.log_errors = False
         # case-insensitive over the raw bytes rather than a lower-cased copy (saves a 64 KiB
         # copy per chunk); Latin-1 folding also pairs some non-ASCII bytes: a superset of
         # the lower-cased matches, so never a skipped chunk more
@@ -123,7 +128,8 @@ class ChunkGate:
 
 #: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
 _COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
-_COMPUTER_RE = re.compile(re.escape(_COMPUTER_NAME))
+_BYTES = _latin1()
+_COMPUTER_RE = re2.compile(re2.escape(_COMPUTER_NAME), _BYTES)
 
 
 def chunk_computers(data: bytes) -> set[str] | None:
@@ -147,8 +153,9 @@ def computer_names(data: bytes) -> list[str] | None:
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    refs = b"|".join(re.escape(at.to_bytes(4, "little")) for at in starts)
-    for match in re.finditer(refs, data):  # one pass (repeated finds cost more)
+    refs = b"|".join(re2.escape(at.to_bytes(4, "little")) for at in starts)
+    # one pass (4-byte ``bytes.find`` needles ending in zeros are slow in UTF-16 text)
+    for match in re2.compile(refs, _BYTES).finditer(data):
         hit = match.start()
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
