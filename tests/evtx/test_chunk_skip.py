@@ -117,3 +117,29 @@ def test_a_file_nothing_can_use_is_not_given_to_the_engine(shared: Path,
     [f] = skip["files"]
     assert f["records"] == 975 and f["info"]["evtx"]["chunks_skipped"] == 19
     assert {"MINWINPC", "WIN-2TO3V41EH3L"} <= {h for e in skip["identities"] for h in e["guest_hosts"]}
+
+
+def test_keys_read_from_the_chunk_decide_with_the_folds_rule() -> None:
+    """A chunk the byte test keeps is read only if some record's key can be wanted."""
+    from logscope.match.matcher import text_gate
+
+    gate = ChunkGate(GateSpec({"vss": frozenset({8229}), "microsoft-windows-hyper-v": None},
+                              frozenset()))
+    codes = text_gate(frozenset({"0x80042306"}))
+
+    def want(provider: str | None, eid: int | None) -> object:
+        if (provider, eid) == ("VSS", 8229):
+            return True
+        return codes if provider == "Application Error" else False
+
+    u16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    body = u16("VSS") + u16("vssvc.exe")
+    assert not gate.wants_any({("VSS", 8224), ("Service Control Manager", 7036)}, body, want)
+    assert gate.wants_any({("VSS", 8224), ("VSS", 8229)}, body, want)
+    # any id of an identity (or role) provider: its summaries teach the machine's role
+    assert gate.wants_any({("Microsoft-Windows-Hyper-V-VMMS", 1)}, body, want)
+    # a rule that needs an HRESULT in the text: only when the chunk writes that code
+    assert not gate.wants_any({("Application Error", 1000)}, body, want)
+    assert gate.wants_any({("Application Error", 1000)}, body + u16("0x80042306"), want)
+    assert gate.wants_any({("Application Error", 1000)}, body + (0x80042306).to_bytes(4, "little"),
+                          want)

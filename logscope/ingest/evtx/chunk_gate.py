@@ -24,10 +24,14 @@ checks that results are the same with and without the skip on every real file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import re2
+
+if TYPE_CHECKING:
+    from .fold import Want
 
 
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
@@ -58,11 +62,15 @@ class GateSpec:
 class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
-    __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any")
+    __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any",
+                 "_any_id", "_by_codes")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
         self._names = tuple(sorted(spec.providers))
+        #: names (and prefixes: identity, roles) wanted whatever the event id
+        self._any_id = tuple(n for n in self._names if spec.providers[n] is None)
+        self._by_codes: dict[frozenset[str], ChunkGate] = {}
         self._eids: dict[str, tuple[tuple[bytes, bytes], ...] | None] = {}
         for name, eids in spec.providers.items():
             if eids is None or any(not 0 <= e <= 0xFFFF for e in eids):
@@ -124,6 +132,34 @@ class ChunkGate:
                 if raw in body:
                     return True
         return False
+
+
+    def wants_any(self, keys: Iterable[tuple[str, int]], body: bytes, want: Want) -> bool:
+        """Whether a record with one of ``keys`` (provider, event id: every record of the
+        chunk, ``chunk_keys``) may be wanted: the fold's own rule ``want``, a name or prefix
+        wanted for any id (the identity and role providers: their summary events teach a
+        machine's role), and for a rule that depends on an HRESULT in the record's text, that
+        code in some written form in the chunk ``body``."""
+        code_sets: set[frozenset[str]] = set()
+        for provider, eid in keys:
+            if provider.casefold().startswith(self._any_id):
+                return True
+            verdict = want(provider, eid)
+            if verdict is False:
+                continue
+            codes = getattr(verdict, "codes", None)
+            if verdict is True or not isinstance(codes, frozenset):
+                return True
+            code_sets.add(codes)
+        return any(self._codes(codes).keeps(body) for codes in code_sets)
+
+    def _codes(self, codes: frozenset[str]) -> ChunkGate:
+        gate = self._by_codes.get(codes)
+        if gate is None:
+            if len(self._by_codes) > 256:  # a few code sets per library; bounded all the same
+                self._by_codes.clear()
+            gate = self._by_codes[codes] = ChunkGate(GateSpec({}, codes))
+        return gate
 
 
 #: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).

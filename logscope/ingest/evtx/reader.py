@@ -63,7 +63,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
         at = len(ledger.problems)
         hosts: set[str] = set()  # computer names the file's events gave
         try:
-            view = SlotView(source.open(), gate, seen)  # type: ignore[arg-type]
+            view = SlotView(source.open(), gate, seen, want)  # type: ignore[arg-type]
         except OSError as exc:
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return

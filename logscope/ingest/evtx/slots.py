@@ -9,7 +9,8 @@ first touches it and, before serving it:
 - reads its header and both CRCs (``chunks.read_chunk`` without the record walk, kept for
   ``completeness``; a walk happens later only for a chunk the CRCs or the engine put in
   doubt);
-- asks the chunk gate (``chunk_gate``) whether any record in it can matter; a chunk both
+- asks the chunk gate (``chunk_gate``) whether any record in it can matter (its bytes, then
+  each record's provider and event id read from its BinXML, ``chunk_keys``); a chunk both
   CRCs vouch for that cannot, and whose templates tell its computer names, is served as zeros
   (the engine skips an all-zero slot without an error), its records are counted from its
   header and its names kept for the reader's summary events (``skipped_hosts``);
@@ -24,12 +25,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
+from .chunk_keys import record_keys
 from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
+
+if TYPE_CHECKING:
+    from .fold import Want
 
 
 #: Consecutive chunks the gate keeps after which it is no longer asked for this file.
@@ -40,10 +45,12 @@ class SlotView(io.RawIOBase):
     """A read-only, seekable view of one .evtx file for the engine (see module doc)."""
 
     def __init__(self, raw: IO[bytes], gate: ChunkGate | None = None,
-                 seen: RecordIdSet | None = None) -> None:
+                 seen: RecordIdSet | None = None, want: Want | None = None) -> None:
         super().__init__()
         self._raw = raw
         self._gate = gate
+        self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
+        self._keys_cache: dict[tuple[int, bytes], Any] = {}
         #: Computer name -> first record id of the first skipped chunk whose templates name
         #: it: the reader gives a summary event for each name no read record gave (what the
         #: identity table would have learnt from that chunk's records).
@@ -168,11 +175,19 @@ class SlotView(io.RawIOBase):
         if self._kept_in_a_row >= GATE_PATIENCE:
             return False
         body = data[CHUNK_HEADER:chunk.free_offset]
-        if gate.keeps(body):
+        if gate.keeps(body) and self._keys_keep(gate, data, chunk.free_offset, body):
             self._kept_in_a_row += 1
             return False
         self._kept_in_a_row = 0
         return self._learn_hosts(data[:chunk.free_offset], first)
+
+    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: bytes) -> bool:
+        """The byte test's keep, checked against each record's (provider, event id) read from
+        the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
+        if self._want is None:
+            return True
+        keys = record_keys(data, end, self._keys_cache)
+        return keys is None or gate.wants_any(keys, body, self._want)
 
     def _learn_hosts(self, data: bytes, first_id: int) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
