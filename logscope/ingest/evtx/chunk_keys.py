@@ -68,7 +68,7 @@ def record_keys(data: bytes, end: int, cache: dict[bytes, Any] | None = None
         values = cur + 4 + 4 * count
         if count > MAX_SUBSTITUTIONS or values > stop:
             return None
-        table = _DESCRIPTORS[count].unpack_from(data, cur + 4) if count else ()
+        table = _descriptors(count).unpack_from(data, cur + 4)
         provider = _value(data, provider_slot, table, values, stop)
         eid = _value(data, eid_slot, table, values, stop)
         if type(provider) is not str or not provider or type(eid) is not int:
@@ -80,8 +80,15 @@ def record_keys(data: bytes, end: int, cache: dict[bytes, Any] | None = None
 
 #: Substitutions a record may have (a Windows template uses a few dozen).
 MAX_SUBSTITUTIONS = 512
-#: Per count: the descriptor table as (size, type) pairs (each 2 bytes, 1 byte, 1 unused).
-_DESCRIPTORS = [struct.Struct("<" + "HBx" * n) for n in range(MAX_SUBSTITUTIONS + 1)]
+_TABLES: dict[int, struct.Struct] = {}
+
+
+def _descriptors(count: int) -> struct.Struct:
+    """The substitution descriptors of a record as 16-bit words: size, then type (low byte)."""
+    table = _TABLES.get(count)
+    if table is None:
+        table = _TABLES[count] = struct.Struct(f"<{2 * count}H")
+    return table
 
 
 def _template(data: bytes, define: int, cache: dict[bytes, Any]) -> tuple[int, Slot, Slot] | None:
@@ -109,7 +116,7 @@ def _value(data: bytes, slot: Slot, table: tuple[int, ...], values: int,
     if slot[0] == "text":
         return slot[1]
     index, kind = slot[1], slot[2]
-    if 2 * index >= len(table) or table[2 * index + 1] != kind:
+    if 2 * index >= len(table) or table[2 * index + 1] & 0xFF != kind:
         return None
     start = values + sum(table[0:2 * index:2])
     size = table[2 * index]

@@ -7,10 +7,12 @@ same whichever engine produced it. Neither engine is trusted to report every los
 the records are read, :mod:`chunks` checks every chunk slot of the file against what
 was produced and reports each gap (see ``check_completeness``).
 
-The Rust pass, module by module: :mod:`guard` (what the engine must not read, from
-:mod:`prescan`), :mod:`fold` (in ``analyze``: which records become events at
-all), :mod:`engine_json` (the engine's JSON → RawRecord), :mod:`reframe` (lost records
-rendered again). Here: the record loop, recovery, and the python-evtx pass.
+The Rust pass, module by module: :mod:`slots` (the file as the engine reads it, each slot
+read once: :mod:`guard` / :mod:`prescan` for what the engine must not read, and in
+``analyze`` :mod:`chunk_gate` / :mod:`chunk_keys` for chunks no record of which can matter),
+:mod:`fold` (in ``analyze``: which records become events at all), :mod:`engine_json` (the
+engine's JSON → RawRecord), :mod:`reframe` (lost records rendered again). Here: the record
+loop (not started when every chunk is skipped), recovery, and the python-evtx pass.
 """
 
 from __future__ import annotations
