@@ -50,7 +50,8 @@ class SlotView(io.RawIOBase):
         self._raw = raw
         self._gate = gate
         self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
-        self._keys_cache: dict[tuple[int, bytes], Any] = {}
+        self._verdicts: dict[tuple[str, int], object] = {}  # its answers in this file
+        self._keys_cache: dict[bytes, Any] = {}
         #: Computer name -> first record id of the first skipped chunk whose templates name
         #: it: the reader gives a summary event for each name no read record gave (what the
         #: identity table would have learnt from that chunk's records).
@@ -187,7 +188,17 @@ class SlotView(io.RawIOBase):
         if self._want is None:
             return True
         keys = record_keys(data, end, self._keys_cache)
-        return keys is None or gate.wants_any(keys, body, self._want)
+        return keys is None or gate.wants_any(keys, body, self._verdict)
+
+    def _verdict(self, provider: str | None, eid: int | None) -> object:
+        """``want``, asked once per key in this file (a chunk repeats its neighbours' keys)."""
+        key = (provider, eid)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= 10_000:  # a crafted log with endless keys
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
+        return verdict
 
     def _learn_hosts(self, data: bytes, first_id: int) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
