@@ -149,6 +149,19 @@ def _template_slots(data: bytes, pos: int, end: int
     return slots, tuple(refs)
 
 
+def _named(data: bytes, at: int, pos: int, refs: list[tuple[int, str]]) -> tuple[str | None, int]:
+    """The name a token at ``pos`` points to (chunk offset ``at``), and the position after
+    the token: a name written right there (next, hash, length, text, NUL) is stepped over;
+    one written elsewhere is noted in ``refs``."""
+    name = _name(data, at)
+    if name is None:
+        return None, pos
+    if at == pos:
+        return name, pos + 8 + 2 * len(name) + 2
+    refs.append((at, name))
+    return name, pos
+
+
 def _walk(data: bytes, pos: int, end: int, refs: list[tuple[int, str]]) -> tuple[Slot, Slot] | None:
     if data[pos:pos + 4] == b"\x0f\x01\x01\x00":
         pos += 4
@@ -157,15 +170,7 @@ def _walk(data: bytes, pos: int, end: int, refs: list[tuple[int, str]]) -> tuple
         if pos + 11 > end or data[pos] & 0xBF != 0x01:
             return None
         has_attrs = data[pos] & 0x40
-        name_at = _U32.unpack_from(data, pos + 7)[0]
-        pos += 11
-        name = _name(data, name_at)
-        if name is None:
-            return None
-        if name_at == pos:
-            pos += 8 + 2 * len(name) + 2  # written here: next, hash, length, text, NUL
-        else:
-            refs.append((name_at, name))
+        name, pos = _named(data, _U32.unpack_from(data, pos + 7)[0], pos + 11, refs)
         if depth < 3 and name != _PATH[depth] or depth == 3 and name != "EventID":
             return None
         if has_attrs:
@@ -175,15 +180,9 @@ def _walk(data: bytes, pos: int, end: int, refs: list[tuple[int, str]]) -> tuple
                 if pos + 5 > end or data[pos] & 0xBF != 0x06:
                     return None
                 more = data[pos] & 0x40
-                attr_at = _U32.unpack_from(data, pos + 1)[0]
-                pos += 5
-                attr = _name(data, attr_at)
+                attr, pos = _named(data, _U32.unpack_from(data, pos + 1)[0], pos + 5, refs)
                 if attr is None:
                     return None
-                if attr_at == pos:
-                    pos += 8 + 2 * len(attr) + 2
-                else:
-                    refs.append((attr_at, attr))
                 key = depth == 2 and first
                 if key and attr != "Name":
                     return None
