@@ -107,9 +107,11 @@ class TextGate:
     rest.
     """
 
-    __slots__ = ("_pattern", "_prefixes", "_fold")
+    __slots__ = ("_pattern", "_prefixes", "_fold", "codes")
 
     def __init__(self, codes: set[str]) -> None:
+        #: The codes (``0x%08X``): the chunk gate looks for them in a chunk's bytes.
+        self.codes = frozenset(codes)
         alts = []
         for code in sorted(codes):
             n = int(code, 16)

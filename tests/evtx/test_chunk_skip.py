@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, chunk_computers, hosts_cover
+from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, chunk_computers, computer_names
 from logscope.ingest.source import IngestOptions
 from logscope.pipeline import analyze
 from logscope.report.build import build_report
@@ -84,8 +84,62 @@ def test_hosts_are_read_from_the_templates(shared: Path) -> None:
     """Windows writes Computer as template text: the names a chunk's records carry."""
     path = shared / "corpus" / "evtx" / "4renwald-evtx-python" / "samples" / "System.evtx"
     data = path.read_bytes()[4096:4096 + 65536]
+    assert computer_names(data) == ["DESKTOP-SFBTEFS"]  # as the records write it
     assert chunk_computers(data) == {"desktop-sfbtefs"}
-    assert hosts_cover(data, {"DESKTOP-SFBTEFS"})
-    assert not hosts_cover(data, set())  # nothing known yet: the chunk is read
-    assert not hosts_cover(data, {"HV01"})  # a machine not seen before in the file
-    assert chunk_computers(b"\x00" * 4096) == set()
+    assert computer_names(b"\x00" * 4096) == []
+    # the Computer element's value as a substitution: a record's own value, unknown here
+    at = data.index(b"\x02\x05\x01", data.index("Computer".encode("utf-16-le")))
+    assert computer_names(data[:at + 1] + b"\x0e" + data[at + 2:]) is None
+
+
+@pytest.mark.corpus
+def test_a_file_nothing_can_use_is_not_given_to_the_engine(shared: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chunk skipped (19 chunks, records of two machines): the engine is not started,
+    the records still count and both machines are learnt, from the chunks' templates."""
+    import evtx
+
+    path = (shared / "corpus" / "evtx" / "aaronthopliss-hello-world"
+            / "Microsoft-Windows-AppXDeploymentServer_4Operational.evtx")
+    started: list[object] = []
+    engine = evtx.PyEvtxParser
+
+    def counting(*args: object, **kwargs: object) -> object:
+        started.append(args[0])
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(evtx, "PyEvtxParser", counting)
+    skip = build_report(analyze([path], IngestOptions()))
+    assert started == []
+    full = build_report(analyze([path], IngestOptions(extra={"evtx_chunk_skip": False})))
+    assert len(started) == 1
+    check_same(skip, full)
+    [f] = skip["files"]
+    assert f["records"] == 975 and f["info"]["evtx"]["chunks_skipped"] == 19
+    assert {"MINWINPC", "WIN-2TO3V41EH3L"} <= {h for e in skip["identities"] for h in e["guest_hosts"]}
+
+
+def test_keys_read_from_the_chunk_decide_with_the_folds_rule() -> None:
+    """A chunk the byte test keeps is read only if some record's key can be wanted."""
+    from logscope.match.matcher import text_gate
+
+    gate = ChunkGate(GateSpec({"vss": frozenset({8229}), "microsoft-windows-hyper-v": None},
+                              frozenset()))
+    codes = text_gate(frozenset({"0x80042306"}))
+
+    def want(provider: str | None, eid: int | None) -> object:
+        if (provider, eid) == ("VSS", 8229):
+            return True
+        return codes if provider == "Application Error" else False
+
+    u16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    body = u16("VSS") + u16("vssvc.exe")
+    assert not gate.wants_any({("VSS", 8224), ("Service Control Manager", 7036)}, body, want)
+    assert gate.wants_any({("VSS", 8224), ("VSS", 8229)}, body, want)
+    # any id of an identity (or role) provider: its summaries teach the machine's role
+    assert gate.wants_any({("Microsoft-Windows-Hyper-V-VMMS", 1)}, body, want)
+    # a rule that needs an HRESULT in the text: only when the chunk writes that code
+    assert not gate.wants_any({("Application Error", 1000)}, body, want)
+    assert gate.wants_any({("Application Error", 1000)}, body + u16("0x80042306"), want)
+    assert gate.wants_any({("Application Error", 1000)}, body + (0x80042306).to_bytes(4, "little"),
+                          want)

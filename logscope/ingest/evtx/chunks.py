@@ -93,8 +93,14 @@ class Chunk:
 
 
 
+#: One slot of zeros, to compare with (a ``memcmp``: ~20x faster than counting zero bytes).
+_ZEROS = bytes(CHUNK_SIZE)
+
+
 def _zero(data: bytes) -> bool:
-    """All bytes zero (C speed; ``any()`` over 64 KiB is a Python-level loop)."""
+    """All bytes zero, at C speed (``any()`` over 64 KiB is a Python-level loop)."""
+    if len(data) <= CHUNK_SIZE:
+        return _ZEROS.startswith(data)
     return data.count(0) == len(data)
 
 

@@ -7,10 +7,12 @@ same whichever engine produced it. Neither engine is trusted to report every los
 the records are read, :mod:`chunks` checks every chunk slot of the file against what
 was produced and reports each gap (see ``check_completeness``).
 
-The Rust pass, module by module: :mod:`guard` (what the engine must not read, from
-:mod:`prescan`), :mod:`fold` (in ``analyze``: which records become events at
-all), :mod:`engine_json` (the engine's JSON → RawRecord), :mod:`reframe` (lost records
-rendered again). Here: the record loop, recovery, and the python-evtx pass.
+The Rust pass, module by module: :mod:`slots` (the file as the engine reads it, each slot
+read once: :mod:`guard` / :mod:`prescan` for what the engine must not read, and in
+``analyze`` :mod:`chunk_gate` / :mod:`chunk_keys` for chunks no record of which can matter),
+:mod:`fold` (in ``analyze``: which records become events at all), :mod:`engine_json` (the
+engine's JSON → RawRecord), :mod:`reframe` (lost records rendered again). Here: the record
+loop (not started when every chunk is skipped), recovery, and the python-evtx pass.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from . import completeness, guard
 from .engine_json import loads_record, record_from_json
 from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
-from .normalize import RawRecord, to_event
+from .chunks import HEADER_SIZE, read_file_header
+from .normalize import RawRecord, summary_event, to_event
 from .slots import SlotView
 
 KINDS = ("evtx",)
@@ -60,17 +63,22 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
         want: Want | None = options.extra.get("evtx_want")  # type: ignore[assignment]
         gate = options.extra.get("evtx_chunk_gate") if want is not None else None
         at = len(ledger.problems)
+        hosts: set[str] = set()  # computer names the file's events gave
         try:
-            view = SlotView(source.open(), gate, hosts := set(), seen)  # type: ignore[arg-type]
+            view = SlotView(source.open(), gate, seen, want)  # type: ignore[arg-type]
         except OSError as exc:
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return
         try:
-            yield from _parse_rust(source, ledger, seen, want, view, hosts)
+            if gate is None or not _engine_reads_nothing(view):
+                yield from _parse_rust(source, ledger, seen, want, view, hosts)
+            yield from _host_events(view, hosts, source, ledger)
             try:
                 view.drain()
                 guard.insert_problems(ledger, at, guard.hazard_problems(view.cuts, view.amplifying))
-                ledger.summarized += view.skipped_records
+                # a skipped chunk's records count as summarized, but for those that stand
+                # for a host in a summary event of their own (``_host_events``)
+                ledger.summarized += view.skipped_records - view.hosts_given
                 skipped = {offset for offset, _templates in view.amplifying}
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
                                                           slots=view.chunk_list(), head=view.header)
@@ -156,6 +164,27 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
 # --- Rust engine ---------------------------------------------------------------------
 
 
+def _engine_reads_nothing(view: SlotView) -> bool:
+    """Every chunk slot is skipped (or all zeros) and the file header is whole and intact:
+    the engine, given only zeros after the header, would give no record and no error."""
+    header = read_file_header(view.header)
+    return len(view.header) == HEADER_SIZE and header.checksum_ok and view.predecide()
+
+
+def _host_events(view: SlotView, hosts: set[str], source: Source,
+                 ledger: FileLedger) -> Iterator[Event]:
+    """A summary event for each computer name of a skipped chunk that no event of the file
+    gave (as a record of that chunk would have: the identity table learns machines from
+    summary events). Given last, so a name some read record gives is never given twice."""
+    for name, first_id in view.skipped_hosts.items():
+        if name in hosts:
+            continue
+        raw = RawRecord(computer=name, record_id=first_id)
+        ledger.records += 1
+        view.hosts_given += 1
+        yield summary_event(raw, kind=KIND, file=source.display, locator=Locator(record=first_id))
+
+
 def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdSet,
                 want: Want | None = None, view: SlotView | None = None,
                 hosts: set[str] | None = None) -> Iterator[Event]:
@@ -233,7 +262,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
             run_first = run_last = record_id
         ledger.records += 1
         if event.host is not None:
-            hosts.add(event.host)  # the chunk gate skips only chunks of known machines
+            hosts.add(event.host)  # names of skipped chunks given none: ``_host_events``
         yield event
     seen.add_range(run_first, run_last)
     ledger.summarized += folded

@@ -9,25 +9,32 @@ first touches it and, before serving it:
 - reads its header and both CRCs (``chunks.read_chunk`` without the record walk, kept for
   ``completeness``; a walk happens later only for a chunk the CRCs or the engine put in
   doubt);
-- asks the chunk gate (``chunk_gate``) whether any record in it can matter; a chunk both
-  CRCs vouch for that cannot is served as zeros (the engine skips an all-zero slot without
-  an error) and its records are counted from its header;
+- asks the chunk gate (``chunk_gate``) whether any record in it can matter (its bytes, then
+  each record's provider and event id read from its BinXML, ``chunk_keys``); a chunk both
+  CRCs vouch for that cannot, and whose templates tell its computer names, is served as zeros
+  (the engine skips an all-zero slot without an error), its records are counted from its
+  header and its names kept for the reader's summary events (``skipped_hosts``);
 - otherwise scans it for the engine's known hangs and aborts (``prescan``) and serves it
   with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``).
 
-Slots the engine never asks for are read by ``drain`` for the completeness check.
+Slots the engine never asks for are read by ``drain`` for the completeness check. When every
+slot is skipped (``predecide``) the engine is not started at all.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
 
-from .chunk_gate import ChunkGate, hosts_cover
+from .chunk_gate import ChunkGate, computer_names
+from .chunk_keys import record_keys
 from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
+
+if TYPE_CHECKING:
+    from .fold import Want
 
 
 #: Consecutive chunks the gate keeps after which it is no longer asked for this file.
@@ -38,11 +45,19 @@ class SlotView(io.RawIOBase):
     """A read-only, seekable view of one .evtx file for the engine (see module doc)."""
 
     def __init__(self, raw: IO[bytes], gate: ChunkGate | None = None,
-                 hosts: Iterable[str] = (), seen: RecordIdSet | None = None) -> None:
+                 seen: RecordIdSet | None = None, want: Want | None = None) -> None:
         super().__init__()
         self._raw = raw
         self._gate = gate
-        self._hosts = hosts  # computer names the file's records gave so far (a live set)
+        self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
+        self._verdicts: dict[tuple[str, int], object] = {}  # its answers in this file
+        self._keys_cache: dict[bytes, Any] = {}
+        #: Computer name -> first record id of the first skipped chunk whose templates name
+        #: it: the reader gives a summary event for each name no read record gave (what the
+        #: identity table would have learnt from that chunk's records).
+        self.skipped_hosts: dict[str, int] = {}
+        #: Summary events the reader gave for ``skipped_hosts`` (each stands for one record).
+        self.hosts_given = 0
         self._seen = seen
         self._size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
@@ -144,6 +159,8 @@ class SlotView(io.RawIOBase):
             if self._seen is not None:
                 self._seen.add_range(chunk.first_id, chunk.last_id)
             return bytes(len(data))
+        if chunk.state == "empty":
+            return data  # all zeros: nothing to scan, and the engine skips it
         return self._guarded(offset, data)
 
     def _skippable(self, chunk: Chunk, data: bytes) -> bool:
@@ -158,14 +175,55 @@ class SlotView(io.RawIOBase):
             return False  # ids seen before (a rewritten chunk): read as before
         if self._kept_in_a_row >= GATE_PATIENCE:
             return False
-        if not self._hosts:
-            return False  # no machine known yet (a file's first chunk): ``hosts_cover`` says no
         body = data[CHUNK_HEADER:chunk.free_offset]
-        if gate.keeps(body):
+        if gate.keeps(body) and self._keys_keep(gate, data, chunk.free_offset, body):
             self._kept_in_a_row += 1
             return False
         self._kept_in_a_row = 0
-        return hosts_cover(data, self._hosts)
+        return self._learn_hosts(data[:chunk.free_offset], first)
+
+    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: bytes) -> bool:
+        """The byte test's keep, checked against each record's (provider, event id) read from
+        the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
+        if self._want is None:
+            return True
+        keys = record_keys(data, end, self._keys_cache)
+        return keys is None or gate.wants_any(keys, body, self._verdict)
+
+    def _verdict(self, provider: str | None, eid: int | None) -> object:
+        """``want``, asked once per key in this file (a chunk repeats its neighbours' keys)."""
+        key = (provider, eid)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= 10_000:  # a crafted log with endless keys
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
+        return verdict
+
+    def _learn_hosts(self, data: bytes, first_id: int) -> bool:
+        """Whether the computer names of a chunk nothing else can use are known from its
+        templates (then it may be skipped): each is noted in ``skipped_hosts``.
+
+        Why: a skipped chunk gives no summary event, and summary events are where the
+        identity table learns machines; a chunk whose templates do not tell its names for
+        certain (a substitution; no name at all, where the host hint applies) is read."""
+        names = computer_names(data)
+        if not names:
+            return False
+        for name in names:
+            self.skipped_hosts.setdefault(name, first_id)
+        return True
+
+    def predecide(self) -> bool:
+        """Decide the slots in file order up to the first one the engine must read; True when
+        there is none (every slot skipped or all zeros: the engine would read nothing)."""
+        index = 0
+        while HEADER_SIZE + index * CHUNK_SIZE < self._size:
+            self._slot(index)
+            if index not in self.skipped and self.slots[index].state != "empty":
+                return False
+            index += 1
+        return True
 
     def _guarded(self, offset: int, data: bytes) -> bytes:
         """The slot as the engine may read it: hazards found, reported, cut."""
@@ -197,7 +255,8 @@ class SlotView(io.RawIOBase):
                     break
                 chunk = read_chunk(data, index, offset, _header_only)
                 self.slots[index] = chunk
-                self._guarded(offset, data)
+                if chunk.state != "empty":
+                    self._guarded(offset, data)
             index += 1
 
     @property
