@@ -44,6 +44,9 @@ class _Compiled:
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
     #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, or None.
     prefilter: tuple[str, Any] | None = None
+    #: Whether ``match:`` reads a field that differs between occurrences (``replay``):
+    #: decided once here, not per index key.
+    occurrence: bool = False
 
 
 class _Bucket:
@@ -72,7 +75,7 @@ class _Bucket:
         self.needles: Any = None
         #: Match outcomes by event content (``replay.replay_key``): only when no signature here
         #: reads what differs between two occurrences of the same block (capture, locator).
-        self.replay = not any(reads_occurrence(c.sig.match) for c in comps)
+        self.replay = not any(c.occurrence for c in comps)
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
@@ -104,10 +107,12 @@ class TextGate:
     Why the prefixes: nearly every record writes none of the codes, and plain substring
     tests for the few first characters the written forms share (``8004``, ``2147``,
     ``c03a`` in the lower-cased text) reject those records at C speed; RE2 runs only on the
-    rest.
+    rest. Why the memory of answers: the records of one kind often write the same body (a
+    service's start and stop, a logon of the same account), and a dict lookup costs a
+    fraction of the substring tests; bounded, and only for short texts.
     """
 
-    __slots__ = ("_pattern", "_prefixes", "_fold")
+    __slots__ = ("_pattern", "_prefixes", "_fold", "_seen")
 
     def __init__(self, codes: set[str]) -> None:
         alts = []
@@ -121,8 +126,20 @@ class TextGate:
         # each form's first 4 characters, lower-cased (hex may be written in any case)
         self._prefixes = tuple(sorted({a[:4].lower() for a in alts}))
         self._fold = any(not p.isdigit() for p in self._prefixes)
+        self._seen: dict[str, bool] = {}
 
     def __call__(self, raw: str) -> bool:
+        known = self._seen.get(raw)
+        if known is not None:
+            return known
+        answer = self._test(raw)
+        if len(raw) <= GATE_MEMO_CHARS:
+            if len(self._seen) >= GATE_MEMO_ENTRIES:
+                self._seen.clear()
+            self._seen[raw] = answer
+        return answer
+
+    def _test(self, raw: str) -> bool:
         low = raw.lower() if self._fold else raw
         for p in self._prefixes:
             if p in low:
@@ -135,6 +152,12 @@ class TextGate:
             start = max(raw.find('"UserData"'), 0)
         # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
         return self._pattern.search(raw[start:] if start else raw) is not None
+
+
+#: Bounds on a :class:`TextGate`'s memory of answers: texts longer than this are tested
+#: each time; when this many are held, it starts over (~8 MB at most).
+GATE_MEMO_CHARS = 2048
+GATE_MEMO_ENTRIES = 4096
 
 
 @lru_cache(maxsize=256)
@@ -218,12 +241,15 @@ class Matcher:
         self.library = library
         self._by_key: dict[tuple[str, str | None, int | None], list[_Compiled]] = {}
         self._cache: dict[tuple[str, str | None, int | None], _Bucket] = {}
+        #: Buckets by the signatures they hold: most index keys (every provider and event id
+        #: a log holds) share the same few sets, so each set's RE2 sets are built once.
+        self._shared: dict[tuple[int, ...], _Bucket] = {}
         #: Reuse the outcome for an event equal to one already matched (``replay.replay_key``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
-                             _prefilter(sig.match))
+                             _prefilter(sig.match), reads_occurrence(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
                 for prov in keys.providers or (None,):
                     for eid in keys.event_ids or (None,):
@@ -247,7 +273,11 @@ class Matcher:
             for k in {(kind, prov, event_id), (kind, prov, None),
                       (kind, None, event_id), (kind, None, None)}:
                 seen.extend(self._by_key.get(k, ()))
-            found = _Bucket(tuple(sorted(_unique(seen), key=lambda c: c.sig.id)))
+            comps = tuple(sorted(_unique(seen), key=lambda c: c.sig.id))
+            ids = tuple(id(c) for c in comps)  # the comps live as long as the matcher
+            found = self._shared.get(ids)
+            if found is None:
+                found = self._shared[ids] = _Bucket(comps)
             if len(self._cache) >= 50_000:  # a crafted log with endless keys: bounded memory
                 self._cache.clear()
             self._cache[key] = found

@@ -41,13 +41,16 @@ class Folder:
     others are counted in ``ledger.summarized`` (part of ``records``).
 
     The keys are read from the engine's JSON text by two patterns (the engine writes System
-    in a fixed layout), not by parsing it: that is the per-record cost that
-    matters. Any record the patterns do not fit takes the parsed path, which copes with
-    every shape. The decision per (provider, event id) is cached; for keys whose signatures
-    all need an HRESULT, a substring test on the record's EventData/UserData text decides.
+    in a fixed layout), not by parsing it. Any record the patterns do not fit takes the
+    parsed path, which copes with every shape. Both patterns run once per distinct text they
+    read, not per record: a file holds a few hundred distinct System heads (the text before
+    ``TimeCreated``: provider, event id, level, keywords) and fewer Channel/Computer pairs,
+    so a record costs two slices looked up in dicts (:meth:`_head`, :meth:`_tail` fill
+    them). The decision per (provider, event id) is cached with its head; for keys whose
+    signatures all need an HRESULT, a test of the record's EventData/UserData text decides.
     """
 
-    __slots__ = ("want", "file", "kind", "verdicts", "reps", "_prefix", "_key")
+    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails")
 
     def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
         self.want = want
@@ -55,40 +58,43 @@ class Folder:
         self.kind = kind
         self.verdicts: dict[Any, Any] = {}
         self.reps: set[Any] = set()
-        # the System text up to the event id (and the character after it) of the last record
-        # whose keys the pattern read, with those keys: a record of the same provider and id
-        # (most records follow one of their own kind) is known by one ``startswith``
-        self._prefix = "\x00"
-        self._key: tuple[str, str] = ("", "")
+        #: System text before ``"TimeCreated":`` → (key, end of the keys pattern, verdict)
+        self.heads: dict[str, tuple[tuple[str, str], int, Any]] = {}
+        #: ``"Channel":..,"Computer":..`` text → its (channel, computer) groups
+        self.tails: dict[str, tuple[str | None, str | None]] = {}
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, or None (build the full event)."""
-        if text.startswith(self._prefix):
-            key = self._key
-            end = len(self._prefix) - 1
-        else:
-            m = SYSTEM_KEYS.search(text, 0, 4096)
-            if m is None:
+        cut = text.find(HEAD_END, 0, 4096)
+        head = self.heads.get(text[:cut]) if cut > 0 else None
+        if head is None:
+            head = self._head(text, cut)
+            if head is None:
                 return self._parsed(text, record_id)
-            end = m.end()
-            name, plain, qualified = m.groups()
-            key = (name, plain or qualified)
-            # one character more: the id's digits end where the pattern's \b saw them end
-            if end < len(text):
-                self._prefix, self._key = text[:end + 1], key
-        tail = SYSTEM_TAIL.search(text, end, end + 4096)
-        if tail is None:
-            return self._parsed(text, record_id)
-        if tail.start() - end > SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
+        key, end, verdict = head
+        limit = end + 4096  # where the tail pattern's search stops
+        # the tail as SYSTEM_TAIL reads it: its leftmost match starts at the first "Channel"
+        start = text.find('"Channel":', end, limit)
+        sec = text.find(',"Security":', start, limit) if start >= 0 else -1
+        groups = self.tails.get(text[start:sec]) if sec > 0 else None
+        stop = -1
+        if groups is not None:  # Security: null, or attributes without nested braces
+            if text.startswith("null}", sec + 12):
+                stop = sec + 17
+            elif text.startswith('{"#attributes":{', sec + 12):
+                close = text.find("}", sec + 28, limit)
+                if close > 0 and text.startswith("}}}", close) and text.find("{", sec + 28, close) < 0:
+                    stop = close + 3
+        if stop < 0 or stop > limit:
+            found = self._tail(text, end, limit)
+            if found is None:
+                return self._parsed(text, record_id)
+            start, stop, groups = found
+        if start - end > SYSTEM_SPAN and text.find('Data":', end, start) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        verdict = self.verdicts.get(key)
-        if verdict is None:
-            if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
-                self.verdicts.clear()
-            verdict = self.verdicts[key] = self.want(key[0] or None, int(key[1]))
-        if verdict is True or (verdict is not False and verdict(text[tail.end():])):
+        if verdict is True or (verdict is not False and verdict(text[stop:])):
             return None
-        rep = (key, tail.groups())
+        rep = (key, groups)
         if rep in self.reps:
             return FOLDED
         if len(self.reps) < MAX_KEYS:
@@ -96,6 +102,41 @@ class Folder:
         raw = RawRecord()
         read_system(orjson.loads(text)["Event"]["System"], raw)
         return self._summary(raw, record_id)
+
+    def _head(self, text: str, cut: int) -> tuple[tuple[str, str], int, Any] | None:
+        """Key, keys-pattern end and verdict of a head not seen yet (None: no fit)."""
+        m = SYSTEM_KEYS.search(text, 0, 4096)
+        if m is None:
+            return None
+        name, plain, qualified = m.groups()
+        key = (name, plain or qualified)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
+                self.verdicts.clear()
+            verdict = self.verdicts[key] = self.want(key[0] or None, int(key[1]))
+        head = (key, m.end(), verdict)
+        # remembered only when the head holds the whole match: then any record with this
+        # head has the same leftmost match (System comes first in the engine's JSON)
+        if 0 < m.end() < cut:
+            if len(self.heads) >= MAX_KEYS:
+                self.heads.clear()
+            self.heads[text[:cut]] = head
+        return head
+
+    def _tail(self, text: str, end: int, limit: int) -> tuple[int, int, tuple[Any, ...]] | None:
+        """SYSTEM_TAIL's match after ``end`` (start, end, groups); its Channel/Computer text
+        is remembered for the next record of the same machine and channel."""
+        tail = SYSTEM_TAIL.search(text, end, limit)
+        if tail is None:
+            return None
+        groups = tail.groups()
+        sec = text.find(',"Security":', tail.start(), tail.end())
+        if sec > 0:
+            if len(self.tails) >= MAX_KEYS:
+                self.tails.clear()
+            self.tails[text[tail.start():sec]] = groups
+        return tail.start(), tail.end(), groups
 
     def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """The same decision from the parsed JSON (any layout; damaged records too)."""
@@ -130,6 +171,9 @@ SYSTEM_KEYS = re.compile(
     r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
     r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
     r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
+#: What ends a record's head (see :class:`Folder`): System's first field after the keys
+#: that every record has and that varies per record.
+HEAD_END = '"TimeCreated":'
 #: Characters System's own fields between EventID and Channel take at most (Version, Level,
 #: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
 #: out in full). A longer gap is checked for a body element before Channel is trusted.
