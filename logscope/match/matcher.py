@@ -113,6 +113,8 @@ class TextGate:
     """
 
     __slots__ = ("_pattern", "_prefixes", "_fold", "_seen")
+    #: The answer depends on the text alone: a caller may remember it (``evtx.fold``).
+    pure = True
 
     def __init__(self, codes: set[str]) -> None:
         alts = []

@@ -20,7 +20,9 @@ from .normalize import RawRecord, summary_event
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
 #: ``analyze``; ``None`` = always build it, as ``logscope events`` needs. Asked once per
-#: (provider, event id) of a file, so it may be slow.
+#: (provider, event id) of a file, so it may be slow. A test with a true ``pure`` attribute
+#: (its answer depends on the text alone) is asked once per distinct record end; any other
+#: test (``hunt``'s census counts its calls) once per record.
 Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 
 
@@ -50,7 +52,7 @@ class Folder:
     signatures all need an HRESULT, a test of the record's EventData/UserData text decides.
     """
 
-    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails")
+    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests")
 
     def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
         self.want = want
@@ -62,6 +64,8 @@ class Folder:
         self.heads: dict[str, tuple[tuple[str, str], int, Any]] = {}
         #: ``"Channel":..,"Computer":..`` text → its (channel, computer) groups
         self.tails: dict[str, tuple[str | None, str | None]] = {}
+        #: text from ``"Channel":`` to the end → ``_rest``'s answer (the gate's, once asked)
+        self.rests: dict[str, list[Any]] = {}
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, or None (build the full event)."""
@@ -75,25 +79,28 @@ class Folder:
         limit = end + 4096  # where the tail pattern's search stops
         # the tail as SYSTEM_TAIL reads it: its leftmost match starts at the first "Channel"
         start = text.find('"Channel":', end, limit)
-        sec = text.find(',"Security":', start, limit) if start >= 0 else -1
-        groups = self.tails.get(text[start:sec]) if sec > 0 else None
-        stop = -1
-        if groups is not None:  # Security: null, or attributes without nested braces
-            if text.startswith("null}", sec + 12):
-                stop = sec + 17
-            elif text.startswith('{"#attributes":{', sec + 12):
-                close = text.find("}", sec + 28, limit)
-                if close > 0 and text.startswith("}}}", close) and text.find("{", sec + 28, close) < 0:
-                    stop = close + 3
-        if stop < 0 or stop > limit:
-            found = self._tail(text, end, limit)
-            if found is None:
+        rest = self.rests.get(text[start:]) if start >= 0 else None
+        if rest is None or start + rest[1] > limit:
+            rest = self._rest(text, end, start, limit)
+            if rest is None:
                 return self._parsed(text, record_id)
-            start, stop, groups = found
+            start = rest[4]
         if start - end > SYSTEM_SPAN and text.find('Data":', end, start) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        if verdict is True or (verdict is not False and verdict(text[stop:])):
+        if verdict is not True and verdict is not False:  # the gate of an HRESULT-only key
+            if rest[2] is not verdict:
+                answer = verdict(text[start + rest[1]:])
+                if not getattr(verdict, "pure", False):  # e.g. one that counts its calls
+                    if answer:
+                        return None
+                    verdict = False
+                else:
+                    rest[2], rest[3] = verdict, answer
+            if verdict is not False:
+                verdict = rest[3]
+        if verdict:
             return None
+        groups = rest[0]
         rep = (key, groups)
         if rep in self.reps:
             return FOLDED
@@ -124,19 +131,38 @@ class Folder:
             self.heads[text[:cut]] = head
         return head
 
-    def _tail(self, text: str, end: int, limit: int) -> tuple[int, int, tuple[Any, ...]] | None:
-        """SYSTEM_TAIL's match after ``end`` (start, end, groups); its Channel/Computer text
-        is remembered for the next record of the same machine and channel."""
-        tail = SYSTEM_TAIL.search(text, end, limit)
-        if tail is None:
-            return None
-        groups = tail.groups()
-        sec = text.find(',"Security":', tail.start(), tail.end())
+    def _rest(self, text: str, end: int, start: int, limit: int) -> list[Any] | None:
+        """``[groups, end of the tail from its start, gate, its answer, start]`` for a record
+        whose text from its tail on was not seen yet (None: no tail). Texts of up to
+        ``REST_CHARS`` are remembered: the records of one kind often end alike."""
+        groups = None
+        sec = text.find(',"Security":', start, limit) if start >= 0 else -1
         if sec > 0:
-            if len(self.tails) >= MAX_KEYS:
-                self.tails.clear()
-            self.tails[text[tail.start():sec]] = groups
-        return tail.start(), tail.end(), groups
+            groups = self.tails.get(text[start:sec])
+        stop = -1
+        if groups is not None:  # Security: null, or attributes without nested braces
+            if text.startswith("null}", sec + 12):
+                stop = sec + 17
+            elif text.startswith('{"#attributes":{', sec + 12):
+                close = text.find("}", sec + 28, limit)
+                if close > 0 and text.startswith("}}}", close) and text.find("{", sec + 28, close) < 0:
+                    stop = close + 3
+        if stop < 0 or stop > limit:
+            tail = SYSTEM_TAIL.search(text, end, limit)
+            if tail is None:
+                return None
+            start, stop, groups = tail.start(), tail.end(), tail.groups()
+            sec = text.find(',"Security":', start, stop)
+            if sec > 0:
+                if len(self.tails) >= MAX_KEYS:
+                    self.tails.clear()
+                self.tails[text[start:sec]] = groups
+        rest = [groups, stop - start, None, None, start]
+        if len(text) - start <= REST_CHARS:
+            if len(self.rests) >= REST_ENTRIES:
+                self.rests.clear()
+            self.rests[text[start:]] = rest
+        return rest
 
     def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """The same decision from the parsed JSON (any layout; damaged records too)."""
@@ -174,6 +200,9 @@ SYSTEM_KEYS = re.compile(
 #: What ends a record's head (see :class:`Folder`): System's first field after the keys
 #: that every record has and that varies per record.
 HEAD_END = '"TimeCreated":'
+#: Bounds on the memory of record ends (see ``Folder._rest``): ~8 MB at most.
+REST_CHARS = 2048
+REST_ENTRIES = 4096
 #: Characters System's own fields between EventID and Channel take at most (Version, Level,
 #: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
 #: out in full). A longer gap is checked for a body element before Channel is trusted.
