@@ -8,6 +8,7 @@ from the engine's JSON text before anything is parsed (see :class:`Folder`).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,8 @@ Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 #: Keys a :class:`Folder` remembers (verdicts, summaries made) before it starts over: bounded
 #: memory on a crafted log; a real one has a few hundred (provider, event id) pairs.
 MAX_KEYS = 10_000
+#: What the folders of one ``want`` have read (see :class:`Folder`), while that rule lives.
+_MEMORY: weakref.WeakKeyDictionary[Any, tuple[dict[Any, Any], ...]] = weakref.WeakKeyDictionary()
 #: Returned by :class:`Folder` for a record that only counts (``ledger.summarized``).
 FOLDED: Any = object()
 
@@ -47,7 +50,7 @@ class Folder:
     parsed path, which copes with every shape. Both patterns run once per distinct text they
     read, not per record: a file holds a few hundred distinct System heads (the text before
     ``TimeCreated``: provider, event id, level, keywords) and fewer Channel/Computer pairs,
-    so a record costs two slices looked up in dicts (:meth:`_head`, :meth:`_tail` fill
+    so a record costs two slices looked up in dicts (:meth:`_head`, :meth:`_rest` fill
     them). The decision per (provider, event id) is cached with its head; for keys whose
     signatures all need an HRESULT, a test of the record's EventData/UserData text decides.
     """
@@ -58,14 +61,29 @@ class Folder:
         self.want = want
         self.file = file
         self.kind = kind
-        self.verdicts: dict[Any, Any] = {}
+        #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
+        # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
+        # ``want`` alone: shared by the folders of one run, so a bundle of many small files
+        # reads each distinct text once
+        memory = None
+        try:
+            memory = _MEMORY.get(want)
+        except TypeError:  # not weakly referable: this folder's own memory
+            pass
+        if memory is None:
+            memory = ({}, {}, {}, {})
+            try:
+                _MEMORY[want] = memory
+            except TypeError:
+                pass
+        self.verdicts: dict[Any, Any] = memory[0]
         #: System text before ``"TimeCreated":`` → (key, end of the keys pattern, verdict)
-        self.heads: dict[str, tuple[tuple[str, str], int, Any]] = {}
+        self.heads: dict[str, tuple[tuple[str, str], int, Any]] = memory[1]
         #: ``"Channel":..,"Computer":..`` text → its (channel, computer) groups
-        self.tails: dict[str, tuple[str | None, str | None]] = {}
+        self.tails: dict[str, tuple[str | None, str | None]] = memory[2]
         #: text from ``"Channel":`` to the end → ``_rest``'s answer (the gate's, once asked)
-        self.rests: dict[str, list[Any]] = {}
+        self.rests: dict[str, list[Any]] = memory[3]
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, or None (build the full event)."""
@@ -79,9 +97,10 @@ class Folder:
         limit = end + 4096  # where the tail pattern's search stops
         # the tail as SYSTEM_TAIL reads it: its leftmost match starts at the first "Channel"
         start = text.find('"Channel":', end, limit)
-        rest = self.rests.get(text[start:]) if start >= 0 else None
+        ending = text[start:] if start >= 0 else ""
+        rest = self.rests.get(ending)
         if rest is None or start + rest[1] > limit:
-            rest = self._rest(text, end, start, limit)
+            rest = self._rest(text, end, start, limit, ending)
             if rest is None:
                 return self._parsed(text, record_id)
             start = rest[4]
@@ -131,7 +150,7 @@ class Folder:
             self.heads[text[:cut]] = head
         return head
 
-    def _rest(self, text: str, end: int, start: int, limit: int) -> list[Any] | None:
+    def _rest(self, text: str, end: int, start: int, limit: int, ending: str) -> list[Any] | None:
         """``[groups, end of the tail from its start, gate, its answer, start]`` for a record
         whose text from its tail on was not seen yet (None: no tail). Texts of up to
         ``REST_CHARS`` are remembered: the records of one kind often end alike."""
@@ -158,10 +177,11 @@ class Folder:
                     self.tails.clear()
                 self.tails[text[start:sec]] = groups
         rest = [groups, stop - start, None, None, start]
-        if len(text) - start <= REST_CHARS:
+        # remembered when the tail starts at the first "Channel" (where the next lookup is)
+        if ending and len(ending) <= REST_CHARS and start == len(text) - len(ending):
             if len(self.rests) >= REST_ENTRIES:
                 self.rests.clear()
-            self.rests[text[start:]] = rest
+            self.rests[ending] = rest
         return rest
 
     def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
