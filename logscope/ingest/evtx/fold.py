@@ -107,16 +107,13 @@ class Folder:
         if start - end > SYSTEM_SPAN and text.find('Data":', end, start) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
         if verdict is not True and verdict is not False:  # the gate of an HRESULT-only key
-            if rest[2] is not verdict:
-                answer = verdict(text[start + rest[1]:])
-                if not getattr(verdict, "pure", False):  # e.g. one that counts its calls
-                    if answer:
-                        return None
-                    verdict = False
-                else:
-                    rest[2], rest[3] = verdict, answer
-            if verdict is not False:
+            if rest[2] is verdict:
                 verdict = rest[3]
+            else:
+                answer = bool(verdict(text[start + rest[1]:]))
+                if getattr(verdict, "pure", False):  # not one that counts its calls (census)
+                    rest[2], rest[3] = verdict, answer
+                verdict = answer
         if verdict:
             return None
         groups = rest[0]
