@@ -15,10 +15,11 @@ import evtx
 import orjson
 import pytest
 
-from logscope.events import Locator
+from logscope.events import Event, Locator
 from logscope.ingest.evtx import fold as evtx_fold
 from logscope.ingest.evtx.engine_json import read_system
 from logscope.ingest.evtx.normalize import RawRecord, summary_event
+from logscope.ingest.evtx.repeats import build
 from logscope.ingest.source import IngestOptions
 from logscope.match.evtx_gate import with_evtx_gate
 from logscope.match.library import load_library
@@ -64,14 +65,14 @@ def _want() -> Any:  # noqa: ANN401
 
 
 def _outcome(decide: Any, text: str, record_id: Any) -> Any:  # noqa: ANN401
+    """FOLDED, the event the reader ends up with (its own build for None), or an error."""
     try:
         result = decide(text, record_id)
+        if result is None:
+            result = build(text, record_id, "evtx", "f.evtx")
     except ValueError as exc:  # not JSON: the reader reports an unreadable record
         return type(exc)
-    if result is None or result is evtx_fold.FOLDED:
-        return result
-    return (result.provider, result.event_id, result.channel, result.host, result.record_id,
-            result.time, result.data)
+    return result
 
 
 def _same_decisions(texts: list[tuple[str, Any]], want: Any) -> Counter[str]:  # noqa: ANN401
@@ -81,8 +82,8 @@ def _same_decisions(texts: list[tuple[str, Any]], want: Any) -> Counter[str]:  #
     for text, record_id in texts:
         got = _outcome(fold, text, record_id)
         assert got == _outcome(ref, text, record_id), text[:400]
-        kinds["full" if got is None else "folded" if got is evtx_fold.FOLDED
-              else "summary" if isinstance(got, tuple) else "error"] += 1
+        kinds["folded" if got is evtx_fold.FOLDED else "error" if isinstance(got, type)
+              else "summary" if got.data.get("summary_only") else "full"] += 1
     return kinds
 
 
@@ -158,11 +159,14 @@ def _event(provider: str, eid: int, computer: str, body: str, user: str = "S-1-5
             f'</System><EventData>{body}</EventData></Event>')
 
 
-def test_written_log_decides_as_the_patterns_do(tmp_path: Path) -> None:
+def test_written_log_decides_as_the_patterns_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real .evtx bytes (our writer, read by the engine) whose records repeat heads, tails
     and whole ends, with the differences interleaved: another machine, another user, an
-    RCT code in an otherwise repeated body, a wanted key."""
+    RCT code in an otherwise repeated body, a wanted key. The full events of repeats are
+    the earlier event's with their own time and id (``repeats``): equal to a fresh build."""
     from lxml import etree
+
+    from logscope.ingest.evtx import repeats
 
     from logscope.evtxwriter.layout import EvtxWriter
 
@@ -182,8 +186,15 @@ def test_written_log_decides_as_the_patterns_do(tmp_path: Path) -> None:
             shape = shapes[(n * 3) % len(shapes)].replace("{id}", str(n + 1))
             writer.add(etree.fromstring(shape.encode()))
         writer.close()
+    builds = []
+    monkeypatch.setattr(repeats, "build", lambda *a: builds.append(a) or build(*a))
     kinds = _same_decisions(_records(path), _want())
     assert sum(kinds.values()) == 700
+    assert len(builds) == 3  # one per repeated record (VSS 8229, Hyper-V, the RCT code)
+    fold = evtx_fold.Folder(_want(), "f.evtx")
+    given = [fold(text, record_id) for text, record_id in _records(path)]
+    assert sum(isinstance(e, Event) and "summary_only" not in e.data for e in given) == 300
+    assert len(builds) == 6  # the new folder built each once more, then repeated them
     # full: the RCT code, VSS 8229, Hyper-V; one summary per (key, channel, computer); another
     # user is the same summary key
     assert (kinds["full"], kinds["summary"], kinds["folded"]) == (300, 3, 397), kinds

@@ -17,6 +17,7 @@ import orjson
 from ...events import Event, Locator
 from .engine_json import attrs, read_system
 from .normalize import RawRecord, summary_event
+from .repeats import Repeats
 
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
@@ -55,7 +56,7 @@ class Folder:
     signatures all need an HRESULT, a test of the record's EventData/UserData text decides.
     """
 
-    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests")
+    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests", "repeats")
 
     def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
         self.want = want
@@ -63,6 +64,7 @@ class Folder:
         self.kind = kind
         #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
+        self.repeats = Repeats(kind, file)
         # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
         # ``want`` alone: shared by the folders of one run, so a bundle of many small files
         # reads each distinct text once
@@ -86,9 +88,10 @@ class Folder:
         self.rests: dict[str, list[Any]] = memory[3]
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
-        """``FOLDED``, a summary event, or None (build the full event)."""
+        """``FOLDED``, a summary event, a full event (``repeats``), or None (build it)."""
         cut = text.find(HEAD_END, 0, 4096)
-        head = self.heads.get(text[:cut]) if cut > 0 else None
+        top = text[:cut] if cut > 0 else ""
+        head = self.heads.get(top) if top else None
         if head is None:
             head = self._head(text, cut)
             if head is None:
@@ -114,7 +117,9 @@ class Folder:
                 if getattr(verdict, "pure", False):  # not one that counts its calls (census)
                     rest[2], rest[3] = verdict, answer
                 verdict = answer
-        if verdict:
+        if verdict:  # a full event: the earlier one's, when this record only repeats it
+            if top and ending and start == len(text) - len(ending):
+                return self.repeats.event(text, record_id, top, ending)
             return None
         groups = rest[0]
         rep = (key, groups)
