@@ -206,3 +206,18 @@ def test_corpus_records_decide_as_the_patterns_do(shared: Path) -> None:
     kinds = sum((_same_decisions(_records(p), want)
                  for p in sorted((shared / "corpus" / "evtx").rglob("*.evtx"))), Counter())
     assert sum(kinds.values()) > 60_000 and kinds["folded"] > kinds["summary"] > kinds["full"] > 0
+
+
+def test_gate_memory_gives_the_fresh_answer_and_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TextGate`` remembers its answers per text: the same as testing again, and bounded."""
+    from logscope.match import hresult_gate
+
+    monkeypatch.setattr(hresult_gate, "GATE_MEMO_ENTRIES", 8)
+    gate = hresult_gate.TextGate({"0xC03A0029"})
+    forms = ["c03a0029", "0x80070005", "C03A0029", "3225026601", "-1069940695", "S-1-5-18"]
+    texts = [f',"EventData":{{"Code":"{form}"}}}}' for form in forms] * 3
+    texts += [f',"EventData":{{"N":"{n}"}}}}' for n in range(20)] + ["x" * 5000 + "c03a0029"]
+    answers = [gate(t) for t in texts]
+    assert answers == [gate._test(t) for t in texts]
+    assert answers[:6] == [True, False, True, True, True, False]
+    assert len(gate._seen) <= 8
