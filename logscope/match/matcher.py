@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import re2
 
 from .. import hresult as hr
 from ..events import Event
-from .conditions import (Predicate, compile_group, compile_regex, hr_code, index_entries,
-                         split_key)
+from .conditions import Predicate, compile_group, compile_regex, hr_code, index_entries, split_key
+from .hresult_gate import TextGate, text_gate
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 from . import replay
@@ -44,6 +43,9 @@ class _Compiled:
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
     #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, or None.
     prefilter: tuple[str, Any] | None = None
+    #: Whether ``match:`` reads a field that differs between occurrences (``replay``):
+    #: decided once here, not per index key.
+    occurrence: bool = False
 
 
 class _Bucket:
@@ -72,7 +74,7 @@ class _Bucket:
         self.needles: Any = None
         #: Match outcomes by event content (``replay.replay_key``): only when no signature here
         #: reads what differs between two occurrences of the same block (capture, locator).
-        self.replay = not any(reads_occurrence(c.sig.match) for c in comps)
+        self.replay = not any(c.occurrence for c in comps)
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
@@ -95,54 +97,6 @@ class _Bucket:
         if len(out) > 1:
             out = sorted({id(c): c for c in out}.values(), key=lambda c: self.order[id(c)])
         return out
-
-
-class TextGate:
-    """Whether a raw record's text writes one of some HRESULT codes (8 hex digits, or the
-    unsigned decimal, which is also the tail of the signed form and of ``%%decimal``).
-
-    Why the prefixes: nearly every record writes none of the codes, and plain substring
-    tests for the few first characters the written forms share (``8004``, ``2147``,
-    ``c03a`` in the lower-cased text) reject those records at C speed; RE2 runs only on the
-    rest.
-    """
-
-    __slots__ = ("_pattern", "_prefixes", "_fold", "codes")
-
-    def __init__(self, codes: set[str]) -> None:
-        #: The codes (``0x%08X``): the chunk gate looks for them in a chunk's bytes.
-        self.codes = frozenset(codes)
-        alts = []
-        for code in sorted(codes):
-            n = int(code, 16)
-            alts.append(code[2:])
-            alts.append(str(n))
-            if n >= 1 << 31:
-                alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
-        self._pattern = compile_regex("(?i)" + "|".join(alts))
-        # each form's first 4 characters, lower-cased (hex may be written in any case)
-        self._prefixes = tuple(sorted({a[:4].lower() for a in alts}))
-        self._fold = any(not p.isdigit() for p in self._prefixes)
-
-    def __call__(self, raw: str) -> bool:
-        low = raw.lower() if self._fold else raw
-        for p in self._prefixes:
-            if p in low:
-                break
-        else:
-            return False
-        # inserts live after the System block: search from EventData / UserData on
-        start = raw.find('"EventData"')
-        if start < 0:
-            start = max(raw.find('"UserData"'), 0)
-        # a slice, not ``pos``: the wrapper converts a ``pos`` from characters to bytes (slow)
-        return self._pattern.search(raw[start:] if start else raw) is not None
-
-
-@lru_cache(maxsize=256)
-def text_gate(codes: frozenset[str]) -> TextGate:
-    """One gate per set of codes (many index keys share the same HRESULT-only signatures)."""
-    return TextGate(set(codes))
 
 
 def _set_of(comps: list[_Compiled]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
@@ -220,12 +174,15 @@ class Matcher:
         self.library = library
         self._by_key: dict[tuple[str, str | None, int | None], list[_Compiled]] = {}
         self._cache: dict[tuple[str, str | None, int | None], _Bucket] = {}
+        #: Buckets by the signatures they hold: most index keys (every provider and event id
+        #: a log holds) share the same few sets, so each set's RE2 sets are built once.
+        self._shared: dict[tuple[int, ...], _Bucket] = {}
         #: Reuse the outcome for an event equal to one already matched (``replay.replay_key``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
-                             _prefilter(sig.match))
+                             _prefilter(sig.match), reads_occurrence(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
                 for prov in keys.providers or (None,):
                     for eid in keys.event_ids or (None,):
@@ -249,7 +206,11 @@ class Matcher:
             for k in {(kind, prov, event_id), (kind, prov, None),
                       (kind, None, event_id), (kind, None, None)}:
                 seen.extend(self._by_key.get(k, ()))
-            found = _Bucket(tuple(sorted(_unique(seen), key=lambda c: c.sig.id)))
+            comps = tuple(sorted(_unique(seen), key=lambda c: c.sig.id))
+            ids = tuple(id(c) for c in comps)  # the comps live as long as the matcher
+            found = self._shared.get(ids)
+            if found is None:
+                found = self._shared[ids] = _Bucket(comps)
             if len(self._cache) >= 50_000:  # a crafted log with endless keys: bounded memory
                 self._cache.clear()
             self._cache[key] = found

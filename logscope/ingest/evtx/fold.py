@@ -8,6 +8,7 @@ from the engine's JSON text before anything is parsed (see :class:`Folder`).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,17 +17,22 @@ import orjson
 from ...events import Event, Locator
 from .engine_json import attrs, read_system
 from .normalize import RawRecord, summary_event
+from .repeats import Repeats
 
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
 #: ``analyze``; ``None`` = always build it, as ``logscope events`` needs. Asked once per
-#: (provider, event id) of a file, so it may be slow.
+#: (provider, event id) of a file, so it may be slow. A test with a true ``pure`` attribute
+#: (its answer depends on the text alone) is asked once per distinct record end; any other
+#: test (``hunt``'s census counts its calls) once per record.
 Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 
 
 #: Keys a :class:`Folder` remembers (verdicts, summaries made) before it starts over: bounded
 #: memory on a crafted log; a real one has a few hundred (provider, event id) pairs.
 MAX_KEYS = 10_000
+#: What the folders of one ``want`` have read (see :class:`Folder`), while that rule lives.
+_MEMORY: weakref.WeakKeyDictionary[Any, tuple[dict[Any, Any], ...]] = weakref.WeakKeyDictionary()
 #: Returned by :class:`Folder` for a record that only counts (``ledger.summarized``).
 FOLDED: Any = object()
 
@@ -41,54 +47,82 @@ class Folder:
     others are counted in ``ledger.summarized`` (part of ``records``).
 
     The keys are read from the engine's JSON text by two patterns (the engine writes System
-    in a fixed layout), not by parsing it: that is the per-record cost that
-    matters. Any record the patterns do not fit takes the parsed path, which copes with
-    every shape. The decision per (provider, event id) is cached; for keys whose signatures
-    all need an HRESULT, a substring test on the record's EventData/UserData text decides.
+    in a fixed layout), not by parsing it. Any record the patterns do not fit takes the
+    parsed path, which copes with every shape. Both patterns run once per distinct text they
+    read, not per record: a file holds a few hundred distinct System heads (the text before
+    ``TimeCreated``: provider, event id, level, keywords) and fewer Channel/Computer pairs,
+    so a record costs two slices looked up in dicts (:meth:`_head`, :meth:`_rest` fill
+    them). The decision per (provider, event id) is cached with its head; for keys whose
+    signatures all need an HRESULT, a test of the record's EventData/UserData text decides.
     """
 
-    __slots__ = ("want", "file", "kind", "verdicts", "reps", "_prefix", "_key")
+    __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests", "repeats")
 
     def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
         self.want = want
         self.file = file
         self.kind = kind
-        self.verdicts: dict[Any, Any] = {}
+        #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
-        # the System text up to the event id (and the character after it) of the last record
-        # whose keys the pattern read, with those keys: a record of the same provider and id
-        # (most records follow one of their own kind) is known by one ``startswith``
-        self._prefix = "\x00"
-        self._key: tuple[str, str] = ("", "")
+        self.repeats = Repeats(kind, file)
+        # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
+        # ``want`` alone: shared by the folders of one run, so a bundle of many small files
+        # reads each distinct text once
+        memory = None
+        try:
+            memory = _MEMORY.get(want)
+        except TypeError:  # not weakly referable: this folder's own memory
+            pass
+        if memory is None:
+            memory = ({}, {}, {}, {})
+            try:
+                _MEMORY[want] = memory
+            except TypeError:
+                pass
+        self.verdicts: dict[Any, Any] = memory[0]
+        #: System text before ``"TimeCreated":`` → (key, end of the keys pattern, verdict)
+        self.heads: dict[str, tuple[tuple[str, str], int, Any]] = memory[1]
+        #: ``"Channel":..,"Computer":..`` text → its (channel, computer) groups
+        self.tails: dict[str, tuple[str | None, str | None]] = memory[2]
+        #: text from ``"Channel":`` to the end → ``_rest``'s answer (the gate's, once asked)
+        self.rests: dict[str, list[Any]] = memory[3]
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
-        """``FOLDED``, a summary event, or None (build the full event)."""
-        if text.startswith(self._prefix):
-            key = self._key
-            end = len(self._prefix) - 1
-        else:
-            m = SYSTEM_KEYS.search(text, 0, 4096)
-            if m is None:
+        """``FOLDED``, a summary event, a full event (``repeats``), or None (build it)."""
+        cut = text.find(HEAD_END, 0, 4096)
+        top = text[:cut] if cut > 0 else ""
+        head = self.heads.get(top) if top else None
+        if head is None:
+            head = self._head(text, cut)
+            if head is None:
                 return self._parsed(text, record_id)
-            end = m.end()
-            name, plain, qualified = m.groups()
-            key = (name, plain or qualified)
-            # one character more: the id's digits end where the pattern's \b saw them end
-            if end < len(text):
-                self._prefix, self._key = text[:end + 1], key
-        tail = SYSTEM_TAIL.search(text, end, end + 4096)
-        if tail is None:
-            return self._parsed(text, record_id)
-        if tail.start() - end > SYSTEM_SPAN and text.find('Data":', end, tail.start()) >= 0:
+        key, end, verdict = head
+        limit = end + 4096  # where the tail pattern's search stops
+        # the tail as SYSTEM_TAIL reads it: its leftmost match starts at the first "Channel"
+        start = text.find('"Channel":', end, limit)
+        ending = text[start:] if start >= 0 else ""
+        rest = self.rests.get(ending)
+        if rest is None or start + rest[1] > limit:
+            rest = self._rest(text, end, start, limit, ending)
+            if rest is None:
+                return self._parsed(text, record_id)
+            start = rest[4]
+        if start - end > SYSTEM_SPAN and text.find('Data":', end, start) >= 0:
             return self._parsed(text, record_id)  # Channel/Computer not where System has them
-        verdict = self.verdicts.get(key)
-        if verdict is None:
-            if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
-                self.verdicts.clear()
-            verdict = self.verdicts[key] = self.want(key[0] or None, int(key[1]))
-        if verdict is True or (verdict is not False and verdict(text[tail.end():])):
+        if verdict is not True and verdict is not False:  # the gate of an HRESULT-only key
+            if rest[2] is verdict:
+                verdict = rest[3]
+            else:
+                answer = bool(verdict(text[start + rest[1]:]))
+                if getattr(verdict, "pure", False):  # not one that counts its calls (census)
+                    rest[2], rest[3] = verdict, answer
+                verdict = answer
+        if verdict:  # a full event: the earlier one's, when this record only repeats it
+            if top and ending and start == len(text) - len(ending):
+                return self.repeats.event(text, record_id, top, ending)
             return None
-        rep = (key, tail.groups())
+        groups = rest[0]
+        rep = (key, groups)
         if rep in self.reps:
             return FOLDED
         if len(self.reps) < MAX_KEYS:
@@ -96,6 +130,61 @@ class Folder:
         raw = RawRecord()
         read_system(orjson.loads(text)["Event"]["System"], raw)
         return self._summary(raw, record_id)
+
+    def _head(self, text: str, cut: int) -> tuple[tuple[str, str], int, Any] | None:
+        """Key, keys-pattern end and verdict of a head not seen yet (None: no fit)."""
+        m = SYSTEM_KEYS.search(text, 0, 4096)
+        if m is None:
+            return None
+        name, plain, qualified = m.groups()
+        key = (name, plain or qualified)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            if len(self.verdicts) >= MAX_KEYS:  # a crafted log with endless provider names
+                self.verdicts.clear()
+            verdict = self.verdicts[key] = self.want(key[0] or None, int(key[1]))
+        head = (key, m.end(), verdict)
+        # remembered only when the head holds the whole match: then any record with this
+        # head has the same leftmost match (System comes first in the engine's JSON)
+        if 0 < m.end() < cut:
+            if len(self.heads) >= MAX_KEYS:
+                self.heads.clear()
+            self.heads[text[:cut]] = head
+        return head
+
+    def _rest(self, text: str, end: int, start: int, limit: int, ending: str) -> list[Any] | None:
+        """``[groups, end of the tail from its start, gate, its answer, start]`` for a record
+        whose text from its tail on was not seen yet (None: no tail). Texts of up to
+        ``REST_CHARS`` are remembered: the records of one kind often end alike."""
+        groups = None
+        sec = text.find(',"Security":', start, limit) if start >= 0 else -1
+        if sec > 0:
+            groups = self.tails.get(text[start:sec])
+        stop = -1
+        if groups is not None:  # Security: null, or attributes without nested braces
+            if text.startswith("null}", sec + 12):
+                stop = sec + 17
+            elif text.startswith('{"#attributes":{', sec + 12):
+                close = text.find("}", sec + 28, limit)
+                if close > 0 and text.startswith("}}}", close) and text.find("{", sec + 28, close) < 0:
+                    stop = close + 3
+        if stop < 0 or stop > limit:
+            tail = SYSTEM_TAIL.search(text, end, limit)
+            if tail is None:
+                return None
+            start, stop, groups = tail.start(), tail.end(), tail.groups()
+            sec = text.find(',"Security":', start, stop)
+            if sec > 0:
+                if len(self.tails) >= MAX_KEYS:
+                    self.tails.clear()
+                self.tails[text[start:sec]] = groups
+        rest = [groups, stop - start, None, None, start]
+        # remembered when the tail starts at the first "Channel" (where the next lookup is)
+        if ending and len(ending) <= REST_CHARS and start == len(text) - len(ending):
+            if len(self.rests) >= REST_ENTRIES:
+                self.rests.clear()
+            self.rests[ending] = rest
+        return rest
 
     def _parsed(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """The same decision from the parsed JSON (any layout; damaged records too)."""
@@ -130,6 +219,12 @@ SYSTEM_KEYS = re.compile(
     r'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\]*)"'
     r'(?:,"Guid":"[^"\\]*")?(?:,"EventSourceName":"[^"\\]*")?\}\},'
     r'"EventID":(?:(\d{1,10})\b|\{"#attributes":\{"Qualifiers":[^{}"]*\},"#text":(\d{1,10})\})')
+#: What ends a record's head (see :class:`Folder`): System's first field after the keys
+#: that every record has and that varies per record.
+HEAD_END = '"TimeCreated":'
+#: Bounds on the memory of record ends (see ``Folder._rest``): ~8 MB at most.
+REST_CHARS = 2048
+REST_ENTRIES = 4096
 #: Characters System's own fields between EventID and Channel take at most (Version, Level,
 #: Task, Opcode, Keywords, TimeCreated, EventRecordID, Correlation, Execution: ~450 written
 #: out in full). A longer gap is checked for a body element before Channel is trusted.

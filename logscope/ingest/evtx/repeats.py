@@ -1,0 +1,79 @@
+"""Full events of records that repeat an earlier record of their file but for when and which.
+
+Why: ``analyze`` builds the records of the Hyper-V providers in full for the identity table,
+and a VM's messages repeat (started, stopped, checkpoint created, ...); parsing and
+normalizing each again costs several times the engine's render. A record whose System head
+(the text before ``TimeCreated``) and whose text from ``Channel`` to its end equal an
+earlier record's, and whose text between them holds only ``TimeCreated``,
+``EventRecordID``, ``Correlation`` and ``Execution`` (the engine's order), has the earlier
+record's event but for its time, record id and locator: nothing else in that middle is
+read (``engine_json.read_system``), and the head and the end are the same characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+from ...events import Event, Locator
+from .engine_json import loads_record, record_from_json
+from .normalize import parse_time, to_event
+
+#: The middle of System as the engine writes it: the record's time and id (read), then the
+#: optional Correlation and Execution (not read). Anything else is built from the JSON.
+MIDDLE = re.compile(
+    r'"TimeCreated":\{"#attributes":\{"SystemTime":"([^"\\]*)"\}\},"EventRecordID":(\d{1,20}),'
+    r'(?:"Correlation":(?:null|\{"#attributes":\{"[A-Za-z]+":"[^"\\]*"(?:,"[A-Za-z]+":"[^"\\]*")*\}\}),)?'
+    r'(?:"Execution":\{"#attributes":\{"[A-Za-z]+":\d{1,20}(?:,"[A-Za-z]+":\d{1,20})*\}\},)?')
+#: Events remembered per file (bounded memory; starts over when full).
+MAX_EVENTS = 2048
+
+_NAMES = tuple(f.name for f in fields(Event))
+_values = attrgetter(*_NAMES)
+_LOCATOR, _TIME, _SOURCE, _RECORD, _DATA = (_NAMES.index(n) for n in
+                                            ("locator", "time", "time_source", "record_id", "data"))
+
+
+def build(text: str, record_id: Any, kind: str, file: str) -> Event:  # noqa: ANN401
+    """A record's full event from the engine's JSON, as the reader builds it."""
+    raw = record_from_json(loads_record(text))
+    if raw.record_id is None:
+        raw.record_id = record_id
+    return to_event(raw, kind=kind, file=file, locator=Locator(record=record_id))
+
+
+class Repeats:
+    """Full events by (head text, end text) of one file; see the module doc."""
+
+    __slots__ = ("kind", "file", "seen")
+
+    def __init__(self, kind: str, file: str) -> None:
+        self.kind = kind
+        self.file = file
+        self.seen: dict[tuple[str, str], list[Any]] = {}
+
+    def event(self, text: str, record_id: Any, head: str, end: str) -> Event:  # noqa: ANN401
+        """The full event of ``text`` = ``head`` + middle + ``end``."""
+        key = (head, end)
+        values = self.seen.get(key)
+        middle = MIDDLE.fullmatch(text, len(head), len(text) - len(end))
+        if values is not None and middle is not None:
+            out = values.copy()
+            time = parse_time(middle.group(1))
+            out[_LOCATOR] = Locator(record=record_id)
+            out[_TIME] = time
+            out[_SOURCE] = "utc" if time is not None else "none"
+            out[_RECORD] = int(middle.group(2))
+            out[_DATA] = {k: list(v) if type(v) is list else v for k, v in values[_DATA].items()}
+            return Event(*out)
+        event = build(text, record_id, self.kind, self.file)
+        if (middle is not None and event.record_id == int(middle.group(2))
+                and event.time == parse_time(middle.group(1))):
+            if len(self.seen) >= MAX_EVENTS:
+                self.seen.clear()
+            values = list(_values(event))
+            values[_DATA] = {k: list(v) if type(v) is list else v for k, v in event.data.items()}
+            self.seen[key] = values
+        return event
