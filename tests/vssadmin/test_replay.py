@@ -11,6 +11,7 @@ import pytest
 
 from logscope import api
 from logscope.ingest.vssadmin import parse_text
+from logscope.ingest.vssadmin import replay as vss_replay
 from logscope.ingest.vssadmin import writer as vss_writer
 from logscope.ingest.vssadmin.parser import _Parser
 from logscope.ledger import FileLedger
@@ -52,6 +53,7 @@ def _loop_listing() -> str:
 
 def _analyze(paths: list[Path], monkeypatch: pytest.MonkeyPatch, on: bool) -> dict:
     monkeypatch.setattr(vss_writer, "REPLAY_BLOCKS", 4096 if on else 0)
+    monkeypatch.setattr(vss_replay, "REPLAY_UNITS", 4096 if on else 0)
     monkeypatch.setattr(replay, "ENABLED", on)
     return api.analyze(paths).report
 

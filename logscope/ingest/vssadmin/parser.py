@@ -28,8 +28,10 @@ from .lines import (
     prefix_pattern,
 )
 from .provider import VERSION_RE, ProviderBlocks
+from .replay import UnitReplay
 from .shadow import ShadowBlocks
 from .storage import StorageBlocks
+from .units import Units
 from .stream import Steps, _Capture, _Stream
 from .tables import hresult_for_message
 from .writer import WriterBlocks
@@ -78,24 +80,42 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         self._ranges: list[tuple[int, int]] = []  # records' line ranges (bounded)
         self.replays: dict[tuple[object, ...], tuple[object, ...]] = {}  # writer blocks seen (bounded)
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        self.complete_writer = False  # the last writer block had all five lines (``replay``)
+        self.unit_replay: UnitReplay | None = None
         self.stream: _Stream
 
     # -- driver ---------------------------------------------------------------------------
 
-    def run(self, numbered: Iterable[tuple[int, str]]) -> Iterator[Event]:
+    def run(self, numbered: Iterable[tuple[int, str]],
+            units: Units | None = None) -> Iterator[Event]:
+        """Events of the numbered lines; ``units``: their source, whose units seen parsed
+        before are replayed (``replay``) instead of parsed."""
         self.stream = _Stream(numbered, self.steps)
+        replay = UnitReplay(units) if units is not None else None
+        self.unit_replay = replay
         while True:
+            if replay is not None:
+                yield from replay.between(self)
             line = self._next()
             if line is None:
                 break
+            self.complete_writer = False
             for ev in self._dispatch(line):
-                if len(self._ranges) < _MAX_TRACKED:
-                    self._ranges.append((ev.locator.line or 0, ev.locator.end_line or 0))
+                self.track(ev)
+                if replay is not None:
+                    replay.record(ev, self.complete_writer)
                 yield ev
+            if replay is not None:
+                replay.dispatched()
         self._close_capture()
         self._unskip_covered()
         if self.summaries:
             self.ledger.info["vssadmin_captures"] = self.summaries
+
+    def track(self, ev: Event) -> None:
+        """Remember a record's line range (bounded), to settle split lines at the end."""
+        if len(self._ranges) < _MAX_TRACKED:
+            self._ranges.append((ev.locator.line or 0, ev.locator.end_line or 0))
 
     def _next(self) -> Line | None:
         line = self.stream.next()
@@ -245,10 +265,6 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         return self.capture.kinds.get(listing, 0) > 0
 
 
-
-
-
-
     # -- shadow copies --------------------------------------------------------------------
 
     def _guid_block(self, g0: Line) -> Iterator[Event]:
@@ -280,8 +296,6 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
 
 
     # -- shadow storage -------------------------------------------------------------------
-
-
 
 
     # -- bookkeeping ----------------------------------------------------------------------

@@ -71,12 +71,16 @@ class _Capture:
     cut_off: bool = False
     ended: bool = False
     shadow_set: dict[str, object] | None = None
+    #: Notes taken while a unit is recorded for replay (``replay``), else None.
+    log: list[tuple[str, int]] | None = None
 
     @property
     def used(self) -> bool:
         return bool(self.banner_line or self.records or self.messages or self.command_line)
 
     def note(self, code: str, line: int) -> None:
+        if self.log is not None:
+            self.log.append((code, line))
         entry = self.anomalies.get(code)
         if entry is None:
             self.anomalies[code] = [line, 1]
@@ -183,6 +187,10 @@ class _Stream:
             return self._buf.popleft()[0]
         item = self._pull()
         return item[0] if item else None
+
+    def idle(self) -> bool:
+        """Nothing looked ahead or pushed back: the next line is the source's next line."""
+        return not self._buf and not self._raw
 
     def set_prefix(self, prefix: re.Pattern[str] | None) -> None:
         """Change the script prefix; lines already looked at are classified again."""
