@@ -32,7 +32,7 @@ from .replay import UnitReplay
 from .shadow import ShadowBlocks
 from .storage import StorageBlocks
 from .units import Units
-from .stream import Steps, _Capture, _Stream
+from .stream import _MAX_TRACKED, Steps, _Capture, _Stream
 from .tables import hresult_for_message
 from .writer import WriterBlocks
 
@@ -61,8 +61,6 @@ ANOMALY_TEXT = {
 MAX_STRAY_PROBLEMS = 20
 
 
-#: Skipped lines and record ranges remembered to settle split lines (bounded memory).
-_MAX_TRACKED = 100_000
 
 
 class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from ...events import Event, Locator
 from .lines import KIND
+from .stream import _MAX_TRACKED
 from .units import Units
 
 if TYPE_CHECKING:
     from .parser import _Parser
-    from .stream import _Capture
 
 #: Units remembered per file (0 turns unit replay off); cleared when full, counted.
 REPLAY_UNITS = 4096
@@ -35,6 +35,7 @@ UNIT_CHARS = 1024
 class _Outcome:
     """What parsing one unit did, its lines counted from the unit's start."""
 
+    prefix: object  # the script prefix in force (its lines were classified under it)
     lines: int
     steps: int
     notes: tuple[tuple[str, int], ...]
@@ -45,11 +46,11 @@ class _Outcome:
 class _Recording:
     """The state a unit's parse started from, to tell afterwards whether it was plain."""
 
-    __slots__ = ("key", "taken", "base", "capture", "problems", "skipped", "strays", "steps",
+    __slots__ = ("text", "prefix", "taken", "base", "capture", "problems", "skipped", "strays", "steps",
                  "dispatches", "events")
 
-    def __init__(self, key: tuple[object, ...], parser: _Parser, units: Units) -> None:
-        self.key = key
+    def __init__(self, text: str, prefix: object, parser: _Parser, units: Units) -> None:
+        self.text, self.prefix = text, prefix
         self.taken = units.taken
         self.base = units.state.lineno
         self.capture = parser.capture
@@ -71,7 +72,7 @@ class UnitReplay:
 
     def __init__(self, units: Units) -> None:
         self.units = units
-        self.memo: dict[tuple[object, ...], _Outcome] = {}
+        self.memo: dict[str, _Outcome] = {}  # by the unit's text
         self.stats = {"replayed": 0, "cleared": 0}
         self.recording: _Recording | None = None
 
@@ -83,20 +84,38 @@ class UnitReplay:
             return
         if self.recording is not None:
             self._settle(parser)
+        # what a replay reads or renews (none of it changes while units are replayed)
+        cap, state, memo, prefix = parser.capture, units.state, self.memo, parser.stream.prefix
+        ledger, steps, display, kinds = parser.ledger, parser.steps, parser.display, cap.kinds
+        ranges, track = parser._ranges, _MAX_TRACKED
         while (text := units.peek()) is not None:
-            cap = parser.capture
-            if cap.first_line is None or units.state.in_overflow:
+            if cap.first_line is None or state.in_overflow:
                 return
-            key = (text, parser.stream.prefix)
-            seen = self.memo.get(key)
-            if seen is None:
+            seen = memo.get(text)
+            if seen is None or seen.prefix is not prefix:
                 if len(text) <= UNIT_CHARS and "\x00" not in text and "\ufffd" not in text:
-                    self.recording = _Recording(key, parser, units)
+                    self.recording = _Recording(text, prefix, parser, units)
                 return
             self.stats["replayed"] += 1
-            base = units.state.lineno
+            base = state.lineno
             units.skip(seen.lines)
-            yield from _replay(parser, cap, seen, base)
+            for code, line in seen.notes:
+                cap.note(code, base + line)
+            cap.last_line = base + seen.last_line
+            if steps is not None:
+                steps.add(seen.steps)
+            # what ``_emit`` and ``track`` do for a record of a capture that has begun
+            for line, end, msg, name, wid, wstate, error, hres, data in seen.events:
+                cap.records += 1
+                kinds["writers"] = kinds.get("writers", 0) + 1
+                ledger.records += 1
+                ev = Event(kind=KIND, file=display, locator=Locator(line=base + line,
+                                                                    end_line=base + end),
+                           message=msg, writer_name=name, writer_id=wid, writer_state=wstate,
+                           last_error=error, hresult=hres, data={**data, "capture": cap.index})
+                if len(ranges) < track:
+                    ranges.append((base + line, base + end))
+                yield ev
 
     def record(self, ev: Event, complete: bool) -> None:
         """An event of the unit being recorded, before anyone downstream sees it (a snapshot:
@@ -134,7 +153,7 @@ class UnitReplay:
         notes = rec.capture.log or []
         self._drop()
         plain = (units.taken == rec.taken + 1 and cap is rec.capture and len(rec.events) == 1
-                 and parser.stream.prefix is rec.key[1] and _problems(parser) == rec.problems
+                 and parser.stream.prefix is rec.prefix and _problems(parser) == rec.problems
                  and parser.ledger.skipped == rec.skipped and parser.strays == rec.strays
                  and cap.last_line is not None)
         if not plain:
@@ -143,26 +162,8 @@ class UnitReplay:
             self.memo.clear()
             self.stats["cleared"] += 1
         steps = parser.steps.n - rec.steps if parser.steps is not None else 0
-        self.memo[rec.key] = _Outcome(
-            units.state.lineno - rec.base, steps,
+        self.memo[rec.text] = _Outcome(
+            rec.prefix, units.state.lineno - rec.base, steps,
             tuple((code, line - rec.base) for code, line in notes),
             cap.last_line - rec.base, tuple(rec.events))  # type: ignore[operator]
 
-
-def _replay(parser: _Parser, cap: _Capture, seen: _Outcome, base: int) -> Iterator[Event]:
-    """Do again what parsing the unit did, ``base`` lines further on."""
-    for code, line in seen.notes:
-        cap.note(code, base + line)
-    cap.last_line = base + seen.last_line
-    if parser.steps is not None:  # less the step each ``_emit`` below counts
-        parser.steps.add(seen.steps - len(seen.events))
-    for line, end, msg, name, wid, state, error, hres, data in seen.events:
-        ev = parser._emit("writers", Event(
-            kind=KIND, file=parser.display,
-            locator=Locator(line=base + line, end_line=base + end),  # type: ignore[operator]
-            message=msg, writer_name=name, writer_id=wid,  # type: ignore[arg-type]
-            writer_state=state,  # type: ignore[arg-type]
-            last_error=error, hresult=hres,  # type: ignore[arg-type]
-            data={**data, "capture": cap.index}))  # type: ignore[dict-item]
-        parser.track(ev)
-        yield ev

@@ -36,6 +36,8 @@ HEX_TAIL_RE = re.compile(r"^[0-9a-fA-F-]{1,35}\}$")
 MEMO_CHARS = 256
 MEMO_LINES = 8192
 _MISSING = object()
+#: Skipped lines and record ranges remembered to settle split lines (bounded memory).
+_MAX_TRACKED = 100_000
 
 
 class Steps:

@@ -22,8 +22,8 @@ from ..textio import _EOL, LineState, sniff_encoding
 
 #: Bytes read at a time (the decoded text of one block is cut into units).
 BLOCK = 1 << 20
-#: A blank line after a line end (CRLF, LF): a unit ends just before it.
-_CUTS = ("\n\r\n", "\n\n")
+#: Not looked for yet (below any position: the next ``_cut`` looks).
+_UNKNOWN = -2
 
 
 class Units:
@@ -41,7 +41,7 @@ class Units:
         self._text = self._decoder.decode(raw[bom:], final=not raw)
         self._pos = 0
         self._eof = not raw
-        self._found: list[int | None] = [None] * len(_CUTS)  # next cut of each kind, -1: none
+        self._crlf = self._lf = _UNKNOWN  # where the next blank line is (-1: none in the text)
         #: The most long a text gets without a cut before a line is treated as overlong.
         self._limit = max(block, max_line_chars + 1)
         self._peeked: tuple[str, bool] | None = None
@@ -53,11 +53,10 @@ class Units:
 
     def peek(self) -> str | None:
         """The next unit's text (None at the end, or when it is a piece of an overlong line)."""
-        if self._peeked is None:
-            self._peeked = self._cut()
-        if self._peeked is None or not self._peeked[1]:
-            return None
-        return self._peeked[0]
+        unit = self._peeked
+        if unit is None:
+            unit = self._peeked = self._cut()
+        return unit[0] if unit is not None and unit[1] else None
 
     def skip(self, lines: int) -> None:
         """Pass over the peeked unit, whose ``lines`` lines were counted when it was parsed."""
@@ -76,7 +75,13 @@ class Units:
         """The next unit and whether it is whole (ends at a line end, or ends the file)."""
         while True:
             text, pos = self._text, self._pos
-            at = self._next_cut(pos)
+            # the line end before the next blank line (CRLF, LF): each found once, -1 none
+            crlf, lf = self._crlf, self._lf
+            if crlf < pos and crlf != -1:
+                crlf = self._crlf = text.find("\n\r\n", pos)
+            if lf < pos and lf != -1:
+                lf = self._lf = text.find("\n\n", pos)
+            at = crlf if lf < 0 or 0 <= crlf < lf else lf
             if at < 0 and len(text) - pos > self._limit:
                 # no blank line for a long stretch: cut at the last line end, if there is one
                 at = text.rfind("\n", pos)
@@ -96,23 +101,12 @@ class Units:
                 return None
             self._fill()
 
-    def _next_cut(self, pos: int) -> int:
-        """Index of the line end before the next blank line at or after ``pos``, else -1."""
-        best = -1
-        for k, sep in enumerate(_CUTS):
-            at = self._found[k]
-            if at is None or (0 <= at < pos):
-                at = self._found[k] = self._text.find(sep, pos)
-            if at >= 0 and (best < 0 or at < best):
-                best = at
-        return best
-
     def _fill(self) -> None:
         raw = self._fh.read(self._block)
         self._eof = not raw
         self._text = self._text[self._pos :] + self._decoder.decode(raw, final=self._eof)
         self._pos = 0
-        self._found = [None] * len(_CUTS)
+        self._crlf = self._lf = _UNKNOWN
 
     # -- lines ----------------------------------------------------------------------------
 
