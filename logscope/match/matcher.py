@@ -27,7 +27,7 @@ from .conditions import (Predicate, compile_group, compile_regex, hr_code, index
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 from . import replay
-from .replay import REPLAY_OUTCOMES, reads_occurrence, replay_key
+from .replay import REPLAY_KINDS, REPLAY_OUTCOMES, content_key, read_fields
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 32 << 20
@@ -70,9 +70,8 @@ class _Bucket:
             self.always += raw
         self.empty = not comps
         self.needles: Any = None
-        #: Match outcomes by event content (``replay.replay_key``): only when no signature here
-        #: reads what differs between two occurrences of the same block (capture, locator).
-        self.replay = not any(reads_occurrence(c.sig.match) for c in comps)
+        #: Match outcomes by the values of the fields this key's signatures read (``replay``).
+        self.replay = content_key(set().union(*(read_fields(c.sig.match) for c in comps)))
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
@@ -218,7 +217,7 @@ class Matcher:
         self.library = library
         self._by_key: dict[tuple[str, str | None, int | None], list[_Compiled]] = {}
         self._cache: dict[tuple[str, str | None, int | None], _Bucket] = {}
-        #: Reuse the outcome for an event equal to one already matched (``replay.replay_key``).
+        #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
@@ -284,9 +283,14 @@ class Matcher:
         bucket = self._bucket(ev)
         if bucket.empty:
             return []
-        key = replay_key(ev) if bucket.replay and self.replay else None
-        if key is not None:
-            comps = bucket.outcomes.get(key)
+        if self.replay and ev.kind in REPLAY_KINDS:
+            key = bucket.replay(ev)
+            try:
+                comps = bucket.outcomes.get(key)
+            except TypeError:  # a value that cannot be a key (a list): matched in full
+                key, comps = None, None
+            if key is None:
+                return self._match(bucket, ev)
             if comps is None:
                 comps = tuple(c for c in bucket.select(ev) if all(p(ev) for p in c.preds))
                 if len(bucket.outcomes) >= REPLAY_OUTCOMES:
@@ -296,6 +300,9 @@ class Matcher:
             else:
                 self.replay_stats["replayed"] += 1
             return [Hit(c.sig, ev, _extract(c, ev)) for c in comps]
+        return self._match(bucket, ev)
+
+    def _match(self, bucket: _Bucket, ev: Event) -> list[Hit]:
         hits = []
         for comp in bucket.select(ev):
             for p in comp.preds:
