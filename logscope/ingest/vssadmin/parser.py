@@ -32,7 +32,7 @@ from .replay import UnitReplay
 from .shadow import ShadowBlocks
 from .storage import StorageBlocks
 from .units import Units
-from .stream import _MAX_TRACKED, Steps, _Capture, _Stream
+from .stream import _MAX_TRACKED, RecordRanges, Steps, _Capture, _Stream
 from .tables import hresult_for_message
 from .writer import WriterBlocks
 
@@ -75,7 +75,7 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         self.strays = 0
         self._last_skipped = -1
         self._skipped: dict[int, str] = {}  # skipped line -> reason (bounded)
-        self._ranges: list[tuple[int, int]] = []  # records' line ranges (bounded)
+        self.ranges = RecordRanges()
         self.replays: dict[tuple[object, ...], tuple[object, ...]] = {}  # writer blocks seen (bounded)
         self.replay_stats = {"replayed": 0, "cleared": 0}
         self.complete_writer = False  # the last writer block had all five lines (``replay``)
@@ -112,8 +112,7 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
 
     def track(self, ev: Event) -> None:
         """Remember a record's line range (bounded), to settle split lines at the end."""
-        if len(self._ranges) < _MAX_TRACKED:
-            self._ranges.append((ev.locator.line or 0, ev.locator.end_line or 0))
+        self.ranges.add(ev.locator.line, ev.locator.end_line)
 
     def _next(self) -> Line | None:
         line = self.stream.next()
@@ -182,12 +181,12 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
     def _unskip_covered(self) -> None:
         """A split line whose other part became a record is in that record, not skipped."""
         led = self.ledger
-        for no, reason in self._skipped.items():
-            if any(a <= no <= (b or a) for a, b in self._ranges):
-                led.skipped -= 1
-                led.skip_reasons[reason] -= 1
-                if not led.skip_reasons[reason]:
-                    del led.skip_reasons[reason]
+        for no in self.ranges.covered(list(self._skipped)):
+            reason = self._skipped[no]
+            led.skipped -= 1
+            led.skip_reasons[reason] -= 1
+            if not led.skip_reasons[reason]:
+                del led.skip_reasons[reason]
 
     def _note_fixes(self, line: Line) -> None:
         for code in line.fixes:

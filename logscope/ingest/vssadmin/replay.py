@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from ...events import Event, Locator
 from .lines import KIND
-from .stream import _MAX_TRACKED
 from .units import Units
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ class UnitReplay:
         # what a replay reads or renews (none of it changes while units are replayed)
         cap, state, memo, prefix = parser.capture, units.state, self.memo, parser.stream.prefix
         ledger, steps, display, kinds = parser.ledger, parser.steps, parser.display, cap.kinds
-        ranges, track = parser._ranges, _MAX_TRACKED
+        ranges = parser.ranges
         while (text := units.peek()) is not None:
             if cap.first_line is None or state.in_overflow:
                 return
@@ -113,8 +112,7 @@ class UnitReplay:
                                                                     end_line=base + end),
                            message=msg, writer_name=name, writer_id=wid, writer_state=wstate,
                            last_error=error, hresult=hres, data={**data, "capture": cap.index})
-                if len(ranges) < track:
-                    ranges.append((base + line, base + end))
+                ranges.add(base + line, base + end)
                 yield ev
 
     def record(self, ev: Event, complete: bool) -> None:
