@@ -31,9 +31,9 @@ from .provider import VERSION_RE, ProviderBlocks
 from .replay import UnitReplay
 from .shadow import ShadowBlocks
 from .storage import StorageBlocks
-from .units import Units
 from .stream import _MAX_TRACKED, RecordRanges, Steps, _Capture, _Stream
 from .tables import hresult_for_message
+from .units import Units
 from .writer import WriterBlocks
 
 #: Capture summaries kept in ``ledger.info`` (bounded on hostile input).
@@ -59,8 +59,6 @@ ANOMALY_TEXT = {
 
 #: Stray lines inside a capture reported individually per file; the rest are only counted.
 MAX_STRAY_PROBLEMS = 20
-
-
 
 
 class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
@@ -290,9 +288,6 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
             }
             return
         self._stray(g0)
-
-
-    # -- shadow storage -------------------------------------------------------------------
 
 
     # -- bookkeeping ----------------------------------------------------------------------
