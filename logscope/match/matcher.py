@@ -26,7 +26,7 @@ from .hresult_gate import TextGate, text_gate
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 from . import replay
-from .replay import REPLAY_OUTCOMES, reads_occurrence, replay_key
+from .replay import REPLAY_KINDS, REPLAY_OUTCOMES, content_key, read_fields
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 32 << 20
@@ -43,9 +43,6 @@ class _Compiled:
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
     #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, or None.
     prefilter: tuple[str, Any] | None = None
-    #: Whether ``match:`` reads a field that differs between occurrences (``replay``):
-    #: decided once here, not per index key.
-    occurrence: bool = False
 
 
 class _Bucket:
@@ -72,9 +69,8 @@ class _Bucket:
             self.always += raw
         self.empty = not comps
         self.needles: Any = None
-        #: Match outcomes by event content (``replay.replay_key``): only when no signature here
-        #: reads what differs between two occurrences of the same block (capture, locator).
-        self.replay = not any(c.occurrence for c in comps)
+        #: Match outcomes by the values of the fields this key's signatures read (``replay``).
+        self.replay = content_key(set().union(*(read_fields(c.sig.match) for c in comps)))
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
@@ -177,12 +173,12 @@ class Matcher:
         #: Buckets by the signatures they hold: most index keys (every provider and event id
         #: a log holds) share the same few sets, so each set's RE2 sets are built once.
         self._shared: dict[tuple[int, ...], _Bucket] = {}
-        #: Reuse the outcome for an event equal to one already matched (``replay.replay_key``).
+        #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
-                             _prefilter(sig.match), reads_occurrence(sig.match))
+                             _prefilter(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
                 for prov in keys.providers or (None,):
                     for eid in keys.event_ids or (None,):
@@ -247,9 +243,14 @@ class Matcher:
         bucket = self._bucket(ev)
         if bucket.empty:
             return []
-        key = replay_key(ev) if bucket.replay and self.replay else None
-        if key is not None:
-            comps = bucket.outcomes.get(key)
+        if self.replay and ev.kind in REPLAY_KINDS:
+            key = bucket.replay(ev)
+            try:
+                comps = bucket.outcomes.get(key)
+            except TypeError:  # a value that cannot be a key (a list): matched in full
+                key, comps = None, None
+            if key is None:
+                return self._match(bucket, ev)
             if comps is None:
                 comps = tuple(c for c in bucket.select(ev) if all(p(ev) for p in c.preds))
                 if len(bucket.outcomes) >= REPLAY_OUTCOMES:
@@ -259,6 +260,9 @@ class Matcher:
             else:
                 self.replay_stats["replayed"] += 1
             return [Hit(c.sig, ev, _extract(c, ev)) for c in comps]
+        return self._match(bucket, ev)
+
+    def _match(self, bucket: _Bucket, ev: Event) -> list[Hit]:
         hits = []
         for comp in bucket.select(ev):
             for p in comp.preds:

@@ -1,16 +1,22 @@
 """Match outcome replay: a capture loop prints the same writer blocks again and again, and
-an event equal to one already matched (but for where it was: line, capture index) has the
-same hits. The matcher keeps, per index key, the signatures that matched each such content
-and renews only the hits (the new event, its extracted fields).
+an event whose values equal those of one already matched in every field the signatures of
+its index key read has the same hits. The matcher keeps, per index key, the signatures that
+matched each such tuple of values and renews only the hits (the new event, its extracted
+fields).
+
+Why the fields read and not the whole event: what differs between two occurrences of the
+same block (line numbers, the capture index) is read by no signature in practice, and a key
+of a few values costs a fraction of one of every field. A signature that does read one of
+them simply has it in the key.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from ..events import Event
+from ..events import _FIELD_NAMES, Event
 from .conditions import split_key
 
 #: Replay on (tests compare reports with it off).
@@ -19,38 +25,49 @@ ENABLED = True
 REPLAY_KINDS = frozenset({"vssadmin"})
 #: Outcomes remembered per index key (bounded memory; cleared when full, counted).
 REPLAY_OUTCOMES = 8192
-#: Fields that differ between occurrences of the same block: left out of the replay key,
-#: so a signature reading one of them is never replayed.
-_OCCURRENCE_FIELDS = frozenset({"capture", "data.capture", "locator", "line", "end_line"})
-_KEY_FIELDS = ("file", "time", "time_source", "timestamp_desc", "message", "host", "provider",
-               "channel", "event_id", "record_id", "level", "writer_name", "writer_id",
-               "writer_state", "last_error", "hresult", "vm_name", "vm_id", "job_name",
-               "utc_offset")
-_key_fields = attrgetter(*_KEY_FIELDS)
-# every field but the occurrence (locator) and those keyed apart (kind, data)
-assert set(_KEY_FIELDS) == {f.name for f in fields(Event)} - {"kind", "locator", "data"}
+#: Keys of a match tree that hold condition groups, not fields.
+_GROUPS = ("any", "all", "not")
+
+ContentKey = Callable[[Event], tuple[Any, ...]]
 
 
-def replay_key(ev: Event) -> tuple[Any, ...] | None:
-    """The event's content without its occurrence (locator, capture index), or None when it
-    is not of a replayed kind or holds a value that cannot be a key (a list)."""
-    if ev.kind not in REPLAY_KINDS:
-        return None
-    data = []
-    for k, v in ev.data.items():
-        if k == "capture":
-            continue
-        if v is not None and not isinstance(v, (str, int, float)):
-            return None
-        data.append((k, v, type(v)))  # True == 1 == 1.0 as keys
-    return ev.kind, tuple(data), _key_fields(ev)
-
-
-def reads_occurrence(node: Any) -> bool:  # noqa: ANN401 - a parsed YAML tree
-    """Whether a ``match:`` tree names a field that differs between occurrences."""
+def read_fields(node: Any) -> set[str]:  # noqa: ANN401 - a parsed YAML tree
+    """The field names a ``match:`` tree's conditions read (``kind``: the index holds it)."""
+    out: set[str] = set()
     if isinstance(node, dict):
-        return any((isinstance(k, str) and split_key(k)[0] in _OCCURRENCE_FIELDS)
-                   or reads_occurrence(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(reads_occurrence(v) for v in node)
-    return False
+        for k, v in node.items():
+            if k in _GROUPS:
+                out |= read_fields(v)
+            elif k != "kind":
+                out.add(split_key(str(k))[0])
+    elif isinstance(node, list):
+        for v in node:
+            out |= read_fields(v)
+    return out
+
+
+def content_key(fields: set[str]) -> ContentKey:
+    """A function giving the values of ``fields`` in an event, as the conditions read them
+    (``conditions._getter``: ``text`` is the message, ``data.X`` and names that are no event
+    field are ``data`` keys), with their types (True == 1 == 1.0 as keys)."""
+    attrs, data = set(), set()
+    for f in fields:
+        if f in ("text", "message"):
+            attrs.add("message")
+        elif f.startswith("data."):
+            data.add(f[5:])
+        elif f in _FIELD_NAMES:
+            attrs.add(f)
+        else:
+            data.add(f)
+    names, keys = sorted(attrs), sorted(data)
+    get = attrgetter(*names) if names else None
+    one = len(names) == 1
+
+    def key(ev: Event) -> tuple[Any, ...]:
+        vals = () if get is None else (get(ev),) if one else get(ev)
+        if keys:
+            vals = (*vals, *map(ev.data.get, keys))
+        return vals, tuple(map(type, vals))
+
+    return key

@@ -147,3 +147,23 @@ def test_captures_past_the_kept_ones_are_counted_exactly(monkeypatch) -> None:  
     assert bounded[:2] == every[:2]
     assert every[1] > 7 and every[2] == 60  # problems past the cap; every capture kept
     assert bounded[2] <= 2 * 8 + 1  # two compositions, 8 kept each (+ the last capture)
+
+
+def test_record_ranges_cover_what_a_scan_of_every_range_covers() -> None:
+    """Skipped lines inside a record (a joined line split into parts) are found by a binary
+    search, not by scanning every range for every skipped line (n x m on a file alternating
+    stray lines and blocks); the answer is the scan's, ranges in any order, open ends too."""
+    from logscope.ingest.vssadmin.stream import RecordRanges
+
+    for trial in range(500):
+        r = random.Random(trial)
+        ranges = RecordRanges()
+        pairs = []
+        for _ in range(r.randint(0, 30)):
+            a = r.choice([None, 0, r.randint(1, 80)])
+            b = r.choice([None, 0, (a or 0) + r.randint(0, 6)])
+            ranges.add(a, b)
+            pairs.append((a or 0, b or 0))
+        lines = r.sample(range(0, 90), r.randint(0, 40))
+        naive = [no for no in lines if any(a <= no <= (b or a) for a, b in pairs)]
+        assert sorted(ranges.covered(lines)) == sorted(naive)

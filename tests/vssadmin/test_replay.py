@@ -11,6 +11,7 @@ import pytest
 
 from logscope import api
 from logscope.ingest.vssadmin import parse_text
+from logscope.ingest.vssadmin import replay as vss_replay
 from logscope.ingest.vssadmin import writer as vss_writer
 from logscope.ingest.vssadmin.parser import _Parser
 from logscope.ledger import FileLedger
@@ -52,6 +53,7 @@ def _loop_listing() -> str:
 
 def _analyze(paths: list[Path], monkeypatch: pytest.MonkeyPatch, on: bool) -> dict:
     monkeypatch.setattr(vss_writer, "REPLAY_BLOCKS", 4096 if on else 0)
+    monkeypatch.setattr(vss_replay, "REPLAY_UNITS", 4096 if on else 0)
     monkeypatch.setattr(replay, "ENABLED", on)
     return api.analyze(paths).report
 
@@ -125,3 +127,45 @@ def _events(text: str, monkeypatch: pytest.MonkeyPatch, blocks: int) -> list:
     events = _parse(text)[1]
     monkeypatch.undo()
     return events
+
+
+# signatures that read what a replay key must hold: the capture index, a data key, the
+# text, an ``any`` / ``not`` group, a value whose type matters (True vs 1)
+USER_SIGS = {
+    "cap2.yml": "match: {kind: vssadmin, data.capture: 2, writer_state: 8}",
+    "bare.yml": "match: {kind: vssadmin, data.failed: true, not: {text|contains: Sql}}",
+    "anyof.yml": "match: {kind: vssadmin, any: [{last_error|contains: Timed}, "
+                 "{data.state_text|equals: Stable, writer_name|startswith: Registry}]}",
+    "flag.yml": "match: {kind: vssadmin, data.flag|equals: 1}",
+}
+
+
+def _user_library(tmp_path: Path, names: list[str]):
+    d = tmp_path / "sigs"
+    d.mkdir(parents=True)
+    for name in names:
+        sid = "test." + name[:-4]
+        (d / name).write_text(f"id: {sid}\ntitle: {sid}\nseverity: low\nstatus: test\n"
+                              f"{USER_SIGS[name]}\nhint: {{cause: c, remedy: [r]}}\n", "utf-8")
+    lib = load_library([d], cache=False)
+    assert not lib.issues and all("test." + n[:-4] in lib.signatures for n in names)
+    return lib
+
+
+@pytest.mark.parametrize("names", [list(USER_SIGS), [n for n in USER_SIGS if n != "cap2.yml"]])
+def test_match_replay_keys_hold_every_field_read(tmp_path: Path, names: list[str]) -> None:
+    """Events alike but for one field a signature reads (the capture index, a data flag True
+    vs 1) are matched apart; fields no signature reads (the line) do not split them."""
+    events = parse_text(_loop_listing(), "loop.txt")
+    for i, ev in enumerate(events):
+        ev.data["flag"] = [True, 1, 1.0, "1", None][i % 3]
+    on, off = Matcher(_user_library(tmp_path, names)), Matcher(_user_library(tmp_path / "b", names))
+    off.replay = False
+    hits_on = [(i, h.signature.id, h.fields) for i, ev in enumerate(events) for h in on.match(ev)]
+    hits_off = [(i, h.signature.id, h.fields) for i, ev in enumerate(events)
+                for h in off.match(ev)]
+    assert hits_on == hits_off
+    assert {sid for _, sid, _ in hits_on} >= {"test." + n[:-4] for n in names}
+    assert {events[i].data["capture"] for i, sid, _ in hits_on if sid == "test.cap2"} <= {2}
+    # the capture index read by one signature is in every key of its index key: no replay
+    assert (on.replay_stats["replayed"] > 0) is ("cap2.yml" not in names)

@@ -4,7 +4,9 @@ encoding, damaged pastes too: kind ``vssadmin``.
 ``lines`` (one classified line), ``stream`` (captures, joined one-line listings), ``parser``
 (the block state machine) with one module per block shape (``writer``, ``provider``,
 ``shadow``, ``storage``), ``tables`` (writer ids, states, messages from ``data/``),
-``expectations`` (writers that a role implies but a listing lacks), ``reader`` (detect, parse).
+``expectations`` (writers that a role implies but a listing lacks), ``reader`` (detect, parse),
+``units`` (a file read in blocks and cut at blank lines) and ``replay`` (a paragraph parsed
+before is given again from its raw text: capture loops repeat the same writers).
 """
 
 from ...lazy import lazy_attrs

@@ -88,6 +88,10 @@ def _expected(context: Mapping[str, bool] | Iterable[str]) -> list[tuple[str, st
     return expected
 
 
+#: Writer names whose fold is remembered (bounded; cleared when full).
+_FOLDED_NAMES = 4096
+
+
 class ListedWriters:
     """Per (file, capture) of ``list writers``: its first line and which of the writers any
     ``expected_when`` flag can ask for it listed.
@@ -97,7 +101,7 @@ class ListedWriters:
     answer is the same as from every event, in memory that does not grow with the writers).
     """
 
-    __slots__ = ("seen", "_ids", "_names", "keep", "_classes", "_current")
+    __slots__ = ("seen", "_ids", "_names", "keep", "_classes", "_current", "_entry", "_folded")
 
     def __init__(self, keep: int | None = None) -> None:
         self.seen: dict[tuple[str, int], tuple[int | None, set[str], set[str]]] = {}
@@ -110,6 +114,8 @@ class ListedWriters:
         self.keep = keep
         self._classes: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}
         self._current: tuple[str, int] | None = None
+        self._entry: tuple[int | None, set[str], set[str]] = (None, set(), set())
+        self._folded: dict[str, str] = {}  # writer name -> its folded form if expected, else ""
 
     def _settle(self, key: tuple[str, int]) -> None:
         """The capture ``key`` is complete (captures come in order): keep or count it."""
@@ -132,19 +138,28 @@ class ListedWriters:
         return total
 
     def add(self, ev: Event) -> None:
-        if ev.kind != "vssadmin" or ev.data.get("listing") != "writers":
+        data = ev.data
+        if ev.kind != "vssadmin" or data.get("listing") != "writers":
             return
-        key = (ev.file, int(ev.data.get("capture", 1)))  # type: ignore[call-overload]
+        key = (ev.file, int(data.get("capture", 1)))  # type: ignore[call-overload]
         if key != self._current:
             if self._current is not None and self._current in self.seen:
                 self._settle(self._current)
             self._current = key
-        _, ids, names = self.seen.setdefault(key, (ev.locator.line, set(), set()))
+            self._entry = self.seen.setdefault(key, (ev.locator.line, set(), set()))
+        _, ids, names = self._entry
         if ev.writer_id and ev.writer_id in self._ids:
             ids.add(ev.writer_id)
-        if ev.writer_name:
-            folded = fold(ev.writer_name)
-            if folded in self._names:
+        name = ev.writer_name
+        if name:
+            # a listing repeats its writers: the fold and the lookup are remembered per name
+            folded = self._folded.get(name)
+            if folded is None:
+                if len(self._folded) >= _FOLDED_NAMES:
+                    self._folded.clear()
+                f = fold(name)
+                folded = self._folded[name] = f if f in self._names else ""
+            if folded:
                 names.add(folded)
 
     def missing(

@@ -28,10 +28,12 @@ from .lines import (
     prefix_pattern,
 )
 from .provider import VERSION_RE, ProviderBlocks
+from .replay import UnitReplay
 from .shadow import ShadowBlocks
 from .storage import StorageBlocks
-from .stream import Steps, _Capture, _Stream
+from .stream import _MAX_TRACKED, RecordRanges, Steps, _Capture, _Stream
 from .tables import hresult_for_message
+from .units import Units
 from .writer import WriterBlocks
 
 #: Capture summaries kept in ``ledger.info`` (bounded on hostile input).
@@ -59,10 +61,6 @@ ANOMALY_TEXT = {
 MAX_STRAY_PROBLEMS = 20
 
 
-#: Skipped lines and record ranges remembered to settle split lines (bounded memory).
-_MAX_TRACKED = 100_000
-
-
 class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
     """The block state machine for one file (or one decoded text)."""
 
@@ -75,27 +73,44 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         self.strays = 0
         self._last_skipped = -1
         self._skipped: dict[int, str] = {}  # skipped line -> reason (bounded)
-        self._ranges: list[tuple[int, int]] = []  # records' line ranges (bounded)
+        self.ranges = RecordRanges()
         self.replays: dict[tuple[object, ...], tuple[object, ...]] = {}  # writer blocks seen (bounded)
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        self.complete_writer = False  # the last writer block had all five lines (``replay``)
+        self.unit_replay: UnitReplay | None = None
         self.stream: _Stream
 
     # -- driver ---------------------------------------------------------------------------
 
-    def run(self, numbered: Iterable[tuple[int, str]]) -> Iterator[Event]:
+    def run(self, numbered: Iterable[tuple[int, str]],
+            units: Units | None = None) -> Iterator[Event]:
+        """Events of the numbered lines; ``units``: their source, whose units seen parsed
+        before are replayed (``replay``) instead of parsed."""
         self.stream = _Stream(numbered, self.steps)
+        replay = UnitReplay(units) if units is not None else None
+        self.unit_replay = replay
         while True:
+            if replay is not None:
+                yield from replay.between(self)
             line = self._next()
             if line is None:
                 break
+            self.complete_writer = False
             for ev in self._dispatch(line):
-                if len(self._ranges) < _MAX_TRACKED:
-                    self._ranges.append((ev.locator.line or 0, ev.locator.end_line or 0))
+                self.track(ev)
+                if replay is not None:
+                    replay.record(ev, self.complete_writer)
                 yield ev
+            if replay is not None:
+                replay.dispatched()
         self._close_capture()
         self._unskip_covered()
         if self.summaries:
             self.ledger.info["vssadmin_captures"] = self.summaries
+
+    def track(self, ev: Event) -> None:
+        """Remember a record's line range (bounded), to settle split lines at the end."""
+        self.ranges.add(ev.locator.line, ev.locator.end_line)
 
     def _next(self) -> Line | None:
         line = self.stream.next()
@@ -164,12 +179,12 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
     def _unskip_covered(self) -> None:
         """A split line whose other part became a record is in that record, not skipped."""
         led = self.ledger
-        for no, reason in self._skipped.items():
-            if any(a <= no <= (b or a) for a, b in self._ranges):
-                led.skipped -= 1
-                led.skip_reasons[reason] -= 1
-                if not led.skip_reasons[reason]:
-                    del led.skip_reasons[reason]
+        for no in self.ranges.covered(list(self._skipped)):
+            reason = self._skipped[no]
+            led.skipped -= 1
+            led.skip_reasons[reason] -= 1
+            if not led.skip_reasons[reason]:
+                del led.skip_reasons[reason]
 
     def _note_fixes(self, line: Line) -> None:
         for code in line.fixes:
@@ -245,10 +260,6 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
         return self.capture.kinds.get(listing, 0) > 0
 
 
-
-
-
-
     # -- shadow copies --------------------------------------------------------------------
 
     def _guid_block(self, g0: Line) -> Iterator[Event]:
@@ -277,11 +288,6 @@ class _Parser(WriterBlocks, ProviderBlocks, ShadowBlocks, StorageBlocks):
             }
             return
         self._stray(g0)
-
-
-    # -- shadow storage -------------------------------------------------------------------
-
-
 
 
     # -- bookkeeping ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ...events import Event
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from ..textio import head_text, iter_lines
+from . import replay
 from .expectations import MissingWriter, expected_writer_problems
 from .lines import (
     BANNER_RE,
@@ -36,6 +37,7 @@ from .lines import (
 )
 from .parser import _Parser
 from .stream import Steps
+from .units import Units
 
 __all__ = [
     "KINDS",
@@ -48,11 +50,7 @@ __all__ = [
 ]
 
 
-
-
 COPYRIGHT_ANY_RE = re.compile(r"\(C\)[ \t]*Copyright", re.IGNORECASE)
-
-
 
 
 def detect(head: bytes, name: str) -> str | None:
@@ -95,15 +93,18 @@ def _banner_with_copyright(lines: list[str]) -> bool:
     return False
 
 
-
-
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     """Events for every writer, shadow copy, storage association and provider block."""
     ledger.kind = KIND
     steps = options.extra.get("vssadmin_steps") if options.extra else None
+    top = max(1024, options.max_line_bytes)
     with source.open() as fh:
-        numbered = iter_lines(fh, ledger, max_line_chars=max(1024, options.max_line_bytes))
-        yield from _Parser(source.display, ledger, steps).run(numbered)  # type: ignore[arg-type]
+        if not replay.REPLAY_UNITS:  # line by line, as a full parse (tests compare the two)
+            numbered = iter_lines(fh, ledger, max_line_chars=top)
+            yield from _Parser(source.display, ledger, steps).run(numbered)
+            return
+        units = Units(fh, ledger, top)
+        yield from _Parser(source.display, ledger, steps).run(units.lines(), units)
 
 
 def parse_text(text: str, display: str = "<text>", ledger: FileLedger | None = None) -> list[Event]:
@@ -116,26 +117,6 @@ def parse_text(text: str, display: str = "<text>", ledger: FileLedger | None = N
 # --------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 # -- helpers ----------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
 
 

@@ -5,8 +5,10 @@ line to the next one), joined one-line listings split back, and the work counter
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .lines import (
@@ -36,6 +38,38 @@ HEX_TAIL_RE = re.compile(r"^[0-9a-fA-F-]{1,35}\}$")
 MEMO_CHARS = 256
 MEMO_LINES = 8192
 _MISSING = object()
+#: Skipped lines and record ranges remembered to settle split lines (bounded memory).
+_MAX_TRACKED = 100_000
+
+
+class RecordRanges:
+    """The records' line ranges (the first ``_MAX_TRACKED``, as two arrays: ~16 bytes each),
+    to tell at the end which skipped lines lie inside a record."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self) -> None:
+        self.starts, self.ends = array("q"), array("q")
+
+    def add(self, line: int | None, end_line: int | None) -> None:
+        if len(self.starts) < _MAX_TRACKED:
+            self.starts.append(line or 0)
+            self.ends.append(end_line or line or 0)
+
+    def covered(self, lines: Iterable[int]) -> Iterator[int]:
+        """Those of ``lines`` inside some range: a binary search over the ranges sorted by
+        their first line, each with the furthest end reached so far (n log n, not n x m)."""
+        starts, ends = self.starts, self.ends
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        first, reach, far = array("q"), array("q"), -1
+        for i in order:
+            first.append(starts[i])
+            far = max(far, ends[i])
+            reach.append(far)
+        for no in lines:
+            k = bisect_right(first, no) - 1
+            if k >= 0 and reach[k] >= no:
+                yield no
 
 
 class Steps:
@@ -71,12 +105,16 @@ class _Capture:
     cut_off: bool = False
     ended: bool = False
     shadow_set: dict[str, object] | None = None
+    #: Notes taken while a unit is recorded for replay (``replay``), else None.
+    log: list[tuple[str, int]] | None = None
 
     @property
     def used(self) -> bool:
         return bool(self.banner_line or self.records or self.messages or self.command_line)
 
     def note(self, code: str, line: int) -> None:
+        if self.log is not None:
+            self.log.append((code, line))
         entry = self.anomalies.get(code)
         if entry is None:
             self.anomalies[code] = [line, 1]
@@ -183,6 +221,10 @@ class _Stream:
             return self._buf.popleft()[0]
         item = self._pull()
         return item[0] if item else None
+
+    def idle(self) -> bool:
+        """Nothing looked ahead or pushed back: the next line is the source's next line."""
+        return not self._buf and not self._raw
 
     def set_prefix(self, prefix: re.Pattern[str] | None) -> None:
         """Change the script prefix; lines already looked at are classified again."""

@@ -74,8 +74,9 @@ class WriterBlocks:
             elif not p.block_start and p.kind not in (STATE, MARKUP) and not _is_guid(p):
                 last_line = self._field(n0)
         end = (last_line or state_line or (id_lines[-1] if id_lines else None) or n0).no
+        self.complete_writer = last_line is not None and len(id_lines) == 2 and not cut
         key = None
-        if last_line is not None and len(id_lines) == 2 and not cut and REPLAY_BLOCKS:
+        if self.complete_writer and REPLAY_BLOCKS:
             assert state_line is not None
             key = (_line_key(n0), _line_key(id_lines[0]), _line_key(id_lines[1]),
                    _line_key(state_line), _line_key(last_line))
