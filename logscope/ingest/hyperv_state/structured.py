@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...ledger import FileLedger
+from ..csv_cells import csv_reader
 from .records import Record
 
 #: Columns read at most (Get-VM | Export-Csv writes ~70; a hostile header may have 100,000).
@@ -97,7 +98,7 @@ def csv_records(lines: list[tuple[int, str]],
             numbers.append(n)
             yield t
 
-    reader = csv.reader(feed())
+    reader = csv_reader(feed())
     header: list[str] | None = None
     while True:
         before = len(numbers)
