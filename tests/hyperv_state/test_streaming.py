@@ -72,3 +72,17 @@ def test_a_marker_line_dates_the_records_after_it() -> None:
     events = list(parse_lines(enumerate(lines, 1), "state.txt", ledger))
     assert [(ev.host, ev.data.get("capture_time", "")[:10]) for ev in events] == \
         [("HV21", "2026-12-04"), ("HV22", "2026-12-05")]
+
+
+def test_a_list_block_is_cut_at_max_block_lines() -> None:
+    """Hand-made: one endless ``Label : value`` block (no blank line) would be held whole;
+    it is emitted every ``max_block_lines`` lines instead."""
+    from logscope.ingest.hyperv_state.text_forms import TextForms
+
+    forms = TextForms(max_block_lines=10)
+    out = []
+    for n in range(1, 26):
+        out += forms.feed(n, f"Label{n:03d}   : value {n}")
+    out += forms.close()
+    assert [(r.line, r.end_line, len(r.props)) for r in out] == [(1, 10, 10), (11, 20, 10),
+                                                                  (21, 25, 5)]
