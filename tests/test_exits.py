@@ -276,7 +276,8 @@ EMPTY_PATH_CASES = [
 ]
 
 
-@pytest.mark.parametrize("args,name", EMPTY_PATH_CASES, ids=[" ".join(a) for a, _ in EMPTY_PATH_CASES])
+@pytest.mark.parametrize("args,name", EMPTY_PATH_CASES,
+                         ids=[" ".join(a) for a, _ in EMPTY_PATH_CASES])
 def test_empty_path_is_refused_like_a_missing_one(args: list[str], name: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # were "" taken as ".", it would be this folder

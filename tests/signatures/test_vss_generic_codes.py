@@ -22,14 +22,17 @@ CODES = {
     "0x8004231F": ("Insufficient storage available to create either the shadow copy storage "
                    "file or other shadow copy data.", "guest.vss.insufficient-storage"),
 }
-CALL = r"DeviceIoControl(\\?\Volume{1a2b3c4d-0000-0000-0000-100000000000} - 0000000000000A8C,0x0053c008,0000000000000000,0,0000000000001CC0,4096,[0])"
-CONTEXT = "\n\nOperation:\n   Processing PostSnapshot Event\n\nContext:\n   Execution Context: Provider\n"
+CALL = (r"DeviceIoControl(\\?\Volume{1a2b3c4d-0000-0000-0000-100000000000} - 0000000000000A8C,"
+        r"0x0053c008,0000000000000000,0,0000000000001CC0,4096,[0])")
+CONTEXT = ("\n\nOperation:\n   Processing PostSnapshot Event\n\nContext:\n"
+           "   Execution Context: Provider\n")
 
 
 def _event(event_id: int, inserts: list[str], record: int) -> str:
     data = "".join(f"<Data>{v}</Data>" for v in inserts)
     return ('<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
-            f'<Provider Name="VSS"/><EventID Qualifiers="0">{event_id}</EventID><Version>0</Version>'
+            f'<Provider Name="VSS"/><EventID Qualifiers="0">{event_id}</EventID>'
+            '<Version>0</Version>'
             '<Level>2</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords>'
             f'<TimeCreated SystemTime="2026-03-14T10:02:{record % 60:02d}.0000000Z"/>'
             f'<EventRecordID>{record}</EventRecordID><Channel>Application</Channel>'

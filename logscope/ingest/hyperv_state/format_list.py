@@ -52,7 +52,8 @@ class ListParser:
             self._last = n
             return out
         if key is not None and _CONT.match(raw):
-            self._props[key] = self._props[key] + text.strip()  # a wrapped path: no space at the cut
+            # a wrapped path: no space at the cut
+            self._props[key] = self._props[key] + text.strip()
             self._last = n
             return []
         return self.close()
