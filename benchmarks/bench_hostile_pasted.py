@@ -35,6 +35,13 @@ CSV_EVENT_HEAD = b"Level,Date and Time,Source,Event ID,Task Category"
 AGENT_LINE = (b"[12.10.2021 04:30:17.344] <139937450014464> lpbcore| ERR |Snapshot creation "
               b"operation has failed.\n")
 TABLE_HEAD = b"Name State CPUUsage(%) MemoryAssigned(M) Uptime Status Version\r\n"
+#: Get-VM's default table as PowerShell writes it, and one ~100-byte row of it.
+GET_VM_HEAD = (b"Name            State   CPUUsage(%) MemoryAssigned(M) Uptime           Status"
+               b"             Version\r\n"
+               b"----            -----   ----------- ----------------- ------           ------"
+               b"             -------\r\n")
+GET_VM_ROW = (b"RDP-Workstation Running 1           8192              00:03:07.0560000 "
+              b"Operating normally 9.0\r\n")
 
 
 def _repeat(unit: bytes, size: int) -> Iterator[bytes]:
@@ -84,6 +91,8 @@ def inputs(size: int) -> dict[str, Callable[[], Iterator[bytes]]]:
         "table-wide-dashes": lambda: iter([TABLE_HEAD, b"-" * (size // 2), b"\r\n"]
                                           + list(_repeat(b"vm Running 1 8192 0 ok 9.0\r\n",
                                                          half))),
+        # 50 MB: ~500,000 rows of one real-shaped Format-Table, no blank line until the end
+        "state-table-rows": lambda: iter([GET_VM_HEAD] + list(_repeat(GET_VM_ROW, size))),
         "table-100k-columns": lambda: iter(
             [TABLE_HEAD.rstrip() + b" c" * 100_000 + b"\r\n", b"---- " * 100_007 + b"\r\n"]
             + list(_repeat(b"vm " * 100_007 + b"\r\n", half))),
