@@ -3,20 +3,24 @@ generated vssadmin and Veeam inputs, at several sizes (flat memory shows as the 
 each size).
 
 Inputs are written to a temp folder (deleted afterwards): a vssadmin ``list writers``
-capture of 1,000 writers repeated, and a Veeam job log of plain
-``[07.07.2021 16:34:17] <01> Info x`` lines. Each run is its own child process; RSS is that
+capture of 1,000 writers repeated, a Veeam job log of plain
+``[07.07.2021 16:34:17] <01> Info x`` lines, and a Veeam Agent log of plain agent lines
+(``[12.10.2021 04:30:17.344] <139937450014464> vsnap | ...``, the layout of real agent logs). Each run is its own child process; RSS is that
 process's own peak (``wait4``), CPU seconds are its user+sys, and the rates are per CPU
 second (this VM is shared: wall time moves with the neighbours' load). Prints figures,
 asserts nothing.
 
     python benchmarks/bench_text.py --sizes 10,300,3072
     python benchmarks/bench_text.py --kinds veeam --sizes 300 --repeat 3
+    python benchmarks/bench_text.py --kinds veeam-agent --sizes 300,3072
+    python benchmarks/bench_text.py --python "python -S" ...   # another interpreter/checkout
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -26,6 +30,17 @@ import time
 from pathlib import Path
 
 VEEAM_LINE = b"[07.07.2021 16:34:17] <01> Info x\n"
+#: Plain agent lines in the layout of a real Veeam Agent for Linux log (veeamsnap issue 25)
+#: and a Windows data mover (thread id padded inside the brackets); nothing a signature reads.
+AGENT_LINES = (
+    b"[12.10.2021 04:30:17.344] <139937450014464> vsnap | Fake system map was found in file "
+    b"[/boot/System.map-5.10.0-9-amd64]\n"
+    b"[12.10.2021 04:30:17.344] <139937450014464> lpbcore| Snapshot service: request snapshots.\n"
+    b"[12.10.2021 04:30:17.410] <139937433229056> prtcl | Sending command to the agent.\n"
+    b"[18.05.2020 00:00:15.296] <  5084> cli| Connecting to agent\n"
+)
+#: The interpreter command of the ``analyze`` children (``--python``).
+PYTHON = [sys.executable]
 BANNER = ("\r\nvssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n"
           "(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n")
 
@@ -52,7 +67,7 @@ def write(path: Path, unit: bytes, mb: int) -> tuple[int, int]:
 def run(path: Path, out: Path) -> tuple[float, float, int]:
     """One ``analyze`` child: (wall s, CPU s, peak RSS MB) of that process alone."""
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "logscope", "analyze", str(path),
+    proc = subprocess.Popen([*PYTHON, "-m", "logscope", "analyze", str(path),
                              "--workers", "1", "--format", "json", "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -66,17 +81,22 @@ def run(path: Path, out: Path) -> tuple[float, float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10,300,3072", help="MB, comma-separated")
-    ap.add_argument("--kinds", default="veeam,vssadmin", help="veeam and/or vssadmin")
+    ap.add_argument("--kinds", default="veeam,veeam-agent,vssadmin",
+                    help="veeam, veeam-agent and/or vssadmin")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (median reported)")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--python", default=None, help="interpreter command of the children")
     args = ap.parse_args()
+    if args.python:
+        PYTHON[:] = shlex.split(args.python)
     work = Path(tempfile.mkdtemp(prefix="bench_text_", dir=args.workdir))
     units = {"vssadmin": ("capture.txt", vssadmin_unit()),
-             "veeam": ("Job.Bench.log", VEEAM_LINE * 100_000)}
+             "veeam": ("Job.Bench.log", VEEAM_LINE * 100_000),
+             "veeam-agent": ("Agent.Bench.Source.log", AGENT_LINES * 25_000)}
     free = shutil.disk_usage(work).free / 2**30
     print(f"temp folder {work} ({free:.0f} GB free); start-up: a 1-line input's CPU s is the "
           "fixed cost (imports, signature library)")
-    print(f"{'input':9} {'MB':>6} {'lines':>12} {'wall s':>7} {'CPU s':>7} {'lines/CPU-s':>12} "
+    print(f"{'input':11} {'MB':>6} {'lines':>12} {'wall s':>7} {'CPU s':>7} {'lines/CPU-s':>12} "
           f"{'MB/CPU-s':>9} {'net lines/s':>12} {'RSS MB':>6}")
     try:
         for kind in args.kinds.split(","):
@@ -84,7 +104,7 @@ def main() -> None:
             path = work / name
             base_cpu = statistics.median(
                 run(_one(path, unit), work / "r.json")[1] for _ in range(3))
-            print(f"{kind:9} start-up {base_cpu:.2f} CPU s")
+            print(f"{kind:11} start-up {base_cpu:.2f} CPU s")
             for mb in (int(s) for s in args.sizes.split(",")):
                 size, lines = write(path, unit, mb)
                 runs = [run(path, work / "report.json") for _ in range(args.repeat)]
@@ -92,7 +112,7 @@ def main() -> None:
                 cpu = statistics.median(r[1] for r in runs)
                 rss = max(r[2] for r in runs)
                 net = lines / max(cpu - base_cpu, 1e-9)
-                print(f"{kind:9} {size / 2**20:6.0f} {lines:12,} {wall:7.1f} {cpu:7.1f} "
+                print(f"{kind:11} {size / 2**20:6.0f} {lines:12,} {wall:7.1f} {cpu:7.1f} "
                       f"{lines / cpu:12,.0f} {size / 2**20 / cpu:9.1f} {net:12,.0f} {rss:6}",
                       flush=True)
                 path.unlink()

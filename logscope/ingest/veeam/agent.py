@@ -9,6 +9,7 @@ server logs (``server._resolve_time``), so correlation treats both alike.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,15 +19,20 @@ from ..codes import apply_codes
 from ..source import IngestOptions, Source
 from . import entities
 from .agent_lines import AgentEntry, iter_agent_records
+from .fold import Folded
 from .header import RunHeader
 from .paths import classify
-from .server import MAX_RUNS_LISTED, _resolve_time, derive_offset
+from .server import MAX_RUNS_LISTED, _resolve_time, count_folded, derive_offset
+
+#: Components counted in ``info.components`` (the first ones seen; then counting stops).
+MAX_COMPONENTS = 64
 
 
 def parse_agent_log(
-    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+    lines: Iterator[tuple[int, str] | Folded], source: Source, ledger: FileLedger,
+    options: IngestOptions
 ) -> Iterator[Event]:
-    """Events for every entry of an agent-format log."""
+    """Events for every entry of an agent-format log (a folded stretch: counted)."""
     path = classify(source.display)
     host = source.host_hint
     runs: list[dict[str, object]] = []
@@ -36,6 +42,11 @@ def parse_agent_log(
     fresh_run = False
     quote_warned = False
     for rec in iter_agent_records(lines, ledger):
+        if type(rec) is Folded:
+            count_folded(rec, run, options, ledger, sources)
+            if rec.tags and _count_components(components, rec.tags):
+                ledger.info["components"] = components
+            continue
         if isinstance(rec, RunHeader):
             run, fresh_run = rec, True
             host = rec.machine or host
@@ -58,10 +69,29 @@ def parse_agent_log(
         ev = _event(rec, source, options, host, path.log_type)
         sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
         ledger.info["time_sources"] = sources
-        if rec.component and len(components) < 64:
+        if rec.component and len(components) < MAX_COMPONENTS:
             components[rec.component] = components.get(rec.component, 0) + 1
             ledger.info["components"] = components
         yield ev
+
+
+def _count_components(components: dict[str, int], names: list[str]) -> bool:
+    """Count a folded stretch's components (in file order, "" for none) as the line-by-line
+    read does: each while fewer than MAX_COMPONENTS are known. Whether any was counted."""
+    if len(components) >= MAX_COMPONENTS:
+        return False
+    counts = Counter(names)
+    counts.pop("", None)
+    if len(components) + sum(1 for n in counts if n not in components) < MAX_COMPONENTS:
+        for n, k in counts.items():  # the cap is never reached: counting order does not matter
+            components[n] = components.get(n, 0) + k
+        return bool(counts)
+    counted = False
+    for n in names:
+        if n and len(components) < MAX_COMPONENTS:
+            components[n] = components.get(n, 0) + 1
+            counted = True
+    return counted
 
 
 def _event(entry: AgentEntry, source: Source, options: IngestOptions, host: str | None,

@@ -70,13 +70,7 @@ def parse_server_log(
     fresh_run = False
     for rec in iter_records(lines, ledger):
         if type(rec) is Folded:
-            # entries counted, not parsed: each would have been an event of this run
-            ledger.records += rec.count
-            ledger.summarized += rec.count
-            ledger.summarized_lines += rec.count
-            kind = _resolve_time(_ANY_WALL, run, options)[1]
-            sources[kind] = sources.get(kind, 0) + rec.count
-            ledger.info["time_sources"] = sources
+            count_folded(rec, run, options, ledger, sources)
             continue
         if isinstance(rec, RunHeader):
             run, fresh_run = rec, True
@@ -103,6 +97,16 @@ def parse_server_log(
         sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
         ledger.info["time_sources"] = sources
         yield ev
+
+
+def count_folded(rec: Folded, run: RunHeader | None, options: IngestOptions, ledger: FileLedger,
+                 sources: dict[str, int]) -> None:
+    """Entries counted, not parsed: each would have been an event of this run, its time
+    converted as the run's are (also used by the agent logs)."""
+    rec.count_in(ledger)
+    kind = _resolve_time(_ANY_WALL, run, options)[1]
+    sources[kind] = sources.get(kind, 0) + rec.count
+    ledger.info["time_sources"] = sources
 
 
 def derive_offset(run: RunHeader, first_wall: datetime | None, ledger: FileLedger) -> None:

@@ -28,6 +28,7 @@ from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from . import entities
 from .data import load
+from .fold import Folded
 
 _LABEL = re.compile(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
 _TAG = re.compile(r"^\[([A-Za-z]{3,8})\]\s{1,8}")
@@ -84,8 +85,10 @@ def _session_time(when: str) -> datetime | None:
 
 
 def parse_session_text(
-    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+    lines: Iterator[tuple[int, str] | Folded], source: Source, ledger: FileLedger,
+    options: IngestOptions
 ) -> Iterator[Event]:
+    """Events for every entry of session text (a folded stretch of short lines: counted)."""
     data = load()
     job_name: str | None = None
     retry: int | None = None
@@ -93,7 +96,15 @@ def parse_session_text(
     held = 0  # blank lines after a pending label: inside its range when a line joins it
     prev: Event | None = None  # the last event, held back until the next line is seen
     prev_line = 0
-    for lineno, raw in lines:
+    for item in lines:
+        if type(item) is Folded:
+            # short lines after a parsed one: none wraps, no label or blank line is pending
+            if prev is not None:
+                yield prev
+                prev = None
+            item.count_in(ledger)
+            continue
+        lineno, raw = item  # type: ignore[misc]
         text = raw[_QUOTE.match(raw).end():].rstrip()  # type: ignore[union-attr]
         if text and pending is None and _wrapped(prev, prev_line, lineno, text):
             assert prev is not None
