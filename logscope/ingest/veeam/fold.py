@@ -148,9 +148,10 @@ class _Folder:
             return
         self.fed_bytes = 0
         p = 0
-        trig = -1
+        trig = e = -1
         while p < cut:
-            e = self.grammar.run.match(buf, p, cut2).end()  # type: ignore[union-attr] - `*` always matches
+            if e <= p:  # inside a run already matched its end is the same: never rescan it
+                e = self.grammar.run.match(buf, p, cut2).end()  # `*` always matches
             if trig < p:
                 m = self.triggers.search(buf, p, cut2)
                 trig = m.start() if m else cut2
