@@ -75,20 +75,22 @@ def parse_agent_log(
         yield ev
 
 
-def _count_components(components: dict[str, int], names: list[str]) -> bool:
-    """Count a folded stretch's components (in file order, "" for none) as the line-by-line
+def _count_components(components: dict[str, int], names: list[bytes]) -> bool:
+    """Count a folded stretch's components (in file order, b"" for none) as the line-by-line
     read does: each while fewer than MAX_COMPONENTS are known. Whether any was counted."""
     if len(components) >= MAX_COMPONENTS:
         return False
     counts = Counter(names)
-    counts.pop("", None)
-    if len(components) + sum(1 for n in counts if n not in components) < MAX_COMPONENTS:
-        for n, k in counts.items():  # the cap is never reached: counting order does not matter
+    counts.pop(b"", None)
+    found = {n.decode("ascii"): k for n, k in counts.items()}  # plain lines are ASCII
+    if len(components) + sum(1 for n in found if n not in components) < MAX_COMPONENTS:
+        for n, k in found.items():  # the cap is never reached: counting order does not matter
             components[n] = components.get(n, 0) + k
-        return bool(counts)
+        return bool(found)
     counted = False
-    for n in names:
-        if n and len(components) < MAX_COMPONENTS:
+    for raw in names:
+        if raw and len(components) < MAX_COMPONENTS:
+            n = raw.decode("ascii")
             components[n] = components.get(n, 0) + 1
             counted = True
     return counted

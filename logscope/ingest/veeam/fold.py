@@ -70,11 +70,11 @@ def compile_triggers(consumers: list[bytes], grammar: Grammar) -> Any | None:  #
 class Folded:
     """A stretch of one-line entries nothing downstream can use: ``count`` of them are only
     counted; ``lines`` (server logs: their earliest and latest time, in file order) still
-    become entries; ``tags`` (agent logs) is each counted line's component ("" for none)."""
+    become entries; ``tags`` (agent logs) is each counted line's component (b"" for none)."""
 
     count: int
     lines: list[tuple[int, str]] = field(default_factory=list)
-    tags: list[str] | None = None
+    tags: list[bytes] | None = None
 
     def count_in(self, ledger: FileLedger) -> None:
         """Each counted entry would have been a record of this file (none skipped), and its

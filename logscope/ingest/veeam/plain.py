@@ -48,9 +48,12 @@ AGENT_LINE = (_AGENT_PREFIX + rb"(?: {0,3}[\w.\-:\[\]]{0,40} {0,8}\| {0,2}(?:[^ 
 #: Session text: printable ASCII, shorter than WRAP_MIN, ending in neither a space nor ``:``
 #: (not blank whatever quote marks it opens with; not a label).
 SESSION_LINE = (rb"[ -~]{0," + str(WRAP_MIN - 2).encode() + rb"}[!-9;-~]\r?\n")
-#: The component column of an agent line, as ``agent_lines.split_line`` reads it.
-_AGENT_COMPONENT = re.compile(rb"^\[[^\]\n]*\] {1,5}< {0,10}\d{1,20}>"
-                              rb"(?: {0,3}([\w.\-:\[\]]{0,40}?) {0,8}\|)?", re.MULTILINE)
+#: The component column of an agent line, as ``agent_lines.split_line`` reads it (its
+#: component characters hold no space or ``|``: greedy reads what its lazy ``{0,40}?`` does).
+#: Not anchored (three times faster): a line whose text holds another match makes the
+#: count differ from the lines', and then the stretch is parsed (``fold._Folder._fold``).
+_AGENT_COMPONENT = re.compile(rb"\] {1,5}< {0,10}\d{1,20}>"
+                              rb"(?: {0,3}([\w.\-:\[\]]{0,40}) {0,8}\|)?")
 
 #: Grammar needs every kind shares: NULs (counted by the decoder), a lone CR (ends a line),
 #: non-ASCII bytes (decode errors, case folding beyond ASCII).
@@ -113,11 +116,9 @@ class Grammar:
     takes_tail: Callable[[bytes, int, int, bool], bool] | None = None
     may_join: Callable[[bytes], bool] | None = None
 
-    def tags_of(self, data: bytes) -> list[str] | None:
-        """Each line's tag in a stretch of plain lines, in order ("" when it has none)."""
-        if self.tags is None:
-            return None
-        return [t.decode("ascii") for t in self.tags.findall(data)]
+    def tags_of(self, data: bytes) -> list[bytes] | None:
+        """Each line's tag in a stretch of plain lines, in order (b"" when it has none)."""
+        return None if self.tags is None else self.tags.findall(data)
 
 
 def _grammar(kind: str, line: bytes, needs: tuple[bytes, ...], **kw: Any) -> Grammar:  # noqa: ANN401
