@@ -29,13 +29,20 @@ from ..ingest.veeam.data import load as veeam_data
 from ..ingest.veeam.data import longest_literal
 from ..ingest.veeam.fold import TEXT_FOLD_KEY
 from ..ingest.veeam.plain import BY_KIND
+from ..ingest.veeam.repeats import REPEATS_KEY
 from ..throughput.config import load as throughput_config
 from ..throughput.extract import needles as throughput_needles
+from ..events import Event
 from .conditions import split_key
 from .matcher import Matcher
 
 #: Kinds whose reader can fold (server and agent logs, session text: the long ones).
 FOLDABLE_KINDS = tuple(BY_KIND)
+#: Kinds whose readers count contents repeated past ``repeats.KEEP`` (agent logs and session
+#: text: a server log's entries carry context from the lines before them).
+REPEAT_KINDS = ("veeam-agent", "veeam-session")
+#: What differs between two occurrences of one content (``ingest/veeam/repeats``).
+_OCCURRENCE = frozenset({"time", "locator", "line", "end_line"})
 #: Fields a Veeam reader fills from the entry's text only.
 _TEXT_FIELDS = ("message", "text")
 _CODE_FIELDS = ("hresult", "data.hresults")
@@ -172,9 +179,38 @@ def veeam_fold(matcher: Matcher) -> Callable[[str], list[bytes] | None]:
     return rule
 
 
+def _reads(node: Any, fields: frozenset[str]) -> bool:  # noqa: ANN401 - a parsed YAML tree
+    """Whether a ``match:`` tree names one of ``fields``."""
+    if isinstance(node, dict):
+        return any((isinstance(k, str) and split_key(k)[0] in fields) or _reads(v, fields)
+                   for k, v in node.items())
+    return isinstance(node, list) and any(_reads(v, fields) for v in node)
+
+
+def veeam_repeats(matcher: Matcher) -> Callable[[str], Callable[[Event], tuple[str, ...]] | None]:
+    """The repeat rule (``ingest/veeam/repeats``): per kind, the signature ids an event hits,
+    or None when a signature of the kind reads where or when an entry was written (then two
+    occurrences of one content may differ in their hits)."""
+
+    def hits_of(ev: Event) -> tuple[str, ...]:
+        return tuple(h.signature.id for h in matcher.match(ev))
+
+    @lru_cache(maxsize=8)
+    def rule(kind: str) -> Callable[[Event], tuple[str, ...]] | None:
+        if kind not in REPEAT_KINDS:
+            return None
+        bucket = matcher._bucket_for(kind, None, None)  # noqa: SLF001 - the matcher's own index
+        comps = (*bucket.always, *bucket.fold_comps, *bucket.raw_comps, *bucket.hr_comps)
+        return None if any(_reads(c.sig.match, _OCCURRENCE) for c in comps) else hits_of
+
+    return rule
+
+
 def with_text_fold(extra: dict[str, Any], matcher: Matcher) -> dict[str, Any]:
-    """``extra`` with the fold rule, unless a caller turned it off (``False``: a census
-    counts every event, so nothing may be folded)."""
+    """``extra`` with the fold and repeat rules, unless a caller turned folding off
+    (``False``: a census counts every event, so nothing may be folded or counted)."""
     if extra.get(TEXT_FOLD_KEY) is False:
         return extra
-    return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
+    if extra.get(REPEATS_KEY) is False:  # a comparison run: fold, but count no repeats
+        return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
+    return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher), REPEATS_KEY: veeam_repeats(matcher)}

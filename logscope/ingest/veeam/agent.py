@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from datetime import timedelta
 
 from ...events import Event, Locator
@@ -22,6 +23,7 @@ from .agent_lines import AgentEntry, iter_agent_records
 from .fold import Folded
 from .header import RunHeader
 from .paths import classify
+from .repeats import Repeats, rule_for
 from .server import MAX_RUNS_LISTED, _resolve_time, count_folded, derive_offset
 
 #: Components counted in ``info.components`` (the first ones seen; then counting stops).
@@ -41,6 +43,8 @@ def parse_agent_log(
     run: RunHeader | None = None
     fresh_run = False
     quote_warned = False
+    hits_of = rule_for("veeam-agent", options.extra)
+    repeats = Repeats(ledger, hits_of) if hits_of is not None else None
     for rec in iter_agent_records(lines, ledger):
         if type(rec) is Folded:
             count_folded(rec, run, options, ledger, sources)
@@ -66,13 +70,24 @@ def parse_agent_log(
                            f"log prefix after quoted text {rec.quoted!r}: a pasted log",
                            "quoted-log")
         ledger.records += 1
-        ev = _event(rec, source, options, host, path.log_type)
-        sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
-        ledger.info["time_sources"] = sources
         if rec.component and len(components) < MAX_COMPONENTS:
             components[rec.component] = components.get(rec.component, 0) + 1
             ledger.info["components"] = components
+        if repeats is not None:
+            text = rec.text
+            key = (text, rec.level, rec.component, rec.marker, rec.traces, rec.quoted,
+                   rec.thread, rec.header.index if rec.header else 0, host, rec.wall is None)
+            if repeats.counted(key, text, partial(_event, rec, source, options, host,
+                                                  path.log_type), rec.end_line - rec.line + 1):
+                tsource = _resolve_time(rec.wall, rec.header, options)[1]
+                sources[tsource] = sources.get(tsource, 0) + 1
+                continue
+        ev = _event(rec, source, options, host, path.log_type)
+        sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
+        ledger.info["time_sources"] = sources
         yield ev
+    if repeats is not None:
+        yield from repeats.finish()
 
 
 def _count_components(components: dict[str, int], names: list[bytes]) -> bool:
