@@ -8,6 +8,7 @@ grammars know.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -179,20 +180,6 @@ def _random_session(r: random.Random) -> str:
     return r.choice(["\n", "\r\n"]).join(out) + "\n"
 
 
-def test_random_session_text_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folded = 0
-    for seed in range(25):
-        r = random.Random(seed)
-        monkeypatch.setattr(fold, "BLOCK", r.choice([64, 150, 257, 1000, 1 << 20]))
-        monkeypatch.setattr(fold, "MIN_FOLD", r.choice([1, 2, 5]))
-        monkeypatch.setattr(fold, "DENSE_BLOCKS", r.choice([0, 0, 2]))
-        path = tmp_path / "session.txt"
-        path.write_text(_random_session(r))
-        assert _report([path], True) == _report([path], False), seed
-        folded += _summarized([path])
-    assert folded > 0
-
-
 def _random_agent(r: random.Random) -> str:
     out: list[str] = []
     real = _agent_real()
@@ -215,15 +202,24 @@ def _random_agent(r: random.Random) -> str:
     return r.choice(["\n", "\r\n"]).join(out) + r.choice(["\n", ""])
 
 
-def test_random_agent_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _random_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                        make: Callable[[random.Random], str]) -> None:
     folded = 0
     for seed in range(25):
         r = random.Random(seed)
         monkeypatch.setattr(fold, "BLOCK", r.choice([64, 150, 257, 1000, 1 << 20]))
         monkeypatch.setattr(fold, "MIN_FOLD", r.choice([1, 2, 5]))
         monkeypatch.setattr(fold, "DENSE_BLOCKS", r.choice([0, 0, 2]))
-        path = tmp_path / "Agent.R.Source.log"
-        path.write_text(_random_agent(r))
+        path = tmp_path / name
+        path.write_text(make(r))
         assert _report([path], True) == _report([path], False), seed
         folded += _summarized([path])
     assert folded > 0
+
+
+def test_random_session_text_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _random_same_report(tmp_path, monkeypatch, "session.txt", _random_session)
+
+
+def test_random_agent_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _random_same_report(tmp_path, monkeypatch, "Agent.R.Source.log", _random_agent)

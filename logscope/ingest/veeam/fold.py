@@ -48,8 +48,11 @@ MIN_FOLD = 64
 #: ``DENSE_BLOCKS`` blocks are parsed whole: deciding line by line would cost more than it saves.
 DENSE_SHARE = 0.5
 DENSE_BLOCKS = 4
-#: A plain line's text after its prefix, at most (longer ones are parsed).
+#: A plain line's text after its prefix, at most (longer ones are parsed), and the longest
+#: prefix any grammar allows (an agent line's stamp, padded thread id and component): a
+#: plain line is never as long as the longest line read whole (else it is read line by line).
 PLAIN_TAIL = 1000
+PREFIX_MAX = 200
 #: RE2 options of every fold pattern (a bounded DFA; errors are answers, not log lines).
 RE2_OPTIONS = re2.Options()
 RE2_OPTIONS.max_mem = 64 << 20
@@ -92,7 +95,7 @@ def fold_lines(fh: IO[bytes], ledger: FileLedger, triggers: Any, max_line_chars:
     codec, bom = sniff_encoding(raw)
     ledger.info.setdefault("encoding", codec)
     state = LineState(ledger, codec, max_line_chars)
-    if codec != "utf-8" or max_line_chars <= PLAIN_TAIL + 64:
+    if codec != "utf-8" or max_line_chars <= PLAIN_TAIL + PREFIX_MAX:
         yield from lines_from(raw[bom:], fh, state)
         state.finish()
         return
