@@ -20,7 +20,7 @@ from .header import RunHeader
 from .lines import Entry, iter_records
 from .paths import classify
 
-#: A folded entry's time is valid (fold.PLAIN_LINE): only how it would be converted matters.
+#: A folded entry's time is valid (plain.SERVER_LINE): only how it would be converted matters.
 _ANY_WALL = datetime(2000, 1, 1)
 #: Run headers kept in ``ledger.info["runs"]`` (a long log has one per job run).
 MAX_RUNS_LISTED = 50
