@@ -49,6 +49,7 @@ def path_parser(name: str) -> Callable[[str], Path]:
             _die(f"{name}: empty path (name a file or folder; '.' is the current folder)")
         return Path(text)
 
+    parse.certain = True  # type: ignore[attr-defined]  # coerce.py may call it directly
     return parse
 
 
