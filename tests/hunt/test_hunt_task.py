@@ -86,3 +86,20 @@ def test_eof_is_the_zygote_gone(pipe: FakeZygote, z: _Zygote) -> None:
     assert z.reply(proc, None) == {"pid": 9}
     with pytest.raises(EOFError, match="zygote process ended"):
         z.reply(proc, 5.0)
+
+
+def test_a_hung_command_fails_the_test_at_its_bound() -> None:
+    """The hunt tests' runner ends a hung command, and the grandchild that holds its stderr
+    open (as Dask workers do), within the bound, and says so."""
+    import sys
+    import time
+
+    from tests.hunt.conftest import run_cli
+
+    code = ("import subprocess, sys, time; print('started', file=sys.stderr, flush=True); "
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+            "time.sleep(120)")
+    t0 = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)hung: .* after 2 s.*started"):
+        run_cli([sys.executable, "-c", code], bound=2)
+    assert time.monotonic() - t0 < 60
