@@ -54,7 +54,7 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     """The alternatives whose absence from a one-line entry means nothing downstream can use
     it; None when no such list can be given."""
     bucket = matcher._bucket_for(kind, None, None)  # noqa: SLF001 - the matcher's own index
-    if bucket.always:
+    if bucket.always or bucket.any_comps:
         return None  # a signature that needs no text: every line may matter
     out: list[bytes] = []
     # the set's owner lists name a signature once per pattern: each signature once here
