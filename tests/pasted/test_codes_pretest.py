@@ -126,3 +126,16 @@ def test_corpus_texts_give_the_same_codes(shared: Path, monkeypatch: pytest.Monk
 def test_a_lone_surrogate_falls_back_to_the_full_scan() -> None:
     assert find_codes("read \udcff failed (0x80070005)").hresults == ["0x80070005"]
     assert codes._may_hold_token("\udcff no code here")
+
+
+def test_ascii_words_are_read_as_the_unicode_pattern_reads_them() -> None:
+    # language_of reads casefolded ASCII text with [a-z]+: the same words as [^\W\d_]+ there
+    from logscope.ingest import language
+
+    every_ascii = "".join(chr(c) for c in range(128))
+    texts = [every_ascii, *_PIECES, *_generated(500), *_project_texts()]
+    ascii_texts = [t.casefold() for t in texts if t.isascii()]
+    assert len(ascii_texts) > 3000
+    for t in ascii_texts:
+        assert language._ASCII_WORD.findall(t) == language._WORD.findall(t), repr(t)
+    assert [language.language_of(t) for t in ascii_texts].count(None) < len(ascii_texts)
