@@ -1,0 +1,87 @@
+"""Where an unclaimed text file's time goes in ``analyze`` (issue 21): detection, the pasted-lines
+reader, paragraphs to events (``codes.find_codes`` alone too), the templates, the matcher.
+
+Why: the public corpus holds two text files beside its .evtx (``MANIFEST.tsv``, 451 lines of
+hashes and paths, and ``README.md``); each goes through every detector and, if no other
+reader claims it, the ``message-text`` path, whose lines are matched before the file is kept
+or dropped. CPU seconds in this process, the least of ``--runs`` (the VM is shared), with
+the library loaded once first. Run it from a second checkout to compare branches. Prints
+figures, asserts nothing.
+
+    python benchmarks/bench_message_text.py                 # the corpus's two text files
+    python benchmarks/bench_message_text.py --runs 9 PATH...
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from logscope.ingest import detect
+from logscope.ingest import message_text as mt
+from logscope.ingest.codes import find_codes
+from logscope.ingest.pasted_lines import read_clean
+from logscope.ingest.source import IngestOptions, Source
+from logscope.ledger import FileLedger
+from logscope.match.library import load_library
+from logscope.match.matcher import Matcher
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "evtx"
+
+
+def least(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
+    """The least CPU seconds of ``runs`` calls, and the last answer."""
+    best, out = float("inf"), None
+    for _ in range(runs):
+        t = time.process_time()
+        out = work()
+        best = min(best, time.process_time() - t)
+    return best, out
+
+
+def phases(path: Path, matcher: Matcher, runs: int) -> None:
+    src = Source(path.name, lambda: open(path, "rb"), size=path.stat().st_size, fs_path=path)
+    t, found = least(runs, lambda: detect(src))
+    print(f"{path.name}: detect {t * 1e3:.1f} ms -> {found.kind}")
+    if found.kind != mt.KIND:
+        return  # analyze reads it no further
+    t, cleaned = least(runs, lambda: read_clean(src, FileLedger(path.name), IngestOptions(),
+                                                  max_lines=mt.MAX_LINES))
+    print(f"  read_clean        {t * 1e3:6.1f} ms  {len(cleaned.lines)} lines")
+
+    def events() -> list[Any]:
+        return [e for e in mt._paragraph_events(cleaned.lines, path.name) if e.message]
+
+    t, evs = least(runs, events)
+    print(f"  paragraph events  {t * 1e3:6.1f} ms  {len(evs)} events")
+    texts = [e.message for e in evs]
+    t, _ = least(runs, lambda: [find_codes(x) for x in texts])
+    print(f"  .. find_codes     {t * 1e3:6.1f} ms")
+    t, read = least(runs, lambda: mt._understood(events(), FileLedger(path.name)))
+    print(f"  events + templates {t * 1e3:5.1f} ms")
+    t, hits = least(runs, lambda: sum(bool(matcher.match(e)) for e in read))
+    print(f"  matcher           {t * 1e3:6.1f} ms  {hits} events with a hit")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("paths", nargs="*", type=Path,
+                    default=[CORPUS / "MANIFEST.tsv", CORPUS / "README.md"])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    t = time.process_time()
+    matcher = Matcher(load_library(None))
+    print(f"library loaded and compiled: {(time.process_time() - t) * 1e3:.1f} ms")
+    for path in args.paths:
+        if not path.is_file():
+            print(f"{path}: not found")
+            continue
+        phases(path, matcher, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
