@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import bench_text
 from bench_text import run
 
 MB = 1 << 20
@@ -34,7 +36,18 @@ PS_HEAD = (b"Start-VM : The virtual machine could not be started.\r\n"
 CSV_EVENT_HEAD = b"Level,Date and Time,Source,Event ID,Task Category"
 AGENT_LINE = (b"[12.10.2021 04:30:17.344] <139937450014464> lpbcore| ERR |Snapshot creation "
               b"operation has failed.\n")
+#: The same error with a code a signature reads (every line a hit), the seconds counting up.
+AGENT_HIT = (b"[12.10.2021 04:%02d:%02d.344] <139937450014464> lpbcore| ERR |Snapshot creation "
+             b"operation has failed: VSS_E_WRITERERROR_TIMEOUT (0x800423F2).\n")
+SESSION_HIT = b"Creating VSS snapshot Error: Failed to create snapshot: Code: [0x80042306].\r\n"
 TABLE_HEAD = b"Name State CPUUsage(%) MemoryAssigned(M) Uptime Status Version\r\n"
+#: Get-VM's default table as PowerShell writes it, and one ~100-byte row of it.
+GET_VM_HEAD = (b"Name            State   CPUUsage(%) MemoryAssigned(M) Uptime           Status"
+               b"             Version\r\n"
+               b"----            -----   ----------- ----------------- ------           ------"
+               b"             -------\r\n")
+GET_VM_ROW = (b"RDP-Workstation Running 1           8192              00:03:07.0560000 "
+              b"Operating normally 9.0\r\n")
 
 
 def _repeat(unit: bytes, size: int) -> Iterator[bytes]:
@@ -59,6 +72,9 @@ def inputs(size: int) -> dict[str, Callable[[], Iterator[bytes]]]:
                                              b"snapshot: Code: [0x80042306].\r\n"] + list(
             _repeat(b"containing writer's data. VSS asynchronous operation\r\n", size))),
         "veeam-agent-lines": lambda: _repeat(AGENT_LINE, size),
+        "veeam-agent-hit-lines": lambda: _repeat(b"".join(AGENT_HIT % (i // 60, i % 60)
+                                                          for i in range(3600)), size),
+        "veeam-session-hit-lines": lambda: _repeat(SESSION_HIT, size),
         "veeam-agent-one-entry": lambda: iter([AGENT_LINE] + list(
             _repeat(b"    at veeamsnap::SpecifyKernelEntries(const std::set<std::string>&)\n",
                     size))),
@@ -84,6 +100,8 @@ def inputs(size: int) -> dict[str, Callable[[], Iterator[bytes]]]:
         "table-wide-dashes": lambda: iter([TABLE_HEAD, b"-" * (size // 2), b"\r\n"]
                                           + list(_repeat(b"vm Running 1 8192 0 ok 9.0\r\n",
                                                          half))),
+        # 50 MB: ~500,000 rows of one real-shaped Format-Table, no blank line until the end
+        "state-table-rows": lambda: iter([GET_VM_HEAD] + list(_repeat(GET_VM_ROW, size))),
         "table-100k-columns": lambda: iter(
             [TABLE_HEAD.rstrip() + b" c" * 100_000 + b"\r\n", b"---- " * 100_007 + b"\r\n"]
             + list(_repeat(b"vm " * 100_007 + b"\r\n", half))),
@@ -109,7 +127,10 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=50, help="size of the sized inputs, MB")
     ap.add_argument("--only", default="", help="comma-separated input names")
     ap.add_argument("--explain", action="store_true", help="also run logscope explain")
+    ap.add_argument("--python", default=None, help="interpreter command of the children")
     args = ap.parse_args()
+    if args.python:
+        bench_text.PYTHON[:] = shlex.split(args.python)
     work = Path(tempfile.mkdtemp(prefix="bench_hostile_"))
     wanted = set(filter(None, args.only.split(",")))
     print(f"{'input':24} {'MB':>6} {'CPU s':>6} {'RSS MB':>6}  kind / records / skipped / "
@@ -141,7 +162,7 @@ def run_explain(path: Path, out: Path) -> tuple[float, float, int]:
     import os
     import subprocess
 
-    proc = subprocess.Popen([sys.executable, "-m", "logscope", "explain", str(path),
+    proc = subprocess.Popen([*bench_text.PYTHON, "-m", "logscope", "explain", str(path),
                              "--format", "json", "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(proc.pid, 0)

@@ -4,8 +4,10 @@ each size).
 
 Inputs are written to a temp folder (deleted afterwards): a vssadmin ``list writers``
 capture of 1,000 writers repeated (``vssadmin``; of 5 writers: ``vssadmin-dense``, where the
-per-capture work and state show), and a Veeam job log of plain
-``[07.07.2021 16:34:17] <01> Info x`` lines. Each run is its own child process; RSS is that
+per-capture work and state show), a Veeam job log of plain
+``[07.07.2021 16:34:17] <01> Info x`` lines, and a Veeam Agent log of plain agent lines
+(``[12.10.2021 04:30:17.344] <139937450014464> vsnap | ...``, the layout of real agent logs).
+Each run is its own child process; RSS is that
 process's own peak (``wait4``), CPU seconds are its user+sys, and the rates are per CPU
 second (this VM is shared: wall time moves with the neighbours' load). Prints figures,
 asserts nothing.
@@ -13,12 +15,15 @@ asserts nothing.
     python benchmarks/bench_text.py --sizes 10,300,3072
     python benchmarks/bench_text.py --kinds veeam --sizes 300 --repeat 3
     python benchmarks/bench_text.py --kinds vssadmin --sizes 10,100 --repeat 3 --against /tmp/main
+    python benchmarks/bench_text.py --kinds veeam-agent --sizes 300,3072
+    python benchmarks/bench_text.py --python "python -S" ...   # another interpreter/checkout
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -28,6 +33,17 @@ import time
 from pathlib import Path
 
 VEEAM_LINE = b"[07.07.2021 16:34:17] <01> Info x\n"
+#: Plain agent lines in the layout of a real Veeam Agent for Linux log (veeamsnap issue 25)
+#: and a Windows data mover (thread id padded inside the brackets); nothing a signature reads.
+AGENT_LINES = (
+    b"[12.10.2021 04:30:17.344] <139937450014464> vsnap | Fake system map was found in file "
+    b"[/boot/System.map-5.10.0-9-amd64]\n"
+    b"[12.10.2021 04:30:17.344] <139937450014464> lpbcore| Snapshot service: request snapshots.\n"
+    b"[12.10.2021 04:30:17.410] <139937433229056> prtcl | Sending command to the agent.\n"
+    b"[18.05.2020 00:00:15.296] <  5084> cli| Connecting to agent\n"
+)
+#: The interpreter command of the ``analyze`` children (``--python``).
+PYTHON = [sys.executable]
 BANNER = ("\r\nvssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\r\n"
           "(C) Copyright 2001-2013 Microsoft Corp.\r\n\r\n")
 
@@ -59,7 +75,7 @@ def run(path: Path, out: Path, src: Path | None = None) -> tuple[float, float, i
     if src is not None:
         env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "logscope", "analyze", str(path),
+    proc = subprocess.Popen([*PYTHON, "-m", "logscope", "analyze", str(path),
                              "--workers", "1", "--format", "json", "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             cwd=src)
@@ -74,19 +90,24 @@ def run(path: Path, out: Path, src: Path | None = None) -> tuple[float, float, i
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10,300,3072", help="MB, comma-separated")
-    ap.add_argument("--kinds", default="veeam,vssadmin",
-                    help="veeam, vssadmin (1,000 writers a capture), vssadmin-dense (5)")
+    ap.add_argument("--kinds", default="veeam,veeam-agent,vssadmin",
+                    help="veeam, veeam-agent, vssadmin (1,000 writers a capture), "
+                         "vssadmin-dense (5)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (median reported)")
     ap.add_argument("--against", type=Path, default=None,
                     help="another source tree (e.g. `git archive main` unpacked): its runs "
                          "alternate with this one's, rows marked 'before'")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--python", default=None, help="interpreter command of the children")
     args = ap.parse_args()
+    if args.python:
+        PYTHON[:] = shlex.split(args.python)
     work = Path(tempfile.mkdtemp(prefix="bench_text_", dir=args.workdir))
     units = {"vssadmin": ("capture.txt", vssadmin_unit()),
              # capture-dense: a banner every 5 writers (per-capture state, not per-writer)
              "vssadmin-dense": ("capture.txt", vssadmin_unit(5)),
-             "veeam": ("Job.Bench.log", VEEAM_LINE * 100_000)}
+             "veeam": ("Job.Bench.log", VEEAM_LINE * 100_000),
+             "veeam-agent": ("Agent.Bench.Source.log", AGENT_LINES * 25_000)}
     trees: dict[str, Path | None] = {"": None}
     if args.against is not None:
         trees = {"before": args.against.resolve(), "after": None}

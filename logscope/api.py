@@ -9,6 +9,7 @@ NaT there and kept, naive, in ``local_time``. pandas is imported only when a fra
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,9 @@ PathArg = str | PathLike[str] | Iterable[str | PathLike[str]]
 def _paths(paths: PathArg) -> list[Path]:
     if isinstance(paths, (str, PathLike)):
         paths = [paths]
+    paths = list(paths)
+    if any(os.fspath(p) == "" for p in paths):  # Path("") would be the current folder
+        raise FileNotFoundError("'': empty path (name a file or folder; '.' is the current folder)")
     out = [Path(p) for p in paths]
     for p in out:
         if not p.exists():

@@ -131,6 +131,15 @@ def describe(code: str) -> dict[str, str] | None:
     return _table()["hresults"].get(code)
 
 
+def spellings(code: str) -> list[str]:
+    """The words that stand for ``code`` in text: its symbolic names and aliases, and its
+    vssadmin last-error words (folded: lower case, single spaces). A reader that folds lines
+    no signature can use searches for them (``match/text_gate``)."""
+    t = _table()
+    return sorted({n for n, c in t["names"].items() if c == code}
+                  | {w for w, c in t["words"].items() if c == code})
+
+
 def by_name(name: str) -> str | None:
     """Canonical HRESULT of a symbolic name (``VSS_E_INSUFFICIENT_STORAGE``, ``E_FAIL``,
     ``ERROR_DISK_FULL`` as HRESULT_FROM_WIN32), from ``data/hresults.yml``; None if unknown."""

@@ -60,13 +60,13 @@ def main(argv: list[str] | None = None) -> int:
             dst = src.with_suffix(".evtx")
         else:
             dst = (args.out / src.relative_to(args.base)).with_suffix(".evtx")
-            dst.parent.mkdir(parents=True, exist_ok=True)
         data = render(src)
-        if args.check:
+        if args.check:  # reads only: no folder made for a missing twin
             if not dst.exists() or dst.read_bytes() != data:
-                print(f"stale: {dst}", file=sys.stderr)
+                print(f"{'stale' if dst.exists() else 'missing'}: {dst}", file=sys.stderr)
                 stale += 1
             continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
         dst.write_bytes(data)
         print(f"{dst}: {len(data)} bytes", file=sys.stderr)
     return 1 if stale else 0

@@ -248,3 +248,52 @@ def test_stop_signals_leave_no_output_and_no_worker(tmp_path: Path, sig: int, co
     assert not list(tmp_path.glob("*.partial"))
     time.sleep(0.2)
     assert _with_marker(str(big)) == []
+
+
+# -- empty paths -----------------------------------------------------------------------------
+# Path("") is Path("."): an empty shell variable must not turn into "the current folder"
+# (``analyze ""`` once walked the whole repository for minutes; ``export sigma -o ""`` would
+# write rules into it).
+
+EMPTY_PATH_CASES = [
+    (["analyze", ""], "PATHS"),
+    (["analyze", str(SQL), "", "--format", "json"], "PATHS"),
+    (["analyze", str(SQL), "--signatures", ""], "--signatures"),
+    (["analyze", str(SQL), "--output", ""], "--output"),
+    (["events", ""], "PATHS"),
+    (["events", str(SQL), "-o", ""], "--output"),
+    (["explain", "VSS error 0x80042308", "-o", ""], "--output"),
+    (["validate", ""], "PATHS"),
+    (["validate", "--baseline", ""], "--baseline"),
+    (["collect", "--output", ""], "--output"),
+    (["collect", "--signatures", ""], "--signatures"),
+    (["export", "sigma", "--output", ""], "--output"),
+    (["signatures", "list", "--signatures", ""], "--signatures"),
+    (["vssadmin", "diff", "", str(SQL)], "A"),
+    (["hunt", "", "--index", "fleet.duckdb"], "ARCHIVES"),
+    (["hunt", str(SQL), "--index", ""], "--index"),
+    (["fleet", "query", "", "select 1"], "INDEX_PATH"),
+]
+
+
+@pytest.mark.parametrize("args,name", EMPTY_PATH_CASES,
+                         ids=[" ".join(a) for a, _ in EMPTY_PATH_CASES])
+def test_empty_path_is_refused_like_a_missing_one(args: list[str], name: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # were "" taken as ".", it would be this folder
+    (tmp_path / "notes.txt").write_text("call the customer back on Monday\n")
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert lines == [f"Error: {name}: empty path (name a file or folder; '.' is the current "
+                     "folder)"], res.stderr
+    assert res.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_empty_path_refused_by_the_installed_command(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "logscope", "analyze", ""], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        "Error: PATHS: empty path (name a file or folder; '.' is the current folder)"]

@@ -28,6 +28,9 @@ _ASK = object()
 def _leaf(value: Any, annotation: Any, info: Any, ctx: Any, param: Any) -> Any:  # noqa: ANN401
     """The value typer's adapter would return for ``value``, or ``_ASK`` when not certain."""
     if info.parser is not None:
+        # logscope's own path parsers (options.path_parser) answer for themselves
+        if getattr(info.parser, "certain", False) and isinstance(value, str):
+            return info.parser(value)
         return _ASK
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return _choice(value, annotation, info, ctx)

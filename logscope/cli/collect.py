@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .options import SigOpt, _die, _utc_time
+from .options import SigOpt, _die, _utc_time, path_parser
 from .output import _check_output, _emit
 
 
@@ -18,7 +18,7 @@ def collect(
     vm: Annotated[list[str] | None, typer.Option("--vm", help="Only this VM's state on the host (name or wildcard; repeatable).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Export event logs from this UTC time on (ISO 8601).")] = None,
     days: Annotated[int | None, typer.Option("--days", min=1, help="Export the last N days of event logs (default 30).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the script here (e.g. collect-host.ps1).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=path_parser("--output"), help="Write the script here (e.g. collect-host.ps1).")] = None,
     signatures: SigOpt = None,
 ) -> None:
     """The PowerShell to run on the Hyper-V host and inside the guest: it gathers exactly what

@@ -10,14 +10,14 @@ import typer
 
 from .options import (DepthOpt, Engine, EngineOpt, Fmt, MemberOpt, MembersOpt, OffsetOpt,
                       PathsArg, RatioOpt, SigOpt, TotalOpt, WorkersOpt, _check_paths, _die,
-                      _limits, _options, _progress, _workers)
+                      _limits, _options, _progress, _workers, path_parser)
 from .output import _check_output, _event_sink
 
 
 def events(
     paths: PathsArg,
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="jsonl (default) or json.")] = Fmt.jsonl,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=path_parser("--output"))] = None,
     engine: EngineOpt = Engine.rust,
     signatures: SigOpt = None,
     veeam_utc_offset: OffsetOpt = None,

@@ -8,14 +8,14 @@ from typing import Annotated
 
 import typer
 
-from .options import SigOpt, _die
+from .options import SigOpt, _die, path_parser
 
 export_app = typer.Typer(no_args_is_help=True, help="Export the signature library to other tools' formats.")
 
 
 @export_app.command("sigma")
 def export_sigma(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the rules (SigmaHQ layout).")],
+    output: Annotated[Path, typer.Option("--output", "-o", parser=path_parser("--output"), help="Folder for the rules (SigmaHQ layout).")],
     signatures: SigOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Report format: text or json.")] = "text",
 ) -> None:

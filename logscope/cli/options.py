@@ -7,7 +7,9 @@ so ``logscope --help`` does not load the readers.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,9 +39,23 @@ class Severity(str, Enum):
     critical = "critical"
 
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Bundle folders, zips or single files.")]
+def path_parser(name: str) -> Callable[[str], Path]:
+    """The parser of a path parameter: "" exits 2 like a missing path. ``Path("")`` is
+    ``Path(".")``, so an empty shell variable would otherwise read, or write into, the
+    current folder (``analyze ""`` once walked a whole repository)."""
+    def parse(text: str) -> Path:
+        # shell completion parses the words typed so far: no error message there
+        if not text and not os.environ.get("_LOGSCOPE_COMPLETE"):
+            _die(f"{name}: empty path (name a file or folder; '.' is the current folder)")
+        return Path(text)
+
+    parse.certain = True  # type: ignore[attr-defined]  # coerce.py may call it directly
+    return parse
+
+
+PathsArg = Annotated[list[Path], typer.Argument(parser=path_parser("PATHS"), help="Bundle folders, zips or single files.")]
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="EVTX engine: rust (evtx) or python (python-evtx).")]
-SigOpt = Annotated[list[Path] | None, typer.Option("--signatures", help="Extra signature folder (repeatable; later wins).")]
+SigOpt = Annotated[list[Path] | None, typer.Option("--signatures", parser=path_parser("--signatures"), help="Extra signature folder (repeatable; later wins).")]
 OffsetOpt = Annotated[str | None, typer.Option("--veeam-utc-offset", help="UTC offset of Veeam servers' local time, ±HH:MM.")]
 # Archive limits (hostile input); defaults fit real Veeam exports, raise them for bigger bundles.
 TotalOpt = Annotated[str | None, typer.Option("--max-total-size", help="Most bytes extracted from archives in all (default 32G).")]
@@ -50,7 +66,7 @@ DepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Deepest archi
 AllowSigOpt = Annotated[bool, typer.Option("--allow-signature-errors", help="Go on when a --signatures folder has problems (they become warnings).")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=0, help="Processes for .evtx files (0 = one per core for 256 MB+ of input, else 1; 1 = no pool).")]
 FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Report format.")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", parser=path_parser("--output"), help="Write the report here.")]
 FailOnOpt = Annotated[Severity | None, typer.Option("--fail-on", help="Exit 1 when a hint this severe or worse is found.")]
 
 

@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from .options import SigOpt, _die
+from .options import SigOpt, _die, path_parser
 
 sig_app = typer.Typer(no_args_is_help=True, help="List and show the signature library.")
 
 
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Signature folders (default: the built-in library).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(parser=path_parser("PATHS"), help="Signature folders (default: the built-in library).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or github.")] = "text",
-    baseline: Annotated[list[Path] | None, typer.Option("--baseline", help="Folder of known real logs: undeclared hits are problems.")] = None,
+    baseline: Annotated[list[Path] | None, typer.Option("--baseline", parser=path_parser("--baseline"), help="Folder of known real logs: undeclared hits are problems.")] = None,
 ) -> None:
     """Check signature files: schema, unique ids, RE2 regexes, examples, chains."""
     from ..match.validate import errors, render_issues, validate_paths

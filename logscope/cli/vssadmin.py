@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from .options import _check_paths
+from .options import _check_paths, path_parser
 
 vss_app = typer.Typer(no_args_is_help=True, help="vssadmin helpers.")
 
 
 @vss_app.command("diff")
 def vssadmin_diff(
-    a: Annotated[Path, typer.Argument(help="Earlier capture.")],
-    b: Annotated[Path, typer.Argument(help="Later capture.")],
+    a: Annotated[Path, typer.Argument(parser=path_parser("A"), help="Earlier capture.")],
+    b: Annotated[Path, typer.Argument(parser=path_parser("B"), help="Later capture.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """What changed between two vssadmin captures, keyed by writer id."""

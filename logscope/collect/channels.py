@@ -2,7 +2,10 @@
 
 A signature names providers (``provider: VSS``), not channels, and says by its tags where it
 looks (``host``, ``guest``); a provider's channels go to the blocks its signatures' tags name,
-or to both when none names either. ``data/collect_script.yml`` maps each provider
+or to both when none names either, and to the blocks ``data/collect_script.yml`` ``blocks``
+names for it: where a service writes is the provider's fact, not the signatures' (the
+FailoverClustering signatures read host CSVs, and guest clusters run the same service).
+``data/collect_script.yml`` maps each provider
 to its channels; a provider that no entry maps is returned as ``unknown`` so the command can
 say which events it cannot collect, instead of leaving them out silently.
 """
@@ -56,6 +59,11 @@ def channels_by_block(library: Library) -> ProviderChannels:
     """The channels of each block: the ``always`` ones, then each named provider's."""
     data = table()
     by_provider = {str(k).casefold(): [str(c) for c in v] for k, v in data["providers"].items()}
+    extra = {str(k).casefold(): [str(r) for r in v] for k, v in (data.get("blocks") or {}).items()}
+    for prov, roles in extra.items():
+        if set(roles) - set(ROLES):
+            raise ValueError(f"logscope/data/collect_script.yml: blocks: {prov}: {roles} "
+                             f"(blocks are {', '.join(ROLES)})")
     out = ProviderChannels({r: [str(c) for c in data["always"][r]] for r in ROLES})
     tags: dict[str, list[tuple[str, ...]]] = {}
     for sig in sorted(library.signatures.values(), key=lambda s: s.id):
@@ -65,7 +73,8 @@ def channels_by_block(library: Library) -> ProviderChannels:
                 continue
             tags.setdefault(prov.casefold(), []).append(sig.tags)
     for prov, tag_sets in sorted(tags.items()):
-        for role in placement(tag_sets):
+        roles = placement(tag_sets)
+        for role in (r for r in ROLES if r in roles or r in extra.get(prov, ())):
             for c in by_provider[prov]:
                 if c not in out.channels[role]:
                     out.channels[role].append(c)

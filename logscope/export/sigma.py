@@ -22,9 +22,11 @@ import yaml
 from ..correlate.chains import Chain
 from ..match.library import Library
 from ..match.model import Signature
-from .sigma_detection import Unexpressible, translate
+from .sigma_detection import EVENTLOG_KINDS, Unexpressible, as_list, translate
+from .sigma_logsource import narrowed, sources
 
-EVENTLOG_KINDS = frozenset({"evtx", "evtx-xml", "evtx-csv"})
+__all__ = ["EVENTLOG_KINDS", "ExportReport", "SignatureExport", "build_rules", "export_sigma",
+           "report_text", "rule_uuid", "sigma_title", "table"]
 
 
 @lru_cache(maxsize=1)
@@ -48,10 +50,15 @@ class SignatureExport:
     rule_id: str | None
     #: reason code -> details (codes and their meaning: ``data/sigma.yml`` ``reasons``)
     not_expressed: dict[str, list[str]] = field(default_factory=dict)
+    #: every rule written, (file, rule id): ``file`` and ``rule_id`` are the first; a
+    #: signature whose providers write to several log sources has one per source
+    rules: list[tuple[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "exported": self.file is not None, "file": self.file,
-                "rule_id": self.rule_id, "not_expressed": [
+                "rule_id": self.rule_id,
+                "rules": [{"file": f, "rule_id": r} for f, r in self.rules],
+                "not_expressed": [
                     {"reason": r, "details": d} for r, d in self.not_expressed.items()]}
 
 
@@ -71,6 +78,7 @@ class ExportReport:
                 skipped_by[first] = skipped_by.get(first, 0) + 1
         exported = sum(1 for s in self.signatures if s.file is not None)
         return {"signatures": len(self.signatures), "exported": exported,
+                "rules": sum(len(s.rules) for s in self.signatures),
                 "not_exported": len(self.signatures) - exported,
                 "not_exported_by_reason": skipped_by, "signatures_by_reason": by_reason}
 
@@ -90,22 +98,29 @@ def chain_roles(chains: dict[str, Chain]) -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
-def build_rule(sig: Signature, chains: list[tuple[str, bool]] | None = None
-               ) -> tuple[dict[str, Any] | None, str | None, dict[str, list[str]]]:
-    """``(rule, relative path, not_expressed)`` for one signature; rule None when Sigma
-    cannot express it (the reasons say why)."""
+def build_rules(sig: Signature, chains: list[tuple[str, bool]] | None = None
+                ) -> tuple[list[tuple[dict[str, Any], str]], dict[str, list[str]]]:
+    """``([(rule, relative path)], not_expressed)`` for one signature: one rule per log
+    source (:mod:`.sigma_logsource`), none when Sigma cannot express it (the reasons say
+    why). The first source's rule has the signature's own rule id and file name; a further
+    one's id and name add its service, and each lists the others as ``related``."""
     t = table()
     reasons: dict[str, list[str]] = {}
     kinds = set(sig.kinds)
     if not kinds & EVENTLOG_KINDS:
-        return None, None, {"no-eventlog-kind": [", ".join(sig.kinds)]}
+        return [], {"no-eventlog-kind": [", ".join(sig.kinds)]}
     if kinds - EVENTLOG_KINDS:
         reasons["other-kinds"] = [", ".join(sorted(kinds - EVENTLOG_KINDS))]
+    srcs = sources(sig.match, t)
     try:
-        det = translate(sig.match, t)
+        dets = [translate(sig.match if len(srcs) == 1 else narrowed(sig.match, src), t)
+                for src in srcs]
     except Unexpressible as exc:
-        return None, None, {exc.reason: [exc.detail], **reasons}
-    reasons.update(det.reasons)
+        return [], {exc.reason: [exc.detail], **reasons}
+    for det in dets:
+        for reason, details in det.reasons.items():
+            have = reasons.setdefault(reason, [])
+            have.extend(d for d in details if d not in have)
     for chain_id, absence in chains or []:
         reasons.setdefault("chain", []).append(chain_id)
         if absence:
@@ -117,53 +132,38 @@ def build_rule(sig: Signature, chains: list[tuple[str, bool]] | None = None
         reasons["extract"] = sorted(sig.extract)
     if sig.suppress:
         reasons["suppress"] = ["known-benign record"]
-    logsource, folder = _logsource(sig)
-    rule: dict[str, Any] = {
-        "title": sigma_title(sig),
-        "id": rule_uuid(sig.id),
-        "status": t["statuses"][sig.status],
-        "description": " ".join(sig.description.split()) or sig.title,
-        "references": list(sig.references),
-        "author": "logscope signature library",
-        "date": _date(sig),
-        "logsource": logsource,
-        "detection": det.as_yaml_obj(),
-        "falsepositives": ["Known-benign record (a logscope suppression signature)"]
-        if sig.suppress else ["Unknown"],
-        "level": "informational" if sig.suppress else t["levels"][sig.severity],
-        "logscope": {"id": sig.id, "catalogue": list(sig.catalogue),
-                     "not_expressed": sorted(reasons)},
-    }
-    if not rule["references"]:
-        del rule["references"]
-    path = f"{folder}/win_{re.sub(r'[^a-z0-9]+', '_', sig.id.lower()).strip('_')}.yml"
-    return rule, path, reasons
-
-
-def _logsource(sig: Signature) -> tuple[dict[str, Any], str]:
-    """Logsource and rule folder (SigmaHQ style: ``windows/builtin/<service>/<provider>``)."""
-    t = table()["providers"]
-    provs = [str(p) for p in _list(sig.match.get("provider"))]
-    known = [t[p] for p in provs if p in t]
-    services = {k["service"] for k in known}
-    channels = sorted({k["channel"] for k in known})
-    logsource: dict[str, Any] = {"product": "windows"}
-    if len(services) == 1 and len(known) == len(provs):
-        logsource["service"] = service = services.pop()
-    else:
-        service = "any"
-    if channels:
-        logsource["definition"] = "Event log channel: " + ", ".join(channels)
-    else:
-        logsource["definition"] = "Any Windows event log channel"
-    folder = known[0]["dir"] if known else "any_provider"
-    return logsource, f"windows/builtin/{service}/{folder}"
-
-
-def _list(value: Any) -> list[Any]:  # noqa: ANN401
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    stem = re.sub(r"[^a-z0-9]+", "_", sig.id.lower()).strip("_")
+    ids = [rule_uuid(sig.id if i == 0 else f"{sig.id}@{src.key}")
+           for i, src in enumerate(srcs)]
+    rules = []
+    for i, (src, det) in enumerate(zip(srcs, dets, strict=True)):
+        title = sigma_title(sig)
+        if len(srcs) > 1:
+            title += " in " + ", ".join(_cap(p.removeprefix("Microsoft-Windows-"))
+                                        for p in src.providers)
+        rule: dict[str, Any] = {
+            "title": title,
+            "id": ids[i],
+            "related": [{"id": other, "type": "similar"} for other in ids if other != ids[i]],
+            "status": t["statuses"][sig.status],
+            "description": " ".join(sig.description.split()) or sig.title,
+            "references": list(sig.references),
+            "author": "logscope signature library",
+            "date": _date(sig),
+            "logsource": src.logsource,
+            "detection": det.as_yaml_obj(),
+            "falsepositives": ["Known-benign record (a logscope suppression signature)"]
+            if sig.suppress else ["Unknown"],
+            "level": "informational" if sig.suppress else t["levels"][sig.severity],
+            "logscope": {"id": sig.id, "catalogue": list(sig.catalogue),
+                         "not_expressed": sorted(reasons)},
+        }
+        for key in ("related", "references"):
+            if not rule[key]:
+                del rule[key]
+        name = stem if i == 0 else f"{stem}_{re.sub(r'[^a-z0-9]+', '_', src.key.lower())}"
+        rules.append((rule, f"{src.folder}/win_{name}.yml"))
+    return rules, reasons
 
 
 def _date(sig: Signature) -> str:
@@ -188,7 +188,7 @@ def sigma_title(sig: Signature) -> str:
     """The signature title in Sigma's style: placeholders filled with generic words or the
     match block's own ids/codes, words in title case, no trailing period."""
     t = table()["placeholders"]
-    ids = "/".join(str(e) for e in _list(sig.match.get("event_id")))
+    ids = "/".join(str(e) for e in as_list(sig.match.get("event_id")))
     found = _hresults(sig.match)
     codes = "/".join(found) if len(found) <= 2 else f"{found[0]} and {len(found) - 1} More"
 
@@ -231,7 +231,7 @@ def _hresults(match: Any, out: list[str] | None = None) -> list[str]:  # noqa: A
             if key == "not":
                 continue
             if str(key).endswith("|hresult"):
-                out.extend(str(v) for v in _list(value) if str(v) not in out)
+                out.extend(str(v) for v in as_list(value) if str(v) not in out)
             elif isinstance(value, (dict, list)):
                 _hresults(value, out)
     elif isinstance(match, list):
@@ -241,20 +241,21 @@ def _hresults(match: Any, out: list[str] | None = None) -> list[str]:  # noqa: A
 
 
 def export_sigma(library: Library, chains: dict[str, Chain], output: Path) -> ExportReport:
-    """Write one rule file per exportable signature under ``output``; report on every one."""
+    """Write the rule files of every exportable signature under ``output``; report on every
+    one."""
     roles = chain_roles(chains)
     results: list[SignatureExport] = []
     for sid in sorted(library.signatures):
-        sig = library.signatures[sid]
-        rule, rel, reasons = build_rule(sig, roles.get(sid))
-        if rule is None or rel is None:
-            results.append(SignatureExport(sid, None, None, reasons))
-            continue
-        dest = output / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(yaml.safe_dump(rule, sort_keys=False, allow_unicode=True, width=100),
-                        "utf-8")
-        results.append(SignatureExport(sid, rel, rule["id"], reasons))
+        rules, reasons = build_rules(library.signatures[sid], roles.get(sid))
+        written = []
+        for rule, rel in rules:
+            dest = output / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(yaml.safe_dump(rule, sort_keys=False, allow_unicode=True, width=100),
+                            "utf-8")
+            written.append((rel, rule["id"]))
+        first = written[0] if written else (None, None)
+        results.append(SignatureExport(sid, first[0], first[1], reasons, written))
     return ExportReport(str(output), results)
 
 
@@ -266,7 +267,8 @@ def report_text(report: ExportReport) -> str:
     for reason, n in sorted(c["not_exported_by_reason"].items()):
         lines.append(f"  not exported, {reason}: {n}")
     for s in report.signatures:
-        head = f"{s.id}: {s.file}" if s.file else f"{s.id}: NOT EXPORTED"
+        head = f"{s.id}: {', '.join(f for f, _ in s.rules)}" if s.file \
+            else f"{s.id}: NOT EXPORTED"
         lines.append(head)
         for reason, details in s.not_expressed.items():
             lines.append(f"    - {reason}: {'; '.join(details)}")

@@ -15,6 +15,9 @@ from typing import Any
 from .. import hresult as hr
 from ..match.conditions import split_key
 
+#: The kinds read from event-log records (what a Sigma rule reads).
+EVENTLOG_KINDS = frozenset({"evtx", "evtx-xml", "evtx-csv"})
+
 #: logscope operator -> Sigma modifier chain ("" = plain equality).
 _MODIFIERS = {
     "equals": "", "contains": "|contains", "startswith": "|startswith",
@@ -55,8 +58,23 @@ def hresult_forms(code: str) -> list[str]:
     return forms
 
 
-def _as_list(value: Any) -> list[Any]:  # noqa: ANN401
+def as_list(value: Any) -> list[Any]:  # noqa: ANN401
+    """A condition value as a list (None: empty)."""
+    if value is None:
+        return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def text_only(group: Any) -> bool:  # noqa: ANN401
+    """Whether an ``any`` alternative can hold only for pasted or product text, never for an
+    event-log record: its ``kind`` names no event-log kind, or it wants no provider (every
+    record has one). Sigma rules read records, so such an alternative is left out."""
+    if not isinstance(group, dict):
+        return False
+    kinds = group.get("kind")
+    if kinds is not None and not EVENTLOG_KINDS & {str(k) for k in as_list(kinds)}:
+        return True
+    return group.get("provider|exists") is False
 
 
 class _Builder:
@@ -118,17 +136,21 @@ class _Builder:
                             for e in expr)
 
     def _alternatives(self, groups: list[dict[str, Any]], where: str, role: str) -> list[str]:
-        """The expressions of an ``any``'s groups. A group that only tests the message with a
-        regex (the pasted-text form of a record) is left out when another group remains:
-        that one tests the record's own value."""
+        """The expressions of an ``any``'s groups. A text-only group (see :func:`text_only`)
+        is left out; so is a group that only tests the message with a regex (the pasted-text
+        form of a record) when another group remains: that one tests the record's own value."""
         out, dropped = [], []
         for i, g in enumerate(groups):
+            if text_only(g):
+                continue
             try:
                 out.append(self.group(g, f"{where}[{i}]", role))
             except Unexpressible as exc:
                 if exc.reason != "message-regex":
                     raise
                 dropped.append(exc.detail)
+        if not out and not dropped:
+            raise Unexpressible("no-eventlog-kind", f"{where}: every alternative reads text")
         if not out:
             raise Unexpressible("message-regex", "; ".join(dropped))
         for detail in dropped:
@@ -147,7 +169,7 @@ class _Builder:
     def leaf(self, name: str, op: str, value: Any, where: str  # noqa: ANN401
              ) -> tuple[str | None, list[Any]]:
         """``(sigma key, values)``; key None means a keyword (full-text) list."""
-        values = _as_list(value)
+        values = as_list(value)
         if name in self.derived:
             if op not in ("hresult", "equals"):
                 raise Unexpressible("unsupported-field", f"{where}: {op} on a computed field")

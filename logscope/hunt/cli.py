@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from ..cli.options import path_parser
 from . import INSTALL_HINT, missing
 
 fleet_app = typer.Typer(no_args_is_help=True,
@@ -45,9 +46,9 @@ def parse_duration(text: str) -> float:
 
 
 def hunt(
-    archives: Annotated[list[Path], typer.Argument(help="Folders of bundles: each folder or archive directly under one is a bundle.")],
-    index_path: Annotated[Path, typer.Option("--index", help="The DuckDB fleet index (created if absent).")],
-    signatures: Annotated[list[Path] | None, typer.Option("--signatures", help="Extra signature folder (repeatable; later wins).")] = None,
+    archives: Annotated[list[Path], typer.Argument(parser=path_parser("ARCHIVES"), help="Folders of bundles: each folder or archive directly under one is a bundle.")],
+    index_path: Annotated[Path, typer.Option("--index", parser=path_parser("--index"), help="The DuckDB fleet index (created if absent).")],
+    signatures: Annotated[list[Path] | None, typer.Option("--signatures", parser=path_parser("--signatures"), help="Extra signature folder (repeatable; later wins).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local Dask worker processes, one thread each (default: one per core).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="A running Dask scheduler, e.g. tcp://host:8786 (instead of --workers).")] = None,
     timeout: Annotated[str, typer.Option("--timeout", help="Wall-clock limit per bundle (e.g. 90s, 15m, 1h).")] = "1h",
@@ -55,7 +56,7 @@ def hunt(
     changed: Annotated[bool, typer.Option("--changed", help="Only signatures whose hash changed, only on bundles whose census they can match.")] = False,
     signature: Annotated[list[str] | None, typer.Option("--signature", help="Only this signature id (repeatable), on bundles whose census it can match.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any bundle failed (timeout, oom, crash, error, lost).")] = False,
-    export_parquet: Annotated[Path | None, typer.Option("--export-parquet", help="Also write every table as DIR/<table>.parquet.")] = None,
+    export_parquet: Annotated[Path | None, typer.Option("--export-parquet", parser=path_parser("--export-parquet"), help="Also write every table as DIR/<table>.parquet.")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Analyse again bundles that failed under the same limits.")] = False,
 ) -> None:
     """Analyse every bundle of an archive on Dask into a DuckDB fleet index (incremental)."""
@@ -102,7 +103,7 @@ Fmt = Annotated[str, typer.Option("--format", "-f", help="text, json, csv, md or
 
 @fleet_app.command("query")
 def fleet_query(
-    index_path: Annotated[Path, typer.Argument(help="The fleet index.")],
+    index_path: Annotated[Path, typer.Argument(parser=path_parser("INDEX_PATH"), help="The fleet index.")],
     sql: Annotated[str, typer.Argument(help="A SQL query (DuckDB dialect) over the index's tables.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or csv.")] = "text",
 ) -> None:
@@ -121,10 +122,10 @@ def fleet_query(
 
 @fleet_app.command("report")
 def fleet_report(
-    index_path: Annotated[Path, typer.Argument(help="The fleet index.")],
+    index_path: Annotated[Path, typer.Argument(parser=path_parser("INDEX_PATH"), help="The fleet index.")],
     by: Annotated[str, typer.Option("--by", help="Group hits by these, comma-separated: " "signature, month, host, vm, job, os, product_version, role, severity, bundle.")] = "signature",
     fmt: Fmt = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=path_parser("--output"), help="Write the report here.")] = None,
 ) -> None:
     """Hits per group across the fleet (html: with a trend chart of hits per month)."""
     _need(("duckdb",))
@@ -141,7 +142,7 @@ def fleet_report(
 
 @fleet_app.command("diff")
 def fleet_diff(
-    index_path: Annotated[Path, typer.Argument(help="The fleet index.")],
+    index_path: Annotated[Path, typer.Argument(parser=path_parser("INDEX_PATH"), help="The fleet index.")],
     run: Annotated[list[int], typer.Option("--run", help="Two run ids: --run A --run B (hits of B against A).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or csv.")] = "text",
     fail_on_lost: Annotated[bool, typer.Option("--fail-on-lost", help="Exit 1 when B lost hits A had (a CI gate).")] = False,

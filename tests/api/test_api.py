@@ -92,6 +92,12 @@ def test_events_frame_never_mixes_local_wall_time_into_utc() -> None:
 def test_bad_paths_and_options_say_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         logscope.analyze(tmp_path / "nope")
+    # "" is not the current folder (Path("") would be)
+    for empty in ("", ["", tmp_path]):
+        with pytest.raises(FileNotFoundError, match="empty path"):
+            logscope.analyze(empty)
+        with pytest.raises(FileNotFoundError, match="empty path"):
+            logscope.events_frame(empty)
     with pytest.raises(ValueError, match="engine"):
         logscope.events_frame(BUNDLES / "sqlwriter-chain", engine="fast")
     with pytest.raises(ValueError):

@@ -186,3 +186,28 @@ def test_the_script_parses_as_powershell(host: str, guest: str) -> None:
     # and the check does see a broken script
     broken = host.replace("if ($vhd) {", "if ($vhd) ", 1).encode()
     assert parser.parse(broken).root_node.has_error
+
+
+def test_guest_clusters_export_their_failover_clustering_log(library, host: str,  # noqa: ANN001
+                                                             guest: str) -> None:
+    """The FailoverClustering signatures are tagged ``host`` (they read host CSVs), but guest
+    clusters on VHD Sets run the same service: its channels go to both blocks, as
+    ``blocks`` in collect_script.yml says; a host-only provider stays on the host."""
+    fc = table()["providers"]["Microsoft-Windows-FailoverClustering"]
+    assert all("host" in s.tags and "guest" not in s.tags for s in library.signatures.values()
+               if "Microsoft-Windows-FailoverClustering" in named_providers(s.match))
+    for block in (host, guest):
+        exported = [c for c, _, _ in evtx_exports(block)]
+        assert set(fc) <= set(exported)
+    assert "Microsoft-Windows-FailoverClustering/Operational" in \
+        [c for c, _, _ in evtx_exports(guest)]
+    assert "Microsoft-Windows-Hyper-V-Worker-Admin" not in [c for c, _, _ in evtx_exports(guest)]
+
+
+def test_a_block_the_data_file_names_must_exist(library, monkeypatch) -> None:  # noqa: ANN001
+    import logscope.collect.channels as channels
+
+    bad = {**table(), "blocks": {"Microsoft-Windows-FailoverClustering": ["host", "gust"]}}
+    monkeypatch.setattr(channels, "table", lambda: bad)
+    with pytest.raises(ValueError, match="gust"):
+        channels_by_block(library)

@@ -76,3 +76,18 @@ def test_bundle_with_evtx_instead_of_xml_gives_the_same_top_hint(tmp_path):
     kinds = {f["path"].rsplit("/", 1)[-1]: f["kind"] for f in rep["files"]}
     assert kinds["Application.evtx"] == "evtx"
     assert [h["id"] for h in rep["hints"]] == [h["id"] for h in xml_rep["hints"]]
+
+
+def test_make_evtx_check_passes_and_writes_nothing(tmp_path):
+    """``make_evtx.py --check`` (documented: exit 1 when a twin is missing or stale) passes
+    on the repository: every Event XML export under samples/bundles/ has its twin. It only
+    reads: a missing twin makes no folder."""
+    sys.path.insert(0, str(ROOT / "samples"))
+    try:
+        import make_evtx
+    finally:
+        sys.path.pop(0)
+    assert make_evtx.main(["--check"]) == 0
+    out = tmp_path / "twins"
+    assert make_evtx.main(["--check", "--out", str(out)]) == 1
+    assert not out.exists()

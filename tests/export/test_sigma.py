@@ -65,13 +65,19 @@ def exported(tmp_path_factory, knowledge):  # noqa: ANN001, ANN201
     return out, report
 
 
-def _rules(out: Path) -> dict[str, str]:
-    """signature id -> rule text."""
-    rules = {}
+def _rules(out: Path) -> dict[str, list[str]]:
+    """signature id -> its rules' texts (one per log source its providers write to)."""
+    rules: dict[str, list[str]] = {}
     for p in sorted(out.rglob("*.yml")):
         text = p.read_text("utf-8")
-        rules[yaml.safe_load(text)["logscope"]["id"]] = text
+        rules.setdefault(yaml.safe_load(text)["logscope"]["id"], []).append(text)
     return rules
+
+
+def _rule(out: Path, sid: str) -> str:
+    """The one rule of a signature that has one."""
+    (text,) = _rules(out)[sid]
+    return text
 
 
 def test_every_eventlog_signature_is_exported_or_explained(exported, knowledge) -> None:
@@ -88,11 +94,10 @@ def test_every_eventlog_signature_is_exported_or_explained(exported, knowledge) 
         else:
             assert entry.file is None and "no-eventlog-kind" in entry.not_expressed
     # what the reasons say matches the rules' content
-    rules = _rules(out)
     writer_vetoed = by_id["guest.vss.writer-vetoed"].not_expressed
     assert writer_vetoed["insert-position"] and "chain.sqlwriter-checkpoint" in writer_vetoed["chain"]
-    assert "Data|contains" in rules["guest.vss.writer-vetoed"]
-    assert "keywords" in rules["hyperv.checkpoint.disk-full"]
+    assert "Data|contains" in _rule(out, "guest.vss.writer-vetoed")
+    assert all("keywords" in r for r in _rules(out)["hyperv.checkpoint.disk-full"])
     assert "derived-field" in by_id["hyperv.checkpoint.disk-full"].not_expressed
     assert "other-kinds" in by_id["guest.vss.provider-veto"].not_expressed
     assert "suppress" in by_id["benign.vss-8194-access-denied"].not_expressed
@@ -110,16 +115,24 @@ def test_rule_ids_are_uuid5_of_the_signature_id_and_stable(exported, knowledge, 
         if s.rule_id:
             assert uuid.UUID(s.rule_id).version == 5
             assert s.rule_id == str(uuid.uuid5(ns, f"logscope:{s.id}")) == rule_uuid(s.id)
+            assert (s.file, s.rule_id) == s.rules[0]
+            for file, rid in s.rules[1:]:  # a further log source's rule: id of "<id>@<source>"
+                rule = yaml.safe_load((out / file).read_text("utf-8"))
+                source = rule["logsource"].get("service") or \
+                    rule["detection"]["selection"]["Provider_Name"]  # a provider with no service
+                assert rid == rule_uuid(f"{s.id}@{source}")
+    all_ids = [rid for s in report.signatures for _f, rid in s.rules]
+    assert len(all_ids) == len(set(all_ids))
     again = export_sigma(*knowledge, tmp_path)
     for s in again.signatures:
-        if s.file:
-            assert (tmp_path / s.file).read_bytes() == (out / s.file).read_bytes()
+        for file, _rid in s.rules:
+            assert (tmp_path / file).read_bytes() == (out / file).read_bytes()
 
 
 def test_rules_parse_and_pass_pysigma_and_sigmahq_validators(exported) -> None:
     out, report = exported
     files = sorted(str(p) for p in out.rglob("*.yml"))
-    assert len(files) == sum(1 for s in report.signatures if s.file)
+    assert len(files) == sum(len(s.rules) for s in report.signatures) == report.counts()["rules"]
     coll = SigmaCollection.load_ruleset(files)
     assert len(coll.rules) == len(files)
     assert [e for r in coll.rules for e in r.errors] == []
@@ -141,7 +154,7 @@ def _convert(backend, rule_text: str) -> str:  # noqa: ANN001
 
 def test_every_rule_converts_with_splunk_and_elasticsearch(exported) -> None:
     rules = _rules(exported[0])
-    for sid, text in rules.items():
+    for sid, text in ((sid, t) for sid, texts in rules.items() for t in texts):
         spl = _convert(SplunkBackend(splunk_windows_pipeline()), text)
         lucene = _convert(LuceneBackend(ecs_windows()), text)
         assert spl and lucene, sid
@@ -149,7 +162,7 @@ def test_every_rule_converts_with_splunk_and_elasticsearch(exported) -> None:
 
 
 def test_converted_queries(exported) -> None:
-    rules = _rules(exported[0])
+    rules = {sid: texts[0] for sid, texts in _rules(exported[0]).items() if len(texts) == 1}
     splunk = SplunkBackend(splunk_windows_pipeline())
     assert _convert(splunk, rules["host.vmms.vhd-mount-failed"]) == \
         'Provider_Name="Microsoft-Windows-Hyper-V-VMMS" EventCode=10111'
@@ -235,10 +248,12 @@ def test_sqlite_backend_hits_the_records_logscope_hits(exported, knowledge, samp
     raw = ProcessingPipeline(name="keywords to _raw", priority=50, items=[ProcessingItem(
         identifier="keywords_raw", transformation=FieldMappingTransformation({None: "_raw"}))])
     compared = 0
-    for sid, text in _rules(exported[0]).items():
-        query = _convert(sqliteBackend(raw), text).replace("SELECT *", "SELECT rowid_", 1)
-        got = {i for (i,) in db.execute(query)}
-        assert got == expected.get(sid, set()), (sid, query)
+    for sid, texts in _rules(exported[0]).items():
+        got: set[int] = set()  # a signature's rules together hit what the signature hits
+        for text in texts:
+            query = _convert(sqliteBackend(raw), text).replace("SELECT *", "SELECT rowid_", 1)
+            got |= {i for (i,) in db.execute(query)}
+        assert got == expected.get(sid, set()), (sid, texts)
         compared += bool(got)
     assert compared >= 30
 
@@ -249,7 +264,9 @@ def test_cli_export_sigma(tmp_path) -> None:
     first = res.stdout.splitlines()[0]
     m = re.match(r"Sigma export to .*: (\d+) of (\d+) signatures exported, (\d+) not exported",
                  first)
-    assert m and int(m[1]) == len(list((tmp_path / "rules").rglob("*.yml")))
+    assert m
+    files = list((tmp_path / "rules").rglob("*.yml"))
+    assert int(m[1]) == len({yaml.safe_load(f.read_text("utf-8"))["logscope"]["id"] for f in files})
     assert "guest.writer.timeout: NOT EXPORTED" in res.stdout
     assert "    - no-eventlog-kind: vssadmin" in res.stdout
     res = CliRunner().invoke(app, ["export", "sigma", "-o", str(tmp_path / "j"), "-f", "json"])
@@ -257,8 +274,42 @@ def test_cli_export_sigma(tmp_path) -> None:
     import json
 
     doc = json.loads(res.stdout)
-    assert doc["counts"]["exported"] == int(m[1])
+    assert doc["counts"]["exported"] == int(m[1]) and doc["counts"]["rules"] == len(files)
     assert all(s["exported"] == bool(s["file"]) for s in doc["signatures"])
     res = CliRunner().invoke(app, ["export", "sigma", "-o", str(tmp_path / "x"),
                                    "--signatures", str(tmp_path / "missing")])
     assert res.exit_code == 2
+
+
+# --- one rule per log source ----------------------------------------------------------------
+
+def test_providers_inside_any_give_one_rule_per_log_source(exported) -> None:
+    """hyperv.checkpoint.disk-full names VMMS and Worker inside ``any:`` (beside its
+    pasted-text form): a rule per channel, each testing only its provider, never one rule
+    for "any provider"."""
+    out, report = exported
+    entry = next(s for s in report.signatures if s.id == "hyperv.checkpoint.disk-full")
+    assert len(entry.rules) == 2
+    coll = SigmaCollection.load_ruleset([str(out / f) for f, _ in entry.rules])
+    by_service = {r.logsource.service: r for r in coll.rules}
+    assert set(by_service) == {"hyper-v-vmms", "hyper-v-worker"}
+    assert {str(r.id) for r in coll.rules} == {rid for _f, rid in entry.rules}
+    for r in coll.rules:  # each names the other as a similar rule
+        assert [(str(x.id), x.type.name) for x in r.related.related] == \
+            [(rid, "SIMILAR") for _f, rid in entry.rules if rid != str(r.id)]
+    spl = _convert(SplunkBackend(splunk_windows_pipeline()),
+                   (out / entry.rules[1][0]).read_text("utf-8"))
+    assert 'Provider_Name="Microsoft-Windows-Hyper-V-Worker"' in spl and "VMMS" not in spl
+    assert not any("any_provider" in f for f, _ in entry.rules)
+
+
+@pytest.mark.parametrize("sid", ["vss.object-not-found", "vss.writer-timeout-message",
+                                 "guest.vss.insufficient-storage"])
+def test_a_pasted_text_alternative_is_no_part_of_the_rule(exported, sid: str) -> None:
+    """The event-log alternative names VSS; the other reads pasted kinds only. The rule is
+    the Application log's, and a code anywhere in any record does not fire it."""
+    out, _ = exported
+    rule = yaml.safe_load(_rule(out, sid))
+    assert rule["logsource"]["service"] == "application"
+    assert sorted(rule["detection"]["condition"].split(" and ")) == ["keywords", "selection"]
+    assert rule["detection"]["selection"]["Provider_Name"] == "VSS"

@@ -122,10 +122,9 @@ GET_VM_TABLE = (b"Name            State   CPUUsage(%) MemoryAssigned(M) Uptime  
 
 def test_hyperv_state_holds_a_bounded_text(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hand-made: the state reader parses its forms from the whole text, so it held every
-    line up to 500,000 of them, however long (a 50 MB table: 400 MB peak RSS). Past the
-    character budget the lines are skipped under the limit's reason, with a problem at the
-    first one."""
+    """Hand-made: the state reader held every line up to 500,000 of them, however long (a
+    50 MB table: 400 MB peak RSS); it now streams the table, and past the character budget
+    the lines are skipped under the limit's reason, with a problem at the first one."""
     from logscope.ingest.hyperv_state import reader
 
     monkeypatch.setattr(reader, "MAX_CHARS", 20_000)
@@ -162,6 +161,30 @@ def test_hyperv_state_holds_a_bounded_number_of_lines(tmp_path: Path,
     assert entry["records"] == 500 - 2  # header and dashes, then a VM a line
 
 
+JSON_VM = b'{"Name": "vm%d", "Id": "%d", "Generation": 2},\r\n'
+
+
+def test_hyperv_state_json_holds_a_bounded_text(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-made: JSON is decoded from its whole text, so the reader holds it. Past the
+    character budget the lines are skipped under the limit's reason, with a problem at the
+    first one; the objects before it are read."""
+    from logscope.ingest.hyperv_state import reader
+
+    monkeypatch.setattr(reader, "MAX_CHARS", 20_000)
+    rows = [JSON_VM % (i, i) for i in range(1000)]
+    data = b"[\r\n" + b"".join(rows) + b"]\r\n"
+    sizes = [len(t) for t in data.decode().splitlines()]
+    first_cut = next(n for n in range(1, len(sizes) + 1) if sum(sizes[:n]) > 20_000)
+    assert 100 < first_cut < len(rows)  # the cut is inside the objects
+    _, entry = bundle_with(tmp_path, data)
+    assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
+    cut = [p for p in entry["problems"] if p["code"] == "too-long"]
+    assert [p["where"] for p in cut] == [f"line {first_cut}"]
+    assert entry["skip_reasons"]["line past the state-listing limit"] == len(sizes) - first_cut + 1
+    assert entry["records"] == first_cut - 2  # the "[" line, then a VM a line
+
+
 CSV_TYPE = b"#TYPE Microsoft.HyperV.PowerShell.VirtualMachine\r\n"
 
 
@@ -182,19 +205,16 @@ def test_export_csv_of_a_hundred_thousand_columns_reads_the_first_ones(tmp_path:
 
 def test_export_csv_row_the_csv_module_refuses_is_a_problem_at_its_line(tmp_path: Path) -> None:
     """A cell over the csv module's field limit was passed over without a word."""
-    import csv
+    from logscope.ingest.csv_cells import MAX_CELL
 
-    rows = [b'"vm1","vm1","Running"', b'"vm2","vm2","' + b"x" * (200 << 10) + b'"',
+    half = b"x" * (MAX_CELL // 2 + 1)  # a quoted cell over two lines: each under the line cap
+    rows = [b'"vm1","vm1","Running"', b'"vm2","vm2","' + half + b"\r\n" + half + b'"',
             b'"vm3","vm3","Off"']
-    saved = csv.field_size_limit(128 << 10)  # process-wide: the evtx-csv reader raises it
-    try:
-        _, entry = bundle_with(tmp_path, CSV_TYPE + b'"VMName","Name","State"\r\n'
-                               + b"\r\n".join(rows) + b"\r\n")
-    finally:
-        csv.field_size_limit(saved)
+    _, entry = bundle_with(tmp_path, CSV_TYPE + b'"VMName","Name","State"\r\n'
+                           + b"\r\n".join(rows) + b"\r\n")
     assert entry["kind"] == "hyperv-state" and parser_failures(entry) == []
     assert entry["records"] == 2
-    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 4", "bad-csv")]
+    assert [(p["where"], p["code"]) for p in entry["problems"]] == [("line 5", "bad-csv")]
 
 
 def test_a_code_fence_inside_a_powershell_error_is_not_counted_twice() -> None:

@@ -90,3 +90,26 @@ def test_each_part_alone_selects_its_signature() -> None:
     hits = _hits(fast, events)
     assert hits == _hits(plain, events)
     assert len({sid for sid, _ in hits}) >= 6
+
+
+def _without_any_parts(lib) -> Matcher:  # noqa: ANN001
+    """The matcher as it was before ``any`` parts: those signatures have no prefilter."""
+    m = Matcher(lib)
+    for c in _any_comps(m):
+        c.prefilter = None
+    return m
+
+
+def test_the_text_fold_and_repeat_rules_are_unchanged() -> None:
+    from logscope.match.text_gate import consumer_patterns, veeam_repeats
+
+    fast, before = Matcher(LIB), _without_any_parts(LIB)
+    kinds = sorted({k for k, _p, _e in fast.index()})
+    assert len(kinds) > 8
+    folded = 0
+    for kind in kinds:
+        now = consumer_patterns(fast, kind)
+        assert now == consumer_patterns(before, kind), kind
+        folded += now is not None
+        assert (veeam_repeats(fast)(kind) is None) == (veeam_repeats(before)(kind) is None), kind
+    assert folded >= 3

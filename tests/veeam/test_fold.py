@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from logscope.ingest.source import IngestOptions
-from logscope.ingest.veeam import fold
+from logscope.ingest.veeam import fold, plain
 from logscope.ingest.veeam.reader import fold_triggers
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher
@@ -183,7 +183,8 @@ def test_signature_with_no_text_condition_turns_folding_off() -> None:
     matcher = Matcher(load_library(None))
     assert consumer_patterns(matcher, "veeam")
     comps = matcher.index()[("veeam", None, None)]
-    comps.append(dataclasses.replace(comps[0], prefilter=None))
+    levels_only = dataclasses.replace(comps[0].sig, match={"kind": "veeam", "level": "Error"})
+    comps.append(dataclasses.replace(comps[0], sig=levels_only, prefilter=None))
     matcher._cache.clear()  # noqa: SLF001
     assert consumer_patterns(matcher, "veeam") is None
     comps[-1] = dataclasses.replace(comps[0], prefilter=("raw", ["^Job failed"]))
@@ -204,13 +205,13 @@ def _check_prefilter(paths: list[Path]) -> tuple[int, int]:
     from logscope.throughput.extract import needles
 
     matcher = Matcher(load_library(None))
-    triggers = fold.compile_triggers(veeam_fold(matcher)("veeam") or [])
+    triggers = fold.compile_triggers(veeam_fold(matcher)("veeam") or [], plain.SERVER)
     assert triggers is not None
     passed = flagged = 0
     for path in paths:
         for raw in path.read_bytes().splitlines():
             line = raw + b"\n"
-            if fold._RUN.match(line).end() != len(line):  # noqa: SLF001 - not plain: parsed
+            if plain.SERVER.run.match(line).end() != len(line):  # not plain: parsed
                 continue
             if triggers.search(line):
                 flagged += 1

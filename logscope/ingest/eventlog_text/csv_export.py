@@ -18,12 +18,12 @@ from ... import hresult as hr
 from ...events import UTC, Event, Locator
 from ...ledger import FileLedger
 from ..evtx.normalize import RawRecord, parse_int, to_event
+from ..csv_cells import csv_reader
 from ..source import IngestOptions, Source
 from ..textio import head_text, sniff_encoding
 
 KINDS = ("evtx-csv",)
 KIND = "evtx-csv"
-MAX_FIELD = 1 << 20
 
 #: Column name → RawRecord attribute, for the three export flavours.
 _COLUMNS = {
@@ -58,7 +58,7 @@ def _header_fields(text: str) -> list[str] | None:
     if not lines:
         return None
     try:
-        row = next(csv.reader([lines[0]]))
+        row = next(csv_reader([lines[0]]))
     except (csv.Error, StopIteration):
         return None
     return [c.strip().lstrip("\ufeff").casefold() for c in row]
@@ -90,7 +90,6 @@ def parse_local_time(text: str) -> datetime | None:
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     ledger.kind = KIND
-    csv.field_size_limit(MAX_FIELD)
     with source.open() as fh:
         head = fh.read(4096)
         codec, bom = sniff_encoding(head)
@@ -101,13 +100,13 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
         if first.startswith("#TYPE"):
             first = text.readline()
             line_no = 2
-        columns = [c.strip().lstrip("\ufeff").casefold() for c in next(csv.reader([first]), [])]
+        columns = [c.strip().lstrip("\ufeff").casefold() for c in next(csv_reader([first]), [])]
         # Event Viewer's CSV has an unnamed sixth column holding the message
         if len(columns) >= 5 and columns[:4] == ["level", "date and time", "source", "event id"]:
             columns = columns + ["message"] * (6 - len(columns)) if len(columns) < 6 else columns
             if columns[5] == "":
                 columns[5] = "message"
-        reader = csv.reader(text)
+        reader = csv_reader(text)
         prev_end = line_no
         try:
             for row in reader:

@@ -9,7 +9,6 @@ block header (`` Directory of D:\\VMs\\SQL01``, localized: `` Verzeichnis von``;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from .records import Record, strip_prefix
@@ -47,36 +46,47 @@ def folder_of(line: str) -> str | None:
     return None
 
 
-def records(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
-    """One record per file row of a disk-related extension, under its folder."""
-    folder: str | None = None
-    exts = _extensions()
-    for n, raw in lines:
+class DirParser:
+    """One record per file row of a disk-related extension, under its folder, fed a line at
+    a time (a row is emitted at once: nothing is held but the folder)."""
+
+    def __init__(self) -> None:
+        self._folder: str | None = None
+        self._exts = _extensions()
+
+    def open_from(self) -> int | None:
+        return None
+
+    def close(self) -> list[Record]:
+        return []
+
+    def feed(self, n: int, raw: str) -> list[Record]:
         text = strip_prefix(raw.rstrip()) if raw.lstrip().startswith(("#", ">")) else raw.rstrip()
         f = folder_of(text)
         if f is not None:
-            folder = f
-            continue
+            self._folder = f
+            return []
+        folder = self._folder
         if folder is None:
-            continue
+            return []
         m = _CMD_ROW.match(text)
         if m:
             date, time, size, name = m.groups()
             if size.startswith("<"):
-                continue
+                return []
             size_v = re.sub(r"[^\d]", "", size)
         else:
             m = _PS_ROW.match(text.strip())
             if not m or m.group(1).startswith("d"):
-                continue
+                return []
             _mode, date, time, size, name = m.groups()
             size_v = (size or "").strip()
         name = name.strip()
-        if not name.casefold().endswith(exts):
-            continue
+        if not name.casefold().endswith(self._exts):
+            return []
         sep = "" if folder.endswith("\\") else "\\"
-        yield Record({"Directory": folder, "Name": name, "Path": f"{folder}{sep}{name}",
-                      "Length": size_v, "LastWriteTime": f"{date} {time}"}, n, n, "dir")
+        return [Record({"Directory": folder, "Name": name, "Path": f"{folder}{sep}{name}",
+                        "Length": size_v, "LastWriteTime": f"{date} {time}"}, n, n, "dir")]
 
 
 def looks_like(lines: list[str]) -> bool:

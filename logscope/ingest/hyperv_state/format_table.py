@@ -9,8 +9,6 @@ right-aligned numbers PowerShell writes. A row that is cut (``...``) keeps what 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-
 from .records import Record, strip_prefix
 
 _DASHES = re.compile(r"-+")
@@ -32,30 +30,40 @@ def columns(header: str, dashes: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def records(lines: Iterable[tuple[int, str]]) -> Iterator[Record]:
-    """Every row of every table in the text (several tables may follow one another).
+class TableParser:
+    """Every row of every table, fed a line at a time (several tables may follow one another).
 
     A row is held back one line: when the next line is a dash line, it was the header of the
-    next table, not a row.
+    next table, not a row. So at most one row is pending (``open_from``).
     """
-    prev: tuple[int, str] | None = None
-    cols: list[tuple[str, int, int]] | None = None
-    pending: Record | None = None
-    for n, raw in lines:
+
+    def __init__(self) -> None:
+        self._prev: tuple[int, str] | None = None
+        self._cols: list[tuple[str, int, int]] | None = None
+        self._pending: Record | None = None
+
+    def open_from(self) -> int | None:
+        """The first line of a record this parser may still emit (None: only later lines)."""
+        return self._pending.line if self._pending is not None else None
+
+    def feed(self, n: int, raw: str) -> list[Record]:
         text = strip_prefix(raw.rstrip())
-        if is_dash_line(text) and prev is not None and prev[1].strip():
-            cols, pending, prev = columns(prev[1], text), None, None
-            continue
-        if pending is not None:
-            yield pending
-            pending = None
-        if cols is not None:
+        if is_dash_line(text) and self._prev is not None and self._prev[1].strip():
+            self._cols, self._pending, self._prev = columns(self._prev[1], text), None, None
+            return []
+        out = self.close()
+        if self._cols is not None:
             if not text.strip() or text.lstrip().startswith("```"):
-                cols = None
+                self._cols = None
             else:
-                props = {name: text[a:b].strip() for name, a, b in cols if name}
+                props = {name: text[a:b].strip() for name, a, b in self._cols if name}
                 if any(props.values()):
-                    pending = Record(props, n, n, "format-table")
-        prev = (n, text)
-    if pending is not None:
-        yield pending
+                    self._pending = Record(props, n, n, "format-table")
+        self._prev = (n, text)
+        return out
+
+    def close(self) -> list[Record]:
+        """The row still held back (at the end of the text)."""
+        out = [self._pending] if self._pending is not None else []
+        self._pending = None
+        return out

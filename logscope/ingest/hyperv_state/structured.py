@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from ...ledger import FileLedger
+from ..csv_cells import csv_reader
 from .records import Record
 
 #: Columns read at most (Get-VM | Export-Csv writes ~70; a hostile header may have 100,000).
@@ -78,28 +80,30 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
-def csv_records(lines: list[tuple[int, str]],
+def csv_records(lines: Iterable[tuple[int, str]],
                 ledger: FileLedger | None = None) -> Iterator[Record]:
-    """Rows of an Export-Csv file (``lines`` without the blank lines before the header);
+    """Rows of an Export-Csv file (``lines`` without its blank lines), read as they come;
     columns past ``MAX_COLUMNS`` are not read (a problem in ``ledger`` says so)."""
-    type_name = None
-    body = lines
-    if body and body[0][1].startswith("#TYPE"):
-        type_name = body[0][1][5:].strip()
-        body = body[1:]
-    if not body:
+    cursor = iter(lines)
+    first = next(cursor, None)
+    if first is None:
         return
-    cursor = iter(body)
-    numbers: list[int] = []
+    type_name = None
+    if first[1].startswith("#TYPE"):
+        type_name = first[1][5:].strip()
+    else:
+        cursor = chain([first], cursor)
+    numbers: list[int] = []  # line numbers fed to the csv reader since the last row began
 
     def feed() -> Iterator[str]:
         for n, t in cursor:
             numbers.append(n)
             yield t
 
-    reader = csv.reader(feed())
+    reader = csv_reader(feed())
     header: list[str] | None = None
     while True:
+        del numbers[:-1]  # only the last line read is needed before the next row
         before = len(numbers)
         try:
             row = next(reader)

@@ -6,7 +6,9 @@ SqlWriterLogger.txt (``sqlwriter-log``).
 headers); ``entities`` and ``paths`` find VMs, jobs and disks in the text; ``server``,
 ``session``, ``guest`` and ``sqlwriter`` turn entries into events; ``offset`` converts local
 times to UTC (stated or inferred offsets); ``reader`` detects and dispatches; ``fold`` reads
-a server log in blocks and counts the plain lines nothing downstream can use.
+a server or agent log or session text in blocks and counts the plain lines (``plain``: what
+one is per kind) nothing downstream can use; ``repeats`` counts an agent or session entry
+repeated past the hits a report keeps.
 """
 
 from ...lazy import lazy_attrs

@@ -9,7 +9,9 @@ server logs (``server._resolve_time``), so correlation treats both alike.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from datetime import timedelta
 
 from ...events import Event, Locator
@@ -18,15 +20,21 @@ from ..codes import apply_codes
 from ..source import IngestOptions, Source
 from . import entities
 from .agent_lines import AgentEntry, iter_agent_records
+from .fold import Folded
 from .header import RunHeader
 from .paths import classify
-from .server import MAX_RUNS_LISTED, _resolve_time, derive_offset
+from .repeats import Repeats, rule_for
+from .server import MAX_RUNS_LISTED, _resolve_time, count_folded, derive_offset
+
+#: Components counted in ``info.components`` (the first ones seen; then counting stops).
+MAX_COMPONENTS = 64
 
 
 def parse_agent_log(
-    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+    lines: Iterator[tuple[int, str] | Folded], source: Source, ledger: FileLedger,
+    options: IngestOptions
 ) -> Iterator[Event]:
-    """Events for every entry of an agent-format log."""
+    """Events for every entry of an agent-format log (a folded stretch: counted)."""
     path = classify(source.display)
     host = source.host_hint
     runs: list[dict[str, object]] = []
@@ -35,7 +43,14 @@ def parse_agent_log(
     run: RunHeader | None = None
     fresh_run = False
     quote_warned = False
+    hits_of = rule_for("veeam-agent", options.extra)
+    repeats = Repeats(ledger, hits_of) if hits_of is not None else None
     for rec in iter_agent_records(lines, ledger):
+        if type(rec) is Folded:
+            count_folded(rec, run, options, ledger, sources)
+            if rec.tags and _count_components(components, rec.tags):
+                ledger.info["components"] = components
+            continue
         if isinstance(rec, RunHeader):
             run, fresh_run = rec, True
             host = rec.machine or host
@@ -55,13 +70,45 @@ def parse_agent_log(
                            f"log prefix after quoted text {rec.quoted!r}: a pasted log",
                            "quoted-log")
         ledger.records += 1
+        if rec.component and len(components) < MAX_COMPONENTS:
+            components[rec.component] = components.get(rec.component, 0) + 1
+            ledger.info["components"] = components
+        if repeats is not None:
+            text = rec.text
+            key = (text, rec.level, rec.component, rec.marker, rec.traces, rec.quoted,
+                   rec.thread, rec.header.index if rec.header else 0, host, rec.wall is None)
+            if repeats.counted(key, text, partial(_event, rec, source, options, host,
+                                                  path.log_type), rec.end_line - rec.line + 1):
+                tsource = _resolve_time(rec.wall, rec.header, options)[1]
+                sources[tsource] = sources.get(tsource, 0) + 1
+                continue
         ev = _event(rec, source, options, host, path.log_type)
         sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
         ledger.info["time_sources"] = sources
-        if rec.component and len(components) < 64:
-            components[rec.component] = components.get(rec.component, 0) + 1
-            ledger.info["components"] = components
         yield ev
+    if repeats is not None:
+        yield from repeats.finish()
+
+
+def _count_components(components: dict[str, int], names: list[bytes]) -> bool:
+    """Count a folded stretch's components (in file order, b"" for none) as the line-by-line
+    read does: each while fewer than MAX_COMPONENTS are known. Whether any was counted."""
+    if len(components) >= MAX_COMPONENTS:
+        return False
+    counts = Counter(names)
+    counts.pop(b"", None)
+    found = {n.decode("ascii"): k for n, k in counts.items()}  # plain lines are ASCII
+    if len(components) + sum(1 for n in found if n not in components) < MAX_COMPONENTS:
+        for n, k in found.items():  # the cap is never reached: counting order does not matter
+            components[n] = components.get(n, 0) + k
+        return bool(found)
+    counted = False
+    for raw in names:
+        if raw and len(components) < MAX_COMPONENTS:
+            n = raw.decode("ascii")
+            components[n] = components.get(n, 0) + 1
+            counted = True
+    return counted
 
 
 def _event(entry: AgentEntry, source: Source, options: IngestOptions, host: str | None,

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from ...ledger import FileLedger
 from .data import load
+from .fold import Folded
 from .header import RunHeader, is_header_start
 from .lines import MAX_QUOTE_CHARS, wall_time
 
@@ -150,10 +151,12 @@ def _new_entry(lineno: int, parts: AgentLine, header: RunHeader | None) -> Agent
 
 
 def iter_agent_records(
-    lines: Iterable[tuple[int, str]], ledger: FileLedger
-) -> Iterator[AgentEntry | RunHeader]:
+    lines: Iterable[tuple[int, str] | Folded], ledger: FileLedger
+) -> Iterator[AgentEntry | RunHeader | Folded]:
     """Entries and run headers of an agent log, in file order; every line is accounted for
-    (in an entry's range, in a header, or counted as skipped with its reason)."""
+    (in an entry's range, in a header, or counted as skipped with its reason). A
+    :class:`~.fold.Folded` stretch (one-line entries after a parsed line) passes through, for
+    the caller to count."""
     entry: AgentEntry | None = None
     header: RunHeader | None = None
     current_run: RunHeader | None = None
@@ -176,7 +179,15 @@ def iter_agent_records(
         e.chars += len(text)
         e.end_line = lineno
 
-    for lineno, text in lines:
+    for item in lines:
+        if type(item) is Folded:
+            # the line before it was parsed: no header or blank lines are pending
+            if entry is not None:
+                yield entry
+                entry = None
+            yield item
+            continue
+        lineno, text = item  # type: ignore[misc]
         if not text.strip():
             if header is not None:
                 ledger.skip("run header line")

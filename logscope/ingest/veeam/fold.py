@@ -1,38 +1,42 @@
-"""A Veeam server log read in large blocks: the plain one-line entries nothing can use are
-counted, not parsed (issue 22).
+"""A Veeam text log read in large blocks: the plain one-line entries nothing can use are
+counted, not parsed (issue 22). Server logs, agent logs and session text share it; what a
+plain line is in each is their :class:`~.plain.Grammar`.
 
-Why: a job log is millions of ``[dd.MM.yyyy HH:mm:ss] <tid> Info  text`` lines, and building
-an entry and an event for each costs ~25 us; almost none of them can be used downstream.
-Per block, two RE2 passes decide which lines the line parser must see:
+Why: a job or agent log is millions of ``[dd.MM.yyyy HH:mm:ss] <tid> ...`` lines, and
+building an entry and an event for each costs ~25-100 us; almost none of them can be used
+downstream. Per block, two RE2 passes decide which lines the line parser must see:
 
-- ``PLAIN`` runs: lines that are one whole prefixed line each, with a date that is surely
-  valid, ASCII, at most ~1 KB (anything else -- continuations, blank lines, run headers,
-  quoted or overlong lines -- is *interesting*);
+- runs of *plain* lines (the grammar's: one whole entry each whatever the lines around it,
+  with a date that is surely valid, ASCII, at most ~1 KB; anything else -- continuations,
+  blank lines, run headers, quoted or overlong lines -- is *interesting*);
 - the trigger pattern: what a consumer can use (``match/text_gate``: signatures, entity
-  templates, HRESULTs, throughput sentences) and what the grammar needs (stack frames, NULs,
-  lone CRs, non-ASCII bytes).
+  templates, HRESULTs, throughput sentences) and what the grammar needs (stack frames, a
+  session header, NULs, lone CRs, non-ASCII bytes).
 
 Interesting lines and their neighbours (the line before: the head of a multi-line entry;
 the line after: the first entry after a run header, and the first of each folded stretch, so
-every context still reaches the identity table and session tracking as one event) go to
-:func:`~.lines.iter_records` as ``(line, text)``, decoded exactly as ``textio`` decodes. A
-stretch between them becomes one :class:`Folded`: its count, plus the entries with its
-earliest and latest time (session start and end read them). Line numbers, the line count
-and every problem stay those of the full line-by-line read.
+every context still reaches the identity table and session tracking as one event) go to the
+parser as ``(line, text)``, decoded exactly as ``textio`` decodes. A stretch between them
+becomes one :class:`Folded`: its count, plus what the grammar keeps of it (server logs: the
+entries with its earliest and latest time, which session start and end read; agent logs:
+each line's component). Line numbers, the line count and every problem stay those of the
+full line-by-line read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
 
 import re2
 
 from ...ledger import FileLedger
 from ..source import TEXT_FOLD_KEY  # noqa: F401 - its name here since the fold rule began
 from ..textio import LineState, complete_lines, lines_from, sniff_encoding
-from .data import load
+
+if TYPE_CHECKING:
+    from .plain import Grammar
 
 #: Bytes read per block (memory: about three blocks while one is parsed).
 BLOCK = 1 << 20
@@ -42,38 +46,23 @@ MIN_FOLD = 64
 #: ``DENSE_BLOCKS`` blocks are parsed whole: deciding line by line would cost more than it saves.
 DENSE_SHARE = 0.5
 DENSE_BLOCKS = 4
-#: A plain line's text after the thread id, at most (longer ones are parsed).
+#: A plain line's text after its prefix, at most (longer ones are parsed), and the longest
+#: prefix any grammar allows (an agent line's stamp, padded thread id and component): a
+#: plain line is never as long as the longest line read whole (else it is read line by line).
 PLAIN_TAIL = 1000
-
-_DAY_MONTH = (rb"(?:(?:0[1-9]|1\d|2[0-8])\.(?:0[1-9]|1[0-2])|(?:29|30)\.(?:0[13-9]|1[0-2])"
-              rb"|31\.(?:0[13578]|1[02]))")
-_YEAR = rb"(?:[1-9]\d{3}|0[1-9]\d\d|00[1-9]\d|000[1-9])"
-_TIME = rb"(?:[01]\d|2[0-3])[:.][0-5]\d[:.][0-5]\d(?:[.,]\d{1,7})?"
-#: One plain line: the server-log prefix (lines.PREFIX) with a date every calendar has.
-PLAIN_LINE = (rb"\[" + _DAY_MONTH + rb"\." + _YEAR + rb" " + _TIME + rb"\] {1,5}<\d{1,8}>"
-              rb"[^\n]{0," + str(PLAIN_TAIL).encode() + rb"}\n")
-_OPTIONS = re2.Options()
-_OPTIONS.max_mem = 64 << 20
-_OPTIONS.log_errors = False
-_RUN = re2.compile(b"(?:" + PLAIN_LINE + b")*", _OPTIONS)
+PREFIX_MAX = 200
+#: RE2 options of every fold pattern (a bounded DFA; errors are answers, not log lines).
+RE2_OPTIONS = re2.Options()
+RE2_OPTIONS.max_mem = 64 << 20
+RE2_OPTIONS.log_errors = False
 
 
-def reader_patterns() -> list[bytes]:
-    """What the line grammar and the decoder need to see, whatever the consumers want."""
-    frames = b"|".join(re2.escape(s).encode() for s in load().stack_frame_starts)
-    return [
-        rb"> {0,5}(?:\[\w{4}\] {0,5})?[A-Za-z]{0,16}\s*(?:" + frames + rb")",  # stack frame
-        rb"\x00",  # NUL: counted by the decoder
-        rb"\r[^\n]",  # a lone CR ends a line
-        rb"[\x80-\xff]",  # non-ASCII: decode errors, case folding beyond ASCII
-    ]
-
-
-def compile_triggers(consumers: list[bytes]) -> Any | None:  # noqa: ANN401 - re2 has no stubs
-    """One pattern over every alternative, or None when RE2 will not take it."""
-    alts = [*reader_patterns(), *consumers]
+def compile_triggers(consumers: list[bytes], grammar: Grammar) -> Any | None:  # noqa: ANN401
+    """One pattern over every alternative (the consumers' and the grammar's needs), or None
+    when RE2 will not take it."""
+    alts = [*grammar.needs, *consumers]
     try:
-        return re2.compile(b"|".join(b"(?:" + a + b")" for a in alts), _OPTIONS)
+        return re2.compile(b"|".join(b"(?:" + a + b")" for a in alts), RE2_OPTIONS)
     except re2.error:
         return None
 
@@ -81,25 +70,34 @@ def compile_triggers(consumers: list[bytes]) -> Any | None:  # noqa: ANN401 - re
 @dataclass(slots=True)
 class Folded:
     """A stretch of one-line entries nothing downstream can use: ``count`` of them are only
-    counted; ``lines`` (their earliest and latest time, in file order) still become entries."""
+    counted; ``lines`` (server logs: their earliest and latest time, in file order) still
+    become entries; ``tags`` (agent logs) is each counted line's component (b"" for none)."""
 
     count: int
-    lines: list[tuple[int, str]]
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    tags: list[bytes] | None = None
+
+    def count_in(self, ledger: FileLedger) -> None:
+        """Each counted entry would have been a record of this file (none skipped), and its
+        line is read but in no event's range."""
+        ledger.records += self.count
+        ledger.summarized += self.count
+        ledger.summarized_lines += self.count
 
 
 def fold_lines(fh: IO[bytes], ledger: FileLedger, triggers: Any, max_line_chars: int,  # noqa: ANN401
-               block: int | None = None) -> Iterator[tuple[int, str] | Folded]:
+               grammar: Grammar, block: int | None = None) -> Iterator[tuple[int, str] | Folded]:
     """``(line, text)`` of the lines the parser must see and a :class:`Folded` per stretch
     between them; a non-UTF-8 file is read line by line (``textio``) as before."""
     raw = fh.read(1 << 16)
     codec, bom = sniff_encoding(raw)
     ledger.info.setdefault("encoding", codec)
     state = LineState(ledger, codec, max_line_chars)
-    if codec != "utf-8" or max_line_chars <= PLAIN_TAIL + 64:
+    if codec != "utf-8" or max_line_chars <= PLAIN_TAIL + PREFIX_MAX:
         yield from lines_from(raw[bom:], fh, state)
         state.finish()
         return
-    folder = _Folder(state, triggers)
+    folder = _Folder(state, triggers, grammar)
     block = block or BLOCK
     buf = raw[bom:]
     while True:
@@ -127,15 +125,18 @@ class _Folder:
     """The per-file state between blocks: line numbers and whether the line before was
     interesting (then the next line is parsed too)."""
 
-    __slots__ = ("state", "triggers", "need", "fed", "fed_bytes", "dense_left")
+    __slots__ = ("state", "triggers", "grammar", "need", "fed", "fed_bytes", "dense_left",
+                 "tail")
 
-    def __init__(self, state: LineState, triggers: Any) -> None:  # noqa: ANN401
+    def __init__(self, state: LineState, triggers: Any, grammar: Grammar) -> None:  # noqa: ANN401
         self.state = state
         self.triggers = triggers
+        self.grammar = grammar
         self.need = True  # the first line of a file is always parsed
         self.fed: list[int] = []  # a pending run of parsed lines: [start, end) in the block
         self.fed_bytes = 0
         self.dense_left = 0
+        self.tail = False  # session text: the last parsed entry may take the next line
 
     def block(self, buf: bytes, cut: int, cut2: int, final: bool) -> Iterator[tuple[int, str] | Folded]:
         """Decide the lines in ``buf[:cut]``; ``buf[cut:cut2]`` (the next line) is only
@@ -148,9 +149,10 @@ class _Folder:
             return
         self.fed_bytes = 0
         p = 0
-        trig = -1
+        trig = e = -1
         while p < cut:
-            e = _RUN.match(buf, p, cut2).end()  # type: ignore[union-attr] - `*` always matches
+            if e <= p:  # inside a run already matched its end is the same: never rescan it
+                e = self.grammar.run.match(buf, p, cut2).end()  # `*` always matches
             if trig < p:
                 m = self.triggers.search(buf, p, cut2)
                 trig = m.start() if m else cut2
@@ -186,6 +188,8 @@ class _Folder:
 
     def _feed(self, buf: bytes, a: int, b: int) -> Iterator[tuple[int, str]]:
         self.fed_bytes += b - a
+        if self.grammar.takes_tail is not None:
+            self.tail = self.grammar.takes_tail(buf, a, b, self.tail)
         if self.fed and self.fed[1] == a:
             self.fed[1] = b
             return
@@ -199,21 +203,33 @@ class _Folder:
             yield from complete_lines(buf[a:b].decode("utf-8", "replace"), self.state)
 
     def _fold(self, buf: bytes, a: int, b: int) -> Iterator[tuple[int, str] | Folded]:
+        join = self.grammar.may_join
+        while join is not None and self.tail and a < b:  # wrapped tails are parsed
+            e = buf.index(b"\n", a) + 1
+            if not join(buf[a:e]):
+                break
+            yield from self._feed(buf, a, e)
+            a = e
         n = buf.count(b"\n", a, b)
         if n < MIN_FOLD:
             yield from self._feed(buf, a, b)
             return
+        tags = self.grammar.tags_of(buf[a:b])
+        if tags is not None and len(tags) != n:  # cannot happen on plain lines: parse them
+            yield from self._feed(buf, a, b)
+            return
         yield from self._flush(buf)
-        starts, lo, hi = _extremes(buf, a, b)
-        base = self.state.lineno
-        keep = sorted({lo, hi})
         lines = []
-        for i in keep:
-            s = a + int(starts[i])
-            t = buf[s:buf.index(b"\n", s)]
-            lines.append((base + i + 1, t[:-1].decode() if t.endswith(b"\r") else t.decode()))
+        if self.grammar.extremes:
+            starts, lo, hi = _extremes(buf, a, b)
+            base = self.state.lineno
+            for i in sorted({lo, hi}):
+                s = a + int(starts[i])
+                t = buf[s:buf.index(b"\n", s)]
+                lines.append((base + i + 1, t[:-1].decode() if t.endswith(b"\r") else t.decode()))
         self.state.lineno += n
-        yield Folded(n - len(lines), lines)
+        self.tail = False
+        yield Folded(n - len(lines), lines, tags)
 
 
 def _extremes(buf: bytes, a: int, b: int) -> tuple[Any, int, int]:  # noqa: ANN401

@@ -33,6 +33,7 @@ from .agent import parse_agent_log
 from .agent_lines import is_agent_line
 from .data import load
 from .fold import TEXT_FOLD_KEY, compile_triggers, fold_lines
+from .plain import BY_KIND as PLAIN_GRAMMARS
 from .guest import LINE as GUEST_LINE
 from .guest import parse_guest_log
 from .header import is_header_start
@@ -182,7 +183,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             lines: Iterator[Any]
             if triggers is not None:
                 lines = fold_lines(body, ledger, triggers,  # type: ignore[arg-type]
-                                   options.max_line_bytes)
+                                   options.max_line_bytes, PLAIN_GRAMMARS[kind])
             else:
                 lines = iter_lines(body, ledger,  # type: ignore[arg-type]
                                    max_line_chars=options.max_line_bytes)
@@ -195,15 +196,15 @@ def fold_triggers(kind: str, options: IngestOptions) -> Any | None:  # noqa: ANN
     """The fold trigger pattern for this kind when ``analyze`` gave a fold rule
     (``match/text_gate``), else None: every line is parsed."""
     rule = options.extra.get(TEXT_FOLD_KEY)
-    if not callable(rule):
+    if not callable(rule) or kind not in PLAIN_GRAMMARS:
         return None
     consumers = rule(kind)
-    return None if consumers is None else _compiled(tuple(consumers))
+    return None if consumers is None else _compiled(kind, tuple(consumers))
 
 
 @lru_cache(maxsize=8)
-def _compiled(consumers: tuple[bytes, ...]) -> Any | None:  # noqa: ANN401
-    return compile_triggers(list(consumers))
+def _compiled(kind: str, consumers: tuple[bytes, ...]) -> Any | None:  # noqa: ANN401
+    return compile_triggers(list(consumers), PLAIN_GRAMMARS[kind])
 
 
 _PARSERS = {

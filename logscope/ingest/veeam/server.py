@@ -20,7 +20,7 @@ from .header import RunHeader
 from .lines import Entry, iter_records
 from .paths import classify
 
-#: A folded entry's time is valid (fold.PLAIN_LINE): only how it would be converted matters.
+#: A folded entry's time is valid (plain.SERVER_LINE): only how it would be converted matters.
 _ANY_WALL = datetime(2000, 1, 1)
 #: Run headers kept in ``ledger.info["runs"]`` (a long log has one per job run).
 MAX_RUNS_LISTED = 50
@@ -70,13 +70,7 @@ def parse_server_log(
     fresh_run = False
     for rec in iter_records(lines, ledger):
         if type(rec) is Folded:
-            # entries counted, not parsed: each would have been an event of this run
-            ledger.records += rec.count
-            ledger.summarized += rec.count
-            ledger.summarized_lines += rec.count
-            kind = _resolve_time(_ANY_WALL, run, options)[1]
-            sources[kind] = sources.get(kind, 0) + rec.count
-            ledger.info["time_sources"] = sources
+            count_folded(rec, run, options, ledger, sources)
             continue
         if isinstance(rec, RunHeader):
             run, fresh_run = rec, True
@@ -103,6 +97,16 @@ def parse_server_log(
         sources[ev.time_source] = sources.get(ev.time_source, 0) + 1
         ledger.info["time_sources"] = sources
         yield ev
+
+
+def count_folded(rec: Folded, run: RunHeader | None, options: IngestOptions, ledger: FileLedger,
+                 sources: dict[str, int]) -> None:
+    """Entries counted, not parsed: each would have been an event of this run, its time
+    converted as the run's are (also used by the agent logs)."""
+    rec.count_in(ledger)
+    kind = _resolve_time(_ANY_WALL, run, options)[1]
+    sources[kind] = sources.get(kind, 0) + rec.count
+    ledger.info["time_sources"] = sources
 
 
 def derive_offset(run: RunHeader, first_wall: datetime | None, ledger: FileLedger) -> None:

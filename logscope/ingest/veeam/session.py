@@ -22,12 +22,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from ...events import UTC, Event, Locator
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from . import entities
 from .data import load
+from .fold import Folded
+from .repeats import Repeats, rule_for
 
 _LABEL = re.compile(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
 _TAG = re.compile(r"^\[([A-Za-z]{3,8})\]\s{1,8}")
@@ -52,6 +55,46 @@ def _wrapped(prev: Event | None, prev_line: int, lineno: int, text: str) -> bool
     last = prev.message.rsplit("\n", 1)[-1]
     return len(last) >= WRAP_MIN and last.rstrip()[-1:] not in ".!?:;)]"
 _QUOTE = re.compile(r"^\s{0,8}(?:[>*\-\u2022]\s{1,4})?")
+
+
+def _takes_tail(text: str) -> bool:
+    """Whether a line after an entry of this text may be read as its wrapped tail."""
+    last = text.rsplit("\n", 1)[-1]
+    return len(last) >= WRAP_MIN and last.rstrip()[-1:] not in ".!?:;)]"
+
+
+def _base(source: Source, first: int, lineno: int, text: str, tag_level: str | None,
+          duration: str | None) -> Event:
+    ev = Event(
+        kind="veeam-session",
+        file=source.display,
+        locator=Locator(line=first, end_line=lineno),
+        timestamp_desc="Veeam job session text",
+        message=text,
+        host=source.host_hint,
+        level=tag_level or _level(text),
+    )
+    if duration:
+        ev.data["duration"] = duration
+    return ev
+
+
+def _with_context(ev: Event, text: str, job_name: str | None, retry: int | None) -> Event:
+    """The entities the text names; else the job (and retry) of the header before it."""
+    found = entities.extract(text)
+    entities.apply(ev, found)
+    if "job" not in found:
+        ev.job_name = job_name
+    if retry is not None:
+        ev.data.setdefault("retry", retry)
+    return ev
+
+
+def _entry(source: Source, first: int, lineno: int, text: str, tag_level: str | None,
+           duration: str | None, job_name: str | None, retry: int | None) -> Event:
+    """The event of a line that is not a session header (``Repeats`` builds it later)."""
+    return _with_context(_base(source, first, lineno, text, tag_level, duration), text,
+                         job_name, retry)
 
 
 def _level(text: str) -> str:
@@ -84,8 +127,10 @@ def _session_time(when: str) -> datetime | None:
 
 
 def parse_session_text(
-    lines: Iterator[tuple[int, str]], source: Source, ledger: FileLedger, options: IngestOptions
+    lines: Iterator[tuple[int, str] | Folded], source: Source, ledger: FileLedger,
+    options: IngestOptions
 ) -> Iterator[Event]:
+    """Events for every entry of session text (a folded stretch of short lines: counted)."""
     data = load()
     job_name: str | None = None
     retry: int | None = None
@@ -93,7 +138,17 @@ def parse_session_text(
     held = 0  # blank lines after a pending label: inside its range when a line joins it
     prev: Event | None = None  # the last event, held back until the next line is seen
     prev_line = 0
-    for lineno, raw in lines:
+    hits_of = rule_for("veeam-session", options.extra)
+    repeats = Repeats(ledger, hits_of) if hits_of is not None else None
+    for item in lines:
+        if type(item) is Folded:
+            # short lines after a parsed one: none wraps, no label or blank line is pending
+            if prev is not None:
+                yield prev
+                prev = None
+            item.count_in(ledger)
+            continue
+        lineno, raw = item  # type: ignore[misc]
         text = raw[_QUOTE.match(raw).end():].rstrip()  # type: ignore[union-attr]
         if text and pending is None and _wrapped(prev, prev_line, lineno, text):
             assert prev is not None
@@ -124,18 +179,14 @@ def parse_session_text(
         duration = dm.group(1) if dm else None
         if dm:
             text = text[:dm.start()].rstrip()
-        ev = Event(
-            kind="veeam-session",
-            file=source.display,
-            locator=Locator(line=first, end_line=lineno),
-            timestamp_desc="Veeam job session text",
-            message=text,
-            host=source.host_hint,
-            level=tag_level or _level(text),
-        )
-        if duration:
-            ev.data["duration"] = duration
         hm = data.session_header.match(text)
+        if hm is None and repeats is not None and not _takes_tail(text):
+            key = (text, tag_level, duration, job_name, retry)
+            if repeats.counted(key, text, partial(_entry, source, first, lineno, text, tag_level,
+                                                  duration, job_name, retry), lineno - first + 1):
+                ledger.records += 1
+                continue
+        ev = _base(source, first, lineno, text, tag_level, duration)
         if hm:
             job_name = hm.group("job").strip()
             retry = int(hm.group("retry")) if hm.group("retry") else None
@@ -160,16 +211,13 @@ def parse_session_text(
                 ledger.problem(f"line {lineno}",
                                f"session time {hm.group('when')!r}: day/month order "
                                "unknown; kept without time", "ambiguous-date")
-        found = entities.extract(text)
-        entities.apply(ev, found)
-        if "job" not in found:
-            ev.job_name = job_name
-        if retry is not None:
-            ev.data.setdefault("retry", retry)
+        _with_context(ev, text, job_name, retry)
         ledger.records += 1
         prev, prev_line = ev, lineno
     if prev is not None:
         yield prev
+    if repeats is not None:
+        yield from repeats.finish()
     if held:
         ledger.skip("blank line", held)
     if pending is not None:
