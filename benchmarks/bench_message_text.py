@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,41 +27,32 @@ from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher
+from where_time_goes import best  # the least CPU seconds of some runs
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "evtx"
 
 
-def least(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The least CPU seconds of ``runs`` calls, and the last answer."""
-    best, out = float("inf"), None
-    for _ in range(runs):
-        t = time.process_time()
-        out = work()
-        best = min(best, time.process_time() - t)
-    return best, out
-
-
 def phases(path: Path, matcher: Matcher, runs: int) -> None:
     src = Source(path.name, lambda: open(path, "rb"), size=path.stat().st_size, fs_path=path)
-    t, found = least(runs, lambda: detect(src))
+    t, found = best(lambda: detect(src), runs)
     print(f"{path.name}: detect {t * 1e3:.1f} ms -> {found.kind}")
     if found.kind != mt.KIND:
         return  # analyze reads it no further
-    t, cleaned = least(runs, lambda: read_clean(src, FileLedger(path.name), IngestOptions(),
-                                                  max_lines=mt.MAX_LINES))
+    t, cleaned = best(lambda: read_clean(src, FileLedger(path.name), IngestOptions(),
+                                         max_lines=mt.MAX_LINES), runs)
     print(f"  read_clean        {t * 1e3:6.1f} ms  {len(cleaned.lines)} lines")
 
     def events() -> list[Any]:
         return [e for e in mt._paragraph_events(cleaned.lines, path.name) if e.message]
 
-    t, evs = least(runs, events)
+    t, evs = best(events, runs)
     print(f"  paragraph events  {t * 1e3:6.1f} ms  {len(evs)} events")
     texts = [e.message for e in evs]
-    t, _ = least(runs, lambda: [find_codes(x) for x in texts])
+    t, _ = best(lambda: [find_codes(x) for x in texts], runs)
     print(f"  .. find_codes     {t * 1e3:6.1f} ms")
-    t, read = least(runs, lambda: mt._understood(events(), FileLedger(path.name)))
+    t, read = best(lambda: mt._understood(events(), FileLedger(path.name)), runs)
     print(f"  events + templates {t * 1e3:5.1f} ms")
-    t, hits = least(runs, lambda: sum(bool(matcher.match(e)) for e in read))
+    t, hits = best(lambda: sum(bool(matcher.match(e)) for e in read), runs)
     print(f"  matcher           {t * 1e3:6.1f} ms  {hits} events with a hit")
 
 
