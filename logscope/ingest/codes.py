@@ -15,6 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import re2
+
 from .. import hresult as hr
 from ..events import Event
 
@@ -32,6 +34,23 @@ _TOKENS = re.compile(
     r"|(?P<name>(?:VSS_E|E|ERROR|RPC_S|CO_E)_[A-Z0-9_]{2,60})"
     r"|(?P<wmi>327(?:6[89]|7\d))"
     r")(?![0-9A-Za-z_-])"
+)
+#: A superset of where ``_TOKENS`` can match, in RE2 (linear, no lookbehind): the lookbehind
+#: becomes a consumed boundary character, the lookahead a consumed one or the end, and ``\d``
+#: (any Unicode digit in ``re``) any digit or non-ASCII character. Why: ``re`` tries the
+#: lookbehind at every position, and most pasted lines (hashes, paths, prose) hold no token at
+#: all; a text this misses has no token, so skipping ``_TOKENS`` there changes nothing.
+_DIGIT_OR_WIDE = "[0-9\\x{80}-\\x{10FFFF}]"
+_MAYBE_TOKEN = re2.compile(
+    r"(?:^|[^0-9A-Za-z_%-])(?:"
+    r"0[xX][0-9A-Fa-f]{8}L?"
+    rf"|%%{_DIGIT_OR_WIDE}{{9,10}}"
+    rf"|-2{_DIGIT_OR_WIDE}{{9}}"
+    rf"|[234]{_DIGIT_OR_WIDE}{{9}}"
+    r"|[89ACac][0-9A-Fa-f]{7}"
+    r"|(?:VSS_E|E|ERROR|RPC_S|CO_E)_[A-Z0-9_]{2,60}"
+    rf"|327(?:6[89]|7{_DIGIT_OR_WIDE})"
+    r")(?:$|[^0-9A-Za-z_-])"
 )
 #: Words before a bare number that make it a code (any of the languages we read).
 _CONTEXT = re.compile(
@@ -89,7 +108,7 @@ def find_codes(text: str) -> Codes:
     t = text[:MAX_SCAN_CHARS]
     if not t.isascii():
         t = unicodedata.normalize("NFKC", t)  # full-width digits and brackets (ja, zh)
-    for m in _TOKENS.finditer(t):
+    for m in _TOKENS.finditer(t) if _may_hold_token(t) else ():
         kind = m.lastgroup
         token = m.group(kind)  # type: ignore[arg-type]
         before = t[max(0, m.start() - 24):m.start()]
@@ -114,12 +133,27 @@ def find_codes(text: str) -> Codes:
                     out.wmi_codes.append(n)
         if code and code not in out.hresults:
             out.hresults.append(code)
-    for m in _WIN32.finditer(t):
+    for m in _WIN32.finditer(t) if _may_hold_win32(t) else ():
         value = m.group(1)
         n = int(value, 16) if value[:2].lower() == "0x" else int(value)
         if 0 < n < 16000 and n not in out.win32_codes:
             out.win32_codes.append(n)
     return out
+
+
+def _may_hold_token(text: str) -> bool:
+    """False only where ``_TOKENS`` finds nothing (see ``_MAYBE_TOKEN``)."""
+    try:
+        return _MAYBE_TOKEN.search(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate (undecodable byte): RE2 reads only UTF-8
+        return True
+
+
+def _may_hold_win32(text: str) -> bool:
+    """False only where ``_WIN32`` finds nothing: each of its words holds ``error``,
+    ``fehler`` or ``erreur``, and under ``re.IGNORECASE`` their letters match only ASCII."""
+    low = text.lower()
+    return "error" in low or "fehler" in low or "erreur" in low
 
 
 def apply_codes(event: Event, text: str | None = None) -> Codes:

@@ -22,6 +22,7 @@ import re2
 from .. import hresult as hr
 from ..events import Event
 from .conditions import Predicate, compile_group, compile_regex, hr_code, index_entries, split_key
+from .any_prefilter import any_parts, message_codes
 from .hresult_gate import TextGate, text_gate
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
@@ -41,7 +42,8 @@ class _Compiled:
     extractors: list[tuple[str, str, Any]]
     #: A necessary condition: ("fold", [escaped casefolded literals]) for a message
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
-    #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, or None.
+    #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, ("any", parts)
+    #: for one necessary part per top-level ``any`` alternative (``any_prefilter``), or None.
     prefilter: tuple[str, Any] | None = None
 
 
@@ -49,24 +51,35 @@ class _Bucket:
     """The signatures of one index key, split into always-tested and prefiltered ones."""
 
     __slots__ = ("always", "fold", "fold_comps", "raw", "raw_comps", "hr_comps", "order",
-                 "empty", "needles", "replay", "outcomes")
+                 "empty", "needles", "replay", "outcomes", "any_comps", "any_hr", "any_msghr",
+                 "any_pred")
 
     def __init__(self, comps: tuple[_Compiled, ...]) -> None:
         self.order = {id(c): i for i, c in enumerate(comps)}
         self.always = [c for c in comps if c.prefilter is None]
         self.hr_comps = [c for c in comps if c.prefilter and c.prefilter[0] == "hr"]
-        fold = [c for c in comps if c.prefilter and c.prefilter[0] == "fold"]
-        raw = [c for c in comps if c.prefilter and c.prefilter[0] == "raw"]
+        fold = [(c.prefilter[1], c) for c in comps if c.prefilter and c.prefilter[0] == "fold"]
+        raw = [(c.prefilter[1], c) for c in comps if c.prefilter and c.prefilter[0] == "raw"]
+        #: Signatures selected when one part of their ``any`` holds (text parts join the sets).
+        self.any_comps = [c for c in comps if c.prefilter and c.prefilter[0] == "any"]
+        self.any_hr: list[tuple[Any, _Compiled]] = []
+        self.any_msghr: list[tuple[Any, _Compiled]] = []
+        self.any_pred: list[tuple[Any, _Compiled]] = []
+        by_kind = {"fold": fold, "raw": raw, "hr": self.any_hr, "msghr": self.any_msghr,
+                   "pred": self.any_pred}
+        for c in self.any_comps:
+            for how, what in c.prefilter[1]:  # type: ignore[index]
+                by_kind[how].append((what, c))
         try:
             self.fold, self.fold_comps = _set_of(fold)
         except re2.error:  # too big for one set (a huge user library): test them all
             self.fold, self.fold_comps = None, []
-            self.always += fold
+            self.always += _unique([c for _, c in fold])
         try:
             self.raw, self.raw_comps = _set_of(raw)
         except re2.error:
             self.raw, self.raw_comps = None, []
-            self.always += raw
+            self.always += _unique([c for _, c in raw])
         self.empty = not comps
         self.needles: Any = None
         #: Match outcomes by the values of the fields this key's signatures read (``replay``).
@@ -74,15 +87,22 @@ class _Bucket:
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
-        if self.fold is None and self.raw is None and not self.hr_comps:
+        if self.fold is None and self.raw is None and not self.hr_comps and not self.any_comps:
             return self.always
         out = list(self.always)
-        if self.hr_comps:
+        if self.hr_comps or self.any_hr:
             codes = {hr_code(c) for c in (ev.data.get("hresults") or ())}
             if ev.hresult:
                 codes.add(hr_code(ev.hresult))
             if codes:
                 out.extend(c for c in self.hr_comps if not codes.isdisjoint(c.prefilter[1]))  # type: ignore[index]
+                out.extend(c for want, c in self.any_hr if not codes.isdisjoint(want))
+        if self.any_msghr:
+            found = message_codes(ev)
+            out.extend(c for want, c in self.any_msghr if found is None or not found.isdisjoint(want))
+        for preds, c in self.any_pred:
+            if all(p(ev) for p in preds):
+                out.append(c)
         text = ev.message or ""
         if self.fold is not None:
             for i in self.fold.Match(text.casefold()) or ():
@@ -95,14 +115,14 @@ class _Bucket:
         return out
 
 
-def _set_of(comps: list[_Compiled]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
-    """One RE2 set over the comps' prefilter patterns; pattern index → comp."""
-    if not comps:
+def _set_of(items: list[tuple[list[str], _Compiled]]) -> tuple[Any, list[_Compiled]]:  # noqa: ANN401
+    """One RE2 set over the (patterns, comp) prefilters; pattern index → comp."""
+    if not items:
         return None, []
     rset = re2.Set.SearchSet(_SET_OPTIONS)
     owners: list[_Compiled] = []
-    for c in comps:
-        for pat in c.prefilter[1]:  # type: ignore[index]
+    for pats, c in items:
+        for pat in pats:
             rset.Add(pat)
             owners.append(c)
     rset.Compile()
@@ -127,7 +147,16 @@ def _hr_codes(group: dict[str, Any]) -> set[str] | None:
 
 
 def _prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
-    """A top-level (so necessary) condition cheap to test for many signatures at once."""
+    """A top-level (so necessary) condition cheap to test for many signatures at once; else
+    one part per alternative of the top-level ``any``."""
+    found = _plain_prefilter(match)
+    if found is not None:
+        return found
+    parts = any_parts(match, _prefilter)
+    return ("any", parts) if parts else None
+
+
+def _plain_prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
     found = _text_prefilter(match)
     if found is not None:
         return found
@@ -142,7 +171,7 @@ def _prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
     # every group of ``all`` must hold too, so its cheap condition is as necessary
     for group in match.get("all") or ():
         if isinstance(group, dict):
-            found = _prefilter(group)
+            found = _plain_prefilter(group)
             if found is not None:
                 return found
     return None
@@ -225,7 +254,7 @@ class Matcher:
         bucket = self._bucket_for(kind, provider.casefold() if provider else None, event_id)
         if bucket.empty:
             return False
-        if bucket.always or bucket.fold is not None or bucket.raw is not None:
+        if bucket.always or bucket.any_comps or bucket.fold is not None or bucket.raw is not None:
             return True
         if bucket.needles is None:
             codes: set[str] = set()

@@ -128,7 +128,8 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     it; None when no such list can be given."""
     bucket = matcher._bucket_for(kind, None, None)  # noqa: SLF001 - the matcher's own index
     out: list[bytes] = []
-    for comp in bucket.always:
+    # a signature selected by its ``any`` parts is read from its tree, as one with no prefilter
+    for comp in sorted((*bucket.always, *bucket.any_comps), key=lambda c: bucket.order[id(c)]):
         found = necessary_text(comp.sig.match)
         if found is None:
             return None  # a signature that needs no text: every line may matter
@@ -138,6 +139,8 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # the set's owner lists name a signature once per pattern: each signature once here
     for comp in {id(c): c for c in (*bucket.fold_comps, *bucket.raw_comps)}.values():
         how, values = comp.prefilter  # type: ignore[misc]
+        if how == "any":
+            continue  # read from its tree above
         for v in values:
             if how == "fold":
                 # ``v`` is already escaped and casefolded (matcher._text_prefilter)
@@ -202,7 +205,8 @@ def veeam_repeats(matcher: Matcher) -> Callable[[str], Callable[[Event], tuple[s
         if kind not in REPEAT_KINDS:
             return None
         bucket = matcher._bucket_for(kind, None, None)  # noqa: SLF001 - the matcher's own index
-        comps = (*bucket.always, *bucket.fold_comps, *bucket.raw_comps, *bucket.hr_comps)
+        comps = (*bucket.always, *bucket.fold_comps, *bucket.raw_comps, *bucket.hr_comps,
+                 *bucket.any_comps)
         return None if any(_reads(c.sig.match, _OCCURRENCE) for c in comps) else hits_of
 
     return rule
