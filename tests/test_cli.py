@@ -20,7 +20,7 @@ runner = CliRunner()
 
 def test_version_fast_path() -> None:
     out = subprocess.run([sys.executable, "-m", "logscope", "--version"], capture_output=True,
-                         text=True, cwd=ROOT, check=True)
+                         text=True, cwd=ROOT, check=True, timeout=120)
     assert out.stdout.strip() == f"logscope {__version__}"
 
 

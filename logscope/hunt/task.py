@@ -35,24 +35,39 @@ class _Zygote:
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix="logscope-hunt-"))
+        #: Bytes read from the zygote's stdout past the last line handed out.
+        self.pending = b""
 
     def ensure(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "logscope.hunt.zygote"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+            self.pending = b""
         return self.proc
 
     def reply(self, proc: subprocess.Popen[bytes], timeout: float | None) -> dict[str, Any] | None:
-        """The zygote's next line, or None when ``timeout`` seconds pass first."""
+        """The zygote's next line, or None when ``timeout`` seconds pass first.
+
+        Reads the pipe's fd with ``os.read`` into ``pending``, never through the buffered
+        ``proc.stdout``: a child that ends at once (a crash) gets both its lines written
+        before a slow task reads the first, and a buffered ``readline`` would take the
+        second into a buffer that ``select`` cannot see, so the wait for it would last the
+        whole ``--timeout`` (an hour by default) with the answer already in hand.
+        """
         assert proc.stdout is not None
-        if timeout is not None:
-            ready, _, _ = select.select([proc.stdout], [], [], max(timeout, 0))
-            if not ready:
-                return None
-        line = proc.stdout.readline()
-        if not line:
-            raise EOFError("the worker's zygote process ended")
+        fd = proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
+        while b"\n" not in self.pending:
+            if deadline is not None:
+                ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+                if not ready:
+                    return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise EOFError("the worker's zygote process ended")
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
         return orjson.loads(line)
 
 

@@ -27,7 +27,7 @@ def test_import_logscope_loads_neither_pandas_nor_the_pipeline() -> None:
     code = ("import sys, logscope; print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('pandas', 'typer', 'numpy') or m.startswith('logscope.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
+                         check=True, cwd=ROOT, timeout=120).stdout
     assert out.strip() == "[]"
     assert callable(logscope.analyze) and callable(logscope.events_frame)
     with pytest.raises(AttributeError):

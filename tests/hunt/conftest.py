@@ -8,7 +8,12 @@ hook of ``logscope/hunt/child.py``) so that bundles named ``zz-hang``, ``zz-oom`
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +23,11 @@ pytest.importorskip("distributed")
 pytest.importorskip("duckdb")
 
 from tests.conftest import SAMPLES  # noqa: E402
+
+#: Seconds a ``logscope`` command started by a hunt test may take (one takes ~10 s alone,
+#: a minute on a loaded machine): past that it hangs, and the test fails saying so instead
+#: of blocking the whole run.
+CLI_BOUND = 300
 
 FAULTS = {"zz-hang": "hang", "zz-oom": "oom", "zz-crash": "crash", "zz-kill": "kill-worker",
           "zz-kill-once": "kill-worker-once"}
@@ -59,3 +69,38 @@ def archive(tmp_path: Path) -> Path:
     root = tmp_path / "archive"
     shutil.copytree(SAMPLES / "bundles", root)
     return root
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, *, check: bool = False,
+            bound: float = CLI_BOUND) -> subprocess.CompletedProcess[str]:
+    """Run a command (``python -m logscope ...``) to its end, at most ``bound`` seconds.
+
+    It runs in a session of its own so that, when it hangs, its Dask workers and zygotes
+    are killed with it (they hold its stderr pipe open, and ``subprocess.run``'s own
+    timeout kills the first process only); the failure shows the stderr it wrote so far.
+    """
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+        pytest.fail(f"hung: {' '.join(args[1:])} still ran after {bound} s; its stderr:\n"
+                    f"{err[-3000:]}")
+    if check and proc.returncode != 0:
+        pytest.fail(f"exit {proc.returncode}: {' '.join(args[1:])}; its stderr:\n{err[-3000:]}")
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def kill_when_overdue(proc: subprocess.Popen[str], bound: float = CLI_BOUND) -> threading.Timer:
+    """A timer that kills ``proc``'s session (started with ``start_new_session``) after
+    ``bound`` seconds, so reads of its pipes end instead of blocking the run; cancel it."""
+    def kill() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(bound, kill)
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -12,7 +12,7 @@ import duckdb
 from logscope.hunt.driver import HuntOptions, hunt
 from tests.conftest import SAMPLES
 
-from tests.hunt.conftest import copy_bundle
+from tests.hunt.conftest import CLI_BOUND, copy_bundle, kill_when_overdue, run_cli
 
 
 def test_failures_are_recorded_and_the_rest_indexed(tmp_path: Path, scheduler: str) -> None:
@@ -57,17 +57,16 @@ def test_strict_exit_and_the_install_hint(tmp_path: Path) -> None:
     import os
 
     env = {**os.environ, "LOGSCOPE_HUNT_TEST_FAULTS": "zz-crash=crash"}
-    plain = subprocess.run(env_cmd, capture_output=True, text=True, env=env)
+    plain = run_cli(env_cmd, env)
     assert plain.returncode == 0, plain.stderr
     assert "zz-crash: crash" in plain.stderr
-    strict = subprocess.run([*env_cmd, "--strict"], capture_output=True, text=True, env=env)
+    strict = run_cli([*env_cmd, "--strict"], env)
     assert strict.returncode == 1, strict.stderr
     assert "1 failed before" in strict.stderr
-    blocked = subprocess.run(
+    blocked = run_cli(
         [sys.executable, "-c", "import sys; sys.modules['duckdb'] = None; "
          "sys.argv = ['logscope', 'hunt', sys.argv[1], '--index', sys.argv[2]]; "
-         "from logscope.cli import main; main()", str(root), str(tmp_path / "x.duckdb")],
-        capture_output=True, text=True)
+         "from logscope.cli import main; main()", str(root), str(tmp_path / "x.duckdb")])
     assert blocked.returncode == 2
     assert blocked.stderr.strip().splitlines() == [
         "Error: this command needs duckdb: install the hunt extra with "
@@ -78,7 +77,7 @@ def test_other_commands_do_not_import_dask_or_duckdb() -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import sys, logscope.cli; "
          "print(sorted(m for m in ('dask', 'distributed', 'duckdb') if m in sys.modules))"],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True, timeout=CLI_BOUND).stdout
     assert out.strip() == "[]"
 
 
@@ -98,14 +97,17 @@ def test_an_interrupted_hunt_resumes(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "logscope", "hunt", str(root), "--index", str(db),
            "--workers", "1", "--timeout", "120s"]
     env = {**os.environ, "LOGSCOPE_HUNT_TEST_FAULTS": "zz-hang=hang"}
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    overdue = kill_when_overdue(proc)  # a hang ends as a failed test, not a blocked run
     assert proc.stderr is not None
     for line in proc.stderr:  # the first progress line: a bundle has been committed
         if line.startswith("hunt: "):
             break
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
-    assert proc.wait(60) == 130, rest
+    overdue.cancel()
+    assert proc.wait(60) == 130, f"killed after {CLI_BOUND} s?\n{rest}"
     assert "run the same command again to resume" in rest
     con = duckdb.connect(str(db), read_only=True)
     done = {Path(p).name for (p,) in con.execute("SELECT path FROM bundles").fetchall()}

@@ -3,7 +3,6 @@ a second hunt does no work, and the fleet commands read the result."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from logscope.hunt.driver import HuntOptions, hunt
 from logscope.ingest.source import IngestOptions
 from logscope.pipeline import analyze
 from logscope.report.build import build_report
+from tests.hunt.conftest import run_cli
 
 
 def _analyze(bundle: Path) -> tuple[set[tuple], set[tuple], dict]:
@@ -80,14 +80,14 @@ def test_sample_archive_indexes_like_analyze_and_a_rerun_does_no_work(archive: P
     con.close()
 
     cli = [sys.executable, "-m", "logscope"]
-    out = subprocess.run([*cli, "fleet", "diff", str(db), "--run", "1", "--run", "2"],
-                         capture_output=True, text=True, check=True).stdout
+    out = run_cli([*cli, "fleet", "diff", str(db), "--run", "1", "--run", "2"],
+                  check=True).stdout
     assert "0 signature(s) changed" in out
-    html = subprocess.run([*cli, "fleet", "report", str(db), "--by", "signature,month",
-                           "-f", "html"], capture_output=True, text=True, check=True).stdout
+    html = run_cli([*cli, "fleet", "report", str(db), "--by", "signature,month",
+                    "-f", "html"], check=True).stdout
     assert "<svg id='trend'" in html and "class='series'" in html
-    q = subprocess.run([*cli, "fleet", "query", str(db), "SELECT count(*) AS n FROM hits",
-                        "-f", "json"], capture_output=True, text=True, check=True).stdout
+    q = run_cli([*cli, "fleet", "query", str(db), "SELECT count(*) AS n FROM hits",
+                 "-f", "json"], check=True).stdout
     assert orjson.loads(q) == [{"n": n_hits}]
 
 
