@@ -73,7 +73,6 @@ def deferred() -> Iterator[None]:
     global _deferred
     before, _deferred = _deferred, True
     try:
-        check()  # one that came (and was perhaps swallowed) before the loop
         yield
     finally:
         _deferred = before
