@@ -8,6 +8,12 @@ exit 1. Here all three raise :class:`Stopped` in the main process (no library co
 it), so every ``finally`` block runs, the temporary output is removed and the exit code is
 the shell's 128 + signal number; a forked worker that inherited the handler goes back to the
 default action and dies.
+
+The signal is also recorded (:func:`received`), because a raise can be lost: when the
+handler runs inside a finalizer (a ``__del__``, e.g. a Dask future's), Python prints
+"Exception ignored" and carries on. A loop that must not miss a stop, or be cut in the
+middle of a step, runs under :func:`deferred`: the handler only records, and the loop calls
+:func:`check` between steps.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 
 #: Signals that stop a run, and their names for the one-line message.
 STOP_SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 
 _main_pid: int | None = None
+_received: int | None = None  # the first stop signal the main process got
+_deferred = False  # inside deferred(): record only, the loop raises at check()
 
 
 class Stopped(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error of ours
@@ -39,7 +48,34 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    raise Stopped(signum)
+    global _received
+    if _deferred and _received is None:  # the loop stops at its next check()
+        _received = signum
+        return
+    _received = _received or signum
+    raise Stopped(signum)  # a second signal does not wait for the loop
+
+
+def received() -> int | None:
+    """The stop signal received so far, even one whose :class:`Stopped` was swallowed."""
+    return _received
+
+
+def check() -> None:
+    """Raise :class:`Stopped` if a stop signal was received: a loop's safe point."""
+    if _received is not None:
+        raise Stopped(_received)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within: a stop signal is only recorded, and raised by the next :func:`check`."""
+    global _deferred
+    before, _deferred = _deferred, True
+    try:
+        yield
+    finally:
+        _deferred = before
 
 
 def install() -> None:

@@ -64,7 +64,7 @@ def hunt(
     from ..ingest.limits import parse_size
     from .driver import HuntError, HuntOptions
     from .driver import hunt as run
-    from ..signals import Stopped
+    from ..signals import Stopped, check
     from .index import IndexFileError
 
     if scheduler and workers is not None:
@@ -88,6 +88,7 @@ def hunt(
                        export_parquet=export_parquet, retry_failed=retry_failed)
     try:
         counts = run(opts)
+        check()  # a stop whose raise a finalizer swallowed ("Exception ignored in ...")
     except (HuntError, IndexFileError) as exc:
         _die(str(exc))
     except (KeyboardInterrupt, Stopped) as stop:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .. import __version__
+from .. import __version__, signals
 from . import index
 from .archive import assign_hashes, walk
 from .plan import FAILED, Scope, make_plan
@@ -93,8 +93,9 @@ def hunt(o: HuntOptions) -> dict[str, int]:
         if plan.todo:
             _execute(o, plan, library.version, hashes, pv, run_id, writer, counts)
     finally:
-        writer.flush()
-        index.finish_run(con, run_id, counts)
+        with signals.deferred():  # a commit cut by a signal aborts its transaction
+            writer.flush()
+            index.finish_run(con, run_id, counts)
         if o.export_parquet is not None:
             written = index.export_parquet(con, o.export_parquet)
             _say(f"{len(written)} tables written as Parquet to {o.export_parquet}")

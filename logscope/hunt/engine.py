@@ -6,15 +6,21 @@ scheduler's ``KilledWorker``) is submitted once more; a second death makes the b
 ``lost``. The local scheduler gives up on a task at its first worker death
 (``allowed-failures`` 0), so that retry is ours and happens once; a remote scheduler keeps
 its own setting and our one retry comes after it.
+
+A stop signal (Ctrl-C, SIGTERM, SIGHUP) is taken between two results, never in the middle
+of one's commit: the loop runs under ``signals.deferred()`` and polls for it while it waits.
+(A ``KeyboardInterrupt``-style raise can land in a future's ``__del__`` and be lost there.)
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .. import signals
 from .task import run_bundle
 
 #: Times a finished bundle is run again because its result was lost with its worker before
@@ -25,6 +31,9 @@ MAX_REGATHER = 3
 #: worker takes no queued task with it), and no silent retries of a task that killed one.
 LOCAL_CONFIG = {"distributed.scheduler.allowed-failures": 0,
                 "distributed.scheduler.worker-saturation": 1.0}
+
+#: Seconds between two looks for a stop signal while no result is ready.
+POLL = 0.05
 
 
 @contextmanager
@@ -75,34 +84,47 @@ def run(c: Any, specs: list[dict[str, Any]],  # noqa: ANN401
         futures.append(submit(spec, 0, 0))
     ac = as_completed(futures)
     del futures
-    for fut in ac:
-        spec, deaths, regathers = by_key.pop(fut.key)
-        status, exc = fut.status, None
-        if status == "finished":
-            try:
-                result = fut.result()
-            except Exception as e:  # noqa: BLE001 - the result went with its worker
-                status, exc = "lost-data", e
-        elif status == "error":
-            exc = fut.exception()
-        if status != "finished":
-            killed = isinstance(exc, KilledWorker)
-            if killed and deaths == 0:
-                ac.add(submit(spec, 1, regathers))  # the one retry after a worker death
-                fut.release()
-                continue
-            if not killed and status != "error" and regathers < MAX_REGATHER:
-                ac.add(submit(spec, deaths, regathers + 1))  # done, but its result was lost
-                fut.release()
-                continue
-            if killed:
-                state, msg = "lost", ("the worker process died twice while analysing it "
-                                      f"(retried once): {exc}")
+    with signals.deferred():  # the loop takes a stop signal between two results
+        for fut in _completed(ac):
+            spec, deaths, regathers = by_key.pop(fut.key)
+            status, exc = fut.status, None
+            if status == "finished":
+                try:
+                    result = fut.result()
+                except Exception as e:  # noqa: BLE001 - the result went with its worker
+                    status, exc = "lost-data", e
             elif status == "error":
-                state, msg = "error", f"the task failed: {type(exc).__name__}: {exc}"
-            else:
-                state, msg = "lost", f"its result was lost with its worker ({status}): {exc}"
-            result = {"sha": spec["sha"], "status": state, "error": msg, "seconds": None,
-                      "result": None, "worker": None}
-        fut.release()
-        on_result(spec, result)
+                exc = fut.exception()
+            if status != "finished":
+                killed = isinstance(exc, KilledWorker)
+                if killed and deaths == 0:
+                    ac.add(submit(spec, 1, regathers))  # the one retry after a worker death
+                    fut.release()
+                    continue
+                if not killed and status != "error" and regathers < MAX_REGATHER:
+                    ac.add(submit(spec, deaths, regathers + 1))  # done, but its result was lost
+                    fut.release()
+                    continue
+                if killed:
+                    state, msg = "lost", ("the worker process died twice while analysing it "
+                                          f"(retried once): {exc}")
+                elif status == "error":
+                    state, msg = "error", f"the task failed: {type(exc).__name__}: {exc}"
+                else:
+                    state, msg = "lost", f"its result was lost with its worker ({status}): {exc}"
+                result = {"sha": spec["sha"], "status": state, "error": msg, "seconds": None,
+                          "result": None, "worker": None}
+            fut.release()
+            on_result(spec, result)
+
+
+def _completed(ac: Any) -> Iterator[Any]:  # noqa: ANN401
+    """``ac``'s futures as they complete, raising ``signals.Stopped`` between two of them (or
+    within ``POLL`` seconds while none is ready) once a stop signal came."""
+    while not ac.is_empty():
+        signals.check()
+        if ac.has_ready():
+            yield next(ac)
+        else:
+            time.sleep(POLL)
+    signals.check()
