@@ -19,7 +19,9 @@ from ..match.library import Library
 CHAINS = "@chains"
 #: Folders of the package whose code does not change what a bundle's analysis gives.
 _NOT_ANALYSIS = ("hunt", "cli", "collect", "evtxwriter", "_signatures")
-_NOT_ANALYSIS_FILES = ("__main__.py", "data/collect_script.yml")
+#: Files whose edits change no analysis result either: ``signals.py`` only decides how a run
+#: stops, so a fix there must not make every fleet index analyse all its bundles again.
+_NOT_ANALYSIS_FILES = ("__main__.py", "data/collect_script.yml", "signals.py")
 
 
 def _digest(parts: list[bytes]) -> str:
