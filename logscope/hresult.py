@@ -116,6 +116,17 @@ def from_last_error(text: str) -> str | None:
     return _table()["words"].get(fold(text))
 
 
+def insert_forms(code: str) -> list[str]:
+    """How a record's inserts write canonical HRESULT ``code``: its 8 hex digits, the unsigned
+    decimal (also the tail of ``%%decimal``) and, for a failure code, the digits of the signed
+    decimal (``-2147212300``). Both the record gate and the chunk gate search for these."""
+    n = int(code, 16)
+    forms = [code[2:], str(n)]
+    if n >= 1 << 31:
+        forms.append(str((1 << 32) - n))
+    return forms
+
+
 def find_in_text(text: str) -> list[str]:
     """Every HRESULT written in a piece of free text, canonical and de-duplicated, in order."""
     out: list[str] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .. import hresult as hr
 from .conditions import compile_regex
 
 
@@ -31,13 +32,7 @@ class TextGate:
     def __init__(self, codes: set[str]) -> None:
         #: The codes (``0x%08X``): the chunk gate looks for them in a chunk's bytes.
         self.codes = frozenset(codes)
-        alts = []
-        for code in sorted(codes):
-            n = int(code, 16)
-            alts.append(code[2:])
-            alts.append(str(n))
-            if n >= 1 << 31:
-                alts.append(str((1 << 32) - n))  # digits of the signed form (-2147212300)
+        alts = [form for code in sorted(codes) for form in hr.insert_forms(code)]
         self._pattern = compile_regex("(?i)" + "|".join(alts))
         # each form's first 4 characters, lower-cased (hex may be written in any case)
         self._prefixes = tuple(sorted({a[:4].lower() for a in alts}))

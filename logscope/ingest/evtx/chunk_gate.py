@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import re2
 
+from ... import hresult as hr
+
 if TYPE_CHECKING:
     from .fold import Want
 
@@ -82,10 +84,7 @@ class ChunkGate:
         raw: set[bytes] = set()
         for code in spec.hresults:
             n = int(code, 16)
-            text.add(code[2:].lower().encode())
-            text.add(str(n).encode())
-            if n >= 1 << 31:
-                text.add(str((1 << 32) - n).encode())
+            text.update(form.lower().encode() for form in hr.insert_forms(code))
             raw.add(n.to_bytes(4, "little"))
             raw.add(n.to_bytes(4, "big"))
         self._hr_text = tuple(sorted(text))
