@@ -29,6 +29,7 @@ from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
 from .chunks import HEADER_SIZE, read_file_header
 from .normalize import RawRecord, summary_event, to_event
+from .repeats import build
 from .slots import SlotView
 
 KINDS = ("evtx",)
@@ -246,11 +247,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
                         run_first = run_last = record_id
                     continue
             if event is None:
-                raw = record_from_json(loads_record(text))
-                if raw.record_id is None:
-                    raw.record_id = record_id
-                event = to_event(raw, kind=KIND, file=source.display,
-                                 locator=Locator(record=record_id))
+                event = build(text, record_id, KIND, source.display)
         except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
             ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
             continue  # counted in ``missing`` by the completeness check
