@@ -26,18 +26,18 @@ import re2
 
 from .. import hresult
 from ..ingest.source import TEXT_FOLD_KEY
-from ..ingest.veeam.data import load as veeam_data
-from ..ingest.veeam.data import longest_literal
-from ..ingest.veeam.plain import BY_KIND
 from ..ingest.veeam.repeats import REPEATS_KEY
-from ..throughput.config import load as throughput_config
-from ..throughput.extract import needles as throughput_needles
 from ..events import Event
 from .conditions import split_key
 from .matcher import Matcher
 
-#: Kinds whose reader can fold (server and agent logs, session text: the long ones).
-FOLDABLE_KINDS = tuple(BY_KIND)
+# The Veeam grammars (``ingest/veeam/plain``: YAML data and three large RE2 patterns), the
+# Veeam sentence templates and the throughput tables load only when a Veeam kind asks
+# (``consumer_patterns``): an evtx-only run installs this rule but never calls it.
+
+#: Kinds whose reader can fold (server and agent logs, session text: the long ones); the keys
+#: of ``ingest.veeam.plain.BY_KIND`` (tests/veeam/test_fold.py checks they agree).
+FOLDABLE_KINDS = ("veeam", "veeam-agent", "veeam-session")
 #: Kinds whose readers count contents repeated past ``repeats.KEEP`` (agent logs and session
 #: text: a server log's entries carry context from the lines before them).
 REPEAT_KINDS = ("veeam-agent", "veeam-session")
@@ -153,7 +153,10 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # HRESULT signatures read ev.hresult / data.hresults: written by the entity templates
     # (below) and by hresult.find_in_text (its pattern without the look-arounds)
     out.append(hresult.HRESULT_IN_TEXT_CORE.encode())
-    from ..ingest.veeam.data import load as veeam_data  # Veeam kinds only: not at start-up
+    from ..ingest.veeam.data import load as veeam_data
+    from ..ingest.veeam.data import longest_literal
+    from ..throughput.config import load as throughput_config
+    from ..throughput.extract import needles as throughput_needles
 
     for rule in veeam_data().entities:
         # the rule's literal, not its regex: a necessary condition, and bounded repeats

@@ -316,3 +316,11 @@ def test_random_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         path.write_bytes(_random_log(r))
         assert _report([path], True) == _report([path], False), seed
         path.unlink()
+
+
+def test_text_gate_names_the_kinds_plain_folds() -> None:
+    """``match/text_gate`` spells the foldable kinds out (importing ``plain`` builds its
+    grammars: start-up cost on evtx-only runs); they must stay the grammars' kinds."""
+    from logscope.match.text_gate import FOLDABLE_KINDS
+
+    assert FOLDABLE_KINDS == tuple(plain.BY_KIND)
