@@ -27,7 +27,7 @@ _LAZY = {
                      "AllowSigOpt", "WorkersOpt", "_die", "_check_paths", "_limits",
                      "_options", "_workers", "_progress"), "options"),
     **dict.fromkeys(("_emit", "_check_output", "_event_sink", "_fail_on_exit"), "output"),
-    **dict.fromkeys(("_check_signatures", "_exit_for", "_filters"), "analyze"),
+    **dict.fromkeys(("_check_signatures", "_exit_for", "_filters"), "analyze_run"),
     **dict.fromkeys(("validate", "sig_app", "signatures_list", "signatures_show"), "signatures"),
     "vss_app": "vssadmin", "vssadmin_diff": "vssadmin",
     "export_app": "export", "export_sigma": "export",
@@ -43,23 +43,20 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401
 
 
 def main() -> None:
-    """Entry point; ``--version`` answers before the CLI framework is imported (fast)."""
+    """Entry point; ``--version``, and ``analyze`` with a certain command line
+    (``direct.py``), run without importing the CLI framework (fast)."""
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"logscope {__version__}\n")
         return
-    import logging
-
-    # python-evtx logs token warnings on damaged records; what was lost is in the ledger,
-    # and stderr stays for progress and errors
-    quiet = logging.getLogger("Evtx")
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False
     from ..signals import Stopped, install, stop_children
-    from .root import app_for
+    from .direct import run_direct
 
     install()
     try:
-        app_for(sys.argv[1:])()
+        if not run_direct(sys.argv[1:]):  # ``analyze`` with a certain command line: no typer
+            from .root import app_for
+
+            app_for(sys.argv[1:])()
     except Stopped as stop:
         stop_children()
         sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
