@@ -166,10 +166,28 @@ def test_one_evtx_run_loads_no_framework_no_yaml_no_veeam_grammar(tmp_path: Path
     env = {**os.environ, "LOGSCOPE_CACHE_DIR": str(tmp_path / "cache")}
     argv = ["analyze", EVTX, "-f", "json", "-o", str(tmp_path / "r.json")]
     assert _run(DIRECT, argv, tmp_path, env)[0] == 0  # fills the caches
-    code = (f"{DIRECT}\nprint(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('typer', 'click', 'pydantic', 'rich', 'yaml', 'logging')\n"
-            "   or m.startswith(('logscope.ingest.veeam.plain', 'logscope.hunt'))))")
+    # printed by an exit handler: its presence also keeps direct._leave from ending the
+    # process before the interpreter's exit runs it
+    code = ("import atexit, sys\natexit.register(lambda: print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('typer', 'click', 'pydantic', 'rich', 'yaml', 'logging')\n"
+            "   or m.startswith(('logscope.ingest.veeam.plain', 'logscope.hunt')))))\n" + DIRECT)
     status, out, err = _run(code, argv, tmp_path, env)
     assert status == 0, err
     assert out.strip().splitlines()[-1] == "[]"
     assert json.loads((tmp_path / "r.json").read_text())["files"][0]["records"] > 0
+
+
+LEAVE = ("import sys, threading\nfrom logscope.cli.direct import _leave\n"
+         "sys.stdout.write('written before; ')\n")
+
+
+def test_leave_ends_at_once_with_the_code_and_the_output_flushed(tmp_path: Path) -> None:
+    status, out, _err = _run(LEAVE + "_leave(3)\nprint('not reached')", [], tmp_path, dict(os.environ))
+    assert (status, out) == (3, "written before; ")
+
+
+def test_leave_returns_while_a_thread_runs(tmp_path: Path) -> None:
+    code = (LEAVE + "stop = threading.Event()\nt = threading.Thread(target=stop.wait)\nt.start()\n"
+            "_leave(3)\nprint('returned')\nstop.set()")
+    status, out, _err = _run(code, [], tmp_path, dict(os.environ))
+    assert (status, out) == (0, "written before; returned\n")

@@ -120,6 +120,10 @@ def run_direct(argv: list[str]) -> bool:
 
     try:
         run(**kwargs)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            _leave(exc.code or 0)
+        raise
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except EOFError:
@@ -133,7 +137,29 @@ def run_direct(argv: list[str]) -> bool:
         sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
         sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
         raise SystemExit(1) from None
+    _leave(0)
     return True
+
+
+def _leave(code: int) -> None:
+    """End the process with ``code`` now when the interpreter's own exit has nothing left to
+    do but free memory (~15 ms: every module and object, one by one): the output flushed, no
+    other thread running and no exit handler registered (a worker pool registers one).
+    Otherwise return, and the run ends the normal way."""
+    import atexit
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: the normal exit reports it as it always has
+        return
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    pending = getattr(atexit, "_ncallbacks", None)
+    if pending is None or pending():
+        return
+    os._exit(code)
 
 
 def _aborted() -> None:
