@@ -19,12 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import re2
 
-from . import messages, yamlio
+from . import datafiles, messages
 
 #: A paste longer than this is matched on its first part only (bounded work).
 MAX_MATCH_CHARS = 16 * 1024
@@ -150,11 +149,10 @@ def library() -> Library:
         if tpl:
             out.append(tpl)
     context: dict[str, tuple[tuple[str, str], ...]] = {}
-    folder = resources.files("logscope").joinpath("data/messages/localised")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+    for entry in sorted((datafiles.DATA / "messages" / "localised").iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yml"):
             continue
-        doc: Any = yamlio.load_data(entry.read_text("utf-8")) or {}
+        doc: Any = datafiles.table(f"messages/localised/{entry.name}") or {}
         lang = str(doc["lang"])
         words = {str(k): str(v) for k, v in (doc.get("context") or {}).items()}
         context[lang] = tuple(sorted(words.items(), key=lambda kv: -len(kv[0])))

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .. import yamlio
+from .. import datafiles
 
 #: Letters of the scripts the data file may name.
 _SCRIPTS = {
@@ -33,8 +32,7 @@ MAX_CHARS = 4096
 @lru_cache(maxsize=1)
 def _data() -> tuple[int, dict[str, tuple[str, ...]], list[tuple[str, list[str]]]]:
     """(least words, word -> the languages it belongs to, scripts by language)."""
-    raw: Any = yamlio.load_data(resources.files("logscope").joinpath(
-        "data/message_languages.yml").read_text("utf-8"))
+    raw: Any = datafiles.table("message_languages.yml")
     langs_of: dict[str, list[str]] = {}
     for lang, ws in raw["words"].items():
         for w in ws:

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from ... import yamlio
+from ... import datafiles
 from ..paste_read import MD_ESCAPE
 
 #: ``+ CategoryInfo : ...`` (the ``+`` may be lost or escaped in a paste).
@@ -52,8 +51,7 @@ VM_NAME = re.compile(r"(?:^|\n|:\s)'(?P<name>[^'\n]{1,200})'\s")
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/powershell.yml").read_text("utf-8")
-    raw: dict[str, Any] = yamlio.load_data(text)
+    raw: dict[str, Any] = datafiles.table("powershell.yml")
     raw["verb_set"] = frozenset(raw["verbs"])
     raw["list_key_set"] = frozenset(raw["list_keys"])
     return raw

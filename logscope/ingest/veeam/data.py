@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from ... import yamlio
+from ... import datafiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +79,7 @@ class VeeamData:
 @lru_cache(maxsize=1)
 def load() -> VeeamData:
     """The compiled tables (cached: every parse of every file shares them)."""
-    text = resources.files("logscope").joinpath("data/veeam_patterns.yml").read_text("utf-8")
-    raw: dict[str, Any] = yamlio.load_data(text)
+    raw: dict[str, Any] = datafiles.table("veeam_patterns.yml")
     return VeeamData(
         levels={str(k): str(v) for k, v in raw["levels"].items()},
         guest_levels={str(k): str(v) for k, v in raw["guest_levels"].items()},
