@@ -144,10 +144,12 @@ def run_direct(argv: list[str]) -> bool:
 def _leave(code: int) -> None:
     """End the process with ``code`` now when the interpreter's own exit has nothing left to
     do but free memory (~15 ms: every module and object, one by one): the output flushed, no
-    other thread running and no exit handler registered (a worker pool registers one).
-    Otherwise return, and the run ends the normal way."""
+    other thread running, no exit handler registered (a worker pool registers one) and no
+    profiler or tracer waiting to write its figures. Otherwise return: the normal exit."""
     import atexit
 
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -319,8 +319,10 @@ def test_random_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_text_gate_names_the_kinds_plain_folds() -> None:
-    """``match/text_gate`` spells the foldable kinds out (importing ``plain`` builds its
-    grammars: start-up cost on evtx-only runs); they must stay the grammars' kinds."""
+    """``match/text_gate`` and the reader spell the foldable kinds out (``plain`` builds its
+    grammars on first use: start-up cost); they must stay the grammars' kinds."""
+    from logscope.ingest.veeam import reader
     from logscope.match.text_gate import FOLDABLE_KINDS
 
-    assert FOLDABLE_KINDS == tuple(plain.BY_KIND)
+    assert FOLDABLE_KINDS == reader.FOLDABLE_KINDS == tuple(plain.BY_KIND)
+    assert plain.SERVER is plain.BY_KIND["veeam"] and plain.SESSION.kind == "veeam-session"
