@@ -153,12 +153,11 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # HRESULT signatures read ev.hresult / data.hresults: written by the entity templates
     # (below) and by hresult.find_in_text (its pattern without the look-arounds)
     out.append(hresult.HRESULT_IN_TEXT_CORE.encode())
-    from ..ingest.veeam.data import load as veeam_data
-    from ..ingest.veeam.data import longest_literal
+    from ..ingest.veeam.data import entity_rules, longest_literal
     from ..throughput.config import load as throughput_config
     from ..throughput.extract import needles as throughput_needles
 
-    for rule in veeam_data().entities:
+    for rule in entity_rules():
         # the rule's literal, not its regex: a necessary condition, and bounded repeats
         # ({1,256}) of many rules in one pattern would outgrow RE2's DFA
         raw = _literal(rule.needle, rule.ignore_case) if rule.needle else _raw(rule.regex.pattern)
