@@ -19,12 +19,13 @@ import re2
 
 from .. import hresult as hr
 from ..events import Event
+from ..lazy import regex
 
 #: How much of one message is scanned (bounded work on a hostile paste).
 MAX_SCAN_CHARS = 64 * 1024
 
 # One pass over the text, alternatives in order of precedence; a token is never read twice.
-_TOKENS = re.compile(
+_TOKENS = regex(
     r"(?<![0-9A-Za-z_%-])(?:"
     r"(?P<hex>0[xX][0-9A-Fa-f]{8})(?:L\b)?"
     r"|(?P<pct>%%\d{9,10})"
@@ -53,13 +54,13 @@ _MAYBE_TOKEN = re2.compile(
     r")(?:$|[^0-9A-Za-z_-])"
 )
 #: Words before a bare number that make it a code (any of the languages we read).
-_CONTEXT = re.compile(
+_CONTEXT = regex(
     r"(?:code|error|errors|hresult|hr|result|return|returned|value|status|fehler|fehlercode"
     r"|erreur|error|errore|código|codice|ошибк[аи]|код|エラー|コード|错误|代码|job|state"
     r"|returnvalue|errorcode)\W{0,4}$", re.IGNORECASE)
-_QUOTED = re.compile(r"['\"(\[]$")
+_QUOTED = regex(r"['\"(\[]$")
 #: ``error 32``, ``Win32 error 0x20``, ``error code: 5``, ``GetLastError() = 5`` (a Win32 number).
-_WIN32 = re.compile(
+_WIN32 = regex(
     r"(?:\bwin32[ \t]+error(?:[ \t]+code)?|\b(?:system[ \t]+)?error(?:[ \t]+code)?|getlasterror\(\)"
     r"|\bfehler|\berreur|\berrore)[ \t]*[:=#]?[ \t]*['(]?(0x[0-9A-Fa-f]{1,4}|\d{1,5})"
     r"(?![0-9A-Za-z,:_-]|\.\d)",

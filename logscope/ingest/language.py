@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import datafiles
+from ..lazy import regex
 
 #: Letters of the scripts the data file may name.
 _SCRIPTS = {
@@ -21,10 +22,10 @@ _SCRIPTS = {
     "cjk": re.compile(r"[\u4e00-\u9fff]"),
     "cyrillic": re.compile(r"[\u0400-\u04ff]"),
 }
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = regex(r"[^\W\d_]+")
 #: The same words in casefolded ASCII text (its only letters are a-z), twice as fast: most
 #: pasted lines are ASCII.
-_ASCII_WORD = re.compile(r"[a-z]+")
+_ASCII_WORD = regex(r"[a-z]+")
 #: Only this much of a message is looked at.
 MAX_CHARS = 4096
 

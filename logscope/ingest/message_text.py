@@ -11,12 +11,12 @@ at most ``MAX_LINES`` lines are read, the rest counted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from ..events import Event, Locator
+from ..lazy import regex
 from ..ledger import FileLedger
 from ..localised import continues_description, english_block, identify
 from .codes import find_codes
@@ -37,8 +37,8 @@ MAX_PARAGRAPH_LINES = 6
 MAX_TEMPLATE_LINES = 60
 NO_MESSAGE = "no known message"
 #: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
-_COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
-_PIPED = re.compile(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_COMMAND = regex(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_PIPED = regex(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 
 
 #: Files named as documentation, provenance notes or code: their quoted messages are not

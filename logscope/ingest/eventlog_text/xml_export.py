@@ -10,13 +10,13 @@ from the network (untrusted input).
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
 from lxml import etree
 
 from ...events import Event, Locator
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..evtx.normalize import ARRAY_SEPARATOR, RawRecord, parse_int, parse_time, to_event
 from ..source import IngestOptions, Source
@@ -27,9 +27,9 @@ KIND = "evtx-xml"
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 
 _READ = 1 << 16
-_DECL = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
-_EVENT_START = re.compile(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Event[\s>]")
-_EVENTS_START = re.compile(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Events[\s>]")
+_DECL = regex(r"^\s*<\?xml[^>]{0,200}\?>")
+_EVENT_START = regex(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Event[\s>]")
+_EVENTS_START = regex(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Events[\s>]")
 _ROOT = "logscope-root"
 
 
