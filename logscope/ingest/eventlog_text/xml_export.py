@@ -13,8 +13,6 @@ import codecs
 from collections.abc import Iterator
 from typing import IO, Any
 
-from lxml import etree
-
 from ...events import Event, Locator
 from ...lazy import regex
 from ...ledger import FileLedger
@@ -151,6 +149,8 @@ def _flatten(el: Any, raw: RawRecord) -> None:
 
 def record_from_xml(xml: str | bytes) -> RawRecord:
     """One record's XML text (python-evtx's ``record.xml()``) → :class:`RawRecord`."""
+    from lxml import etree  # here, not at import: detection needs none of it (~5 ms)
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     if isinstance(xml, str):
         xml = xml.encode("utf-8", errors="surrogatepass")
@@ -186,6 +186,8 @@ def iter_event_elements(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int
     The element is cleared (and its predecessors dropped) once the consumer moves on, so
     memory stays bounded. An XML error ends the stream with a problem naming the line.
     """
+    from lxml import etree
+
     parser = etree.XMLPullParser(
         events=("end",), resolve_entities=False, no_network=True, huge_tree=False,
         remove_comments=True, remove_pis=True,
