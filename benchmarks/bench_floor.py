@@ -7,8 +7,8 @@ workers, each as a fresh process (start-up, imports and library load included); 
 are the median of the rounds, and each ratio is floor seconds / analyze seconds (>= 1.0:
 analyze is at least as fast as the floor). Peak RSS is the child's (workers included).
 Also printed: start-up (``--version``, and ``analyze`` of one small .evtx and of one text
-file, wall and CPU, with the .evtx run's imports per package), the cost a file adds, and the surviving fraction of chunks and
-records after the chunk-level skip.
+file, wall and CPU, with the .evtx run's imports per package), the cost a file adds, and the
+surviving fraction of chunks and records after the chunk-level skip.
 
     python benchmarks/bench_floor.py                      # the corpus, 5 rounds
     python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
@@ -122,7 +122,8 @@ def startup(rounds: int, tmp: Path) -> None:
     tables) are warm after the first round, as on any machine that ran logscope before."""
     small = sorted((ROOT / "samples" / "evtx").rglob("*.evtx"))[0]
     text = ROOT / "README.md"
-    runs: dict[str, list[tuple[float, float, float, bytes]]] = {"version": [], "evtx": [], "text": []}
+    runs: dict[str, list[tuple[float, float, float, bytes]]] = {"version": [], "evtx": [],
+                                                                 "text": []}
     timed(analyze_cmd([str(small)], 1, str(tmp / "one.json")))  # warm the caches
     for _ in range(rounds):
         runs["version"].append(timed([sys.executable, "-m", "logscope", "--version"]))
@@ -132,8 +133,8 @@ def startup(rounds: int, tmp: Path) -> None:
 
     def fig(name: str) -> str:
         xs = runs[name]
-        return (f"{med(x[0] for x in xs) * 1000:.0f} ms ({med(x[1] for x in xs) * 1000:.0f} ms CPU, "
-                f"{max(x[2] for x in xs):.0f} MB)")
+        wall, cpu = med(x[0] for x in xs) * 1000, med(x[1] for x in xs) * 1000
+        return f"{wall:.0f} ms ({cpu:.0f} ms CPU, {max(x[2] for x in xs):.0f} MB)"
 
     print(f"start-up (median of {rounds}): --version {fig('version')}; analyze of one small "
           f".evtx ({small.name}) {fig('evtx')}; of one text file ({text.name}) {fig('text')}")

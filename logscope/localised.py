@@ -149,7 +149,8 @@ def library() -> Library:
         if tpl:
             out.append(tpl)
     context: dict[str, tuple[tuple[str, str], ...]] = {}
-    for entry in sorted((datafiles.DATA / "messages" / "localised").iterdir(), key=lambda e: e.name):
+    folder = datafiles.DATA / "messages" / "localised"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yml"):
             continue
         doc: Any = datafiles.table(f"messages/localised/{entry.name}") or {}

@@ -25,7 +25,8 @@ from logscope.cli.root import app_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = str(ROOT / "samples" / "bundles" / "sqlwriter-chain")
-EVTX = str(ROOT / "samples" / "evtx" / "clean-backup" / "HV03" / "Microsoft-Windows-Hyper-V-VMMS-Admin.evtx")
+EVTX = str(ROOT / "samples" / "evtx" / "clean-backup" / "HV03"
+           / "Microsoft-Windows-Hyper-V-VMMS-Admin.evtx")
 SIGS = str(ROOT / "signatures")
 
 CERTAIN = [
@@ -190,7 +191,8 @@ LEAVE = ("import sys, threading\nfrom logscope.cli.direct import _leave\n"
 
 
 def test_leave_ends_at_once_with_the_code_and_the_output_flushed(tmp_path: Path) -> None:
-    status, out, _err = _run(LEAVE + "_leave(3)\nprint('not reached')", [], tmp_path, dict(os.environ))
+    code = LEAVE + "_leave(3)\nprint('not reached')"
+    status, out, _err = _run(code, [], tmp_path, dict(os.environ))
     assert (status, out) == (3, "written before; ")
 
 
