@@ -37,14 +37,33 @@ _SET_OPTIONS.log_errors = False
 
 @dataclass(slots=True)
 class _Compiled:
+    """One signature as the matcher tests it. Its predicates and extractors (RE2 patterns)
+    are built when an event first reaches them: a run tests a few of the library's ~150
+    signatures, and building all of them was ~8 ms of every start-up. The loader compiled
+    each once already (a signature that does not compile is not in the library)."""
+
     sig: Signature
-    preds: list[Predicate]
-    extractors: list[tuple[str, str, Any]]
     #: A necessary condition: ("fold", [escaped casefolded literals]) for a message
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
     #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, ("any", parts)
     #: for one necessary part per top-level ``any`` alternative (``any_prefilter``), or None.
     prefilter: tuple[str, Any] | None = None
+    _preds: list[Predicate] | None = None
+    _extractors: list[tuple[str, str, Any]] | None = None
+
+    @property
+    def preds(self) -> list[Predicate]:
+        preds = self._preds
+        if preds is None:
+            preds = self._preds = compile_group(self.sig.match)
+        return preds
+
+    @property
+    def extractors(self) -> list[tuple[str, str, Any]]:
+        found = self._extractors
+        if found is None:
+            found = self._extractors = _extractors(self.sig)
+        return found
 
 
 class _Bucket:
@@ -206,8 +225,7 @@ class Matcher:
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
         for sig in library.signatures.values():
-            comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
-                             _prefilter(sig.match))
+            comp = _Compiled(sig, _prefilter(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
                 for prov in keys.providers or (None,):
                     for eid in keys.event_ids or (None,):
