@@ -22,6 +22,7 @@ from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import KNOWS_KEY, SIGNATURE_DIRS_KEY, TEXT_FOLD_KEY, IngestOptions
 from .ledger import FileLedger
+from .signals import check as check_stop
 from .match.evtx_gate import with_evtx_gate
 from .match.library import Library, load_library
 from .match.matcher import Matcher
@@ -109,6 +110,7 @@ def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLed
                 yield ev
             # the contract: records == events this file gave (+ those folded into a summary)
             ledger.records = n + ledger.summarized
+            check_stop()  # one whose raise a finalizer lost
         ledgers.extend(bundle.ledgers)
 
 
