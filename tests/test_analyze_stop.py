@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
-from tests.hunt.conftest import kill_when_overdue
+from tests.conftest import ROOT, SAMPLES, kill_when_overdue
 from tests.test_exits import _slow_bundle, _with_marker
 
 SIGNALS = [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)]
