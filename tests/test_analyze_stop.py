@@ -85,6 +85,8 @@ def test_a_stop_whose_raise_is_lost_still_ends_the_run(tmp_path: Path, name: str
                          capture_output=True, text=True, timeout=300)
     assert "evtx engine" not in res.stderr  # not a made-up problem of the file
     _assert_stopped(res.returncode, res.stderr, code, name, out)
+    time.sleep(0.2)
+    assert _with_marker(str(out)) == []  # forked pool workers keep the command line
 
 
 # -- real signals at several moments ---------------------------------------------------------
