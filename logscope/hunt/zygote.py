@@ -74,6 +74,7 @@ def serve() -> None:
     warm_up()
 
     out = sys.stdout.buffer
+    me = os.getpid()
     for line in sys.stdin.buffer:
         req = orjson.loads(line)
         spec = req["spec"]
@@ -84,6 +85,7 @@ def serve() -> None:
         if pid == 0:  # the child: never returns into this loop
             code = child.EXIT_ERROR
             try:
+                child.die_with_parent(me)  # first: a zygote killed already takes it along
                 code = child.run(spec, knowledge, req["result"], req["stderr"])
             finally:
                 os._exit(code)
