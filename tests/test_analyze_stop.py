@@ -92,14 +92,14 @@ def test_a_stop_whose_raise_is_lost_still_ends_the_run(tmp_path: Path, name: str
 # -- real signals at several moments ---------------------------------------------------------
 
 def _handler_installed(pid: int) -> bool:
-    """Whether ``pid`` catches SIGTERM (``signals.install`` ran), from /proc."""
+    """Whether ``pid`` catches all three stop signals (``signals.install`` ran), from /proc."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
     caught = next(int(line.split()[1], 16) for line in status.splitlines()
                   if line.startswith("SigCgt:"))
-    return bool(caught & (1 << (signal.SIGTERM - 1)))
+    return all(caught & (1 << (sig - 1)) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -113,16 +113,20 @@ def _cpu_seconds(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def corpus_cpu(shared: Path) -> float:
-    """CPU seconds of a whole corpus run, measured here: the moments are fractions of it (a
-    load-proof clock, and one that follows the run as it gets faster)."""
+    """CPU seconds of a whole corpus run, the less of two, measured here: the moments are
+    shares of it (a clock that load does not stretch, and one that follows the run as it gets
+    faster)."""
     import resource
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-m", "logscope", "analyze", str(shared / "corpus" / "evtx"),
-                    "--workers", "1", "--format", "json"], cwd=ROOT, capture_output=True,
-                   timeout=300, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    runs = []
+    for _ in range(2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-m", "logscope", "analyze",
+                        str(shared / "corpus" / "evtx"), "--workers", "1", "--format", "json"],
+                       cwd=ROOT, capture_output=True, timeout=300, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return min(runs)
 
 
 def _wait_for(proc: subprocess.Popen[str], ready: object, what: str) -> None:
@@ -148,7 +152,7 @@ def _stop_at(tmp_path: Path, args: list[str], sig: int, moment: object) -> tuple
 
 @LINUX
 @pytest.mark.parametrize("name,code", SIGNALS)
-@pytest.mark.parametrize("share", [0.0, 0.4, 0.6, 0.8])
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.7])
 def test_a_corpus_run_stopped_at_any_moment(tmp_path: Path, shared: Path, corpus_cpu: float,
                                             name: str, code: int, share: float) -> None:
     """One process (the corpus is under the pool's threshold), stopped once its handler is
