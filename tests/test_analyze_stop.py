@@ -152,7 +152,7 @@ def _stop_at(tmp_path: Path, args: list[str], sig: int, moment: object) -> tuple
 
 @LINUX
 @pytest.mark.parametrize("name,code", SIGNALS)
-@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.7])
+@pytest.mark.parametrize("share", [0.0, 0.35, 0.7])
 def test_a_corpus_run_stopped_at_any_moment(tmp_path: Path, shared: Path, corpus_cpu: float,
                                             name: str, code: int, share: float) -> None:
     """One process (the corpus is under the pool's threshold), stopped once its handler is
