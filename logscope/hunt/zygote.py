@@ -7,7 +7,8 @@ with its worker (``PR_SET_PDEATHSIG``) and when its stdin closes.
 
 Protocol (one JSON object a line): the task writes ``{"spec", "result", "stderr"}``; the
 zygote answers ``{"pid"}`` once the child runs, then ``{"pid", "status"}`` (the raw wait
-status) when it has ended.
+status) when it has ended. The task checks each reply (``task._checked``): on one that breaks
+this, it kills the zygote (and so the child) and starts a new one for its next bundle.
 """
 
 from __future__ import annotations
