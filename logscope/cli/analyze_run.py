@@ -25,17 +25,17 @@ def run(paths: list[Path], *, fmt: Fmt = Fmt.text, output: Path | None = None,
         vm: list[str] | None = None, job: list[str] | None = None, tz: str | None = None,
         redact: bool = False, workers: int = 0, allow_signature_errors: bool = False) -> None:
     """``logscope analyze`` (its help is the typer command's docstring)."""
-    from ..ingest.bundle import BundleError
-    from ..pipeline import analyze
-    from ..report import render
-    from ..report.progress import ProgressBar
-
-    _check_paths(paths)
+    _check_paths(paths)  # usage errors first: they exit before the stages are imported
     _check_output(output, paths)
     opts = _options(engine, veeam_utc_offset)
     _limits(opts, max_total_size, max_member_size, max_members, max_ratio, max_depth)
     filters = _filters(since, until, vm, job, tz)
     knowledge = _check_signatures(signatures, allow_signature_errors)
+    from ..ingest.bundle import BundleError
+    from ..pipeline import analyze
+    from ..report import render
+    from ..report.progress import ProgressBar
+
     try:
         with ProgressBar() as progress:
             analysis = analyze(paths, opts, signatures, progress=progress, filters=filters,
