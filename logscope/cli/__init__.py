@@ -5,7 +5,8 @@ The only package that wires stages to files and terminals; one module per comman
 (or ``validate`` finds problems); 2 for usage errors and PATHs that cannot be opened at all.
 Progress goes to stderr, results to stdout.
 
-Nothing here imports typer until a command runs: ``main`` answers ``--version`` first, and
+Nothing here imports typer until a command runs: ``main`` answers ``--version`` first, runs
+``analyze`` without typer when its command line has one certain meaning (``direct.py``), and
 ``app`` (and the helpers ``logscope.hunt.cli`` borrows) load on first access.
 """
 
