@@ -42,21 +42,30 @@ _PATTERN_ATTRS = ("match", "fullmatch", "search", "sub", "subn", "split", "finda
 
 class LazyPattern:
     """Stands for ``re.compile(pattern, flags)``; compiles on the first use of one of its
-    methods or attributes, then holds the compiled pattern's as its own (later calls cost what
-    a compiled pattern's do). ``pattern`` is known without compiling. Not a ``re.Pattern``:
-    for ``re.sub(p, ...)`` or ``isinstance`` use ``.compiled``."""
+    methods or attributes. Then the module that made it holds the compiled pattern itself
+    (its global names bound to this object are rebound: later calls cost what a compiled
+    pattern's do), and this object holds the compiled pattern's methods for whoever kept it.
+    ``pattern`` is known without compiling. Not a ``re.Pattern``: for ``re.sub(p, ...)`` or
+    ``isinstance`` use ``.compiled``."""
 
-    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+    def __init__(self, pattern: str | bytes, flags: int = 0,
+                 home: dict[str, Any] | None = None) -> None:
         self.pattern = pattern
         self._flags = flags
+        self._home = home
 
     def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - only names not yet set
-        if name.startswith("__") or name == "_flags":
+        if name.startswith("__") or name in ("_flags", "_home"):
             raise AttributeError(name)
         compiled = re.compile(self.pattern, self._flags)
         for attr in _PATTERN_ATTRS:
             setattr(self, attr, getattr(compiled, attr))
         self.compiled = compiled
+        home, self._home = self._home, None
+        if home is not None:
+            for key, value in list(home.items()):
+                if value is self:
+                    home[key] = compiled
         return getattr(compiled, name)
 
     def __repr__(self) -> str:
@@ -64,5 +73,6 @@ class LazyPattern:
 
 
 def regex(pattern: str | bytes, flags: int = 0) -> LazyPattern:
-    """``re.compile(pattern, flags)``, compiled when first used (see the module docstring)."""
-    return LazyPattern(pattern, flags)
+    """``re.compile(pattern, flags)``, compiled when first used (see the module docstring).
+    Meant for module-level names: the module's globals are where the compiled pattern goes."""
+    return LazyPattern(pattern, flags, sys._getframe(1).f_globals)  # noqa: SLF001

@@ -24,7 +24,8 @@ from . import entities
 from .continuation import Continuations
 from .data import load
 
-LINE = regex(
+# compiled at import: another module imports it by name (``lazy.regex`` would rebind only here)
+LINE = re.compile(
     r"^ {0,8}(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?: ?([AaPp][Mm]))?"
     r" {1,40}(\d{1,8})(?: {1,8}|$)"
 )

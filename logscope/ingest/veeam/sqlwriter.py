@@ -22,7 +22,8 @@ from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from .continuation import Continuations
 
-LINE = regex(
+# compiled at import: another module imports it by name (``lazy.regex`` would rebind only here)
+LINE = re.compile(
     r"^\[(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?,"
     r" TID ([0-9a-fA-F]{1,8})\] ?"
 )

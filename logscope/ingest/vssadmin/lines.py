@@ -41,7 +41,9 @@ TEXT = "text"  # anything else
 QUOTES = "'\u2018\u2019\u201a\u201b`\u00b4"
 DASHES = "-\u2013\u2014\u2212"
 
-BANNER_RE = regex(r"vssadmin[ \t]+\d{1,2}\.\d{1,2}[ \t]*[-\u2013\u2014\u2212]")
+# BANNER_RE and GUID_RE compile at import: other modules import them by name (the rest are
+# ``lazy.regex``, compiled on first use, which rebinds only this module's name)
+BANNER_RE = re.compile(r"vssadmin[ \t]+\d{1,2}\.\d{1,2}[ \t]*[-\u2013\u2014\u2212]")
 COMMAND_RE = regex(
     r"(?i)\bvssadmin(?:\.exe)?[ \t]+(list|create|delete|resize|add|query|revert|expose|break)"
     r"(?:[ \t]+([a-z]+))?"
@@ -49,7 +51,7 @@ COMMAND_RE = regex(
 PROMPT_RE = regex(r"^(?:\[PS\][ \t]*|PS[ \t]+)?[A-Za-z]:\\[^>]{0,260}>[ \t]*$")
 COPYRIGHT_RE = regex(r"^\(C\)[ \t]*Copyright\b", re.IGNORECASE)
 STATE_RE = regex(r"^\[[ \t]*(\d{1,6})[ \t]*\][ \t]*(.*)$")
-GUID_RE = regex(
+GUID_RE = re.compile(
     r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
 )
 PARTIAL_GUID_RE = regex(r"^\{[0-9a-fA-F-]{0,35}$")
