@@ -165,6 +165,10 @@ class ChunkGate:
 _COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
 _BYTES = _latin1()
 _COMPUTER_RE = re2.compile(re2.escape(_COMPUTER_NAME), _BYTES)
+#: The one-pass search for the element starts that name a chunk's ``Computer`` structures,
+#: by those structures' offsets: a chunk of a file mostly has its one at the offset of the
+#: chunk before (37 distinct in the corpus's 1,151 chunks), and a compile costs ~16 us.
+_REFS: dict[tuple[int, ...], re2._Regexp] = {}
 
 
 def chunk_computers(data: bytes) -> set[str] | None:
@@ -184,13 +188,11 @@ def computer_names(data: bytes) -> list[str] | None:
     the text values of the ``Computer`` elements of its templates. An element start token
     (0x01/0x41, dependency id, size) names the element by the offset of its name structure.
     """
-    starts = [m.start() - 6 for m in _COMPUTER_RE.finditer(data)]  # next offset, hash first
+    starts = _name_structures(data)
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    refs = b"|".join(re2.escape(at.to_bytes(4, "little")) for at in starts)
-    # one pass (4-byte ``bytes.find`` needles ending in zeros are slow in UTF-16 text)
-    for match in re2.compile(refs, _BYTES).finditer(data):
+    for match in _refs(starts).finditer(data):
         hit = match.start()
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
@@ -216,3 +218,20 @@ def computer_names(data: bytes) -> list[str] | None:
         if name not in found:
             found.append(name)
     return found
+
+
+def _name_structures(data: bytes) -> tuple[int, ...]:
+    """Offsets of the ``Computer`` name structures (next offset and hash come first)."""
+    return tuple(m.start() - 6 for m in _COMPUTER_RE.finditer(data))
+
+
+def _refs(starts: tuple[int, ...]) -> re2._Regexp:
+    """One pass over a chunk for these offsets as 4-byte values (``bytes.find`` needles
+    ending in zeros are slow in UTF-16 text), compiled once per set of offsets."""
+    regex = _REFS.get(starts)
+    if regex is None:
+        if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
+            _REFS.clear()
+        refs = b"|".join(re2.escape(at.to_bytes(4, "little")) for at in starts)
+        regex = _REFS[starts] = re2.compile(refs, _BYTES)
+    return regex
