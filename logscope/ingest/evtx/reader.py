@@ -100,8 +100,9 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
     """Render lost but well-framed records; they are marked ``recovered``.
 
     The Rust engine renders them from a re-framed copy of their chunk (``reframe``,
-    milliseconds); python-evtx (~4 ms a record) only tries those it could not, and is the
-    only renderer with ``--engine python``. Each counts in ``records`` and ``recovered``
+    milliseconds); python-evtx (~4 ms a record) only tries those it could not, but for
+    those whose template evtx found missing from the chunk (``reframe.unrenderable``), and
+    is the only renderer with ``--engine python``. Each counts in ``records`` and ``recovered``
     and no longer in ``missing``.
     """
     from ..eventlog_text.xml_export import record_from_xml
@@ -127,7 +128,7 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
 
     with source.open() as fh:
         if engine != "python":
-            from .reframe import render_lost
+            from .reframe import render_lost, unrenderable
 
             todo: list[tuple[int, int, int]] = []
             chunk_of = {(rid, off): chunk for rid, off, chunk in frames}
@@ -140,7 +141,7 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
                         event = None
                 if event is not None:
                     yield event
-                elif record_id not in rendered:
+                elif record_id not in rendered and not unrenderable(error):
                     todo.append((record_id, offset, chunk_of[(record_id, offset)]))
             frames = todo
         for record_id, _offset, xml, error in python_engine.render_at(fh, frames):
