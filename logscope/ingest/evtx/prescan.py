@@ -78,7 +78,8 @@ def find_chain_loops(fh: IO[bytes]) -> list[int]:
 
 #: A template instance token (0x0C, one byte, template id) whose definition offset lies inside
 #: a chunk (its two high bytes zero); zero-width so overlapping candidates are all seen.
-_INSTANCE = re.compile(rb"\x0c(?=[\s\S]{5}([\s\S]{2})\x00\x00)")
+#: (``.`` with DOTALL rather than ``[\s\S]`` here and below: any byte, ~15 % faster in ``re``.)
+_INSTANCE = re.compile(rb"\x0c(?=.{5}(..)\x00\x00)", re.DOTALL)
 #: Inline-name tokens of a template body: open start element, attribute, entity reference,
 #: PI target (low six bits; 0x40 is the "more" flag).
 _NAMED = {0x01: 7, 0x06: 1, 0x09: 1, 0x0A: 1}
@@ -86,7 +87,7 @@ _NAMED = {0x01: 7, 0x06: 1, 0x09: 1, 0x0A: 1}
 _FIXED = {0x00: 0, 0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0A: 8,
           0x0B: 4, 0x0C: 8, 0x0D: 4, 0x0F: 16, 0x10: 8, 0x11: 8, 0x12: 16, 0x14: 4, 0x15: 8}
 #: A substitution token (optional or not) with an index below 16 Ki and a value type.
-_SUBSTITUTION = re.compile(rb"[\x0d\x0e]([\s\S][\x00-\x3f])[\x00-\x15\x21\x81-\x95]")
+_SUBSTITUTION = re.compile(rb"[\x0d\x0e](.[\x00-\x3f])[\x00-\x15\x21\x81-\x95]", re.DOTALL)
 
 
 def _template_fan(data: bytes, start: int, end: int) -> int:
@@ -155,7 +156,7 @@ MAX_FAN = 1
 
 #: Every 0x0D/0x0E byte with the two bytes after it (overlapping): a superset of the
 #: substitution tokens of a body, at C speed.
-_SUBSTITUTION_ANY = re.compile(rb"[\x0d\x0e](?=([\s\S]{2}))")
+_SUBSTITUTION_ANY = re.compile(rb"[\x0d\x0e](?=(..))", re.DOTALL)
 
 
 def _may_repeat(data: bytes, start: int, end: int) -> bool:
