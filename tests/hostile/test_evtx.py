@@ -362,6 +362,21 @@ def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes)
     assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
 
 
+def test_template_verdicts_kept_per_file_never_hide_a_changed_template(base: bytes) -> None:
+    """A file's slots share one cache of verdicts (``SlotView``): a benign template seen first
+    at the same place does not vouch for a multiplying one, and the cache stays bounded."""
+    cache: dict = {}
+    benign = _amplifying_chunk(base, 3, fan=1)
+    assert evtx_prescan.amplifying_templates(benign, cache) == []
+    assert len(cache) == 1 and evtx_prescan.amplifying_templates(benign, cache) == []
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3), cache) == [0x226]
+    for n in range(evtx_prescan.TEMPLATE_CACHE + 5):  # distinct bodies at one place
+        sid = b"\x05\x13\x01\x01" + n.to_bytes(5, "little") + b"\x05\x12\x00\x00\x00"
+        evtx_prescan.amplifying_templates(_amplifying_chunk(base, 1, fan=1, inside=sid), cache)
+    assert 0 < len(cache) <= evtx_prescan.TEMPLATE_CACHE
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3), cache) == [0x226]
+
+
 def test_value_multiplying_template_does_not_blow_up(tmp_path: Path, base: bytes) -> None:
     """Found by crafting (upstream #291/#292 class, not fixed in 0.14.0): 30 levels of a
     template that uses its value twice, in a 1 KiB record, made evtx ask for gigabytes and

@@ -154,6 +154,12 @@ def _template_fan(data: bytes, start: int, end: int) -> int:
 MAX_FAN = 1
 
 
+#: Template verdicts kept per file (``amplifying_templates``' cache), for bodies up to
+#: ``CACHED_BODY`` bytes (real ones: a median 0.4 KiB): past this many the cache starts
+#: again, so it stays under 4 MiB whatever a file holds.
+TEMPLATE_CACHE = 2048
+CACHED_BODY = 2048
+
 #: Every 0x0D/0x0E byte with the two bytes after it (overlapping): a superset of the
 #: substitution tokens of a body, at C speed.
 _SUBSTITUTION_ANY = re.compile(rb"[\x0d\x0e](?=(..))", re.DOTALL)
@@ -173,7 +179,8 @@ def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None
     Each definition any instance token of the chunk names is checked: a C-speed scan for
     instance tokens and for a superset of substitution tokens, a token walk only for a body
     where two of those share an index (``cache``, keyed by chunk offset and body bytes,
-    spares the walk for the same template at the same place in later chunks)."""
+    spares both for the same template at the same place in later chunks: a log's chunks
+    often open with the same records)."""
     cache = {} if cache is None else cache
     out: list[int] = []
     size = len(data)
@@ -185,13 +192,14 @@ def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None
         end = start + _U32.unpack_from(data, off + 20)[0]
         if end > size:
             continue  # evtx rejects a template that overruns its chunk
-        if not _may_repeat(data, start, end):
-            continue
-        body = data[start:end]
-        key = (start, body)  # inline names are told by their offset: same bytes, same place
-        fan = cache.get(key)
-        if fan is None:
-            fan = cache[key] = _template_fan(data, start, end)
+        key = (start, data[start:end]) if end - start <= CACHED_BODY else None
+        fan = cache.get(key) if key is not None else None  # inline names are told by their
+        if fan is None:  # offset: same bytes at the same place, same verdict
+            fan = _template_fan(data, start, end) if _may_repeat(data, start, end) else 0
+            if key is not None:
+                if len(cache) >= TEMPLATE_CACHE:
+                    cache.clear()
+                cache[key] = fan
         if fan > MAX_FAN:
             out.append(off)
     return sorted(out)
