@@ -34,14 +34,14 @@ def chain_loops(data: bytes | bytearray | memoryview) -> list[int]:
     end = len(data) - 4
     for table, buckets in CHAIN_TABLES:
         done: set[int] = set()
-        heads = _TABLES[buckets].unpack_from(data, table) if table + 4 * buckets <= len(data) else ()
-        for bucket in range(buckets):
-            at = table + 4 * bucket
-            if at > end:
-                break
-            node = heads[bucket] if heads else _U32.unpack_from(data, at)[0]
+        if table + 4 * buckets <= len(data):
+            heads = _TABLES[buckets].unpack_from(data, table)
+        else:  # a slot cut inside its header: the buckets it holds
+            heads = tuple(_U32.unpack_from(data, at)[0] for at in range(table, end + 1, 4))
+        for bucket, node in enumerate(heads):
             if not node:
                 continue  # an empty bucket (most of them)
+            at = table + 4 * bucket
             path: set[int] = set()
             while node and node not in done:
                 if node in path:
