@@ -295,6 +295,16 @@ def test_looping_hash_chains_do_not_hang_and_lose_nothing(tmp_path: Path, base: 
     assert "evtx-chain-loop" in codes
 
 
+def test_chain_loops_in_a_slot_cut_inside_its_header() -> None:
+    """A slot shorter than its bucket tables (a cut file): the buckets it holds are walked."""
+    data = bytearray(0x140)
+    struct.pack_into("<I", data, 0x80, 0x100)  # name bucket 0 -> 0x100
+    struct.pack_into("<I", data, 0x100, 0x100)  # which links to itself
+    assert evtx_prescan.chain_loops(bytes(data)) == [0x100]
+    assert evtx_prescan.chain_loops(bytes(data[:0x100])) == []  # the node is cut off
+    assert evtx_prescan.chain_loops(bytes(data[:0x82])) == []  # not even a whole bucket
+
+
 def test_one_changed_link_byte_does_not_hang(tmp_path: Path, shared: Path) -> None:
     """Found by fuzzing: offset 0x133D of this corpus file, 0x00 -> 0xAC, makes a name's
     link point back into its own chain."""
