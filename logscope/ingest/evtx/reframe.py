@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zlib
 from bisect import bisect_left
 from collections.abc import Iterator
 from typing import IO, Any
@@ -38,6 +37,7 @@ from .chunks import (
     HEADER_SIZE,
     RECORD_MIN,
     _frame_at,
+    crc32,
 )
 from .prescan import chain_loops
 
@@ -163,9 +163,9 @@ def _reframe(data: bytes, chunk_offset: int, frames: list[tuple[int, int]],
     ids = [rid for off, rid in sequence if off is not None]
     struct.pack_into("<QQQQ", buf, 8, 1, len(sequence), min(ids), max(ids))
     struct.pack_into("<III", buf, 40, 128, last_record, pos)
-    struct.pack_into("<I", buf, 52, zlib.crc32(memoryview(buf)[CHUNK_HEADER:pos]))
-    struct.pack_into("<I", buf, 124, zlib.crc32(memoryview(buf)[128:CHUNK_HEADER],
-                                                zlib.crc32(memoryview(buf)[:120])))
+    struct.pack_into("<I", buf, 52, crc32(memoryview(buf)[CHUNK_HEADER:pos]))
+    struct.pack_into("<I", buf, 124, crc32(memoryview(buf)[128:CHUNK_HEADER],
+                                                crc32(memoryview(buf)[:120])))
     return _file_header(max(ids) + 1) + bytes(buf), sequence
 
 
@@ -182,7 +182,7 @@ def _file_header(next_record_id: int) -> bytes:
     head[0:8] = FILE_MAGIC
     struct.pack_into("<QQQIHHHH", head, 8, 0, 0, min(next_record_id, (1 << 64) - 1),
                      128, 1, 3, HEADER_SIZE, 1)
-    struct.pack_into("<I", head, 124, zlib.crc32(memoryview(head)[:120]))
+    struct.pack_into("<I", head, 124, crc32(memoryview(head)[:120]))
     return bytes(head)
 
 
