@@ -2,12 +2,14 @@
 
 Detection reads an .evtx's 8-byte magic only; any other file still gets the 64 KiB head its
 text detectors sniff (the same bytes as before). Chunk CRCs use zlib-ng's CRC-32: the one
-the format writes (zlib's).
+the format writes (zlib's). Recovery loads python-evtx only for records evtx did not render.
 """
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -65,3 +67,22 @@ def test_chunk_crcs_are_the_formats_crc32() -> None:
     broken = bytearray(slot)
     broken[chunk.free_offset - 1] ^= 1
     assert not chunks.read_chunk(bytes(broken), 0, chunks.HEADER_SIZE).data_crc_ok
+
+
+def test_recovery_loads_python_evtx_only_when_evtx_left_records(shared: Path) -> None:
+    """System2.evtx is cut inside a chunk: evtx renders all 89 lost records re-framed, so
+    python-evtx (and the XML reader) are never imported; the damaged RdpCoreTS copy leaves
+    one record that evtx could not parse for a reason python-evtx may not share."""
+    code = (
+        "import sys; from pathlib import Path; from logscope.pipeline import iter_events;"
+        "from logscope.ingest.source import IngestOptions; leds = [];"
+        "list(iter_events([Path(sys.argv[1])], IngestOptions(), leds));"
+        "print(leds[0].recovered, 'Evtx.Evtx' in sys.modules,"
+        " 'logscope.ingest.eventlog_text.xml_export' in sys.modules)")
+    evtx = shared / "corpus" / "evtx"
+    cut = evtx / "plaso/test_data/evtx/System2.evtx"
+    vss = evtx / ("omerbenamram-evtx/samples/2-vss_0-Microsoft-Windows-RemoteDesktopServices"
+                  "-RdpCoreTS_4Operational.evtx")
+    out = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
+                          check=True, cwd=ROOT).stdout.split() for p in (cut, vss)]
+    assert out == [["89", "False", "False"], ["41", "True", "True"]]
