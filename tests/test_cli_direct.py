@@ -164,7 +164,7 @@ def _without_times(raw: bytes) -> dict[str, Any]:
 #: What a warm one-evtx ``analyze`` imported before and no longer needs: the CLI framework
 #: (~35 ms), PyYAML (~15 ms), logging (concurrent.futures), the archive modules (~10 ms),
 #: statistics, zoneinfo and html (~5 ms).
-HEAVY = ("typer", "click", "pydantic", "rich", "yaml", "logging", "concurrent", "zipfile", "gzip",
+HEAVY = ("typer", "click", "pydantic", "rich", "yaml", "logging", "concurrent", "zipfile",
          "zipfile_deflate64", "statistics", "zoneinfo", "html")
 
 
