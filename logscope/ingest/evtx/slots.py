@@ -24,14 +24,16 @@ slot is skipped (``predecide``) the engine is not started at all.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
-from .chunk_keys import record_keys
+from .chunk_keys import UNREAD, KeyReader, Walk
 from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
+from .record_skip import Plan, RecordSkip
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -45,13 +47,26 @@ class SlotView(io.RawIOBase):
     """A read-only, seekable view of one .evtx file for the engine (see module doc)."""
 
     def __init__(self, raw: IO[bytes], gate: ChunkGate | None = None,
-                 seen: RecordIdSet | None = None, want: Want | None = None) -> None:
+                 seen: RecordIdSet | None = None, want: Want | None = None,
+                 record_skip: bool = True) -> None:
         super().__init__()
         self._raw = raw
         self._gate = gate
         self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
         self._verdicts: dict[tuple[str, int], object] = {}  # its answers in this file
-        self._keys_cache: dict[bytes, Any] = {}
+        #: records the engine need not render, skipped inside the chunks it reads
+        self._records = (RecordSkip(gate, self._verdict)
+                         if record_skip and gate is not None and want is not None else None)
+        self._keys = self._records.reader if self._records is not None else KeyReader()
+        #: per slot index: the size fields the record skip rewrote (applied on every read)
+        self._resized: dict[int, list[tuple[int, int]]] = {}
+        #: id of a rendered record -> (first, last) id of the records skipped after it: the
+        #: reader takes them as read when it reads that record (``take_run``)
+        self.runs: dict[int, tuple[int, int]] = {}
+        #: ids of the chunks the record skip planned (the reader has not read them all yet)
+        self._planned = RecordIdSet()
+        #: Records skipped inside chunks the engine read (part of ``skipped_records``).
+        self.records_skipped = 0
         #: Computer name -> first record id of the first skipped chunk whose templates name
         #: it: the reader gives a summary event for each name no read record gave (what the
         #: identity table would have learnt from that chunk's records).
@@ -143,6 +158,8 @@ class SlotView(io.RawIOBase):
             data = self._decide(index, offset, data)
         elif index in self.skipped:
             data = bytes(len(data))
+        elif index in self._resized:
+            data = _resize(data, self._resized[index])
         else:
             data = self._patched.get(index, data)
         self._index, self._data = index, data
@@ -151,19 +168,29 @@ class SlotView(io.RawIOBase):
     def _decide(self, index: int, offset: int, data: bytes) -> bytes:
         chunk = read_chunk(data, index, offset, _header_only)
         self.slots[index] = chunk
-        if self._skippable(chunk, data):
-            self.skipped.add(index)
-            n = chunk.last_id - chunk.first_id + 1
-            self.skipped_records += n
-            self.skipped_tail = chunk.last_id
-            if self._seen is not None:
-                self._seen.add_range(chunk.first_id, chunk.last_id)
-            return bytes(len(data))
+        walk = None
+        if self._trusted(chunk):
+            skip, walk = self._skippable(chunk, data)
+            if skip:
+                self.skipped.add(index)
+                n = chunk.last_id - chunk.first_id + 1
+                self.skipped_records += n
+                self.skipped_tail = chunk.last_id
+                if self._seen is not None:
+                    self._seen.add_range(chunk.first_id, chunk.last_id)
+                return bytes(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
-        return self._guarded(offset, data)
+        out = self._guarded(offset, data)
+        if walk is not None and out is data and self._records is not None:
+            plan = self._records.plan(data, walk, chunk.first_id)
+            if plan is not None:
+                out = self._skip_records(index, chunk, data, plan)
+        return out
 
-    def _skippable(self, chunk: Chunk, data: bytes) -> bool:
+    def _trusted(self, chunk: Chunk) -> bool:
+        """Whether the chunk may be kept from the engine, whole or record by record: both
+        CRCs vouch for it, its header's numbers agree, its ids are new in the file."""
         gate = self._gate
         if gate is None or not gate.skippable or chunk.walked:
             return False  # walked: not a full chunk with a magic (read_chunk walked it)
@@ -173,22 +200,67 @@ class SlotView(io.RawIOBase):
             return False  # the engine and the completeness check must look at it
         if self._seen is not None and self._seen.overlaps(first, last):
             return False  # ids seen before (a rewritten chunk): read as before
-        if self._kept_in_a_row >= GATE_PATIENCE:
-            return False
-        body = data[CHUNK_HEADER:chunk.free_offset]
-        if gate.keeps(body) and self._keys_keep(gate, data, chunk.free_offset, body):
-            self._kept_in_a_row += 1
-            return False
-        self._kept_in_a_row = 0
-        return self._learn_hosts(data[:chunk.free_offset], first)
+        return not self._planned.overlaps(first, last)
 
-    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: bytes) -> bool:
+    def _skippable(self, chunk: Chunk, data: bytes) -> tuple[bool, Walk | None]:
+        """(whether no record of the chunk can be used: the engine need not see it, the
+        chunk's records as read when the record skip may use them)"""
+        gate = self._gate
+        assert gate is not None
+        first, end = chunk.first_id, chunk.free_offset
+        walk = None
+        if self._kept_in_a_row < GATE_PATIENCE:
+            body = data[CHUNK_HEADER:end]
+            if gate.keeps(body):
+                walk = self._walk(chunk, data)
+                if self._keys_keep(gate, walk, body):
+                    self._kept_in_a_row += 1
+                    return False, walk
+            self._kept_in_a_row = 0
+            if self._learn_hosts(data[:end], first):
+                return True, None
+        if self._records is None:
+            return False, None
+        return False, walk or self._walk(chunk, data)
+
+    def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
+        """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
+        walk = self._keys.walk(data, chunk.free_offset, chunk.first_id)
+        if walk is None or len(walk.kids) != chunk.last_id - chunk.first_id + 1:
+            return None
+        return walk
+
+    def _keys_keep(self, gate: ChunkGate, walk: Walk | None, body: bytes) -> bool:
         """The byte test's keep, checked against each record's (provider, event id) read from
         the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
-        if self._want is None:
+        if self._want is None or walk is None:
             return True
-        keys = record_keys(data, end, self._keys_cache)
-        return keys is None or gate.wants_any(keys, body, self._verdict)
+        kids = set(walk.kids)
+        if UNREAD in kids:
+            return True
+        keys = {self._keys.keys[kid][:2] for kid in kids}
+        return gate.wants_any(keys, body, self._verdict)  # type: ignore[arg-type]
+
+    def _skip_records(self, index: int, chunk: Chunk, data: bytes, plan: Plan) -> bytes:
+        """The chunk with the record skip's sizes written; its skipped records counted."""
+        self._resized[index] = plan.resized
+        self._planned.add_range(chunk.first_id, chunk.last_id)
+        self.runs.update(plan.runs)
+        self.skipped_records += plan.skipped
+        self.records_skipped += plan.skipped
+        for name, first_id in plan.hosts.items():
+            self.skipped_hosts.setdefault(name, first_id)
+        return _resize(data, plan.resized)
+
+    def take_run(self, record_id: int) -> tuple[int, int] | None:
+        """The ids skipped right after a record the engine gave (None: none)."""
+        return self.runs.pop(record_id, None)
+
+    def untaken_runs(self) -> list[tuple[int, int]]:
+        """Skipped ids the reader has not taken (the record before them gave an error)."""
+        runs = list(self.runs.values())
+        self.runs.clear()
+        return runs
 
     def _verdict(self, provider: str | None, eid: int | None) -> object:
         """``want``, asked once per key in this file (a chunk repeats its neighbours' keys)."""
@@ -275,3 +347,14 @@ class SlotView(io.RawIOBase):
 
 def _header_only(chunk: Chunk) -> bool:
     return True
+
+
+def _resize(data: bytes, resized: list[tuple[int, int]]) -> bytes:
+    """The slot with the record skip's size fields written."""
+    out = bytearray(data)
+    for at, size in resized:
+        _U32.pack_into(out, at, size)
+    return bytes(out)
+
+
+_U32 = struct.Struct("<I")
