@@ -59,12 +59,14 @@ class Walk:
     """One chunk's records in order: the chunk offset and key id of each (the next
     record's offset, or the walk's end, is where it ends)."""
 
-    __slots__ = ("positions", "kids", "end")
+    __slots__ = ("positions", "kids", "end", "epoch")
 
-    def __init__(self, end: int) -> None:
+    def __init__(self, end: int, epoch: int) -> None:
         self.positions: list[int] = []
         self.kids: list[int] = []
         self.end = end
+        #: the reader's epoch its key ids belong to
+        self.epoch = epoch
 
 
 class KeyReader:
@@ -83,15 +85,21 @@ class KeyReader:
         self._lays: dict[Any, dict[bytes, Any]] = {}
 
     def key(self, kid: int) -> Key | None:
+        """The key of a key id (None: UNREAD)."""
         return None if kid < 0 else self.keys[kid]
+
+    def bound(self) -> None:
+        """Start over when a crafted log's endless keys or templates fill the memory (the
+        key ids of walks made before then are stale: ``epoch`` tells them apart)."""
+        if len(self._ids) > MAX_MEMO or len(self._shapes) > MAX_MEMO:
+            self.keys, self._ids, self._shapes, self._lays = [], {}, {}, {}
+            self.epoch += 1
 
     def walk(self, data: bytes, end: int, first_id: int | None = None) -> Walk | None:
         """The records of ``data[512:end]``: None when a frame does not follow from the one
         before or the ids are not one run (from ``first_id``, default the first record's)."""
-        if len(self._ids) > MAX_MEMO or len(self._shapes) > MAX_MEMO:
-            self.keys, self._ids, self._shapes, self._lays = [], {}, {}, {}
-            self.epoch += 1
-        out = Walk(end)
+        self.bound()
+        out = Walk(end, self.epoch)
         positions, kids = out.positions, out.kids
         head = _HEAD.unpack_from
         signature_, instance_, min_record, unseen = _SIGNATURE, _INSTANCE, _MIN_RECORD, UNREAD - 1
@@ -110,20 +118,20 @@ class KeyReader:
                 else:
                     plan = plans.get(define)
                     if plan is None or define == pos + 38:  # new here, or defined right here
-                        kid = self._slow(data, pos, size, define, plans)
+                        kid = self.slow(data, pos, size, define, plans)
                     else:
                         dlen, lays, kid, _slots = plan
                         if dlen:
                             lay = lays.get(data[pos + 38:pos + 38 + dlen])
                             if lay is None:
-                                lay = _layout(data[pos + 38:pos + 38 + dlen], dlen, _slots, lays)
+                                lay = layout(data[pos + 38:pos + 38 + dlen], dlen, _slots, lays)
                             a, b, c, d, need, known, _spans = lay
                             if size < need:
                                 kid = UNREAD
                             else:
                                 kid = known.get(data[pos + a:pos + b] + data[pos + c:pos + d], unseen)
                                 if kid == unseen:
-                                    kid = self._kid(data, pos, lay)
+                                    kid = self.kid_of(data, pos, lay)
                 positions.append(pos)
                 kids.append(kid)
                 expect += 1
@@ -132,12 +140,12 @@ class KeyReader:
             return None
         return out
 
-    def _slow(self, data: bytes, pos: int, size: int, define: int,
+    def slow(self, data: bytes, pos: int, size: int, define: int,
               plans: dict[int, tuple[int, dict[bytes, Any], int, Any]]) -> int:
         """The key id of a record whose template is new in this chunk or defined in it."""
         plan = plans.get(define)
         if plan is None:
-            plan = plans[define] = self._plan(data, define)
+            plan = plans[define] = self.plan(data, define)
         dlen, lays, kid, slots = plan
         if not dlen:
             return kid
@@ -145,16 +153,16 @@ class KeyReader:
         if define == cur:  # the values follow the definition
             cur += 24 + _U32.unpack_from(data, define + 20)[0]
         prefix = data[cur:cur + dlen]
-        lay = lays.get(prefix) or _layout(prefix, dlen, slots, lays)
+        lay = lays.get(prefix) or layout(prefix, dlen, slots, lays)
         a, b, c, d, need, known, _spans = lay
         base = cur - 38
         if base + need > pos + size:
             return UNREAD
         kid = known.get(data[base + a:base + b] + data[base + c:base + d])
-        return self._kid(data, base, lay) if kid is None else kid
+        return self.kid_of(data, base, lay) if kid is None else kid
 
     # -- per template, per layout, per new key ------------------------------------------
-    def _plan(self, data: bytes, define: int) -> tuple[int, dict[bytes, Any], int, Any]:
+    def plan(self, data: bytes, define: int) -> tuple[int, dict[bytes, Any], int, Any]:
         """(descriptor prefix length, layouts, key id when every key is template text,
         slots) of the template defined at chunk offset ``define``."""
         bad = (0, {}, UNREAD, None)
@@ -167,7 +175,7 @@ class KeyReader:
         raw = data[define:body_end]
         shape = self._shapes.get(raw)
         # the same bytes name the same things only if the names they point to read the same
-        if shape is None or not all(data.startswith(name, at) for at, name in shape.refs):
+        if shape is None or not all(map(data.startswith, shape.names, shape.places)):
             shape = self._shapes[raw] = _shape(data, body, body_end)
         if shape.slots is None:
             return bad
@@ -179,7 +187,7 @@ class KeyReader:
             lays = self._lays[shape.slots] = {}
         return shape.dlen, lays, kid, shape.slots
 
-    def _kid(self, data: bytes, base: int, lay: tuple[Any, ...]) -> int:
+    def kid_of(self, data: bytes, base: int, lay: tuple[Any, ...]) -> int:
         """The key id of a record whose key values were not seen in this layout yet
         (``base``: 38 bytes before its substitution count)."""
         a, b, c, d, _need, known, spans = lay
@@ -251,7 +259,7 @@ def _descriptors(count: int) -> struct.Struct:
     return table
 
 
-def _layout(prefix: bytes, dlen: int, slots: tuple[Slot, Slot, Slot | None],
+def layout(prefix: bytes, dlen: int, slots: tuple[Slot, Slot, Slot | None],
             lays: dict[bytes, Any]) -> tuple[Any, ...]:
     """(a, b, c, d, least record size, {value bytes: key id}, spans) for one descriptor
     prefix, remembered in the template's ``lays``. Offsets count from 38 bytes before the
@@ -325,12 +333,13 @@ class _Shape:
     and the name structure's bytes there, its next-name link left out), and the descriptor
     prefix length its substitutions need."""
 
-    __slots__ = ("slots", "refs", "dlen")
+    __slots__ = ("slots", "names", "places", "dlen")
 
     def __init__(self, slots: tuple[Slot, Slot, Slot | None] | None,
                  refs: tuple[tuple[int, bytes], ...]) -> None:
         self.slots = slots
-        self.refs = refs
+        self.names = tuple(name for _at, name in refs)
+        self.places = tuple(at for at, _name in refs)
         subs = [s[1] for s in slots or () if s is not None and s[0] == "sub"]
         self.dlen = 4 + 4 * (max(subs) + 1) if subs else 0
 

@@ -34,6 +34,7 @@ from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, r
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
 from .record_skip import Plan, RecordSkip
+from .walks import ChunkWalks
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -77,6 +78,7 @@ class SlotView(io.RawIOBase):
         self._size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         self.header = raw.read(HEADER_SIZE)
+        self._walks = ChunkWalks(self._keys, self._read, -(-(self._size - HEADER_SIZE) // CHUNK_SIZE))
         self._pos = 0
         self._index = -1  # slot in ``_data``
         self._data = b""
@@ -152,10 +154,10 @@ class SlotView(io.RawIOBase):
         if index == self._index:
             return self._data
         offset = HEADER_SIZE + index * CHUNK_SIZE
-        self._raw.seek(offset)
-        data = self._raw.read(CHUNK_SIZE)
+        data = self._walks.ahead.pop(index, None) or self._read(index)
         if index not in self.slots:
             data = self._decide(index, offset, data)
+            self._walks.forget(index)
         elif index in self.skipped:
             data = bytes(len(data))
         elif index in self._resized:
@@ -223,9 +225,13 @@ class SlotView(io.RawIOBase):
             return False, None
         return False, walk or self._walk(chunk, data)
 
+    def _read(self, index: int) -> bytes:
+        self._raw.seek(HEADER_SIZE + index * CHUNK_SIZE)
+        return self._raw.read(CHUNK_SIZE)
+
     def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
         """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
-        walk = self._keys.walk(data, chunk.free_offset, chunk.first_id)
+        walk = self._walks.get(chunk.index, data, chunk.free_offset, chunk.first_id)
         if walk is None or len(walk.kids) != chunk.last_id - chunk.first_id + 1:
             return None
         return walk
