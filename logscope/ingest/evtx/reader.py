@@ -88,6 +88,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
                     summary["chunks_skipped"] = len(view.skipped)
                 if view.skipped_records:
                     summary["records_skipped"] = view.skipped_records
+                if view.records_skipped:  # of those, inside chunks the engine read
+                    summary["records_skipped_inside"] = view.records_skipped
             except OSError as exc:
                 ledger.problem("file", f"completeness check not possible: {exc}")
         finally:
