@@ -22,6 +22,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from .template_keys import STRING, UINT16, Shape, Slot, shape_of
+
 #: A record's frame: signature, size, id, (time), fragment header and template instance
 #: token, (template id), the template definition's chunk offset.
 _HEAD = struct.Struct("<IIQ8x6s4xI")
@@ -32,15 +34,11 @@ _U64 = struct.Struct("<Q")
 _INSTANCE = b"\x0f\x01\x01\x00\x0c\x01"
 #: Smallest record with a template instance: header, instance, count, size copy.
 _MIN_RECORD = 46
-#: The elements, in this order, that lead to the keys in a Windows template.
-_PATH = ("Event", "System", "Provider")
-#: Value types: UTF-16 string, UInt8, UInt16, GUID (MS-EVEN6 2.2.18).
-_STRING, _UINT8, _UINT16, _GUID = 0x01, 0x04, 0x06, 0x0F
+#: Value types: UInt8, GUID (MS-EVEN6 2.2.18; string and UInt16 in ``template_keys``).
+_UINT8, _GUID = 0x04, 0x0F
 #: Values that may lie between two key values read as one slice (constant per event:
 #: Guid, Version/Level/Opcode, Task/Qualifiers); any other value starts a second slice.
-_STEADY = frozenset((_GUID, _UINT8, _UINT16))
-#: Records read per chunk at most (a chunk holds a few hundred).
-MAX_RECORDS = 4096
+_STEADY = frozenset((_GUID, _UINT8, UINT16))
 #: Substitutions a record may have (a Windows template uses a few dozen).
 MAX_SUBSTITUTIONS = 512
 #: Distinct keys, layouts and template shapes remembered per file (a crafted log with
@@ -51,8 +49,6 @@ UNREAD = -1
 
 #: (provider name, event id, computer name or None): what a record is decided by.
 Key = tuple[str, int, "str | None"]
-#: Where a template puts a key: ("text", value) written in it, or ("sub", index, type).
-Slot = tuple
 
 
 class Walk:
@@ -79,7 +75,7 @@ class KeyReader:
         self.epoch = 0
         self._ids: dict[Key, int] = {}
         #: template body bytes -> its shape (see ``_shape``)
-        self._shapes: dict[bytes, _Shape] = {}
+        self._shapes: dict[bytes, Shape] = {}
         #: slots -> {descriptor prefix: layout}: the same layout in every chunk (a template's
         #: bytes differ from chunk to chunk where the names it points to lie elsewhere)
         self._lays: dict[Any, dict[bytes, Any]] = {}
@@ -176,7 +172,7 @@ class KeyReader:
         shape = self._shapes.get(raw)
         # the same bytes name the same things only if the names they point to read the same
         if shape is None or not all(map(data.startswith, shape.names, shape.places)):
-            shape = self._shapes[raw] = _shape(data, body, body_end)
+            shape = self._shapes[raw] = shape_of(data, body, body_end)
         if shape.slots is None:
             return bad
         kid = UNREAD
@@ -285,12 +281,12 @@ def _offsets(prefix: bytes, dlen: int, slots: tuple[Slot, Slot, Slot | None]) ->
     start = 38 + 4 + 4 * count
     spans: list[Any] = []
     ranges: list[tuple[int, int, int]] = []  # (from, to, index)
-    for slot, kind in zip(slots, (_STRING, _UINT16, _STRING)):
+    for slot, kind in zip(slots, (STRING, UINT16, STRING)):
         if slot is None or slot[0] == "text":
             spans.append(None if slot is None else slot[1])
             continue
         index = slot[1]
-        if types[index] != kind or (kind == _UINT16 and sizes[index] != 2):
+        if types[index] != kind or (kind == UINT16 and sizes[index] != 2):
             return bad
         at = start + sum(sizes[:index])
         spans.append(("at", at, sizes[index], kind))
@@ -316,164 +312,9 @@ def _read(data: bytes, base: int, span: Any) -> Any:  # noqa: ANN401
         return span
     _tag, at, size, kind = span
     raw = data[base + at:base + at + size]
-    if kind == _UINT16:
+    if kind == UINT16:
         return raw[0] | raw[1] << 8
     text = raw.decode("utf-16-le", "replace")
     if "\ufffd" in text or "\x00" in text:
         return _BAD  # a terminator or a broken character: the engine's text may differ
     return text
-
-
-# -- template shapes -----------------------------------------------------------------------
-
-
-class _Shape:
-    """Where a template puts the keys (``slots``: provider, event id, computer or None; None
-    when not of the Windows layout), the names it points to outside itself (chunk offset
-    and the name structure's bytes there, its next-name link left out), and the descriptor
-    prefix length its substitutions need."""
-
-    __slots__ = ("slots", "names", "places", "dlen")
-
-    def __init__(self, slots: tuple[Slot, Slot, Slot | None] | None,
-                 refs: tuple[tuple[int, bytes], ...]) -> None:
-        self.slots = slots
-        self.names = tuple(name for _at, name in refs)
-        self.places = tuple(at for at, _name in refs)
-        subs = [s[1] for s in slots or () if s is not None and s[0] == "sub"]
-        self.dlen = 4 + 4 * (max(subs) + 1) if subs else 0
-
-
-def _shape(data: bytes, pos: int, end: int) -> _Shape:
-    refs: list[tuple[int, bytes]] = []
-    slots = _walk(data, pos, end, refs)
-    if slots is not None and slots[0] == ("text", ""):
-        slots = None  # no provider name: not what the fold reads
-    return _Shape(slots, tuple(refs))
-
-
-def _name(data: bytes, at: int) -> str | None:
-    """The name a name structure at chunk offset ``at`` holds (next, hash, length, UTF-16)."""
-    if at + 8 > len(data):
-        return None
-    n = data[at + 6] | data[at + 7] << 8
-    raw = data[at + 8:at + 8 + 2 * n]
-    return raw.decode("utf-16-le", "replace") if len(raw) == 2 * n else None
-
-
-def _named(data: bytes, at: int, pos: int, refs: list[tuple[int, bytes]]) -> tuple[str | None, int]:
-    """The name a token at ``pos`` points to (chunk offset ``at``), and the position after
-    the token: a name written right there (next, hash, length, text, NUL) is stepped over;
-    one written elsewhere is noted in ``refs``."""
-    name = _name(data, at)
-    if name is None:
-        return None, pos
-    if at == pos:
-        return name, pos + 8 + 2 * len(name) + 2
-    refs.append((at + 4, data[at + 4:at + 8 + 2 * len(name)]))
-    return name, pos
-
-
-def _walk(data: bytes, pos: int, end: int, refs: list[tuple[int, bytes]]
-          ) -> tuple[Slot, Slot, Slot | None] | None:
-    """Provider@Name, EventID and Computer slots of a template body: its first four elements
-    must be Event, System, Provider (Name its first attribute) and EventID; Computer is
-    looked for among System's other children (None: System has none)."""
-    if data[pos:pos + 4] == b"\x0f\x01\x01\x00":
-        pos += 4
-    provider: Slot | None = None
-    for depth in range(4):
-        if pos + 11 > end or data[pos] & 0xBF != 0x01:
-            return None
-        has_attrs = data[pos] & 0x40
-        name, pos = _named(data, _U32.unpack_from(data, pos + 7)[0], pos + 11, refs)
-        if depth < 3 and name != _PATH[depth] or depth == 3 and name != "EventID":
-            return None
-        if has_attrs:
-            pos += 4  # attribute list size
-            first = True
-            while True:
-                if pos + 5 > end or data[pos] & 0xBF != 0x06:
-                    return None
-                more = data[pos] & 0x40
-                attr, pos = _named(data, _U32.unpack_from(data, pos + 1)[0], pos + 5, refs)
-                if attr is None:
-                    return None
-                key = depth == 2 and first
-                if key and attr != "Name":
-                    return None
-                slot, pos = _slot(data, pos, end, _STRING if key else None)
-                if slot is None:
-                    return None
-                if key:
-                    provider = slot
-                first = False
-                if not more:
-                    break
-        if depth == 2:  # Provider is empty: <Provider .../> or <Provider ...></Provider>
-            if data[pos:pos + 1] == b"\x03":
-                pos += 1
-            elif data[pos:pos + 2] == b"\x02\x04":
-                pos += 2
-            else:
-                return None
-        elif depth < 2:
-            if data[pos:pos + 1] != b"\x02":
-                return None  # Event and System open their content
-            pos += 1
-        else:
-            if data[pos:pos + 1] != b"\x02":
-                return None
-            eid, pos = _slot(data, pos + 1, end, _UINT16)
-            if eid is None or provider is None or data[pos:pos + 1] != b"\x04":
-                return None
-            computer = _computer(data, pos + 1, end, refs)
-            return None if computer is False else (provider, eid, computer)
-    return None
-
-
-def _computer(data: bytes, pos: int, end: int, refs: list[tuple[int, bytes]]) -> Slot | None | bool:
-    """The Computer slot among System's children after EventID (each stepped over by its
-    size), None when System closes without one, False when the layout is not understood."""
-    while pos + 11 <= end:
-        token = data[pos]
-        if token == 0x04:
-            return None  # System's end
-        if token & 0xBF != 0x01:
-            return False
-        size = _U32.unpack_from(data, pos + 3)[0]
-        after = pos + 7 + size
-        name, at = _named(data, _U32.unpack_from(data, pos + 7)[0], pos + 11, refs)
-        if name is None or after > end:
-            return False
-        if name == "Computer":
-            if token != 0x01 or data[at:at + 1] != b"\x02":
-                return False  # attributes, or empty: not the layout Windows writes
-            slot, at = _slot(data, at + 1, end, _STRING)
-            return False if slot is None or data[at:at + 1] != b"\x04" else slot
-        pos = after
-    return False
-
-
-def _slot(data: bytes, pos: int, end: int, kind: int | None) -> tuple[Slot | None, int]:
-    """The value token at ``pos`` and the position after it: text written in the template,
-    or a substitution of ``kind`` (None: any type, the slot is only stepped over). A value
-    of any other shape is not read (None)."""
-    tok = data[pos] & 0xBF if pos < end else 0
-    if tok == 0x05 and pos + 4 <= end and data[pos + 1] == _STRING:
-        n = data[pos + 2] | data[pos + 3] << 8
-        raw = data[pos + 4:pos + 4 + 2 * n]
-        if len(raw) != 2 * n:
-            return None, pos
-        text = raw.decode("utf-16-le", "replace")
-        after = pos + 4 + 2 * n
-        if "\ufffd" in text or "\x00" in text:
-            return None, after  # not text the engine would write the same way
-        if kind == _UINT16:
-            return (("text", int(text)) if text.isdigit() and text.isascii() else None), after
-        return ("text", text), after
-    if tok in (0x0D, 0x0E) and pos + 4 <= end:
-        if kind is not None and data[pos + 3] != kind:
-            return None, pos + 4
-        return ("sub", data[pos + 1] | data[pos + 2] << 8, kind), pos + 4
-    return None, pos

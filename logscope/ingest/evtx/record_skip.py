@@ -21,6 +21,7 @@ check, their computer names for the reader's summary events.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,15 @@ class RecordSkip:
         return verdict
 
 
+def write_sizes(data: bytes, resized: list[tuple[int, int]]) -> bytes:
+    """A chunk with a plan's size fields written (``Plan.resized``)."""
+    out = bytearray(data)
+    for at, size in resized:
+        _U32.pack_into(out, at, size)
+    return bytes(out)
+
+
+_U32 = struct.Struct("<I")
 _UNKNOWN: Any = object()
 
 

@@ -15,7 +15,10 @@ first touches it and, before serving it:
   (the engine skips an all-zero slot without an error), its records are counted from its
   header and its names kept for the reader's summary events (``skipped_hosts``);
 - otherwise scans it for the engine's known hangs and aborts (``prescan``) and serves it
-  with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``).
+  with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``);
+- in a chunk both CRCs vouch for and the guard left alone, hides the records nothing can
+  use from the engine by enlarging the size field of the record before them
+  (``record_skip``; the records read by ``walks``), counted as a skipped chunk's are.
 
 Slots the engine never asks for are read by ``drain`` for the completeness check. When every
 slot is skipped (``predecide``) the engine is not started at all.
@@ -24,7 +27,6 @@ slot is skipped (``predecide``) the engine is not started at all.
 from __future__ import annotations
 
 import io
-import struct
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -33,7 +35,7 @@ from .chunk_keys import UNREAD, KeyReader, Walk
 from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
-from .record_skip import Plan, RecordSkip
+from .record_skip import Plan, RecordSkip, write_sizes
 from .walks import ChunkWalks
 
 if TYPE_CHECKING:
@@ -161,7 +163,7 @@ class SlotView(io.RawIOBase):
         elif index in self.skipped:
             data = bytes(len(data))
         elif index in self._resized:
-            data = _resize(data, self._resized[index])
+            data = write_sizes(data, self._resized[index])
         else:
             data = self._patched.get(index, data)
         self._index, self._data = index, data
@@ -256,7 +258,7 @@ class SlotView(io.RawIOBase):
         self.records_skipped += plan.skipped
         for name, first_id in plan.hosts.items():
             self.skipped_hosts.setdefault(name, first_id)
-        return _resize(data, plan.resized)
+        return write_sizes(data, plan.resized)
 
     def take_run(self, record_id: int) -> tuple[int, int] | None:
         """The ids skipped right after a record the engine gave (None: none)."""
@@ -354,13 +356,3 @@ class SlotView(io.RawIOBase):
 def _header_only(chunk: Chunk) -> bool:
     return True
 
-
-def _resize(data: bytes, resized: list[tuple[int, int]]) -> bytes:
-    """The slot with the record skip's size fields written."""
-    out = bytearray(data)
-    for at, size in resized:
-        _U32.pack_into(out, at, size)
-    return bytes(out)
-
-
-_U32 = struct.Struct("<I")
