@@ -155,14 +155,20 @@ _FEW = 8
 def _alike(mat: Any) -> list[tuple[bytes, Any]]:
     """The distinct rows of a byte matrix, each with the indexes of the rows equal to it."""
     out = []
+    width = mat.shape[1]
+    words = mat
+    if width % 8:  # compared as 8-byte words: pad each row with zeros
+        words = np.zeros((len(mat), width + 8 - width % 8), np.uint8)
+        words[:, :width] = mat
+    words = words.view(np.uint64)
     left = np.arange(len(mat))
     while len(left) and len(out) < _FEW:
-        row = mat[left[0]]
-        same = (mat[left] == row).all(axis=1) if mat.shape[1] else np.ones(len(left), bool)
-        out.append((row.tobytes(), left[same]))
+        rest = words if len(left) == len(mat) else words[left]
+        same = (rest == words[left[0]]).all(axis=1)
+        out.append((mat[left[0]].tobytes(), left[same]))
         left = left[~same]
     if len(left):
-        rest = np.ascontiguousarray(mat[left]).view(np.dtype((np.void, mat.shape[1]))).ravel()
+        rest = np.ascontiguousarray(mat[left]).view(np.dtype((np.void, width))).ravel()
         found, which = np.unique(rest, return_inverse=True)
         out += [(raw, left[which == j]) for j, raw in enumerate(found.tolist())]
     return out
