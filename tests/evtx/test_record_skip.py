@@ -216,3 +216,31 @@ def test_corpus_same_answer_with_record_skip(shared: Path) -> None:
     full = build_report(analyze(paths, IngestOptions(extra={"evtx_record_skip": False})))
     assert comparable(skip) == comparable(full)
     check_same(skip, full)
+
+
+def test_a_log_where_every_record_matters_stops_being_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hyper-V VMMS records only (the identity table reads each): after ``SKIP_PATIENCE``
+    chunks in a row with nothing to skip, the file's chunks are no longer walked."""
+    from logscope.ingest.evtx import slots
+
+    out = io.BytesIO()
+    writer = EvtxWriter(out)
+    for rid in range(1, 1300):
+        xml = event("Microsoft-Windows-Hyper-V-VMMS", 13002, rid, VMMS_BODY.format(n=rid % 7))
+        writer.add(etree.fromstring(xml.encode()))
+    writer.close()
+    walked: list[int] = []
+    walk = KeyReader.walk
+
+    def counting(self: KeyReader, data: bytes, end: int, first_id: int | None = None) -> object:
+        walked.append(first_id or 0)
+        return walk(self, data, end, first_id)
+
+    monkeypatch.setattr(KeyReader, "walk", counting)
+    monkeypatch.setattr(slots, "SKIP_PATIENCE", 2)
+    monkeypatch.setattr(slots, "GATE_PATIENCE", 1)
+    _full, _hosts, on = parsed(out.getvalue(), True)
+    assert on.info["evtx"]["chunks_with_data"] >= 6
+    assert "records_skipped" not in on.info["evtx"]
+    assert len(walked) == 2  # then no more
+    check_records(out.getvalue())

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 #: Consecutive chunks the gate keeps after which it is no longer asked for this file.
 GATE_PATIENCE = 16
+#: Consecutive chunks the record skip read and skipped nothing in, after which it stops for
+#: this file (a Hyper-V log where every record matters pays no walk).
+SKIP_PATIENCE = 16
 
 
 class SlotView(io.RawIOBase):
@@ -102,6 +105,8 @@ class SlotView(io.RawIOBase):
         #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
         #: correct; the test only saves work where it can succeed)
         self._kept_in_a_row = 0
+        #: Chunks in a row the record skip read and skipped nothing in
+        self._fruitless = 0
         self._template_cache: dict[tuple[int, bytes], int] = {}
 
     # -- io.RawIOBase ------------------------------------------------------------------
@@ -186,11 +191,15 @@ class SlotView(io.RawIOBase):
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
         out = self._guarded(offset, data)
-        if walk is not None and out is data and self._records is not None:
+        if walk is not None and out is data and self._records is not None and self._fruitful():
             plan = self._records.plan(data, walk, chunk.first_id)
+            self._fruitless = 0 if plan is not None else self._fruitless + 1
             if plan is not None:
                 out = self._skip_records(index, chunk, data, plan)
         return out
+
+    def _fruitful(self) -> bool:
+        return self._fruitless < SKIP_PATIENCE
 
     def _trusted(self, chunk: Chunk) -> bool:
         """Whether the chunk may be kept from the engine, whole or record by record: both
@@ -223,7 +232,7 @@ class SlotView(io.RawIOBase):
             self._kept_in_a_row = 0
             if self._learn_hosts(data[:end], first):
                 return True, None
-        if self._records is None:
+        if self._records is None or not self._fruitful():
             return False, None
         return False, walk or self._walk(chunk, data)
 
