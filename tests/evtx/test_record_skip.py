@@ -17,8 +17,9 @@ from test_chunk_skip import check_same, comparable
 
 from logscope.evtxwriter import EvtxWriter
 from logscope.ingest.evtx import reader
-from logscope.ingest.evtx.chunk_keys import KeyReader, values_end
+from logscope.ingest.evtx.chunk_keys import UNREAD, KeyReader, values_end
 from logscope.ingest.evtx.chunks import CHUNK_SIZE, HEADER_SIZE
+from logscope.ingest.evtx.record_skip import RecordSkip
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 from logscope.match.evtx_gate import with_evtx_gate
@@ -190,6 +191,15 @@ def test_engine_error_after_skipped_records_is_placed_as_before() -> None:
     _recrc(data, chunk)
     on, _off = check_records(bytes(data))
     assert any(p.where == f"after record {i}" for p in on.problems)  # ids count from 1
+    # a record of a shape not read is rendered and never enlarged (its end is not known)
+    options = with_evtx_gate(IngestOptions(), Matcher(load_library()))
+    skip = RecordSkip(options.extra["evtx_chunk_gate"], options.extra["evtx_want"])  # type: ignore[arg-type]
+    damaged = bytes(data[chunk:chunk + CHUNK_SIZE])
+    walked = skip.reader.walk(damaged, walk.end, 1)
+    assert walked is not None and walked.kids[i] == UNREAD
+    plan = skip.plan(damaged, walked, 1)
+    assert plan is not None and plan.skipped > 0
+    assert all(at != walk.positions[i] + 4 for at, _size in plan.resized)
 
 
 def test_samples_same_answer_with_record_skip() -> None:

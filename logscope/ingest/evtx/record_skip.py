@@ -79,7 +79,8 @@ class RecordSkip:
             if nxt == r + 1:
                 continue
             pos = positions[r]
-            stream_end = values_end(data, pos, positions[r + 1] - 4)
+            # a record of a shape not read (no template instance) is never enlarged
+            stream_end = values_end(data, pos, positions[r + 1] - 4) if kids[r] != UNREAD else None
             if stream_end is None or data[stream_end] != 0:
                 rendered.insert(k, r + 1)  # no end-of-stream token: the next one is read too
                 continue

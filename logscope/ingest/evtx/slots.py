@@ -364,4 +364,3 @@ class SlotView(io.RawIOBase):
 
 def _header_only(chunk: Chunk) -> bool:
     return True
-
