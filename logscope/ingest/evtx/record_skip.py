@@ -120,7 +120,7 @@ class RecordSkip:
             if keep is None:
                 provider, eid, _host = self.reader.keys[kid]
                 keep = by_codes[codes] = self.gate.wants_any(
-                    [(provider, eid)], data[512:end], lambda _p, _e: static)  # noqa: B023
+                    [(provider, eid)], memoryview(data)[512:end], lambda _p, _e: static)  # noqa: B023
             if keep:
                 wanted.add(kid)
         return wanted

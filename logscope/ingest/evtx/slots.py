@@ -223,14 +223,15 @@ class SlotView(io.RawIOBase):
         first, end = chunk.first_id, chunk.free_offset
         walk = None
         if self._kept_in_a_row < GATE_PATIENCE:
-            body = data[CHUNK_HEADER:end]
+            used = memoryview(data)[:end]  # views: no copy of the chunk
+            body = used[CHUNK_HEADER:]
             if gate.keeps(body):
                 walk = self._walk(chunk, data)
                 if self._keys_keep(gate, walk, body):
                     self._kept_in_a_row += 1
                     return False, walk
             self._kept_in_a_row = 0
-            if self._learn_hosts(data[:end], first):
+            if self._learn_hosts(used, first):
                 return True, None
         if self._records is None or not self._fruitful():
             return False, None
@@ -247,7 +248,7 @@ class SlotView(io.RawIOBase):
             return None
         return walk
 
-    def _keys_keep(self, gate: ChunkGate, walk: Walk | None, body: bytes) -> bool:
+    def _keys_keep(self, gate: ChunkGate, walk: Walk | None, body: memoryview) -> bool:
         """The byte test's keep, checked against each record's (provider, event id) read from
         the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
         if self._want is None or walk is None:
@@ -289,7 +290,7 @@ class SlotView(io.RawIOBase):
             verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
         return verdict
 
-    def _learn_hosts(self, data: bytes, first_id: int) -> bool:
+    def _learn_hosts(self, data: memoryview, first_id: int) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
         templates (then it may be skipped): each is noted in ``skipped_hosts``.
 
