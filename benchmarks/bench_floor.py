@@ -8,7 +8,9 @@ are the median of the rounds, and each ratio is floor seconds / analyze seconds 
 analyze is at least as fast as the floor). Peak RSS is the child's (workers included).
 Also printed: start-up (``--version``, and ``analyze`` of one small .evtx and of one text
 file, wall and CPU, with the .evtx run's imports per package), the cost a file adds, and the
-surviving fraction of chunks and records after the chunk-level skip.
+surviving fraction of chunks and records: records the engine rendered, and those it never saw
+(in chunks the chunk gate kept from it, or skipped inside the chunks it read,
+``ingest/evtx/record_skip.py``).
 
     python benchmarks/bench_floor.py                      # the corpus, 5 rounds
     python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
@@ -77,7 +79,7 @@ def analyze_cmd(paths: list[str], workers: int, output: str) -> list[str]:
 
 def surviving(report: Path) -> str:
     rep = json.loads(report.read_text())
-    chunks = skipped = records = skipped_records = files = 0
+    chunks = skipped = records = skipped_records = inside = files = 0
     for f in rep["files"]:
         evtx = f.get("info", {}).get("evtx")
         if f["kind"] != "evtx" or not isinstance(evtx, dict):
@@ -87,10 +89,12 @@ def surviving(report: Path) -> str:
         skipped += evtx.get("chunks_skipped", 0)
         records += f["records"]
         skipped_records += evtx.get("records_skipped", 0)
+        inside += evtx.get("records_skipped_inside", 0)
     return (f"{files} evtx files; chunks surviving {chunks - skipped:,} of {chunks:,} "
             f"({(chunks - skipped) / max(chunks, 1):.1%}); records rendered "
             f"{records - skipped_records:,} of {records:,} "
-            f"({(records - skipped_records) / max(records, 1):.1%})")
+            f"({(records - skipped_records) / max(records, 1):.1%}), skipped "
+            f"{skipped_records - inside:,} in skipped chunks + {inside:,} inside read chunks")
 
 
 def run(name: str, paths: list[str], rounds: int, tmp: Path) -> None:
