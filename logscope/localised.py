@@ -174,6 +174,28 @@ def library() -> Library:
                    re2.compile(pattern), context, names, frozenset(heads))
 
 
+#: White space ``str.split`` drops from ASCII text (``_quick`` removes every run of it).
+_ASCII_SPACE = "[\\t-\\r\\x1c-\\x1f ]*"
+
+
+def ascii_anchor_patterns() -> list[str]:
+    """Every template anchor as RE2 over an unfolded ASCII paste: what ``identify``'s first
+    look (``_quick``, then ``any_anchor``) finds, in any case, with any white space between
+    its characters and a backtick for a quote. An ASCII text that holds none of them is read
+    by no template without folding it (``ingest/quiet_text``)."""
+    out = set()
+    for anchor in {t.anchor for t in library().templates}:
+        if anchor.isascii():  # an anchor with another letter cannot be in ASCII text
+            out.add(_ASCII_SPACE.join(_ascii_char(c) for c in anchor))
+    return sorted(out)
+
+
+def _ascii_char(c: str) -> str:
+    if c.isalpha():
+        return f"[{c}{c.upper()}]"
+    return "['`]" if c == "'" else re2.escape(c)
+
+
 def continues_description(text: str) -> bool:
     """True when a pasted paragraph is the Operation/Context block of the description before
     it (``Operation:`` / ``Vorgang:`` / ``操作: ...``): a paste split at its blank lines must

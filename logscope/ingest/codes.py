@@ -156,6 +156,13 @@ def _may_hold_win32(text: str) -> bool:
     return "error" in low or "fehler" in low or "erreur" in low
 
 
+def ascii_code_patterns() -> list[str]:
+    """RE2 one of which every ASCII text matches that ``find_codes`` finds a code in: its own
+    two pretests (no NFKC folding happens on ASCII; ``lower`` is ``(?i)`` there). An ASCII
+    text that matches neither has no code (``ingest/quiet_text``)."""
+    return [_MAYBE_TOKEN.pattern, "(?i)error|fehler|erreur"]
+
+
 def apply_codes(event: Event, text: str | None = None) -> Codes:
     """:func:`find_codes` over ``text`` (default: the event's message), applied to the event."""
     codes = find_codes(event.message if text is None else text)

@@ -25,7 +25,7 @@ from typing import Any
 import re2
 
 from .. import hresult
-from ..ingest.source import TEXT_FOLD_KEY
+from ..ingest.source import MESSAGE_GATE_KEY, TEXT_FOLD_KEY
 from ..ingest.veeam.data import load as veeam_data
 from ..ingest.veeam.data import longest_literal
 from ..ingest.veeam.plain import BY_KIND
@@ -213,10 +213,16 @@ def veeam_repeats(matcher: Matcher) -> Callable[[str], Callable[[Event], tuple[s
 
 
 def with_text_fold(extra: dict[str, Any], matcher: Matcher) -> dict[str, Any]:
-    """``extra`` with the fold and repeat rules, unless a caller turned folding off
-    (``False``: a census counts every event, so nothing may be folded or counted)."""
+    """``extra`` with the fold, repeat and pasted-message gate rules, unless a caller turned
+    folding off (``False``: a census counts every event, so nothing may be folded or counted)
+    or one of them (a comparison run)."""
     if extra.get(TEXT_FOLD_KEY) is False:
         return extra
-    if extra.get(REPEATS_KEY) is False:  # a comparison run: fold, but count no repeats
-        return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
-    return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher), REPEATS_KEY: veeam_repeats(matcher)}
+    out = {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
+    if extra.get(REPEATS_KEY) is not False:
+        out[REPEATS_KEY] = veeam_repeats(matcher)
+    if extra.get(MESSAGE_GATE_KEY) is not False:
+        from .message_gate import message_gate  # the pasted-message readers' rule
+
+        out[MESSAGE_GATE_KEY] = message_gate(matcher)
+    return out
