@@ -176,17 +176,20 @@ def library() -> Library:
 
 #: White space ``str.split`` drops from ASCII text (``_quick`` removes every run of it).
 _ASCII_SPACE = "[\\t-\\r\\x1c-\\x1f ]*"
+#: Characters of each anchor the gate looks for: a text that holds an anchor holds its start
+#: (the whole anchors cost ~10 ms more to compile, for ~15 % fewer texts sent on).
+ANCHOR_HEAD = 24
 
 
 def ascii_anchor_patterns() -> list[str]:
-    """Every template anchor as RE2 over an unfolded ASCII paste: what ``identify``'s first
-    look (``_quick``, then ``any_anchor``) finds, in any case, with any white space between
-    its characters and a backtick for a quote. An ASCII text that holds none of them is read
-    by no template without folding it (``ingest/quiet_text``)."""
+    """Every template anchor's first ``ANCHOR_HEAD`` characters as RE2 over an unfolded
+    ASCII paste: what ``identify``'s first look (``_quick``, then ``any_anchor``) needs, in any
+    case, with any white space between its characters and a backtick for a quote. An ASCII
+    text that holds none of them is read by no template (``ingest/quiet_text``)."""
     out = set()
     for anchor in {t.anchor for t in library().templates}:
         if anchor.isascii():  # an anchor with another letter cannot be in ASCII text
-            out.add(_ASCII_SPACE.join(_ascii_char(c) for c in anchor))
+            out.add(_ASCII_SPACE.join(_ascii_char(c) for c in anchor[:ANCHOR_HEAD]))
     return sorted(out)
 
 

@@ -61,8 +61,9 @@ def detect(head: bytes, name: str) -> str | None:
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
     steps: dict[int, tuple[Event, int]] = {}  # by id: events a step was skipped for
-    events = [ev for ev in _paragraph_events(cleaned.lines, source.display,
-                                             gate_for(options, KIND), steps) if ev.message]
+    gate = gate_for(options, KIND, len(cleaned.lines))
+    events = [ev for ev in _paragraph_events(cleaned.lines, source.display, gate, steps)
+              if ev.message]
     events = _understood(events, ledger, steps)
     knows = _knows(options)
     if any(knows(ev) for ev in events if _may_hit(ev, steps)):

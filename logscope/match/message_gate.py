@@ -24,6 +24,7 @@ import re2
 from ..events import Event, Locator
 from .conditions import compile_condition, compile_group, split_key
 from .matcher import Matcher
+from .regex_literal import needed_literals
 from .text_gate import code_forms
 
 #: Fields that differ between two bare events of one kind (the message is read as text).
@@ -50,7 +51,15 @@ def _text_need(op: str, value: Any) -> Need:  # noqa: ANN401 - a parsed YAML val
         # where casefolding is lower-casing and ``(?i)`` finds the same
         return ["(?i:" + re2.escape(str(v).casefold()) + ")" for v in values]
     if op == "regex":
-        return [str(v) for v in values]
+        out: list[str] = []
+        for v in values:  # a literal the pattern needs: far cheaper in a set than the pattern
+            found = needed_literals(str(v))
+            if found is None:
+                out.append(str(v))
+                continue
+            lits, ignore_case = found
+            out.extend(("(?i:" if ignore_case else "(?:") + re2.escape(lit) + ")" for lit in lits)
+        return out
     if op == "hresult":
         forms = [f.decode("utf-8") for v in values for f in code_forms(_code(v))]
         return forms or None
