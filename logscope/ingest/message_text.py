@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import fields
-from operator import attrgetter
 from functools import lru_cache
 from pathlib import Path
 
-from ..events import Event, Locator
+from ..events import Event, Locator, is_bare
 from ..ledger import FileLedger
 from ..localised import continues_description, english_block, identify
 from .codes import find_codes
@@ -157,18 +155,9 @@ def _needs(ev: Event, steps: dict[int, tuple[Event, int]]) -> int:
 
 
 def _may_hit(ev: Event, steps: dict[int, tuple[Event, int]]) -> bool:
-    """False for an event the matcher need not see: bare as ``match/message_gate`` means it
-    (every field but its message and place as a new event has it) and without the text a
-    signature needs."""
-    if _needs(ev, steps) & MATCH:
-        return True
-    return bool(ev.data) or ev.kind != KIND or _OTHER_FIELDS(ev) != _UNSET
-
-
-#: The fields a bare event has as a new event has them (``match/message_gate``).
-_OTHER_FIELDS = attrgetter(*(f.name for f in fields(Event) if f.name not in (
-    "kind", "file", "locator", "timestamp_desc", "message", "data")))
-_UNSET = _OTHER_FIELDS(Event(kind=KIND, file="", locator=Locator()))
+    """False for an event the matcher need not see: bare (``events.is_bare``, as
+    ``match/message_gate`` means it) and without the text a signature needs."""
+    return bool(_needs(ev, steps) & MATCH) or ev.kind != KIND or not is_bare(ev)
 
 
 def _one_message(para: list[CleanLine]) -> bool:

@@ -13,7 +13,7 @@ index lookup plus one linear RE2 pass over its text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,6 +205,8 @@ class Matcher:
         #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        #: True for an event that provably has no hit (``message_gate.BareSkip``), or None.
+        self.skip: Callable[[Event], bool] | None = None
         for sig in library.signatures.values():
             comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
                              _prefilter(sig.match))
@@ -270,7 +272,7 @@ class Matcher:
 
     def match(self, ev: Event) -> list[Hit]:
         bucket = self._bucket(ev)
-        if bucket.empty:
+        if bucket.empty or (self.skip is not None and not ev.data and self.skip(ev)):
             return []
         if self.replay and ev.kind in REPLAY_KINDS:
             key = bucket.replay(ev)

@@ -71,6 +71,11 @@ def _literal(text: str, ignore_case: bool) -> bytes:
     return (b"(?i:" if ignore_case else b"(?:") + re2.escape(text).encode("utf-8") + b")"
 
 
+#: Any run of what ``str.split`` splits on (``hresult.fold`` joins a code's words so).
+_SPACES = (rb"[\t-\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+           rb"\x{202f}\x{205f}\x{3000}]+")
+
+
 def code_forms(code: str) -> list[bytes]:
     """Every way a line can write HRESULT ``code`` that ``find_codes`` or ``hresult.normalize``
     reads as it: the hex digits (``0x``, bare, short), the unsigned and the negated decimal
@@ -81,7 +86,7 @@ def code_forms(code: str) -> list[bytes]:
                                                  f"{neg:x}"})]
     for word in hresult.spellings(code):
         # folded words: any case, any run of white space between the words
-        forms.append(b"(?i:" + rb"\s+".join(re2.escape(w).encode("utf-8")
+        forms.append(b"(?i:" + _SPACES.join(re2.escape(w).encode("utf-8")
                                               for w in word.split()) + b")")
     return forms
 
@@ -222,7 +227,9 @@ def with_text_fold(extra: dict[str, Any], matcher: Matcher) -> dict[str, Any]:
     if extra.get(REPEATS_KEY) is not False:
         out[REPEATS_KEY] = veeam_repeats(matcher)
     if extra.get(MESSAGE_GATE_KEY) is not False:
-        from .message_gate import message_gate  # the pasted-message readers' rule
+        from .message_gate import BareSkip, message_gate  # the pasted-message readers' rule
 
         out[MESSAGE_GATE_KEY] = message_gate(matcher)
+        if matcher.skip is None:  # and the pipeline's, asking about those messages again
+            matcher.skip = BareSkip(matcher)
     return out

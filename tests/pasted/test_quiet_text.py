@@ -28,7 +28,7 @@ from logscope.ingest.source import MESSAGE_GATE_KEY, IngestOptions
 from logscope.ingest.vm_refs import find_vm
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher
-from logscope.match.message_gate import NEVER, bare_patterns, message_gate, need
+from logscope.match.message_gate import NEVER, BareSkip, bare_patterns, message_gate, need
 from logscope.pipeline import analyze
 from logscope.report.build import build_report
 
@@ -144,6 +144,30 @@ def test_corpus_texts_need_every_step_they_use(shared: Path, gate: quiet_text.Ga
     assert skipped[quiet_text.MATCH] > len(texts) // 2
 
 
+def test_the_matchers_skip_only_skips_events_with_no_hit(matcher: Matcher,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BareSkip, "MIN_EVENTS", 0)
+    skip = BareSkip(matcher)
+    texts = [" ".join(t.split()) for t in _generated(matcher) + _project_texts()]
+    events = [_bare(t) for t in texts if t]
+    # other kinds' bare events too (a PowerShell error with no cmdlet, an event-text line),
+    # and messages with their white space as pasted
+    events += [Event(kind=k, file="x", locator=Locator(), message=t)
+               for k in ("powershell-error", "event-text") for t in texts[:1500] if t]
+    events += [_bare(t) for t in _project_texts()[:1500] if t.strip()]
+    skipped = 0
+    for ev in events:
+        if skip(ev):
+            skipped += 1
+            assert matcher.match(ev) == [], (ev.kind, ev.message)
+    assert skipped > len(events) // 3
+    # an event with anything more than its message is never skipped
+    ev = _bare("nothing to see")
+    assert skip(ev)
+    ev.host = "HV01"
+    assert not skip(ev)
+
+
 def test_other_scripts_take_every_step(gate: quiet_text.Gate) -> None:
     assert gate("Die Sicherung ist fehlgeschlagen für SQL01") == quiet_text.ALL
     assert gate("バックアップに失敗しました") == quiet_text.ALL
@@ -199,6 +223,7 @@ def test_a_signature_the_text_cannot_decide_turns_the_gate_off(tmp_path: Path) -
 @pytest.fixture()
 def eager(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(quiet_text, "MIN_LINES", 0)  # gate every text, however short
+    monkeypatch.setattr(BareSkip, "MIN_EVENTS", 0)  # and the matcher's every bare event
 
 
 def _report(paths: list[Path], gate_on: bool) -> dict[str, Any]:
