@@ -272,7 +272,8 @@ class Matcher:
 
     def match(self, ev: Event) -> list[Hit]:
         bucket = self._bucket(ev)
-        if bucket.empty or (self.skip is not None and not ev.data and self.skip(ev)):
+        if bucket.empty or (self.skip is not None and ev.provider is None and not ev.data
+                            and self.skip(ev)):
             return []
         if self.replay and ev.kind in REPLAY_KINDS:
             key = bucket.replay(ev)
