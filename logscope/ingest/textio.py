@@ -131,39 +131,33 @@ def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
                 line = "".join(parts) + piece if parts else piece
                 parts, size = [], 0
                 if len(line) > max_line_chars and not state.in_overflow:
-                    lines = state.overflow(line, complete=True)
+                    yield from _given(state.overflow(line, complete=True), counting)
                 else:
-                    lines = state.emit(line)
-                if counting:
-                    for _ in lines:
-                        pass
-                else:
-                    yield from lines
-                    counting = count_after is not None and state.lineno >= count_after
+                    yield from _given(state.emit(line), counting)
+                counting = count_after is not None and state.lineno >= count_after
                 pos = m.end()
             rest = text[pos:]
             if rest and not state.in_overflow:
                 parts.append(rest)
                 size += len(rest)
                 if size > max_line_chars:
-                    lines = state.overflow("".join(parts))
-                    if counting:
-                        for _ in lines:
-                            pass
-                    else:
-                        yield from lines
-                        counting = count_after is not None and state.lineno >= count_after
+                    yield from _given(state.overflow("".join(parts)), counting)
+                    counting = count_after is not None and state.lineno >= count_after
                     parts, size = [], 0
         if final:
             break
         raw = fh.read(chunk_size)
     if parts or state.in_overflow:
-        lines = state.emit("".join(parts))
-        if counting:
-            for _ in lines:
-                pass
-        else:
-            yield from lines
+        yield from _given(state.emit("".join(parts)), counting)
+
+
+def _given(lines: Iterator[tuple[int, str]], counting: bool) -> Iterator[tuple[int, str]]:
+    """``lines``, or nothing when only counting (their numbering and problems still happen)."""
+    if counting:
+        for _ in lines:
+            pass
+    else:
+        yield from lines
 
 
 def _counted(text: str, parts: list[str], size: int, state: LineState) -> str | None:

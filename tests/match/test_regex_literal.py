@@ -43,26 +43,31 @@ def test_small_patterns() -> None:
         assert needed_literals(pattern) is None, pattern
 
 
-def _variants(text: str, rnd: random.Random) -> list[str]:
-    return [text, text.upper(), text.lower(), f"x {text} y", text.replace(" ", "  ")]
-
-
-def test_library_patterns_hold_their_literal_on_texts_they_match() -> None:
-    lib = load_library(None)
-    patterns: set[str] = set()
+def _library_patterns() -> set[str]:
+    """Every ``regex`` condition of the built-in library."""
+    out: set[str] = set()
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(k, str) and k.endswith("|regex"):
-                    patterns.update(str(x) for x in (v if isinstance(v, list) else [v]))
+                    out.update(str(x) for x in (v if isinstance(v, list) else [v]))
                 walk(v)
         elif isinstance(node, list):
             for v in node:
                 walk(v)
 
-    for sig in lib.signatures.values():
+    for sig in load_library(None).signatures.values():
         walk(sig.match)
+    return out
+
+
+def _variants(text: str, rnd: random.Random) -> list[str]:
+    return [text, text.upper(), text.lower(), f"x {text} y", text.replace(" ", "  ")]
+
+
+def test_library_patterns_hold_their_literal_on_texts_they_match() -> None:
+    patterns = _library_patterns()
     rnd = random.Random(21)
     texts: list[str] = []
     for folder in (ROOT / "tests" / "realworld", ROOT / "samples"):
@@ -93,23 +98,8 @@ def _read_patterns() -> list[str]:
     (hypothesis builds texts from them)."""
     import re
 
-    lib = load_library(None)
-    out: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if isinstance(k, str) and k.endswith("|regex"):
-                    out.update(str(x) for x in (v if isinstance(v, list) else [v]))
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    for sig in lib.signatures.values():
-        walk(sig.match)
     keep = []
-    for p in sorted(out):
+    for p in sorted(_library_patterns()):
         if needed_literals(p) is None:
             continue
         try:
