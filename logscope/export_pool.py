@@ -24,7 +24,7 @@ from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
-from .signals import stop_children
+from .signals import check as check_stop, stop_children
 from .workers import Batch, poolable, run_batch
 
 _options: IngestOptions | None = None
@@ -110,6 +110,7 @@ def iter_lines_pooled(paths: list[Path], options: IngestOptions, ledgers: list[F
                         for line in fh:
                             yield line[:-1]
                     out.unlink()
+                check_stop()  # one whose raise a finalizer lost
             ledgers.extend(bundle.ledgers)
     except BaseException as exc:
         # stopped (Ctrl-C, SIGTERM, SIGHUP) or abandoned: the workers go now, not after

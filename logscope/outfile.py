@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from .signals import check as check_stop
+
 
 class OutputError(Exception):
     """An output path that cannot or must not be written; the message names it."""
@@ -80,6 +82,7 @@ def atomic_output(output: Path) -> Iterator[IO[bytes]]:
                 os.fsync(fh.fileno())
             except OSError as exc:
                 raise OutputError(f"{output}: write failed: {exc.strerror}") from None
+        check_stop()  # one whose raise was lost while the file was written: nothing appears
         if st is not None:
             os.chmod(tmp, stat.S_IMODE(st.st_mode))
         else:

@@ -11,9 +11,13 @@ default action and dies.
 
 The signal is also recorded (:func:`received`), because a raise can be lost: when the
 handler runs inside a finalizer (a ``__del__``, e.g. a Dask future's), Python prints
-"Exception ignored" and carries on. A loop that must not miss a stop, or be cut in the
-middle of a step, runs under :func:`deferred`: the handler only records, and the loop calls
-:func:`check` between steps.
+"Exception ignored" and carries on (here it prints nothing for a stop: see
+``_quiet_unraisable``); when it runs in Python code that a native library called (our
+``SlotView.readinto`` under the Rust evtx engine), the library turns it into an error of its
+own ("Reached EOF ..."). A loop that must not miss a stop, or be cut in the middle of a
+step, runs under :func:`deferred`: the handler only records, and the loop calls
+:func:`check` between steps. Other code calls :func:`check` where a lost raise would show:
+after each file, where an engine error is caught, and before any output is written.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 #: Signals that stop a run, and their names for the one-line message.
 STOP_SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
@@ -31,6 +36,7 @@ STOP_SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHU
 _main_pid: int | None = None
 _received: int | None = None  # the first stop signal the main process got
 _deferred = False  # inside deferred(): record only, the loop raises at check()
+_unraisable = sys.unraisablehook  # the hook install() chains to for every other exception
 
 
 class Stopped(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error of ours
@@ -82,9 +88,19 @@ def install() -> None:
     """Route SIGINT, SIGTERM and SIGHUP to :class:`Stopped` in this (the main) process."""
     global _main_pid
     _main_pid = os.getpid()
+    global _unraisable
+    if sys.unraisablehook is not _quiet_unraisable:
+        _unraisable, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     for sig in STOP_SIGNALS:
         with contextlib.suppress(ValueError, OSError):  # not the main thread / not supported
             signal.signal(sig, _handler)
+
+
+def _quiet_unraisable(unraisable: Any) -> None:  # noqa: ANN401 - sys.UnraisableHookArgs
+    """A stop raised in a finalizer is lost but recorded (:func:`check` takes it up): no
+    "Exception ignored" traceback for it, so the run still ends with one line."""
+    if not isinstance(unraisable.exc_value, Stopped):
+        _unraisable(unraisable)
 
 
 def stop_children() -> None:

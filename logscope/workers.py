@@ -23,7 +23,7 @@ from .ingest.bundle import Bundle
 from .ingest.source import IngestOptions, Source
 from .ledger import FileLedger
 from .match.evtx_gate import with_evtx_gate
-from .signals import stop_children
+from .signals import check as check_stop, stop_children
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -191,6 +191,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                     n += 1
                     yield ev, None
                 ledger.records = n + ledger.summarized
+                check_stop()  # one whose raise a finalizer lost
             if batch.items:
                 assert pool is not None
                 pending.append(pool.submit(run_batch, _parse_file, batch.take()))
@@ -200,6 +201,7 @@ def iter_events_pooled(paths: list[Path], options: IngestOptions, ledgers: list[
                 # from 62 to 113 MB with every batch's representative events kept)
                 for result in pending.popleft().result():
                     yield from _merge(result, ledgers)
+                check_stop()
             ledgers.extend(bundle.ledgers)
     except BaseException as exc:
         # stopped (Ctrl-C, SIGTERM, SIGHUP) or abandoned: the workers go now, not after

@@ -6,7 +6,11 @@ corpus is not beside the checkout, as on a plain clone without the support mater
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,3 +48,22 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+#: Seconds a ``logscope`` command started by a test may take (a hunt takes ~10 s alone,
+#: a minute on a loaded machine): past that it hangs, and the test fails saying so instead
+#: of blocking the whole run.
+CLI_BOUND = 300
+
+
+def kill_when_overdue(proc: subprocess.Popen[str], bound: float = CLI_BOUND) -> threading.Timer:
+    """A timer that kills ``proc``'s session (started with ``start_new_session``) after
+    ``bound`` seconds, so reads of its pipes end instead of blocking the run; cancel it."""
+    def kill() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(bound, kill)
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -5,11 +5,13 @@ words for bad ones; a one-command app (``root.app_for``) answers as the whole ap
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import typer
 import typer._coercion
 import typer.core
 from typer.testing import CliRunner
@@ -104,3 +106,67 @@ def test_the_whole_app_for_the_root_groups_and_completion(monkeypatch: pytest.Mo
         assert app_for(argv) is app
     monkeypatch.setenv("_LOGSCOPE_COMPLETE", "complete_bash")
     assert app_for(["analyze"]) is app
+
+
+# -- a typer this was not proven on: its own coercion, same answers ---------------------------
+
+#: Imports the CLI after making typer look like another release, then runs one command line:
+#: whether logscope's coercion was installed, the exit code, the output, pydantic loaded.
+_OTHER_TYPER = """
+import json, sys, typer, typer._coercion, typer._param_types
+case = sys.argv[1]
+if case == "newer release":
+    typer.__version__ = "0.30.0"
+elif case == "helper gone":  # typer's own modules keep theirs (imported by name before)
+    import typer._adapters
+    del typer._param_types.coerce_cli_path
+elif case == "hook changed":
+    typer._coercion.RuntimeParam._coerce_value = lambda self, value, param, context: None
+import typer.core
+from typer.testing import CliRunner
+from logscope.cli.root import app
+patched = typer.core.build_runtime_param is not typer._coercion.build_runtime_param
+res = CliRunner().invoke(app, sys.argv[2:])
+print(json.dumps([patched, res.exit_code, res.output, "pydantic" in sys.modules]))
+"""
+
+
+def _other_typer(case: str, argv: list[str], **env: str) -> list[object]:
+    out = subprocess.run([sys.executable, "-c", _OTHER_TYPER, case, *argv], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, **env}, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case", ["newer release", "helper gone", "hook changed"])
+@pytest.mark.parametrize("argv", [GOOD[1], BAD[0], BAD[3]], ids=["good", "bad-int", "bad-choice"])
+def test_a_typer_not_proven_keeps_its_own_coercion(case: str, argv: list[str]) -> None:
+    patched, code, output, pydantic = _other_typer(case, argv)
+    assert not patched and pydantic  # typer's adapters did the work
+    reference = _other_typer("as installed", argv, LOGSCOPE_TYPER_ADAPTERS="1")
+    assert [code, output] == reference[1:3]
+    assert code == (2 if argv in BAD else 0)
+
+
+def test_the_installed_typer_is_proven() -> None:
+    """The one constraints.txt pins gets the fast path (else the comparisons above are moot)."""
+    from logscope.cli import coerce
+
+    assert typer.__version__ in coerce.PROVEN
+    assert _other_typer("as installed", ["--version"])[0] is True
+
+
+def test_a_shortcut_that_fails_unexpectedly_asks_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An internal that moved inside a release (an attribute of typer's ParameterInfo, say)
+    costs speed, not the run."""
+    from logscope.cli import coerce
+
+    def moved(*_args: object) -> object:
+        raise AttributeError("'ParameterInfo' object has no attribute 'clamp'")
+
+    for argv in (GOOD[1], BAD[0], BAD[3]):
+        with monkeypatch.context() as m:
+            m.setattr(coerce, "_leaf", moved)
+            ours = runner.invoke(app, argv)
+        theirs = _both(argv, monkeypatch)[1]
+        assert (ours.exit_code, ours.output) == theirs

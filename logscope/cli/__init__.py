@@ -12,9 +12,12 @@ Nothing here imports typer until a command runs: ``main`` answers ``--version`` 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from ..signals import Stopped
 
 #: Every name ``logscope/cli.py`` had, importable from ``logscope.cli`` as before the split
 #: (tests, ``logscope.hunt.cli`` and code written against the single module), and its module.
@@ -47,20 +50,33 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"logscope {__version__}\n")
         return
-    import logging
+    from ..signals import Stopped, install, received
 
-    # python-evtx logs token warnings on damaged records; what was lost is in the ledger,
-    # and stderr stays for progress and errors
-    quiet = logging.getLogger("Evtx")
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False
-    from ..signals import Stopped, install, stop_children
-    from .root import app_for
-
-    install()
+    install()  # first: a stop during the imports below ends the same way
     try:
+        import logging
+
+        # python-evtx logs token warnings on damaged records; what was lost is in the
+        # ledger, and stderr stays for progress and errors
+        quiet = logging.getLogger("Evtx")
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
+        from .root import app_for
+
         app_for(sys.argv[1:])()
     except Stopped as stop:
-        stop_children()
-        sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
-        sys.exit(stop.exit_code)
+        _stopped(stop)
+    except Exception:
+        signum = received()
+        if signum is None:
+            raise
+        _stopped(Stopped(signum))  # a stop some library turned into its own error
+
+
+def _stopped(stop: Stopped) -> None:
+    """The one line and the shell's exit code of a stopped run; no worker left."""
+    from ..signals import stop_children
+
+    stop_children()
+    sys.stderr.write(f"\nlogscope: stopped by {stop.name}; nothing was written\n")
+    sys.exit(stop.exit_code)

@@ -9,8 +9,11 @@ a custom parser, a file type, a type not listed) to typer's own adapter, so ever
 is still typer's, word for word. tests/test_cli_coerce.py runs good and bad command lines
 through both paths and compares them.
 
-``install()`` swaps the one factory typer's parameters call (``typer.core.build_runtime_param``);
-it does nothing when typer's internals are not the ones this was written against.
+``install()`` swaps the one factory typer's parameters call (``typer.core.build_runtime_param``).
+Those are typer's internals, which change between releases, while the project allows any
+typer from 0.16.1 on: so it does so only on a typer listed in ``PROVEN`` whose internals have
+the expected shape; anywhere else typer's own coercion stays (the CLI works, ~0.2 CPU-s
+slower a run). A value whose shortcut fails unexpectedly goes to typer's path too.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from typing import Any, get_args, get_origin
 
 #: Marks "no certain answer here: ask typer's adapter".
 _ASK = object()
+
+#: typer releases whose internals this module was run against: tests/test_cli_coerce.py
+#: passes on each (run it with another typer first, then add that release here).
+PROVEN = ("0.29.0", "0.29.1", "0.29.2")
 
 
 def _leaf(value: Any, annotation: Any, info: Any, ctx: Any, param: Any) -> Any:  # noqa: ANN401
@@ -96,15 +103,23 @@ def _fast(value: Any, annotation: Any, info: Any, ctx: Any, param: Any) -> Any: 
 
 
 def install() -> None:
-    """Route typer's parameter coercion through the certain answers above (idempotent)."""
+    """Route typer's parameter coercion through the certain answers above (idempotent); on a
+    typer not proven here, or one whose internals moved, leave typer's own."""
+    if os.environ.get("LOGSCOPE_TYPER_ADAPTERS"):  # typer's own path (tests compare both)
+        return
+    import typer
+
+    if getattr(typer, "__version__", None) not in PROVEN:
+        return
     try:
         import typer.core as core
         from typer._coercion import RuntimeParam, build_runtime_param
-    except ImportError:  # another typer: its own coercion stays
+        from typer._param_types import coerce_cli_choice, coerce_cli_path  # noqa: F401 - see _choice, _path
+    except ImportError:
         return
     if getattr(core, "build_runtime_param", None) is not build_runtime_param:
         return  # already installed, or not the factory this was written against
-    if os.environ.get("LOGSCOPE_TYPER_ADAPTERS"):  # typer's own path (tests compare both)
+    if not _fits(RuntimeParam):
         return
 
     @dataclass(frozen=True)
@@ -114,15 +129,37 @@ def install() -> None:
         descriptor: Any = None
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # noqa: ANN401
-            got = _fast(value, self.annotation, self.parameter_info, ctx, param)
+            try:
+                got = _fast(value, self.annotation, self.parameter_info, ctx, param)
+            except (AttributeError, TypeError, ImportError):  # an internal that moved
+                got = _ASK  # (a usage error, e.g. from our path parser, is typer's to show)
             if got is not _ASK:
                 return got
             return build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
     def build(descriptor: Any) -> Any:  # noqa: ANN401
-        if descriptor.file_annotation is not None:
+        if (getattr(descriptor, "file_annotation", None) is not None
+                or not hasattr(descriptor, "annotation")
+                or not hasattr(descriptor, "parameter_info")):
             return build_runtime_param(descriptor)
         return Certain(annotation=descriptor.annotation, parameter_info=descriptor.parameter_info,
                        descriptor=descriptor)
 
     core.build_runtime_param = build
+
+
+def _fits(runtime_param: type) -> bool:
+    """Whether typer's ``RuntimeParam`` is the one ``Certain`` extends: coercion through an
+    overridable ``_coerce_value(value, param, ctx)``, built from an annotation and a
+    ``parameter_info``."""
+    import inspect
+
+    hooks = getattr(runtime_param, "__annotations__", {})
+    method = getattr(runtime_param, "_coerce_value", None)
+    if method is None or not {"annotation", "parameter_info"} <= set(hooks):
+        return False
+    try:
+        names = list(inspect.signature(method).parameters)
+    except (TypeError, ValueError):
+        return False
+    return names == ["self", "value", "param", "ctx"]

@@ -13,6 +13,9 @@ from .options import Severity, _die
 
 
 def _emit(text: str, output: Path | None, what: str = "report") -> None:
+    from ..signals import check
+
+    check()  # a stop whose raise was lost on the way: no report, whatever the place
     if output is None:
         sys.stdout.write(text)
         if text and not text.endswith("\n"):

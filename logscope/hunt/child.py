@@ -31,8 +31,12 @@ EXIT_LIBRARY = 5
 FAULTS_ENV = "LOGSCOPE_HUNT_TEST_FAULTS"
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no orphaned analyses)."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no orphaned analyses).
+
+    ``parent``: the pid the parent had at the fork. A parent killed between the fork and
+    this call (the task kills a zygote whose reply was malformed right after the fork) sends
+    no signal any more: then this process ends here."""
     try:
         import ctypes
 
@@ -40,6 +44,8 @@ def die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the task's timeout still bounds it
         pass
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def run(spec: dict[str, Any], knowledge: Any,  # noqa: ANN401

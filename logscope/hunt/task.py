@@ -29,6 +29,38 @@ STDERR_TAIL = 2000
 _ALLOC_FAILED = (b"memory allocation of", b"MemoryError", b"Cannot allocate memory")
 
 
+class ReplyError(ValueError):
+    """A zygote reply that breaks the protocol; the message names which reply and quotes it."""
+
+
+#: The two replies per bundle, by the key that makes each (for the error's place).
+_REPLIES = {"pid": "reply 1 (the child's pid)", "status": "reply 2 (the child's end status)"}
+
+
+def _checked(line: bytes, want: str, pid: int | None) -> dict[str, Any]:
+    """``line`` parsed as reply ``want`` ("pid", or "status" of child ``pid``), else
+    :class:`ReplyError`. Why so strict: a reply taken on trust (a status for another child,
+    a pid that is not a number) would desynchronise every later bundle on this worker."""
+    why = None
+    try:
+        reply = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        reply, why = None, f"not JSON ({exc})"
+    if why is None:
+        if not isinstance(reply, dict) or type(reply.get("pid")) is not int or reply["pid"] <= 0:
+            why = 'not an object with a "pid" number'
+        elif want == "pid" and set(reply) != {"pid"}:
+            why = 'a pid reply has only "pid"'
+        elif want == "status" and type(reply.get("status")) is not int:
+            why = 'no "status" number'
+        elif want == "status" and reply["pid"] != pid:
+            why = f"the status of pid {reply['pid']}, not of the child {pid}"
+    if why is not None:
+        quoted = line[:120].decode("utf-8", "replace") + ("..." if len(line) > 120 else "")
+        raise ReplyError(f"{_REPLIES[want]}: {why}: {quoted!r}")
+    return reply  # type: ignore[no-any-return]
+
+
 class _Zygote:
     """The worker's fork server (``zygote.py``), started on first use, restarted if gone."""
 
@@ -46,8 +78,28 @@ class _Zygote:
             self.pending = b""
         return self.proc
 
-    def reply(self, proc: subprocess.Popen[bytes], timeout: float | None) -> dict[str, Any] | None:
-        """The zygote's next line, or None when ``timeout`` seconds pass first.
+    def stop(self) -> None:
+        """Kill the zygote (its running child dies with it: ``PR_SET_PDEATHSIG``); the next
+        bundle starts a new one. For a zygote whose replies can no longer be trusted."""
+        proc, self.proc, self.pending = self.proc, None, b""
+        if proc is None:
+            return
+        proc.kill()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # unkillable (D state): left to the worker's end
+            pass
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+    def reply(self, proc: subprocess.Popen[bytes], timeout: float | None, want: str = "pid",
+              pid: int | None = None) -> dict[str, Any] | None:
+        """The zygote's next line as reply ``want`` (see :func:`_checked`), or None when
+        ``timeout`` seconds pass first.
 
         Reads the pipe's fd with ``os.read`` into ``pending``, never through the buffered
         ``proc.stdout``: a child that ends at once (a crash) gets both its lines written
@@ -68,7 +120,7 @@ class _Zygote:
                 raise EOFError("the worker's zygote process ended")
             self.pending += chunk
         line, _, self.pending = self.pending.partition(b"\n")
-        return orjson.loads(line)
+        return _checked(line, want, pid)
 
 
 _ZYGOTE: _Zygote | None = None
@@ -93,7 +145,7 @@ def run_bundle(spec: dict[str, Any]) -> dict[str, Any]:
                                        "stderr": str(errors)}) + b"\n")
         proc.stdin.flush()
         pid = z.reply(proc, None)["pid"]  # type: ignore[index]
-        ended = z.reply(proc, float(spec["timeout"]))
+        ended = z.reply(proc, float(spec["timeout"]), "status", pid)
         timed_out = ended is None
         if timed_out:
             try:
@@ -102,10 +154,15 @@ def run_bundle(spec: dict[str, Any]) -> dict[str, Any]:
                 # it ended on its own as the wait ran out: the zygote reaped it, so the
                 # status on its way is the truth, not a timeout
                 timed_out = False
-            ended = z.reply(proc, None)
+            ended = z.reply(proc, None, "status", pid)
         out.update(_classify(ended["status"], timed_out, errors, result,  # type: ignore[index]
                              spec))
+    except ReplyError as exc:
+        z.stop()  # out of step with this task: every later bundle would get wrong answers
+        out.update(status="crash", error=f"the worker's zygote process broke its protocol, "
+                                         f"{exc}; it was killed, a new one takes the next bundle")
     except (OSError, EOFError, ValueError) as exc:
+        z.stop()
         out.update(status="crash", error=f"the analysis process could not be run: {exc}")
     finally:
         out["seconds"] = round(time.monotonic() - t0, 3)

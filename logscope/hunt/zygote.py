@@ -7,7 +7,8 @@ with its worker (``PR_SET_PDEATHSIG``) and when its stdin closes.
 
 Protocol (one JSON object a line): the task writes ``{"spec", "result", "stderr"}``; the
 zygote answers ``{"pid"}`` once the child runs, then ``{"pid", "status"}`` (the raw wait
-status) when it has ended.
+status) when it has ended. The task checks each reply (``task._checked``): on one that breaks
+this, it kills the zygote (and so the child) and starts a new one for its next bundle.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def serve() -> None:
     warm_up()
 
     out = sys.stdout.buffer
+    me = os.getpid()
     for line in sys.stdin.buffer:
         req = orjson.loads(line)
         spec = req["spec"]
@@ -84,6 +86,7 @@ def serve() -> None:
         if pid == 0:  # the child: never returns into this loop
             code = child.EXIT_ERROR
             try:
+                child.die_with_parent(me)  # first: a zygote killed already takes it along
                 code = child.run(spec, knowledge, req["result"], req["stderr"])
             finally:
                 os._exit(code)

@@ -8,12 +8,10 @@ hook of ``logscope/hunt/child.py``) so that bundles named ``zz-hang``, ``zz-oom`
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,12 +20,7 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("duckdb")
 
-from tests.conftest import SAMPLES  # noqa: E402
-
-#: Seconds a ``logscope`` command started by a hunt test may take (one takes ~10 s alone,
-#: a minute on a loaded machine): past that it hangs, and the test fails saying so instead
-#: of blocking the whole run.
-CLI_BOUND = 300
+from tests.conftest import CLI_BOUND, SAMPLES, kill_when_overdue  # noqa: E402, F401
 
 FAULTS = {"zz-hang": "hang", "zz-oom": "oom", "zz-crash": "crash", "zz-kill": "kill-worker",
           "zz-kill-once": "kill-worker-once"}
@@ -91,16 +84,3 @@ def run_cli(args: list[str], env: dict[str, str] | None = None, *, check: bool =
     if check and proc.returncode != 0:
         pytest.fail(f"exit {proc.returncode}: {' '.join(args[1:])}; its stderr:\n{err[-3000:]}")
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
-
-
-def kill_when_overdue(proc: subprocess.Popen[str], bound: float = CLI_BOUND) -> threading.Timer:
-    """A timer that kills ``proc``'s session (started with ``start_new_session``) after
-    ``bound`` seconds, so reads of its pipes end instead of blocking the run; cancel it."""
-    def kill() -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    timer = threading.Timer(bound, kill)
-    timer.daemon = True
-    timer.start()
-    return timer

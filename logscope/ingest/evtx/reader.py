@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from ...events import Event, Locator
 from ...ledger import FileLedger
+from ...signals import check as check_stop
 from ..source import IngestOptions, Source
 from . import completeness, guard
 from .engine_json import loads_record, record_from_json
@@ -205,6 +206,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
         parser = evtx.PyEvtxParser(target, number_of_threads=1)
         records = parser.records_json()
     except Exception as exc:  # noqa: BLE001 - the engine raises RuntimeError/OSError
+        check_stop()  # a stop raised in our reader comes back as the engine's read error
         ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
         return
     fold = Folder(want, source.display, KIND) if want is not None else None
@@ -219,6 +221,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
         except StopIteration:
             break
         except Exception as exc:  # noqa: BLE001 - one bad record or chunk, keep going
+            check_stop()  # a stop raised in our reader comes back as the engine's read error
             consecutive += 1
             if view.skipped_tail is not None:  # records counted in a skipped chunk came last
                 last_id, view.skipped_tail = view.skipped_tail, None
