@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import IO
 
@@ -131,9 +132,10 @@ def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
                 line = "".join(parts) + piece if parts else piece
                 parts, size = [], 0
                 if len(line) > max_line_chars and not state.in_overflow:
-                    yield from _given(state.overflow(line, complete=True), counting)
+                    lines = state.overflow(line, complete=True)
                 else:
-                    yield from _given(state.emit(line), counting)
+                    lines = state.emit(line)
+                yield from (_drained(lines) if counting else lines)
                 counting = count_after is not None and state.lineno >= count_after
                 pos = m.end()
             rest = text[pos:]
@@ -141,23 +143,22 @@ def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
                 parts.append(rest)
                 size += len(rest)
                 if size > max_line_chars:
-                    yield from _given(state.overflow("".join(parts)), counting)
+                    lines = state.overflow("".join(parts))
+                    yield from (_drained(lines) if counting else lines)
                     counting = count_after is not None and state.lineno >= count_after
                     parts, size = [], 0
         if final:
             break
         raw = fh.read(chunk_size)
     if parts or state.in_overflow:
-        yield from _given(state.emit("".join(parts)), counting)
+        lines = state.emit("".join(parts))
+        yield from (_drained(lines) if counting else lines)
 
 
-def _given(lines: Iterator[tuple[int, str]], counting: bool) -> Iterator[tuple[int, str]]:
-    """``lines``, or nothing when only counting (their numbering and problems still happen)."""
-    if counting:
-        for _ in lines:
-            pass
-    else:
-        yield from lines
+def _drained(lines: Iterator[tuple[int, str]]) -> tuple[()]:
+    """Nothing, once ``lines`` ran (only counting: their numbering and problems happen)."""
+    deque(lines, maxlen=0)
+    return ()
 
 
 def _counted(text: str, parts: list[str], size: int, state: LineState) -> str | None:
