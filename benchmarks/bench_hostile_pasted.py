@@ -63,6 +63,16 @@ NOTE_LINES = (
     b"- rebooted the host on Monday, no change\r\n"
     b"\r\n"
 )
+#: One Event Viewer "Copy details as text" record (curly quotes as the viewer writes them),
+#: repeated: every record read through its provider's template.
+VIEWER_RECORD = (
+    "Log Name:      System\r\nSource:        Microsoft-Windows-FailoverClustering\r\n"
+    "Date:          10/8/2010 6:16:39 PM\r\nEvent ID:      5121\r\n"
+    "Task Category: Cluster Shared Volume\r\nLevel:         Error\r\nKeywords:\r\n"
+    "User:          SYSTEM\r\nComputer:      Node1.cluster.com\r\nDescription:\r\n"
+    "Cluster Shared Volume \u2018DATA-LUN1\u2019 (\u2018DATA-LUN1\u2019) is no longer directly "
+    "accessible from this cluster node. I/O access will be redirected to the storage device "
+    "over the network through the node that owns the volume.\r\n\r\n").encode("utf-8")
 KNOWN_LINE = (b"'SQL01' could not initiate a checkpoint operation: The file exists. "
               b"(0x80070050).\r\n\r\n")
 
@@ -98,6 +108,7 @@ def inputs(size: int) -> dict[str, Callable[[], Iterator[bytes]]]:
         "pasted-notes": lambda: _repeat(NOTE_LINES, size),
         "pasted-notes-known": lambda: iter([NOTE_LINES * 50, KNOWN_LINE]
                                            + list(_repeat(NOTE_LINES, size))),
+        "event-viewer-records": lambda: _repeat(VIEWER_RECORD, size),
         "1M-tiny-paragraphs": lambda: _repeat(b"x\n\n", 3 * 1_000_000),
         "1M-error-paragraphs": lambda: _repeat(b"Error 0x80070005\r\n\r\n", 20 * 1_000_000),
         "deep-json": lambda: iter([b'[{"VMName":"a","Name":"a","State":2,"X":',
