@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logscope import localised, messages
 from logscope.events import Event, Locator
@@ -301,3 +303,29 @@ def test_a_quiet_paragraph_after_a_command_is_still_matched(tmp_path: Path,
         reports.append(json.loads(json.dumps(rep, default=str)))
     assert reports[0] == reports[1]
     assert [h["signature"] for h in reports[0]["hits"]] == ["test.by-cmdlet"]
+
+
+# --- the ASCII fold (localised.fold): str methods and a per-word index map -------------------
+
+def _fold_by_character(text: str) -> tuple[str, list[int]]:
+    """``localised.fold`` as it was written: one step per character."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text.translate(localised._QUOTES)):
+        if ch.isspace():
+            continue
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+        where.append(i)
+    return "".join(out), where
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aB z\t\n\x0b\x0c\r\x1c\x1f`'\"9.-:(", max_size=60))
+def test_ascii_fold_is_the_fold_by_character(text: str) -> None:
+    folded, where = localised.fold(text)
+    want, want_where = _fold_by_character(text)
+    assert folded == want
+    assert len(where) == len(want_where) and list(where) == want_where
+    if want_where:
+        assert where[-1] == want_where[-1]
