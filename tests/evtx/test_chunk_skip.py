@@ -78,6 +78,10 @@ def test_gate_reads_names_ids_and_codes_in_their_written_forms() -> None:
     assert gate.keeps(u16("Noise") + (0x80042306).to_bytes(4, "little"))  # HexInt32 value
     assert not gate.keeps(u16("Noise") + (0x80042307).to_bytes(4, "little"))
     assert ChunkGate(GateSpec({}, frozenset(), skippable=False)).keeps(b"")
+    # a view of a chunk's bytes (what the slot reader passes: no copy) answers the same
+    framed = b"\xff" * 7 + u16("VSS") + (8229).to_bytes(2, "little") + b"\xff" * 5
+    assert gate.keeps(memoryview(framed)[7:-5])
+    assert not gate.keeps(memoryview(framed)[7:-7])  # the id cut off
 
 
 def test_hosts_are_read_from_the_templates(shared: Path) -> None:
@@ -87,6 +91,10 @@ def test_hosts_are_read_from_the_templates(shared: Path) -> None:
     assert computer_names(data) == ["DESKTOP-SFBTEFS"]  # as the records write it
     assert chunk_computers(data) == {"desktop-sfbtefs"}
     assert computer_names(b"\x00" * 4096) == []
+    used = memoryview(data)  # a view up to a cut: as the bytes up to it
+    cut = data.index("DESKTOP".encode("utf-16-le")) + 4
+    assert computer_names(used) == computer_names(data) and computer_names(used[:cut]) is None
+    assert computer_names(data[:cut]) is None
     # the Computer element's value as a substitution: a record's own value, unknown here
     at = data.index(b"\x02\x05\x01", data.index("Computer".encode("utf-16-le")))
     assert computer_names(data[:at + 1] + b"\x0e" + data[at + 2:]) is None

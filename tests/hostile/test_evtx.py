@@ -295,6 +295,16 @@ def test_looping_hash_chains_do_not_hang_and_lose_nothing(tmp_path: Path, base: 
     assert "evtx-chain-loop" in codes
 
 
+def test_chain_loops_in_a_slot_cut_inside_its_header() -> None:
+    """A slot shorter than its bucket tables (a cut file): the buckets it holds are walked."""
+    data = bytearray(0x140)
+    struct.pack_into("<I", data, 0x80, 0x100)  # name bucket 0 -> 0x100
+    struct.pack_into("<I", data, 0x100, 0x100)  # which links to itself
+    assert evtx_prescan.chain_loops(bytes(data)) == [0x100]
+    assert evtx_prescan.chain_loops(bytes(data[:0x100])) == []  # the node is cut off
+    assert evtx_prescan.chain_loops(bytes(data[:0x82])) == []  # not even a whole bucket
+
+
 def test_one_changed_link_byte_does_not_hang(tmp_path: Path, shared: Path) -> None:
     """Found by fuzzing: offset 0x133D of this corpus file, 0x00 -> 0xAC, makes a name's
     link point back into its own chain."""
@@ -360,6 +370,21 @@ def test_amplifying_template_found_only_where_a_value_is_used_twice(base: bytes)
     # value token): the rest of the body is searched for substitutions instead
     sid = b"\x05\x13\x01\x01" + bytes(5) + b"\x05\x12\x00\x00\x00"
     assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3, inside=sid)) == [0x226]
+
+
+def test_template_verdicts_kept_per_file_never_hide_a_changed_template(base: bytes) -> None:
+    """A file's slots share one cache of verdicts (``SlotView``): a benign template seen first
+    at the same place does not vouch for a multiplying one, and the cache stays bounded."""
+    cache: dict = {}
+    benign = _amplifying_chunk(base, 3, fan=1)
+    assert evtx_prescan.amplifying_templates(benign, cache) == []
+    assert len(cache) == 1 and evtx_prescan.amplifying_templates(benign, cache) == []
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3), cache) == [0x226]
+    for n in range(evtx_prescan.TEMPLATE_CACHE + 5):  # distinct bodies at one place
+        sid = b"\x05\x13\x01\x01" + n.to_bytes(5, "little") + b"\x05\x12\x00\x00\x00"
+        evtx_prescan.amplifying_templates(_amplifying_chunk(base, 1, fan=1, inside=sid), cache)
+    assert 0 < len(cache) <= evtx_prescan.TEMPLATE_CACHE
+    assert evtx_prescan.amplifying_templates(_amplifying_chunk(base, 3), cache) == [0x226]
 
 
 def test_value_multiplying_template_does_not_blow_up(tmp_path: Path, base: bytes) -> None:

@@ -19,10 +19,14 @@ FILETIME, BinXML, size copy.
 from __future__ import annotations
 
 import struct
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
+
+try:  # zlib-ng's CRC-32 (SIMD): ~2 us a 64 KiB chunk against zlib's ~20, on every chunk read
+    from zlib_ng.zlib_ng import crc32
+except ImportError:  # pragma: no cover - the same CRC-32, slower
+    from zlib import crc32
 
 FILE_MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
@@ -112,7 +116,7 @@ def read_file_header(buf: bytes) -> FileHeader:
     return FileHeader(
         ok_magic=True, first_chunk=first, last_chunk=last, next_record_id=next_id,
         header_size=hsize, minor=minor, major=major, block_size=bsize, chunk_count=count,
-        flags=flags, checksum=checksum, checksum_ok=zlib.crc32(buf[:120]) == checksum,
+        flags=flags, checksum=checksum, checksum_ok=crc32(buf[:120]) == checksum,
     )
 
 
@@ -147,9 +151,10 @@ def _read_chunk_header(chunk: Chunk, data: bytes) -> None:
     (chunk.first_number, chunk.last_number, chunk.first_id, chunk.last_id) = struct.unpack_from("<QQQQ", data, 8)
     (chunk.last_record_offset, chunk.free_offset, chunk.data_crc) = struct.unpack_from("<III", data, 44)
     chunk.header_crc = struct.unpack_from("<I", data, 124)[0]
-    chunk.header_crc_ok = zlib.crc32(data[128:CHUNK_HEADER], zlib.crc32(data[:120])) == chunk.header_crc
+    view = memoryview(data)  # CRCs over views: no copy of the chunk's records
+    chunk.header_crc_ok = crc32(view[128:CHUNK_HEADER], crc32(view[:120])) == chunk.header_crc
     if CHUNK_HEADER <= chunk.free_offset <= len(data):
-        chunk.data_crc_ok = zlib.crc32(data[CHUNK_HEADER:chunk.free_offset]) == chunk.data_crc
+        chunk.data_crc_ok = crc32(view[CHUNK_HEADER:chunk.free_offset]) == chunk.data_crc
 
 
 def _frame_at(data: bytes, pos: int) -> tuple[int, int] | None:

@@ -175,14 +175,15 @@ class SlotView(io.RawIOBase):
             return False  # ids seen before (a rewritten chunk): read as before
         if self._kept_in_a_row >= GATE_PATIENCE:
             return False
-        body = data[CHUNK_HEADER:chunk.free_offset]
+        used = memoryview(data)[:chunk.free_offset]  # views: no copy of the chunk
+        body = used[CHUNK_HEADER:]
         if gate.keeps(body) and self._keys_keep(gate, data, chunk.free_offset, body):
             self._kept_in_a_row += 1
             return False
         self._kept_in_a_row = 0
-        return self._learn_hosts(data[:chunk.free_offset], first)
+        return self._learn_hosts(used, first)
 
-    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: bytes) -> bool:
+    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: memoryview) -> bool:
         """The byte test's keep, checked against each record's (provider, event id) read from
         the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
         if self._want is None:
@@ -200,7 +201,7 @@ class SlotView(io.RawIOBase):
             verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
         return verdict
 
-    def _learn_hosts(self, data: bytes, first_id: int) -> bool:
+    def _learn_hosts(self, data: memoryview, first_id: int) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
         templates (then it may be skipped): each is noted in ``skipped_hosts``.
 
