@@ -307,24 +307,11 @@ def test_a_quiet_paragraph_after_a_command_is_still_matched(tmp_path: Path,
 
 # --- the ASCII fold (localised.fold): str methods and a per-word index map -------------------
 
-def _fold_by_character(text: str) -> tuple[str, list[int]]:
-    """``localised.fold`` as it was written: one step per character."""
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text.translate(localised._QUOTES)):
-        if ch.isspace():
-            continue
-        low = ch.lower()
-        out.append(low if len(low) == 1 else ch)
-        where.append(i)
-    return "".join(out), where
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="aB z\t\n\x0b\x0c\r\x1c\x1f`'\"9.-:(", max_size=60))
 def test_ascii_fold_is_the_fold_by_character(text: str) -> None:
     folded, where = localised.fold(text)
-    want, want_where = _fold_by_character(text)
+    want, want_where = localised.fold_by_character(text)
     assert folded == want
     assert len(where) == len(want_where) and list(where) == want_where
     if want_where:
