@@ -30,3 +30,16 @@ def test_the_strict_loader_still_refuses_a_duplicate_key() -> None:
     with pytest.raises(yamlio.YamlError):
         yamlio.load("a: 1\na: 2\n")
     assert yamlio.load_data("a: 1\na: 2\n") == {"a": 2}  # why the strict pass is needed
+
+
+def test_shorthand_providers_are_every_template_files_provider_and_alias() -> None:
+    # labels reads them from the cached template rows (messages.entries), not the YAML again:
+    # every template file names its provider and aliases, and holds at least one template
+    from logscope.ingest.eventlog_text import labels
+
+    declared: set[str] = set()
+    for path in sorted((DATA / "messages").glob("*.yml")):
+        doc = yamlio.load_data(path.read_text("utf-8")) or {}
+        assert doc.get("events"), f"{path.name}: a template file with no template"
+        declared |= {labels.fold(str(n)) for n in [doc["provider"], *(doc.get("aliases") or [])]}
+    assert labels._template_providers() == declared
