@@ -63,3 +63,16 @@ def test_a_table_json_cannot_give_back_is_not_cached(tmp_path: Path,
     second = datafiles.table("t.yml")
     assert len(list((tmp_path / "cache").glob("table-t-*"))) == 1  # int keys are kept
     assert repr(datafiles.table("t.yml")) == repr(second)
+
+
+def test_shorthand_providers_are_every_template_files_provider_and_alias() -> None:
+    # labels reads them from the cached template rows (messages.entries), not the YAML again:
+    # every template file names its provider and aliases, and holds at least one template
+    from logscope.ingest.eventlog_text import labels
+
+    declared: set[str] = set()
+    for path in sorted((DATA / "messages").glob("*.yml")):
+        doc = yamlio.load_data(path.read_text("utf-8")) or {}
+        assert doc.get("events"), f"{path.name}: a template file with no template"
+        declared |= {labels.fold(str(n)) for n in [doc["provider"], *(doc.get("aliases") or [])]}
+    assert labels._template_providers() == declared

@@ -53,6 +53,15 @@ _MAYBE_TOKEN = re2.compile(
     rf"|327(?:6[89]|7{_DIGIT_OR_WIDE})"
     r")(?:$|[^0-9A-Za-z_-])"
 )
+#: A superset of where ``_WIN32`` can match, in RE2: one of its words (``\\b`` dropped; under
+#: ``re.IGNORECASE`` their letters fold only with ASCII ones and ``ſ``, as under ``(?i)``),
+#: then its separators and the number's first character (``\\d``: any digit or non-ASCII
+#: character). Why: "error" is in most lines of a support ticket, and ``_WIN32`` scans a
+#: 500-character line in ~60 us; a word with no number after it is no Win32 code.
+_MAYBE_WIN32 = re2.compile(
+    r"(?i:error(?:[ \t]+code)?|errore|fehler|erreur|getlasterror\(\))"
+    # the number outside (?i): folded, the wide class would take in "s" and "k" (ſ, K)
+    rf"[ \t]*[:=#]?[ \t]*['(]?(?:0[xX][0-9A-Fa-f]|{_DIGIT_OR_WIDE})")
 #: Words before a bare number that make it a code (any of the languages we read).
 _CONTEXT = regex(
     r"(?:code|error|errors|hresult|hr|result|return|returned|value|status|fehler|fehlercode"
@@ -151,10 +160,18 @@ def _may_hold_token(text: str) -> bool:
 
 
 def _may_hold_win32(text: str) -> bool:
-    """False only where ``_WIN32`` finds nothing: each of its words holds ``error``,
-    ``fehler`` or ``erreur``, and under ``re.IGNORECASE`` their letters match only ASCII."""
-    low = text.lower()
-    return "error" in low or "fehler" in low or "erreur" in low
+    """False only where ``_WIN32`` finds nothing (see ``_MAYBE_WIN32``)."""
+    try:
+        return _MAYBE_WIN32.search(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate: RE2 reads only UTF-8
+        return True
+
+
+def ascii_code_patterns() -> list[str]:
+    """RE2 one of which every ASCII text matches that ``find_codes`` finds a code in: its own
+    two pretests (no NFKC folding happens on ASCII; ``lower`` is ``(?i)`` there). An ASCII
+    text that matches neither has no code (``ingest/quiet_text``)."""
+    return [_MAYBE_TOKEN.pattern, _MAYBE_WIN32.pattern]
 
 
 def apply_codes(event: Event, text: str | None = None) -> Codes:

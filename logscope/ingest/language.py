@@ -61,3 +61,21 @@ def language_of(text: str) -> str | None:
     if best[0] >= least and best[0] > english:
         return best[1]
     return "en" if english >= least else None
+
+
+def ascii_foreign_patterns() -> list[str]:
+    """RE2 one of which every ASCII text matches that ``language_of`` finds in another
+    language than English: ``min_words`` whole words of another language's list (any of
+    them, in any case). An ASCII text that matches none is English or too short to tell,
+    the same answer as not asking (``ingest/quiet_text``)."""
+    least, langs_of, _ = _data()
+    words = sorted(w for w, langs in langs_of.items()
+                   if any(lang != "en" for lang in langs) and re.fullmatch("[a-z]+", w))
+    if least <= 0:
+        return [""]  # any text
+    if not words:
+        return []
+    word = "(?:" + "|".join(words) + ")"
+    # a word is a run of letters: a non-letter (or the text's edge) on each side
+    between = "[^a-z](?:.*[^a-z])?"
+    return ["(?is)(?:^|[^a-z])" + word + (between + word) * (least - 1) + "(?:[^a-z]|$)"]

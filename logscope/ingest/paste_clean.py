@@ -123,16 +123,29 @@ def _split_br(raw: str, no: int, out: Cleaned) -> list[str]:
     return parts
 
 
+def _translated(text: str, table: dict[int, str | None], present: re.Pattern[str]) -> str:
+    """``text.translate(table)``, which goes through a dict per character (~0.1 us): only
+    when one of the table's characters is ``present`` in the text (one class scan)."""
+    return text.translate(table) if present.search(text) else text
+
+
+def _chars_of(table: dict[int, str | None]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(map(chr, table))) + "]")
+
+
+_INVISIBLE_IN, _SPACES_IN, _QUOTES_IN = map(_chars_of, (_INVISIBLE, _SPACES, _QUOTES))
+
+
 def _clean_one(text: str, no: int, out: Cleaned) -> str:
     """The per-line repairs, each counted when it changed something."""
     if not text.isascii():
-        t = text.translate(_INVISIBLE)
+        t = _translated(text, _INVISIBLE, _INVISIBLE_IN)
         if t != text:
             out.note("zero-width or bidi character removed", no)
-        text, t = t.translate(_SPACES), t
+        text, t = _translated(t, _SPACES, _SPACES_IN), t
         if t != text:
             out.note("non-breaking space normalised", no)
-        text, t = text.translate(_QUOTES), text
+        text, t = _translated(text, _QUOTES, _QUOTES_IN), text
         if t != text:
             out.note("smart quote normalised", no)
         if _ELLIPSIS in text:

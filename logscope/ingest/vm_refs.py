@@ -45,3 +45,10 @@ def find_vm(text: str) -> tuple[str | None, str | None]:
 
 def _looks_like_path(value: str) -> bool:
     return "\\" in value or "/" in value or value.lower().endswith((".vhdx", ".avhdx", ".vhd"))
+
+
+def ascii_vm_patterns() -> list[str]:
+    """RE2 that an ASCII text ``find_vm`` names a VM in matches: a GUID (an id, and the
+    condition of a name anywhere), or a quote within its first three characters (a name
+    at the start). Not matching either, ``find_vm`` finds nothing (``ingest/quiet_text``)."""
+    return [_GUID, "(?s)\\A.{0,2}['\"]"]

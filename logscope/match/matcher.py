@@ -13,7 +13,7 @@ index lookup plus one linear RE2 pass over its text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,6 +224,8 @@ class Matcher:
         #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        #: True for an event that provably has no hit (``message_gate.BareSkip``), or None.
+        self.skip: Callable[[Event], bool] | None = None
         for sig in library.signatures.values():
             comp = _Compiled(sig, _prefilter(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
@@ -288,7 +290,8 @@ class Matcher:
 
     def match(self, ev: Event) -> list[Hit]:
         bucket = self._bucket(ev)
-        if bucket.empty:
+        if bucket.empty or (self.skip is not None and ev.provider is None and not ev.data
+                            and self.skip(ev)):
             return []
         if self.replay and ev.kind in REPLAY_KINDS:
             key = bucket.replay(ev)
