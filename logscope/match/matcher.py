@@ -294,7 +294,9 @@ class Matcher:
                             and self.skip(ev)):
             return []
         if self.replay and ev.kind in REPLAY_KINDS:
-            key = bucket.replay(ev)
+            # the kind too: a bucket may serve several kinds, and a signature's ``any`` may
+            # test the kind (which ``read_fields`` leaves to the index)
+            key = (ev.kind, bucket.replay(ev))
             try:
                 comps = bucket.outcomes.get(key)
             except TypeError:  # a value that cannot be a key (a list): matched in full

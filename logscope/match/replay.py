@@ -21,8 +21,10 @@ from .conditions import split_key
 
 #: Replay on (tests compare reports with it off).
 ENABLED = True
-#: Kinds whose events repeat byte-identical blocks (a capture loop lists the same writers).
-REPLAY_KINDS = frozenset({"vssadmin"})
+#: Kinds whose events repeat: a capture loop lists the same writers; a host's evtx logs
+#: repeat the same few events (Hyper-V information records the identity table reads, each
+#: matched against the any-provider HRESULT signatures for nothing).
+REPLAY_KINDS = frozenset({"vssadmin", "evtx"})
 #: Outcomes remembered per index key (bounded memory; cleared when full, counted).
 REPLAY_OUTCOMES = 8192
 #: Keys of a match tree that hold condition groups, not fields.
