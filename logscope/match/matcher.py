@@ -27,7 +27,7 @@ from .hresult_gate import TextGate, text_gate
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
 from . import replay
-from .replay import REPLAY_KINDS, REPLAY_OUTCOMES, content_key, read_fields
+from .replay import REPLAY_CHARS, REPLAY_KINDS, REPLAY_OUTCOMES, content_key, key_chars, read_fields
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 32 << 20
@@ -224,6 +224,8 @@ class Matcher:
         #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        #: Characters of the text values the remembered outcomes' keys hold (all buckets)
+        self._replay_chars = 0
         #: True for an event that provably has no hit (``message_gate.BareSkip``), or None.
         self.skip: Callable[[Event], bool] | None = None
         for sig in library.signatures.values():
@@ -305,14 +307,27 @@ class Matcher:
                 return self._match(bucket, ev)
             if comps is None:
                 comps = tuple(c for c in bucket.select(ev) if all(p(ev) for p in c.preds))
-                if len(bucket.outcomes) >= REPLAY_OUTCOMES:
-                    bucket.outcomes.clear()
-                    self.replay_stats["cleared"] += 1
-                bucket.outcomes[key] = comps
+                self._remember(bucket, key, comps)
             else:
                 self.replay_stats["replayed"] += 1
             return [Hit(c.sig, ev, _extract(c, ev)) for c in comps]
         return self._match(bucket, ev)
+
+    def _remember(self, bucket: _Bucket, key: Any, comps: tuple[_Compiled, ...]) -> None:  # noqa: ANN401
+        """Keep an outcome, within bounds: entries per bucket, and the characters of the text
+        the keys hold over all buckets (an evtx key holds the message: thousands of distinct
+        long messages must not stay in memory)."""
+        chars = key_chars(key[1])
+        if len(bucket.outcomes) >= REPLAY_OUTCOMES:
+            bucket.outcomes.clear()
+            self.replay_stats["cleared"] += 1
+        if self._replay_chars + chars > REPLAY_CHARS:
+            for shared in self._shared.values():
+                shared.outcomes.clear()
+            self._replay_chars = 0
+            self.replay_stats["cleared"] += 1
+        bucket.outcomes[key] = comps
+        self._replay_chars += chars
 
     def _match(self, bucket: _Bucket, ev: Event) -> list[Hit]:
         hits = []

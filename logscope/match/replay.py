@@ -27,6 +27,9 @@ ENABLED = True
 REPLAY_KINDS = frozenset({"vssadmin", "evtx"})
 #: Outcomes remembered per index key (bounded memory; cleared when full, counted).
 REPLAY_OUTCOMES = 8192
+#: Characters of text values the remembered keys of one matcher may hold, all buckets
+#: together (~2 MB of ASCII): past it every bucket starts over (counted as ``cleared``).
+REPLAY_CHARS = 2_000_000
 #: Keys of a match tree that hold condition groups, not fields.
 _GROUPS = ("any", "all", "not")
 
@@ -73,3 +76,8 @@ def content_key(fields: set[str]) -> ContentKey:
         return vals, tuple(map(type, vals))
 
     return key
+
+
+def key_chars(key: tuple[Any, ...]) -> int:
+    """Characters of the text values a content key holds (what its memory costs)."""
+    return sum(len(v) for v in key[0] if type(v) is str)
