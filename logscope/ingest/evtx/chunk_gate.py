@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .fold import Want
 
 
+#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
+_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
+_NAME_RE = re2.escape(_COMPUTER_NAME)
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
 _LOWER = bytes(range(256)).lower()
 
@@ -65,7 +68,7 @@ class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
     __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any",
-                 "_any_id", "_by_codes")
+                 "_any_id", "_by_codes", "_with_names", "_longest")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
@@ -103,15 +106,46 @@ class ChunkGate:
         # copy per chunk); Latin-1 folding also pairs some non-ASCII bytes: a superset of
         # the lower-cased matches, so never a skipped chunk more
         options.case_sensitive = False
-        self._any = re2.compile(b"|".join(re2.escape(f) for f in sorted(forms)), options) if forms else None
+        pattern = b"|".join(re2.escape(f) for f in sorted(forms))
+        self._any = re2.compile(pattern, options) if forms else None
+        #: the same pass also finds the ``Computer`` name structures (``scan``): a chunk it
+        #: skips needs its computer names, and their search then costs no pass of its own
+        self._with_names = re2.compile(b"|".join(filter(None, (pattern, _NAME_RE))), options)
+        self._longest = max(map(len, forms), default=0)
 
     def keeps(self, body: bytes | memoryview) -> bool:
         """Whether some record of this chunk body (its bytes after the 512-byte header, up to
         the free-space offset; a view of them is searched without a copy) may be wanted."""
         if not self.skippable:
             return True
-        if self._any is None or self._any.search(body) is None:
+        if self._any is None or _find(self._any, body) is None:
             return False
+        return self._confirm(body)
+
+    def scan(self, data: bytes | memoryview, start: int) -> tuple[bool, tuple[int, ...] | None]:
+        """``keeps(data[start:])``, and for a chunk it would skip, the offsets of the chunk's
+        ``Computer`` name structures (what :func:`computer_names` looks for first), from one
+        pass: the byte test's pass costs the same with one more form in it.
+
+        Each match of the joint search is checked for a wanted form starting anywhere in it
+        (a window of the longest form past its end): a form that a name structure's match
+        hides is still seen, so the answer is always the ``keeps`` answer."""
+        if not self.skippable:
+            return True, None
+        starts = list(_name_structures(data[:start + len(_COMPUTER_NAME) - 1]))
+        joint, forms = self._with_names, self._any
+        span = _find(joint, data, start)
+        while span is not None:
+            at, end = span
+            if forms is not None and _find(forms, data[at:end + self._longest]) is not None:
+                return self._confirm(data[start:]), None
+            if data[at:end] == _COMPUTER_NAME:  # the search is case-insensitive
+                starts.append(at - 6)
+            span = _find(joint, data, end)
+        return False, tuple(starts)
+
+    def _confirm(self, body: bytes | memoryview) -> bool:
+        """The byte test's details, once some form of a name or code occurs in ``body``."""
         body = bytes(body)
         flat = body.translate(_LOWER, b"\x00")
         for name in self._names:
@@ -163,10 +197,9 @@ class ChunkGate:
         return gate
 
 
-#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
-_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
 _BYTES = _latin1()
-_COMPUTER_RE = re2.compile(re2.escape(_COMPUTER_NAME), _BYTES)
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+_COMPUTER_RE = re2.compile(_NAME_RE, _BYTES)
 #: The one-pass search for the element starts that name a chunk's ``Computer`` structures,
 #: by those structures' offsets: a chunk of a file mostly has its one at the offset of the
 #: chunk before (37 distinct in the corpus's 1,151 chunks), and a compile costs ~16 us.
@@ -181,7 +214,8 @@ def chunk_computers(data: bytes | memoryview) -> set[str] | None:
     return None if names is None else {n.casefold() for n in names}
 
 
-def computer_names(data: bytes | memoryview) -> list[str] | None:
+def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = None
+                   ) -> list[str] | None:
     """The computer names a chunk's templates write, as written, or None when some
     ``Computer`` element may take its value from a record (a substitution) or cannot be read.
 
@@ -189,18 +223,22 @@ def computer_names(data: bytes | memoryview) -> list[str] | None:
     (one template per event layout and machine), so the names a chunk's records carry are
     the text values of the ``Computer`` elements of its templates. An element start token
     (0x01/0x41, dependency id, size) names the element by the offset of its name structure.
+    ``starts``: those name structures' offsets when the caller has them (``ChunkGate.scan``).
     """
-    starts = _name_structures(data)
+    starts = _name_structures(data) if starts is None else starts
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    for match in _refs(starts).finditer(data):
-        hit = match.start()
+    refs = _refs(starts)
+    span = _find(refs, data)
+    while span is not None:
+        hit = span[0]
+        span = _find(refs, data, hit + 4)
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
             continue  # the 4 bytes occur, but not as an element's name offset
         cur = hit + 4
-        if int.from_bytes(match.group(), "little") == cur:
+        if int.from_bytes(data[hit:cur], "little") == cur:
             cur += 6 + len(_COMPUTER_NAME)  # the name is written inline here
         if data[start] == 0x41:
             return None  # attributes on Computer: not the layout Windows writes
@@ -224,7 +262,19 @@ def computer_names(data: bytes | memoryview) -> list[str] | None:
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
     """Offsets of the ``Computer`` name structures (next offset and hash come first)."""
-    return tuple(m.start() - 6 for m in _COMPUTER_RE.finditer(data))
+    starts = []
+    span = _find(_COMPUTER_RE, data)
+    while span is not None:
+        starts.append(span[0] - 6)
+        span = _find(_COMPUTER_RE, data, span[1])
+    return tuple(starts)
+
+
+def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[int, int] | None:
+    """The span of the first match at or after ``pos``: RE2's own search, without the
+    wrapper's generator and match object (~2 us a call; a chunk takes several)."""
+    span = regex._regexp.Match(_UNANCHORED, data, pos, len(data))[0]
+    return None if span[0] < 0 else span
 
 
 def _refs(starts: tuple[int, ...]) -> re2._Regexp:

@@ -177,11 +177,12 @@ class SlotView(io.RawIOBase):
             return False
         used = memoryview(data)[:chunk.free_offset]  # views: no copy of the chunk
         body = used[CHUNK_HEADER:]
-        if gate.keeps(body) and self._keys_keep(gate, data, chunk.free_offset, body):
+        kept, names = gate.scan(used, CHUNK_HEADER)
+        if kept and self._keys_keep(gate, data, chunk.free_offset, body):
             self._kept_in_a_row += 1
             return False
         self._kept_in_a_row = 0
-        return self._learn_hosts(used, first)
+        return self._learn_hosts(used, first, names)
 
     def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: memoryview) -> bool:
         """The byte test's keep, checked against each record's (provider, event id) read from
@@ -201,14 +202,14 @@ class SlotView(io.RawIOBase):
             verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
         return verdict
 
-    def _learn_hosts(self, data: memoryview, first_id: int) -> bool:
+    def _learn_hosts(self, data: memoryview, first_id: int, starts: tuple[int, ...] | None) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
         templates (then it may be skipped): each is noted in ``skipped_hosts``.
 
         Why: a skipped chunk gives no summary event, and summary events are where the
         identity table learns machines; a chunk whose templates do not tell its names for
         certain (a substitution; no name at all, where the host hint applies) is read."""
-        names = computer_names(data)
+        names = computer_names(data, starts)
         if not names:
             return False
         for name in names:
