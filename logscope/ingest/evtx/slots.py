@@ -116,7 +116,7 @@ class SlotView(io.RawIOBase):
                     break
             else:
                 index, at = divmod(pos - HEADER_SIZE, CHUNK_SIZE)
-                part = self._slot(index)[at:]
+                part = memoryview(self._slot(index))[at:]  # a view: the engine's copy is the one
                 if not part:
                     break
             n = min(len(part), want - done)
