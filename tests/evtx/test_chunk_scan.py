@@ -1,5 +1,5 @@
-"""``ChunkGate.scan`` (the byte test and the ``Computer`` name structures in one pass) must
-answer as ``keeps`` and ``computer_names`` do on every chunk of the corpus and of the samples
+"""``ChunkGate.scan`` (the byte test and the ``Computer`` name structures in one pass, the
+first match's shortcut) must answer as the full byte test and ``computer_names`` do on every chunk of the corpus and of the samples
 (written by ``logscope.evtxwriter``), and a chunk it lets be skipped must hold no record the
 fold's rule can use (each record's key read from its BinXML, ``chunk_keys``)."""
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from logscope.ingest.evtx.chunk_gate import _COMPUTER_NAME, ChunkGate, GateSpec, computer_names
+from logscope.ingest.evtx.chunk_gate import (_COMPUTER_NAME, ChunkGate, GateSpec, _find,
+                                             computer_names)
 from logscope.ingest.evtx.chunk_keys import record_keys
 from logscope.ingest.evtx.chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, read_chunk
 from logscope.ingest.source import IngestOptions
@@ -44,6 +45,9 @@ def check_every_chunk(paths: list[Path]) -> tuple[int, int]:
         kept, starts = gate.scan(used, CHUNK_HEADER)
         seen += 1
         assert kept == gate.keeps(used[CHUNK_HEADER:]), where
+        # the first match's shortcut answers as the full test (every name, id and code)
+        full = _find(gate._any, used[CHUNK_HEADER:]) is not None and gate._full(raw[CHUNK_HEADER:free])
+        assert kept == full, where
         if kept:
             assert starts is None, where
             continue
