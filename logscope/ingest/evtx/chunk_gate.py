@@ -163,7 +163,7 @@ class ChunkGate:
             return True
         name = self._form_of.get(found.translate(_LOWER), False)
         if name is None:
-            return True  # a code's text (a Latin-1 letter folded by the search: not found)
+            return True  # a code's text (a match only Latin-1 folding made is not in the map)
         body = bytes(body)  # ``in`` searches bytes (a view would compare its items)
         if name:
             eids = self._eids[name]
@@ -299,7 +299,9 @@ def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
 
 def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[int, int] | None:
     """The span of the first match at or after ``pos``: RE2's own search, without the
-    wrapper's generator and match object (~2 us a call; a chunk takes several)."""
+    wrapper's generator and match object (~2 us a call; a chunk takes several). The
+    compiled object is the wrapper's ``_regexp`` (google-re2 as pinned in constraints.txt;
+    tests/evtx/test_chunk_scan.py runs through it)."""
     span = regex._regexp.Match(_UNANCHORED, data, pos, len(data))[0]
     return None if span[0] < 0 else span
 
