@@ -50,6 +50,33 @@ GET_VM_ROW = (b"RDP-Workstation Running 1           8192              00:03:07.0
               b"Operating normally 9.0\r\n")
 
 
+#: A pasted note as people send them: prose, a listing, paths and hashes, a German line, an
+#: HRESULT in prose, a VM id; no known message (``pasted-notes``) or one (``...-known``).
+NOTE_LINES = (
+    b"Hi all, the nightly backup of the cluster did not finish again last night.\r\n"
+    b"We checked the storage and the network, both look fine to us.\r\n"
+    b"evtx/host01/System.evtx\t3c03ab12aed9cc32be0ee6587f345b578229aa0dbe9095148309ea5eb29feed5"
+    b"\t1118208\tService Control Manager=5316, Microsoft-Windows-Kernel-General=328\r\n"
+    b"Die Sicherung wurde von dem Benutzer abgebrochen.\r\n"
+    b"The job log says the snapshot took 12 minutes; the error was 0x80070005 on one disk.\r\n"
+    b"VM SQL01 (Virtual machine ID 1D6A3C2E-4B1F-4C8E-9A0B-2C3D4E5F6A7B) was running.\r\n"
+    b"- rebooted the host on Monday, no change\r\n"
+    b"\r\n"
+)
+#: One Event Viewer "Copy details as text" record (curly quotes as the viewer writes them),
+#: repeated: every record read through its provider's template.
+VIEWER_RECORD = (
+    "Log Name:      System\r\nSource:        Microsoft-Windows-FailoverClustering\r\n"
+    "Date:          10/8/2010 6:16:39 PM\r\nEvent ID:      5121\r\n"
+    "Task Category: Cluster Shared Volume\r\nLevel:         Error\r\nKeywords:\r\n"
+    "User:          SYSTEM\r\nComputer:      Node1.cluster.com\r\nDescription:\r\n"
+    "Cluster Shared Volume \u2018DATA-LUN1\u2019 (\u2018DATA-LUN1\u2019) is no longer directly "
+    "accessible from this cluster node. I/O access will be redirected to the storage device "
+    "over the network through the node that owns the volume.\r\n\r\n").encode("utf-8")
+KNOWN_LINE = (b"'SQL01' could not initiate a checkpoint operation: The file exists. "
+              b"(0x80070050).\r\n\r\n")
+
+
 def _repeat(unit: bytes, size: int) -> Iterator[bytes]:
     block = unit * max(1, (1 << 20) // len(unit))
     for _ in range(max(1, size // len(block))):
@@ -78,6 +105,10 @@ def inputs(size: int) -> dict[str, Callable[[], Iterator[bytes]]]:
         "veeam-agent-one-entry": lambda: iter([AGENT_LINE] + list(
             _repeat(b"    at veeamsnap::SpecifyKernelEntries(const std::set<std::string>&)\n",
                     size))),
+        "pasted-notes": lambda: _repeat(NOTE_LINES, size),
+        "pasted-notes-known": lambda: iter([NOTE_LINES * 50, KNOWN_LINE]
+                                           + list(_repeat(NOTE_LINES, size))),
+        "event-viewer-records": lambda: _repeat(VIEWER_RECORD, size),
         "1M-tiny-paragraphs": lambda: _repeat(b"x\n\n", 3 * 1_000_000),
         "1M-error-paragraphs": lambda: _repeat(b"Error 0x80070005\r\n\r\n", 20 * 1_000_000),
         "deep-json": lambda: iter([b'[{"VMName":"a","Name":"a","State":2,"X":',

@@ -23,10 +23,12 @@ from logscope.ingest import detect
 from logscope.ingest import message_text as mt
 from logscope.ingest.codes import find_codes
 from logscope.ingest.pasted_lines import read_clean
-from logscope.ingest.source import IngestOptions, Source
+from logscope.ingest import quiet_text
+from logscope.ingest.source import KNOWS_KEY, MESSAGE_GATE_KEY, IngestOptions, Source
 from logscope.ledger import FileLedger
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher
+from logscope.match.text_gate import with_text_fold
 from where_time_goes import best  # the least CPU seconds of some runs
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "evtx"
@@ -50,10 +52,28 @@ def phases(path: Path, matcher: Matcher, runs: int) -> None:
     texts = [e.message for e in evs]
     t, _ = best(lambda: [find_codes(x) for x in texts], runs)
     print(f"  .. find_codes     {t * 1e3:6.1f} ms")
-    t, read = best(lambda: mt._understood(events(), FileLedger(path.name)), runs)
+    t, read = best(lambda: mt._understood(events(), FileLedger(path.name), {}), runs)
     print(f"  events + templates {t * 1e3:5.1f} ms")
     t, hits = best(lambda: sum(bool(matcher.match(e)) for e in read), runs)
     print(f"  matcher           {t * 1e3:6.1f} ms  {hits} events with a hit")
+    # the whole read as analyze runs it: every step for every paragraph, then with the gate
+    # (``ingest/quiet_text``: one RE2 set tells the steps a paragraph needs)
+    base = {KNOWS_KEY: lambda ev: bool(matcher.match(ev))}
+    for label, extra in (("every step", {**base, MESSAGE_GATE_KEY: False}),
+                         ("gated", with_text_fold(base, matcher))):
+        opts = IngestOptions(extra=extra)
+
+        def read_all(opts: IngestOptions = opts) -> list[Any]:
+            ledger = FileLedger(path.name)
+            return list(mt.parse(src, ledger, opts))
+
+        t, evs = best(read_all, runs)
+        print(f"  parse, {label:11} {t * 1e3:6.1f} ms  {len(evs)} events kept")
+    opts = IngestOptions(extra=with_text_fold(base, matcher))
+    gate = quiet_text.gate_for(opts, mt.KIND, len(cleaned.lines))
+    if gate is not None:
+        needs = [gate(x) for x in texts]
+        print(f"  gate: {sum(n == 0 for n in needs)} of {len(needs)} paragraphs need no step")
 
 
 def main() -> int:

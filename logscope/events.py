@@ -8,8 +8,9 @@ timezone-aware; ``time_source`` says how far the time can be trusted (an evtx
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
+from operator import attrgetter
 from typing import Any
 
 UTC = timezone.utc
@@ -171,6 +172,18 @@ _OPTIONAL_FIELDS = (
 _FIELD_NAMES = frozenset(
     ("kind", "file", "time", "time_source", "message", "timestamp_desc", *_OPTIONAL_FIELDS)
 )
+#: What may differ between two bare events (``is_bare``).
+BARE_VARYING = ("kind", "file", "locator", "timestamp_desc", "message")
+_OTHER_FIELDS = attrgetter(*(f.name for f in fields(Event)
+                             if f.name not in (*BARE_VARYING, "data")))
+_UNSET = _OTHER_FIELDS(Event(kind="", file="", locator=Locator()))
+
+
+def is_bare(ev: Event) -> bool:
+    """Whether an event carries nothing but its kind, file, place and message (most pasted
+    paragraphs): every signature condition on another field then has one answer, the same
+    for all of them (``match/message_gate``)."""
+    return not ev.data and _OTHER_FIELDS(ev) == _UNSET
 
 
 def format_offset(offset: timedelta) -> str:

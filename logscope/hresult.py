@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from . import yamlio
+from . import datafiles
 
 _HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{8})$")
 _HEX_PREFIXED = re.compile(r"^-?0x([0-9a-fA-F]{1,8})$")
@@ -27,8 +26,7 @@ HRESULT_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z])(?:{HRESULT_IN_TEXT_CORE})(?![0-
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/hresults.yml").read_text("utf-8")
-    data = yamlio.load_data(text)
+    data = datafiles.table("hresults.yml")
     words: dict[str, str] = {}
     for code, texts in data["last_error_texts"].items():
         for t in texts:

@@ -25,7 +25,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +85,9 @@ def entries() -> tuple[Entry, ...]:
     Parsed once per version of the files (and of this module): the rows are kept as JSON in
     the user cache (``match/cache.json_cached``), so a run reads no YAML for them (PyYAML's
     import and parse are ~15% of a one-file ``analyze``)."""
-    folder = resources.files("logscope").joinpath("data/messages")
+    from .datafiles import DATA
+
+    folder = DATA / "messages"
     files = [(e.name, e.read_bytes()) for e in sorted(folder.iterdir(), key=lambda e: e.name)
              if e.name.endswith((".yml", ".yaml"))]
     source = b"\0".join([Path(__file__).read_bytes(), *(n.encode() + b"\0" + raw

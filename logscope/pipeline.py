@@ -98,6 +98,32 @@ def _input_hashes(paths: list[Path]) -> list[dict[str, Any]]:
     return [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
 
 
+def _in_background(work: Callable[[list[Path]], Any], paths: list[Path]) -> Callable[[], Any]:
+    """Start ``work(paths)`` in a thread; the returned call waits for its value (or raises its
+    error). A bare thread: ``concurrent.futures`` imports ``logging`` (~5 ms of start-up)."""
+    from threading import Thread
+
+    box: list[tuple[bool, Any]] = []
+
+    def body() -> None:
+        try:
+            box.append((True, work(paths)))
+        except BaseException as exc:  # noqa: BLE001 - raised where the value is asked for
+            box.append((False, exc))
+
+    thread = Thread(target=body, name="logscope-hash")
+    thread.start()
+
+    def result() -> Any:  # noqa: ANN401
+        thread.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+    return result
+
+
 def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
                 progress: Progress | None = None) -> Iterator[Event]:
     """Every event of every file of the bundle; ``ledgers`` fills in as it goes."""
@@ -146,11 +172,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
                                          KNOWS_KEY: lambda ev: bool(matcher.match(ev))})
     # hash while the files are parsed (hashlib and file reads release the GIL: on a machine
     # with a second core the hash costs no wall time)
-    from concurrent.futures import ThreadPoolExecutor
-
-    hasher = ThreadPoolExecutor(1)
-    hashing = hasher.submit(_input_hashes, paths)
-    hasher.shutdown(wait=False)
+    hashing = _in_background(_input_hashes, paths)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:
@@ -208,7 +230,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     corr = correlate(store.hits(), identity, chains, filters)
     if kept is not None:
         kept = _events_in_scope(kept, corr, filters)
-    inputs = hashing.result()
+    inputs = hashing()
     warnings = [str(i) for i in library.issues]
     return Analysis(inputs, ledgers, library, chains, identity, corr, seen, warnings,
                     filters, kept, options.engine,

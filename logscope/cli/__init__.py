@@ -5,7 +5,8 @@ The only package that wires stages to files and terminals; one module per comman
 (or ``validate`` finds problems); 2 for usage errors and PATHs that cannot be opened at all.
 Progress goes to stderr, results to stdout.
 
-Nothing here imports typer until a command runs: ``main`` answers ``--version`` first, and
+Nothing here imports typer until a command runs: ``main`` answers ``--version`` first, runs
+``analyze`` without typer when its command line has one certain meaning (``direct.py``), and
 ``app`` (and the helpers ``logscope.hunt.cli`` borrows) load on first access.
 """
 
@@ -30,7 +31,7 @@ _LAZY = {
                      "AllowSigOpt", "WorkersOpt", "_die", "_check_paths", "_limits",
                      "_options", "_workers", "_progress"), "options"),
     **dict.fromkeys(("_emit", "_check_output", "_event_sink", "_fail_on_exit"), "output"),
-    **dict.fromkeys(("_check_signatures", "_exit_for", "_filters"), "analyze"),
+    **dict.fromkeys(("_check_signatures", "_exit_for", "_filters"), "analyze_run"),
     **dict.fromkeys(("validate", "sig_app", "signatures_list", "signatures_show"), "signatures"),
     "vss_app": "vssadmin", "vssadmin_diff": "vssadmin",
     "export_app": "export", "export_sigma": "export",
@@ -46,7 +47,8 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401
 
 
 def main() -> None:
-    """Entry point; ``--version`` answers before the CLI framework is imported (fast)."""
+    """Entry point; ``--version``, and ``analyze`` with a certain command line
+    (``direct.py``), run without importing the CLI framework (fast)."""
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"logscope {__version__}\n")
         return
@@ -54,16 +56,12 @@ def main() -> None:
 
     install()  # first: a stop during the imports below ends the same way
     try:
-        import logging
+        from .direct import run_direct
 
-        # python-evtx logs token warnings on damaged records; what was lost is in the
-        # ledger, and stderr stays for progress and errors
-        quiet = logging.getLogger("Evtx")
-        quiet.addHandler(logging.NullHandler())
-        quiet.propagate = False
-        from .root import app_for
+        if not run_direct(sys.argv[1:]):  # ``analyze`` with a certain command line: no typer
+            from .root import app_for
 
-        app_for(sys.argv[1:])()
+            app_for(sys.argv[1:])()
     except Stopped as stop:
         _stopped(stop)
     except Exception:

@@ -1,5 +1,5 @@
 """Where a command's result goes: standard output or a file written atomically (see
-``logscope/outfile.py``), and the ``--fail-on`` exit code."""
+``logscope/outfile.py``), and the ``--fail-on`` exit code. Typer-free (``values.py`` says why)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import typer
-
-from .options import Severity, _die
+from .values import Severity, _die
 
 
 def _emit(text: str, output: Path | None, what: str = "report") -> None:
@@ -66,4 +64,4 @@ def _fail_on_exit(report: dict[str, Any], fail_on: Severity | None) -> None:
     if fail_on is not None:
         worst = max((severity_rank(h["severity"]) for h in report["hints"]), default=-1)
         if worst >= severity_rank(fail_on.value):
-            raise typer.Exit(1)
+            raise SystemExit(1)

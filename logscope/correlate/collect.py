@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .. import yamlio
+from .. import datafiles
 
 #: ``wevtutil epl <channel> <file>`` (channel and file without spaces, or quoted).
 _EPL = re.compile(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,256}) "
@@ -22,8 +21,7 @@ _EPL = re.compile(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,2
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/collect.yml").read_text("utf-8")
-    data = yamlio.load_data(text)
+    data = datafiles.table("collect.yml")
     return data if isinstance(data, dict) else {}
 
 

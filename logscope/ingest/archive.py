@@ -7,19 +7,14 @@ from __future__ import annotations
 import io
 import os
 import struct
-import zipfile
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import zipfile
+
     from .bundle import Bundle
-
-try:  # Deflate64 (method 9) is what Windows' own zip writes for large files.
-    import zipfile_deflate64  # noqa: F401  (registers the method with zipfile)
-
-    _DEFLATE64 = True
-except ImportError:  # pragma: no cover - listed as a dependency
-    _DEFLATE64 = False
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -33,10 +28,29 @@ RATIO_FLOOR = 32 << 20
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 
 
-#: Compression methods zipfile can read here, and names for the ones it cannot.
-READABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-if _DEFLATE64:
-    READABLE.add(9)
+@lru_cache(maxsize=1)
+def readable() -> frozenset[int]:
+    """Compression methods zipfile can read here (``METHOD_NAMES`` names the others).
+
+    zipfile, and Deflate64 (method 9: what Windows' own zip writes for large files) registered
+    with it, load here, before the first zip is opened: not at start-up (~10 ms with the
+    rest of the archive machinery), which a bundle without archives never needs."""
+    import zipfile
+
+    methods = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+    try:
+        import zipfile_deflate64  # noqa: F401  (registers the method with zipfile)
+    except ImportError:  # pragma: no cover - listed as a dependency
+        return frozenset(methods)
+    return frozenset(methods | {9})
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """``zipfile.ZipFile(path)`` with every method of :func:`readable` registered."""
+    import zipfile
+
+    readable()
+    return zipfile.ZipFile(path)
 
 
 METHOD_NAMES = {

@@ -19,12 +19,13 @@ import re2
 
 from .. import hresult as hr
 from ..events import Event
+from ..lazy import regex
 
 #: How much of one message is scanned (bounded work on a hostile paste).
 MAX_SCAN_CHARS = 64 * 1024
 
 # One pass over the text, alternatives in order of precedence; a token is never read twice.
-_TOKENS = re.compile(
+_TOKENS = regex(
     r"(?<![0-9A-Za-z_%-])(?:"
     r"(?P<hex>0[xX][0-9A-Fa-f]{8})(?:L\b)?"
     r"|(?P<pct>%%\d{9,10})"
@@ -52,14 +53,23 @@ _MAYBE_TOKEN = re2.compile(
     rf"|327(?:6[89]|7{_DIGIT_OR_WIDE})"
     r")(?:$|[^0-9A-Za-z_-])"
 )
+#: A superset of where ``_WIN32`` can match, in RE2: one of its words (``\\b`` dropped; under
+#: ``re.IGNORECASE`` their letters fold only with ASCII ones and ``ſ``, as under ``(?i)``),
+#: then its separators and the number's first character (``\\d``: any digit or non-ASCII
+#: character). Why: "error" is in most lines of a support ticket, and ``_WIN32`` scans a
+#: 500-character line in ~60 us; a word with no number after it is no Win32 code.
+_MAYBE_WIN32 = re2.compile(
+    r"(?i:error(?:[ \t]+code)?|errore|fehler|erreur|getlasterror\(\))"
+    # the number outside (?i): folded, the wide class would take in "s" and "k" (ſ, K)
+    rf"[ \t]*[:=#]?[ \t]*['(]?(?:0[xX][0-9A-Fa-f]|{_DIGIT_OR_WIDE})")
 #: Words before a bare number that make it a code (any of the languages we read).
-_CONTEXT = re.compile(
+_CONTEXT = regex(
     r"(?:code|error|errors|hresult|hr|result|return|returned|value|status|fehler|fehlercode"
     r"|erreur|error|errore|código|codice|ошибк[аи]|код|エラー|コード|错误|代码|job|state"
     r"|returnvalue|errorcode)\W{0,4}$", re.IGNORECASE)
-_QUOTED = re.compile(r"['\"(\[]$")
+_QUOTED = regex(r"['\"(\[]$")
 #: ``error 32``, ``Win32 error 0x20``, ``error code: 5``, ``GetLastError() = 5`` (a Win32 number).
-_WIN32 = re.compile(
+_WIN32 = regex(
     r"(?:\bwin32[ \t]+error(?:[ \t]+code)?|\b(?:system[ \t]+)?error(?:[ \t]+code)?|getlasterror\(\)"
     r"|\bfehler|\berreur|\berrore)[ \t]*[:=#]?[ \t]*['(]?(0x[0-9A-Fa-f]{1,4}|\d{1,5})"
     r"(?![0-9A-Za-z,:_-]|\.\d)",
@@ -150,10 +160,18 @@ def _may_hold_token(text: str) -> bool:
 
 
 def _may_hold_win32(text: str) -> bool:
-    """False only where ``_WIN32`` finds nothing: each of its words holds ``error``,
-    ``fehler`` or ``erreur``, and under ``re.IGNORECASE`` their letters match only ASCII."""
-    low = text.lower()
-    return "error" in low or "fehler" in low or "erreur" in low
+    """False only where ``_WIN32`` finds nothing (see ``_MAYBE_WIN32``)."""
+    try:
+        return _MAYBE_WIN32.search(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate: RE2 reads only UTF-8
+        return True
+
+
+def ascii_code_patterns() -> list[str]:
+    """RE2 one of which every ASCII text matches that ``find_codes`` finds a code in: its own
+    two pretests (no NFKC folding happens on ASCII; ``lower`` is ``(?i)`` there). An ASCII
+    text that matches neither has no code (``ingest/quiet_text``)."""
+    return [_MAYBE_TOKEN.pattern, _MAYBE_WIN32.pattern]
 
 
 def apply_codes(event: Event, text: str | None = None) -> Codes:

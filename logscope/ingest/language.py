@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .. import yamlio
+from .. import datafiles
+from ..lazy import regex
 
 #: Letters of the scripts the data file may name.
 _SCRIPTS = {
@@ -22,10 +22,10 @@ _SCRIPTS = {
     "cjk": re.compile(r"[\u4e00-\u9fff]"),
     "cyrillic": re.compile(r"[\u0400-\u04ff]"),
 }
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = regex(r"[^\W\d_]+")
 #: The same words in casefolded ASCII text (its only letters are a-z), twice as fast: most
 #: pasted lines are ASCII.
-_ASCII_WORD = re.compile(r"[a-z]+")
+_ASCII_WORD = regex(r"[a-z]+")
 #: Only this much of a message is looked at.
 MAX_CHARS = 4096
 
@@ -33,8 +33,7 @@ MAX_CHARS = 4096
 @lru_cache(maxsize=1)
 def _data() -> tuple[int, dict[str, tuple[str, ...]], list[tuple[str, list[str]]]]:
     """(least words, word -> the languages it belongs to, scripts by language)."""
-    raw: Any = yamlio.load_data(resources.files("logscope").joinpath(
-        "data/message_languages.yml").read_text("utf-8"))
+    raw: Any = datafiles.table("message_languages.yml")
     langs_of: dict[str, list[str]] = {}
     for lang, ws in raw["words"].items():
         for w in ws:
@@ -62,3 +61,21 @@ def language_of(text: str) -> str | None:
     if best[0] >= least and best[0] > english:
         return best[1]
     return "en" if english >= least else None
+
+
+def ascii_foreign_patterns() -> list[str]:
+    """RE2 one of which every ASCII text matches that ``language_of`` finds in another
+    language than English: ``min_words`` whole words of another language's list (any of
+    them, in any case). An ASCII text that matches none is English or too short to tell,
+    the same answer as not asking (``ingest/quiet_text``)."""
+    least, langs_of, _ = _data()
+    words = sorted(w for w, langs in langs_of.items()
+                   if any(lang != "en" for lang in langs) and re.fullmatch("[a-z]+", w))
+    if least <= 0:
+        return [""]  # any text
+    if not words:
+        return []
+    word = "(?:" + "|".join(words) + ")"
+    # a word is a run of letters: a non-letter (or the text's edge) on each side
+    between = "[^a-z](?:.*[^a-z])?"
+    return ["(?is)(?:^|[^a-z])" + word + (between + word) * (least - 1) + "(?:[^a-z]|$)"]

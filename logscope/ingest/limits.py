@@ -3,13 +3,6 @@
 
 from __future__ import annotations
 
-try:  # Deflate64 (method 9) is what Windows' own zip writes for large files.
-    import zipfile_deflate64  # noqa: F401  (registers the method with zipfile)
-
-    _DEFLATE64 = True
-except ImportError:  # pragma: no cover - listed as a dependency
-    _DEFLATE64 = False
-
 from .source import IngestOptions
 
 _SIZE_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20,

@@ -11,18 +11,19 @@ at most ``MAX_LINES`` lines are read, the rest counted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from ..events import Event, Locator
+from ..events import Event, Locator, is_bare
+from ..lazy import regex
 from ..ledger import FileLedger
 from ..localised import continues_description, english_block, identify
 from .codes import find_codes
 from .eventlog_text.pasted_record import KIND as EVENT_KIND
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
+from .quiet_text import ALL, CODES, MATCH, TEMPLATES, VM, Gate, gate_for
 from .source import KNOWS_KEY, SIGNATURE_DIRS_KEY, IngestOptions, Source
 from .understanding import understand
 from .vm_refs import find_vm
@@ -37,8 +38,8 @@ MAX_PARAGRAPH_LINES = 6
 MAX_TEMPLATE_LINES = 60
 NO_MESSAGE = "no known message"
 #: A one-line PowerShell command (optionally after a ``PS C:\>`` prompt) and its piped cmdlets.
-_COMMAND = re.compile(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
-_PIPED = re.compile(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_COMMAND = regex(r"^\s*(?:PS [^>]{0,200}>\s*)?([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
+_PIPED = regex(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 
 
 #: Files named as documentation, provenance notes or code: their quoted messages are not
@@ -57,10 +58,13 @@ def detect(head: bytes, name: str) -> str | None:
 
 def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterator[Event]:
     cleaned = read_clean(source, ledger, options, max_lines=MAX_LINES)
-    events = [ev for ev in _paragraph_events(cleaned.lines, source.display) if ev.message]
-    events = _understood(events, ledger)
+    steps: dict[int, tuple[Event, int]] = {}  # by id: events a step was skipped for
+    gate = gate_for(options, KIND, len(cleaned.lines))
+    events = [ev for ev in _paragraph_events(cleaned.lines, source.display, gate, steps)
+              if ev.message]
+    events = _understood(events, ledger, steps)
     knows = _knows(options)
-    if any(knows(ev) for ev in events):
+    if any(knows(ev) for ev in events if _may_hit(ev, steps)):
         ledger.kind = KIND
         yield from events
         return
@@ -72,10 +76,13 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
     ledger.skip(NO_MESSAGE, lines if isinstance(lines, int) else 0)
 
 
-def _understood(events: list[Event], ledger: FileLedger) -> list[Event]:
+def _understood(events: list[Event], ledger: FileLedger,
+                steps: dict[int, tuple[Event, int]]) -> list[Event]:
     """Each paragraph read through the templates. A paragraph a template identifies is a
     provider's event pasted without its labels (kind ``event-text``); the Operation/Context
-    paragraphs after it are its description's tail, joined to it rather than read alone."""
+    paragraphs after it are its description's tail, joined to it rather than read alone.
+    One whose ``steps`` leave out the templates holds no anchor and no foreign words:
+    ``understand`` would say nothing."""
     out: list[Event] = []
     for ev in events:
         prev = out[-1] if out else None
@@ -87,14 +94,16 @@ def _understood(events: list[Event], ledger: FileLedger) -> list[Event]:
             prev.locator.end_line = ev.locator.end_line
             find_codes(prev.message).apply(prev)
             continue
-        if understand(ev, ledger, ev.locator.line) is not None:
+        if _needs(ev, steps) & TEMPLATES and \
+                understand(ev, ledger, ev.locator.line) is not None:
             ev.kind = EVENT_KIND
             ev.data["form"] = "message"
         out.append(ev)
     return out
 
 
-def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
+def _paragraph_events(lines: list[CleanLine], file: str, gate: Gate | None = None,
+                      steps: dict[int, tuple[Event, int]] | None = None) -> Iterator[Event]:
     """One event per paragraph (blank-line or quote/fence separated); long paragraphs per line.
 
     A paragraph that is a PowerShell command line names the cmdlet of the message that
@@ -109,7 +118,7 @@ def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
             para.append(cl)
             continue
         if para:
-            for i, ev in enumerate(_emit(para, file)):
+            for i, ev in enumerate(_emit(para, file, gate, steps)):
                 if i == 0 and command is not None:
                     ev.data["cmdlet"], ev.data["command"] = command
                 yield ev
@@ -119,7 +128,8 @@ def _paragraph_events(lines: list[CleanLine], file: str) -> Iterator[Event]:
         para = [cl] if cl.text.strip() else []
 
 
-def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
+def _emit(para: list[CleanLine], file: str, gate: Gate | None = None,
+          steps: dict[int, tuple[Event, int]] | None = None) -> Iterator[Event]:
     if not para:
         return
     groups = [para] if len(para) <= MAX_PARAGRAPH_LINES or _one_message(para) else \
@@ -129,9 +139,25 @@ def _emit(para: list[CleanLine], file: str) -> Iterator[Event]:
         ev = Event(kind=KIND, file=file, locator=Locator(line=group[0].line,
                                                          end_line=group[-1].end_line),
                    timestamp_desc="Message", message=text)
-        find_codes(text).apply(ev)
-        ev.vm_name, ev.vm_id = find_vm(text)
+        needs = ALL if gate is None or steps is None else gate(text)
+        if needs != ALL:
+            steps[id(ev)] = (ev, needs)  # type: ignore[index]
+        if needs & CODES:
+            find_codes(text).apply(ev)
+        if needs & VM:
+            ev.vm_name, ev.vm_id = find_vm(text)
         yield ev
+
+
+def _needs(ev: Event, steps: dict[int, tuple[Event, int]]) -> int:
+    found = steps.get(id(ev))
+    return ALL if found is None else found[1]
+
+
+def _may_hit(ev: Event, steps: dict[int, tuple[Event, int]]) -> bool:
+    """False for an event the matcher need not see: bare (``events.is_bare``, as
+    ``match/message_gate`` means it) and without the text a signature needs."""
+    return bool(_needs(ev, steps) & MATCH) or ev.kind != KIND or not is_bare(ev)
 
 
 def _one_message(para: list[CleanLine]) -> bool:

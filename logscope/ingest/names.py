@@ -7,14 +7,6 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-try:  # Deflate64 (method 9) is what Windows' own zip writes for large files.
-    import zipfile_deflate64  # noqa: F401  (registers the method with zipfile)
-
-    _DEFLATE64 = True
-except ImportError:  # pragma: no cover - listed as a dependency
-    _DEFLATE64 = False
-
-
 
 def safe_member_name(name: str) -> str:
     """A member name for display only: backslashes to ``/``, no drive, no ``..``, no root,

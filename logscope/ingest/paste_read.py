@@ -51,5 +51,6 @@ def _clean(raw: list[tuple[int, str]], ledger: FileLedger) -> Iterator[CleanLine
     cleaned = clean_lines(raw, join_wrapped=False)
     record_repairs(ledger, cleaned)
     for cl in cleaned.lines:
-        cl.text = MD_ESCAPE.sub(r"\1", cl.text)
+        if "\\" in cl.text:  # an escape needs its backslash (most lines hold none)
+            cl.text = MD_ESCAPE.sub(r"\1", cl.text)
         yield cl

@@ -28,9 +28,12 @@ def read_clean(source: Source, ledger: FileLedger, options: IngestOptions,
                join_wrapped: bool = True, max_lines: int = MAX_LINES) -> Cleaned:
     """The file's cleaned lines; repairs go to the ledger (``info.paste_repairs``)."""
     with source.open() as fh:
-        stream = iter_lines(fh, ledger, max_line_chars=min(options.max_line_bytes, 1 << 20))
+        stream = iter_lines(fh, ledger, max_line_chars=min(options.max_line_bytes, 1 << 20),
+                            count_after=max_lines)
         kept = list(islice(stream, max_lines))
-        rest = sum(1 for _ in stream)  # read to the end: the count is exact, memory bounded
+        for _ in stream:  # read to the end, counting only: the count is exact, memory bounded
+            pass
+    rest = ledger.info["lines"] - len(kept)
     if rest:
         ledger.skip(BEYOND, rest)
         ledger.problem(f"line {max_lines + 1}",

@@ -65,6 +65,9 @@ SIGNATURE_DIRS_KEY = "signature_dirs"
 #: The Veeam fold rule (``match/text_gate`` → ``veeam/fold``): kind -> the consumers'
 #: patterns, or None when every line must be parsed.
 TEXT_FOLD_KEY = "veeam_fold"
+#: The pasted-message gate rule (``match/message_gate`` → ``ingest/quiet_text``): kind -> the
+#: patterns a bare message needs for a signature hit, or None; False turns the gate off.
+MESSAGE_GATE_KEY = "message_gate"
 
 
 class Parser(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import IO
 
@@ -79,27 +80,33 @@ def iter_lines(
     *,
     max_line_chars: int = 1 << 20,
     chunk_size: int = 1 << 16,
+    count_after: int | None = None,
 ) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` (1-based, without line ending) from a binary stream.
 
     Handles CRLF, LF and lone CR; replaces undecodable bytes (a problem once per file, with
     the first line it happened on); strips NUL bytes (counted); cuts lines longer than
     ``max_line_chars`` (the rest of that line is skipped and counted) so memory stays
-    bounded on a binary file with a log's name.
+    bounded on a binary file with a log's name. Past ``count_after`` lines nothing more is
+    yielded: the rest is only counted (``ledger.info["lines"]``), with the same problems.
     """
     raw = fh.read(chunk_size)
     codec, bom = sniff_encoding(raw)
     ledger.info.setdefault("encoding", codec)
     state = LineState(ledger, codec, max_line_chars)
-    yield from lines_from(raw[bom:], fh, state, chunk_size)
+    yield from lines_from(raw[bom:], fh, state, chunk_size, count_after)
     state.finish()
 
 
 def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
-               chunk_size: int = 1 << 16) -> Iterator[tuple[int, str]]:
+               chunk_size: int = 1 << 16,
+               count_after: int | None = None) -> Iterator[tuple[int, str]]:
     """The lines of ``raw`` and then of the rest of ``fh``, numbered on from ``state``
-    (a block reader hands over here when a line outgrows its blocks)."""
+    (a block reader hands over here when a line outgrows its blocks); past line
+    ``count_after`` only counted (``_counted``: a chunk at a time where nothing else can
+    happen in it, else line by line as here)."""
     max_line_chars = state.max_chars
+    counting = count_after is not None and state.lineno >= count_after
     decoder = codecs.getincrementaldecoder(state.codec)(errors="replace")
     # The current line's text so far, in pieces (no re-joining per chunk: each chunk is
     # scanned and copied once, whatever the line length).
@@ -112,28 +119,63 @@ def lines_from(raw: bytes, fh: IO[bytes], state: LineState,
         carry = ""
         if text.endswith("\r") and not final:
             text, carry = text[:-1], "\r"
-        pos = 0
-        for m in _EOL.finditer(text):
-            piece = text[pos : m.start()]
-            line = "".join(parts) + piece if parts else piece
-            parts, size = [], 0
-            if len(line) > max_line_chars and not state.in_overflow:
-                yield from state.overflow(line, complete=True)
-            else:
-                yield from state.emit(line)
-            pos = m.end()
-        rest = text[pos:]
-        if rest and not state.in_overflow:
-            parts.append(rest)
-            size += len(rest)
-            if size > max_line_chars:
-                yield from state.overflow("".join(parts))
+        if counting and (rest := _counted(text, parts, size, state)) is not None:
+            if rest is not text:  # a line ended in it: the partial line starts anew
                 parts, size = [], 0
+            if rest:
+                parts.append(rest)
+                size += len(rest)
+        else:
+            pos = 0
+            for m in _EOL.finditer(text):
+                piece = text[pos : m.start()]
+                line = "".join(parts) + piece if parts else piece
+                parts, size = [], 0
+                if len(line) > max_line_chars and not state.in_overflow:
+                    lines = state.overflow(line, complete=True)
+                else:
+                    lines = state.emit(line)
+                yield from (_drained(lines) if counting else lines)
+                counting = count_after is not None and state.lineno >= count_after
+                pos = m.end()
+            rest = text[pos:]
+            if rest and not state.in_overflow:
+                parts.append(rest)
+                size += len(rest)
+                if size > max_line_chars:
+                    lines = state.overflow("".join(parts))
+                    yield from (_drained(lines) if counting else lines)
+                    counting = count_after is not None and state.lineno >= count_after
+                    parts, size = [], 0
         if final:
             break
         raw = fh.read(chunk_size)
     if parts or state.in_overflow:
-        yield from state.emit("".join(parts))
+        lines = state.emit("".join(parts))
+        yield from (_drained(lines) if counting else lines)
+
+
+def _drained(lines: Iterator[tuple[int, str]]) -> tuple[()]:
+    """Nothing, once ``lines`` ran (only counting: their numbering and problems happen)."""
+    deque(lines, maxlen=0)
+    return ()
+
+
+def _counted(text: str, parts: list[str], size: int, state: LineState) -> str | None:
+    """Count the lines that end in ``text`` at once, when nothing but the count can happen
+    in them (no NUL, no replaced byte, no line that could grow past the limit, no overlong
+    tail to swallow; ``parts``: the line begun before it): the text after its last line end
+    (``text`` itself when none ends in it). None: read it line by line."""
+    if state.in_overflow or size + len(text) > state.max_chars:
+        return None
+    for piece in (text, *parts):
+        if "\x00" in piece or (not state.bad_seen and "\ufffd" in piece):
+            return None
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if not ends:
+        return text
+    state.lineno += ends
+    return text[max(text.rfind("\n"), text.rfind("\r")) + 1:]
 
 
 def complete_lines(text: str, state: LineState) -> Iterator[tuple[int, str]]:

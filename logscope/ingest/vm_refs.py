@@ -8,15 +8,15 @@ across files, so every pasted-text reader fills ``vm_name`` / ``vm_id`` the same
 
 from __future__ import annotations
 
-import re
+from ..lazy import regex
 
 _GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 #: A GUID at the end of a parenthesis that names an ID, in any language ("Virtual machine
 #: ID", "ID des virtuellen Computers", "ID de l'ordinateur virtuel", "仮想マシン ID", ...).
-_VM_ID = re.compile(r"[(（][^()（）]{0,60}?\bID\b[^()（）]{0,40}?[ :：]\{?(" + _GUID + r")\}?\s*[)）]"
+_VM_ID = regex(r"[(（][^()（）]{0,60}?\bID\b[^()（）]{0,40}?[ :：]\{?(" + _GUID + r")\}?\s*[)）]"
                     r"|[(（][^()（）]{0,40}?(?:ID|Id|ИД|ID-)[^()（）]{0,40}?\{?(" + _GUID + r")\}?\s*[)）]")
 #: The VM name Hyper-V quotes first: 'NAME', "NAME", «NAME», „NAME“, 「NAME」.
-_VM_NAME = re.compile(r"'([^'\n]{1,100})'|\"([^\"\n]{1,100})\"|«\s?([^»\n]{1,100}?)\s?»"
+_VM_NAME = regex(r"'([^'\n]{1,100})'|\"([^\"\n]{1,100})\"|«\s?([^»\n]{1,100}?)\s?»"
                       r"|„([^“\n]{1,100})“|「([^」\n]{1,100})」")
 
 
@@ -45,3 +45,10 @@ def find_vm(text: str) -> tuple[str | None, str | None]:
 
 def _looks_like_path(value: str) -> bool:
     return "\\" in value or "/" in value or value.lower().endswith((".vhdx", ".avhdx", ".vhd"))
+
+
+def ascii_vm_patterns() -> list[str]:
+    """RE2 that an ASCII text ``find_vm`` names a VM in matches: a GUID (an id, and the
+    condition of a name anywhere), or a quote within its first three characters (a name
+    at the start). Not matching either, ``find_vm`` finds nothing (``ingest/quiet_text``)."""
+    return [_GUID, "(?s)\\A.{0,2}['\"]"]

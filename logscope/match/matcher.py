@@ -13,7 +13,7 @@ index lookup plus one linear RE2 pass over its text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +37,33 @@ _SET_OPTIONS.log_errors = False
 
 @dataclass(slots=True)
 class _Compiled:
+    """One signature as the matcher tests it. Its predicates and extractors (RE2 patterns)
+    are built when an event first reaches them: a run tests a few of the library's ~150
+    signatures, and building all of them was ~8 ms of every start-up. The loader compiled
+    each once already (a signature that does not compile is not in the library)."""
+
     sig: Signature
-    preds: list[Predicate]
-    extractors: list[tuple[str, str, Any]]
     #: A necessary condition: ("fold", [escaped casefolded literals]) for a message
     #: contains/startswith/endswith, ("raw", [patterns]) for a message regex, ("hr", {codes})
     #: for an HRESULT the event's ``hresult`` or ``data.hresults`` must hold, ("any", parts)
     #: for one necessary part per top-level ``any`` alternative (``any_prefilter``), or None.
     prefilter: tuple[str, Any] | None = None
+    _preds: list[Predicate] | None = None
+    _extractors: list[tuple[str, str, Any]] | None = None
+
+    @property
+    def preds(self) -> list[Predicate]:
+        preds = self._preds
+        if preds is None:
+            preds = self._preds = compile_group(self.sig.match)
+        return preds
+
+    @property
+    def extractors(self) -> list[tuple[str, str, Any]]:
+        found = self._extractors
+        if found is None:
+            found = self._extractors = _extractors(self.sig)
+        return found
 
 
 class _Bucket:
@@ -205,9 +224,10 @@ class Matcher:
         #: Reuse the outcome for an event whose read values equal one already matched (``replay``).
         self.replay = replay.ENABLED
         self.replay_stats = {"replayed": 0, "cleared": 0}
+        #: True for an event that provably has no hit (``message_gate.BareSkip``), or None.
+        self.skip: Callable[[Event], bool] | None = None
         for sig in library.signatures.values():
-            comp = _Compiled(sig, compile_group(sig.match), _extractors(sig),
-                             _prefilter(sig.match))
+            comp = _Compiled(sig, _prefilter(sig.match))
             for kind, keys in index_entries(sig.match, sig.kinds):
                 for prov in keys.providers or (None,):
                     for eid in keys.event_ids or (None,):
@@ -270,7 +290,8 @@ class Matcher:
 
     def match(self, ev: Event) -> list[Hit]:
         bucket = self._bucket(ev)
-        if bucket.empty:
+        if bucket.empty or (self.skip is not None and ev.provider is None and not ev.data
+                            and self.skip(ev)):
             return []
         if self.replay and ev.kind in REPLAY_KINDS:
             key = bucket.replay(ev)

@@ -25,19 +25,19 @@ from typing import Any
 import re2
 
 from .. import hresult
-from ..ingest.source import TEXT_FOLD_KEY
-from ..ingest.veeam.data import load as veeam_data
-from ..ingest.veeam.data import longest_literal
-from ..ingest.veeam.plain import BY_KIND
+from ..ingest.source import MESSAGE_GATE_KEY, TEXT_FOLD_KEY
 from ..ingest.veeam.repeats import REPEATS_KEY
-from ..throughput.config import load as throughput_config
-from ..throughput.extract import needles as throughput_needles
 from ..events import Event
 from .conditions import split_key
 from .matcher import Matcher
 
-#: Kinds whose reader can fold (server and agent logs, session text: the long ones).
-FOLDABLE_KINDS = tuple(BY_KIND)
+# The Veeam grammars (``ingest/veeam/plain``: YAML data and three large RE2 patterns), the
+# Veeam sentence templates and the throughput tables load only when a Veeam kind asks
+# (``consumer_patterns``): an evtx-only run installs this rule but never calls it.
+
+#: Kinds whose reader can fold (server and agent logs, session text: the long ones); the keys
+#: of ``ingest.veeam.plain.BY_KIND`` (tests/veeam/test_fold.py checks they agree).
+FOLDABLE_KINDS = ("veeam", "veeam-agent", "veeam-session")
 #: Kinds whose readers count contents repeated past ``repeats.KEEP`` (agent logs and session
 #: text: a server log's entries carry context from the lines before them).
 REPEAT_KINDS = ("veeam-agent", "veeam-session")
@@ -71,6 +71,11 @@ def _literal(text: str, ignore_case: bool) -> bytes:
     return (b"(?i:" if ignore_case else b"(?:") + re2.escape(text).encode("utf-8") + b")"
 
 
+#: Any run of what ``str.split`` splits on (``hresult.fold`` joins a code's words so).
+_SPACES = (rb"[\t-\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+           rb"\x{202f}\x{205f}\x{3000}]+")
+
+
 def code_forms(code: str) -> list[bytes]:
     """Every way a line can write HRESULT ``code`` that ``find_codes`` or ``hresult.normalize``
     reads as it: the hex digits (``0x``, bare, short), the unsigned and the negated decimal
@@ -81,7 +86,7 @@ def code_forms(code: str) -> list[bytes]:
                                                  f"{neg:x}"})]
     for word in hresult.spellings(code):
         # folded words: any case, any run of white space between the words
-        forms.append(b"(?i:" + rb"\s+".join(re2.escape(w).encode("utf-8")
+        forms.append(b"(?i:" + _SPACES.join(re2.escape(w).encode("utf-8")
                                               for w in word.split()) + b")")
     return forms
 
@@ -153,9 +158,11 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # HRESULT signatures read ev.hresult / data.hresults: written by the entity templates
     # (below) and by hresult.find_in_text (its pattern without the look-arounds)
     out.append(hresult.HRESULT_IN_TEXT_CORE.encode())
-    from ..ingest.veeam.data import load as veeam_data  # Veeam kinds only: not at start-up
+    from ..ingest.veeam.data import entity_rules, longest_literal
+    from ..throughput.config import load as throughput_config
+    from ..throughput.extract import needles as throughput_needles
 
-    for rule in veeam_data().entities:
+    for rule in entity_rules():
         # the rule's literal, not its regex: a necessary condition, and bounded repeats
         # ({1,256}) of many rules in one pattern would outgrow RE2's DFA
         raw = _literal(rule.needle, rule.ignore_case) if rule.needle else _raw(rule.regex.pattern)
@@ -213,10 +220,18 @@ def veeam_repeats(matcher: Matcher) -> Callable[[str], Callable[[Event], tuple[s
 
 
 def with_text_fold(extra: dict[str, Any], matcher: Matcher) -> dict[str, Any]:
-    """``extra`` with the fold and repeat rules, unless a caller turned folding off
-    (``False``: a census counts every event, so nothing may be folded or counted)."""
+    """``extra`` with the fold, repeat and pasted-message gate rules, unless a caller turned
+    folding off (``False``: a census counts every event, so nothing may be folded or counted)
+    or one of them (a comparison run)."""
     if extra.get(TEXT_FOLD_KEY) is False:
         return extra
-    if extra.get(REPEATS_KEY) is False:  # a comparison run: fold, but count no repeats
-        return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
-    return {**extra, TEXT_FOLD_KEY: veeam_fold(matcher), REPEATS_KEY: veeam_repeats(matcher)}
+    out = {**extra, TEXT_FOLD_KEY: veeam_fold(matcher)}
+    if extra.get(REPEATS_KEY) is not False:
+        out[REPEATS_KEY] = veeam_repeats(matcher)
+    if extra.get(MESSAGE_GATE_KEY) is not False:
+        from .message_gate import BareSkip, message_gate  # the pasted-message readers' rule
+
+        out[MESSAGE_GATE_KEY] = message_gate(matcher)
+        if matcher.skip is None:  # and the pipeline's, asking about those messages again
+            matcher.skip = BareSkip(matcher)
+    return out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @lru_cache(maxsize=8)
@@ -12,6 +11,8 @@ def zone(name: str | None) -> tzinfo | None:
     """The display zone (None = UTC); raises ValueError for an unknown name."""
     if not name or name.upper() in ("UTC", "Z"):
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # with --tz only: ~2 ms of start-up
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

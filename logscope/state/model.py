@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .. import yamlio
+from .. import datafiles
 from ..events import Event
 
 #: Time sources whose times are UTC (``header``: local time converted with the stated offset).
@@ -23,8 +22,7 @@ UTC_SOURCES = frozenset(("utc", "header", "flag", "inferred"))
 
 @lru_cache(maxsize=1)
 def settings() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/hyperv_state_model.yml").read_text("utf-8")
-    data = yamlio.load_data(text)
+    data = datafiles.table("hyperv_state_model.yml")
     return data if isinstance(data, dict) else {}
 
 

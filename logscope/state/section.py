@@ -7,7 +7,6 @@ UTC. Rendered in text, Markdown and HTML through ``report.sections``.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from ..report.escape import markdown as md
@@ -124,7 +123,7 @@ def markdown(sec: dict[str, Any], report: dict[str, Any] | None = None) -> str:
 
 
 def html_fragment(sec: dict[str, Any], report: dict[str, Any] | None = None) -> str:
-    e = html.escape
+    from html import escape as e  # the html format only: ~1 ms of every start-up
     body = "".join(f"<tr><td>{e(r['vm'])}</td><td>{e(r['host'] or '?')}</td>"
                    f"<td>{e(_when(r['capture_time'], r['capture_time_source']))}</td>"
                    f"<td>{e(_vm_line(r))}</td></tr>" for r in sec["vms"])

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from .. import yamlio
+from .. import datafiles
 
 UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40, "PB": 1 << 50}
 _SIZE = re.compile(r"^\s{0,4}(\d{1,15}(?:[.,]\d{1,6})?)\s{0,2}([KMGTP]?B)?\s{0,4}$")
@@ -42,8 +41,7 @@ class Config:
 
 @lru_cache(maxsize=1)
 def load() -> Config:
-    text = resources.files("logscope").joinpath("data/throughput.yml").read_text("utf-8")
-    raw = yamlio.load_data(text)
+    raw = datafiles.table("throughput.yml")
     lines = raw["lines"]
     return Config(
         raw=raw,

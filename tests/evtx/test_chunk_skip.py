@@ -27,6 +27,7 @@ def comparable(rep: dict) -> dict:
         if isinstance(evtx, dict):
             evtx.pop("chunks_skipped", None)
             evtx.pop("records_skipped", None)
+            evtx.pop("records_skipped_inside", None)
     rep["meta"].pop("versions", None)
     return rep
 

@@ -142,3 +142,17 @@ def test_a_code_condition_inside_all_still_prefilters() -> None:
     gate = Matcher(lib).record_gate("evtx", "Foo", 1)
     assert isinstance(gate, TextGate)
     assert gate('{"EventData": {"ErrorCode": "0x80070299"}}') and not gate('{"EventData": {}}')
+
+
+def test_a_signature_is_built_only_when_an_event_reaches_it() -> None:
+    """Predicates and extractors are built on first use (start-up cost): none at first, then
+    only those of the signatures an event was tested against, with the same hits as built."""
+    m = Matcher(LIB)
+    comps = {id(c): c for cs in m.index().values() for c in cs}.values()
+    assert comps and all(c._preds is None and c._extractors is None for c in comps)  # noqa: SLF001
+    events = _all_examples()[:40]
+    hits = _hits(m, events)
+    built = [c for c in comps if c._preds is not None]  # noqa: SLF001
+    assert hits and 0 < len(built) < len(comps)
+    assert {sid for sid, _i in hits} <= {c.sig.id for c in built}
+    assert hits == _hits(Matcher(LIB), events)

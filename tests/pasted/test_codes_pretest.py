@@ -1,8 +1,8 @@
 """find_codes' cheap pre-tests never change its answer.
 
 Why: ``find_codes`` skips its ``re`` scans on texts the pre-tests rule out (an RE2 search for
-where a token could be, a substring test for the Win32 words). That is safe only if each
-pre-test says yes wherever its ``re`` pattern would find something. Checked here two ways on
+where a token could be, another for a Win32 word with a number after it). That is safe only
+if each pre-test says yes wherever its ``re`` pattern would find something. Checked here two ways on
 real texts (the corpus text files and manifest, the realworld cases, the project's samples)
 and on generated strings built to sit on the boundaries: the pre-test's superset property,
 and ``find_codes`` equal to itself with both pre-tests forced on (the path before them).
@@ -58,6 +58,8 @@ _PIECES = [
     "%%2147754996", "%%214775499", "%%21477549961", "2147754996", "-2147212300",
     "-214721230", "32768", "32775", "32770", "327680", "3276", "error 32", "Win32 error 0x20",
     "GetLastError() = 5", "Fehler 5", "erreur: 0x20", "errore 112", "ERROR 2.", "error 32,",
+    "error code:", "error '", "error(", "fehler#", "ERREUR =", "system error code", "Win32 error",
+    "getlasterror()", "Error Code\t", "errore:", "error 0x", "error 0X2",
     "VSS_E_INSUFFICIENT_STORAGE", "E_ACCESSDENIED", "ERROR_DISK_FULL", "RPC_S_SERVER_UNAVAILABLE",
     "CO_E_SERVER_EXEC_FAILURE", "E_X", "VSS_E_", "e_accessdenied",
     "8e3fa1b2-1111-2222-3333-444455556666", "{8E3FA1B2-1111-2222-3333-444455556666}",

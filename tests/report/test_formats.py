@@ -150,3 +150,16 @@ def test_hostile_log_text_cannot_run_or_move_the_cursor(sql: dict) -> None:
     md = render(rep, "md")
     outside_code = re.sub(r"`` .*? ``", "", md)  # a code span shows HTML literally
     assert "<script>" not in outside_code.replace("\\<script\\>", "")
+
+
+@pytest.mark.parametrize("first", ["logscope.state", "logscope.throughput"])
+def test_contributed_sections_keep_their_order_whatever_imports_first(first: str) -> None:
+    """Throughput, then Hyper-V state, in every format: which stage's module a run imports
+    first changes as start-up work is deferred, the report must not."""
+    import subprocess
+    import sys
+
+    code = (f"import {first}, logscope.state, logscope.throughput\n"
+            "from logscope.report.sections import SECTIONS\nprint([s.key for s in SECTIONS])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['throughput', 'hyperv_state']"

@@ -316,3 +316,13 @@ def test_random_logs_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         path.write_bytes(_random_log(r))
         assert _report([path], True) == _report([path], False), seed
         path.unlink()
+
+
+def test_text_gate_names_the_kinds_plain_folds() -> None:
+    """``match/text_gate`` and the reader spell the foldable kinds out (``plain`` builds its
+    grammars on first use: start-up cost); they must stay the grammars' kinds."""
+    from logscope.ingest.veeam import reader
+    from logscope.match.text_gate import FOLDABLE_KINDS
+
+    assert FOLDABLE_KINDS == reader.FOLDABLE_KINDS == tuple(plain.BY_KIND)
+    assert plain.SERVER is plain.BY_KIND["veeam"] and plain.SESSION.kind == "veeam-session"

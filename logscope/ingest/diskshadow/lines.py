@@ -18,34 +18,36 @@ from __future__ import annotations
 
 import re
 
-BANNER = re.compile(r"^\s*Microsoft DiskShadow\b", re.IGNORECASE)
-COPYRIGHT = re.compile(r"^\s*Copyright\b.{0,40}Microsoft", re.IGNORECASE)
+from ...lazy import regex
+
+BANNER = regex(r"^\s*Microsoft DiskShadow\b", re.IGNORECASE)
+COPYRIGHT = regex(r"^\s*Copyright\b.{0,40}Microsoft", re.IGNORECASE)
 #: ``On computer:  DC01,  9/18/2023 5:02:10 PM`` (the label may be localised: key on the shape)
-ON_COMPUTER = re.compile(r"^\s*[^:,]{2,30}:\s+(?P<host>[\w.-]{1,255}),\s+(?P<when>\d.{5,40}?)\s*$")
-COMMAND = re.compile(r"^\s*(?:DISKSHADOW>|->)\s?(?P<cmd>.*)$", re.IGNORECASE)
-SHELL_PROMPT = re.compile(r"^\s*(?:PS )?[A-Za-z]:\\[^>]{0,260}>\s*\S")
-WRITER_OPEN = re.compile(
+ON_COMPUTER = regex(r"^\s*[^:,]{2,30}:\s+(?P<host>[\w.-]{1,255}),\s+(?P<when>\d.{5,40}?)\s*$")
+COMMAND = regex(r"^\s*(?:DISKSHADOW>|->)\s?(?P<cmd>.*)$", re.IGNORECASE)
+SHELL_PROMPT = regex(r"^\s*(?:PS )?[A-Za-z]:\\[^>]{0,260}>\s*\S")
+WRITER_OPEN = regex(
     r"^\s*(?:\*\s*)?WRITER\s+\"(?P<name>[^\"]{1,256})\"\s*$"
     r"|selected writer\s+['\"](?P<name2>[^'\"]{1,256})['\"]\s+is in failed state",
     re.IGNORECASE)
-SHADOW_OPEN = re.compile(r"^\s*(?:\*\s*)?Shadow copy ID\s*=\s*(?P<id>\{[0-9A-Fa-f-]{36}\})")
-EXCLUDED = re.compile(r"^\s*(?:Excluding writer\s+\"(?P<w1>[^\"]{1,256})\""
+SHADOW_OPEN = regex(r"^\s*(?:\*\s*)?Shadow copy ID\s*=\s*(?P<id>\{[0-9A-Fa-f-]{36}\})")
+EXCLUDED = regex(r"^\s*(?:Excluding writer\s+\"(?P<w1>[^\"]{1,256})\""
                       r"|Component\s+\"(?P<comp>[^\"]{1,512})\"\s+from writer\s+"
                       r"\"(?P<w2>[^\"]{1,256})\")", re.IGNORECASE)
 #: A failed operation: these open an error block (the lines after it add detail).
-FAILURE = re.compile(r"\bfailed\b|\berror\b|\bVSS_E_[A-Z_]+|\bfehler|\béchec|\berreur",
+FAILURE = regex(r"\bfailed\b|\berror\b|\bVSS_E_[A-Z_]+|\bfehler|\béchec|\berreur",
                      re.IGNORECASE)
 #: ``label: value`` / ``label = value`` detail lines (``- `` already removed or not).
-FIELD = re.compile(r"^\s*(?:[-+]\s*)?(?P<label>[^:=]{1,60}?)\s*[:=]\s*(?P<value>.*)$")
-CUT = re.compile(r"^\s*(?:\.\.\.|…)\s*$")
-STATE = re.compile(r"\b(?P<n>\d{1,2})\s*\((?P<name>VSS_WS_[A-Z_]+)\)|\[(?P<b>\d{1,2})\]")
-FAILURE_CODE = re.compile(r"\b(?P<hex>0x[0-9A-Fa-f]{8})\s*(?:\((?P<text>[^)]{0,120})\))?")
-GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
+FIELD = regex(r"^\s*(?:[-+]\s*)?(?P<label>[^:=]{1,60}?)\s*[:=]\s*(?P<value>.*)$")
+CUT = regex(r"^\s*(?:\.\.\.|…)\s*$")
+STATE = regex(r"\b(?P<n>\d{1,2})\s*\((?P<name>VSS_WS_[A-Z_]+)\)|\[(?P<b>\d{1,2})\]")
+FAILURE_CODE = regex(r"\b(?P<hex>0x[0-9A-Fa-f]{8})\s*(?:\((?P<text>[^)]{0,120})\))?")
+GUID = regex(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}"
                   r"-[0-9A-Fa-f]{12}\}")
-QUOTED_WRITER = re.compile(r"writer\s+['\"](?P<name>[^'\"]{1,256})['\"]", re.IGNORECASE)
+QUOTED_WRITER = regex(r"writer\s+['\"](?P<name>[^'\"]{1,256})['\"]", re.IGNORECASE)
 
 
-_VERBS = re.compile(r"(?:set|add|create|begin|end|expose|unexpose|list|writer|delete|exec|"
+_VERBS = regex(r"(?:set|add|create|begin|end|expose|unexpose|list|writer|delete|exec|"
                     r"load|import|mask|revert|break|reset|exit|#)", re.IGNORECASE)
 
 

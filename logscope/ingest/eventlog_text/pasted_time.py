@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ...events import UTC
+from ...lazy import regex
 from .labels import fold, labels
 
-_FRACTION = re.compile(r"(\d{1,2}:\d{2}:\d{2})[.,]\d+")
-_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$", re.IGNORECASE)
-_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})$")
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
+_FRACTION = regex(r"(\d{1,2}:\d{2}:\d{2})[.,]\d+")
+_ZONE = regex(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$", re.IGNORECASE)
+_OFFSET = regex(r"([+-])(\d{2}):?(\d{2})$")
+_NUMERIC_DATE = regex(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 
 
 @dataclass(slots=True)

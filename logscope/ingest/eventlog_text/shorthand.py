@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from ...events import Event
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
 from ..pasted_lines import sniff_clean
@@ -20,11 +21,11 @@ from .labels import is_known_provider, provider_of
 from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, read_events
 
 KINDS = (KIND,)
-_LINE = re.compile(
+_LINE = regex(
     r"^\s*(?P<name>[A-Za-z][A-Za-z0-9 ._-]{1,80}?(?:/(?:Admin|Operational|Analytic|Debug))?)"
     r"\s*(?:/|\s)\s*(?:(?:Event\s*)?ID\s*[:#]?\s*)?(?P<id>\d{1,5})\s*(?:[:\u2013\u2014]|\s-)\s*(?P<msg>\S.*)$",
     re.IGNORECASE)
-_CHANNEL_SUFFIX = re.compile(r"[-/](?:Admin|Operational|Analytic|Debug)$", re.IGNORECASE)
+_CHANNEL_SUFFIX = regex(r"[-/](?:Admin|Operational|Analytic|Debug)$", re.IGNORECASE)
 
 
 def detect(head: bytes, name: str) -> str | None:

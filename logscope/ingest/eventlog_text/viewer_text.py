@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from ...events import Event
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
 from ..pasted_lines import sniff_clean
@@ -21,8 +22,8 @@ from .labels import field_of
 from .pasted_record import KIND, MAX_MESSAGE_LINES, PastedRecord, read_events
 
 KINDS = (KIND,)
-_EVENT_N = re.compile(r"^\s*Event\[\d+\]\s*:?\s*$")
-_XML_LABEL = re.compile(r"^\s*(?:Event Xml|イベント XML|Ereignis-XML|XML de l.événement|XML del evento"
+_EVENT_N = regex(r"^\s*Event\[\d+\]\s*:?\s*$")
+_XML_LABEL = regex(r"^\s*(?:Event Xml|イベント XML|Ereignis-XML|XML de l.événement|XML del evento"
                         r"|XML evento|事件 XML|XML-код события)\s*[:：]", re.IGNORECASE)
 #: Header fields; ``description`` opens the message.
 HEADER = frozenset({"log_name", "source", "date", "event_id", "task_category", "level", "opcode",

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from ...events import Event
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..paste_clean import CleanLine
 from ..pasted_lines import sniff_clean
@@ -20,8 +21,8 @@ from .pasted_record import KIND, PastedRecord, read_events
 from .winevent_list import PROPERTIES
 
 KINDS = (KIND,)
-_DASHES = re.compile(r"^\s*-+(?:\s+-+)+\s*$")
-_GROUP = re.compile(r"^\s*(ProviderName|LogName|Source)\s*:\s*(\S.*)$", re.IGNORECASE)
+_DASHES = regex(r"^\s*-+(?:\s+-+)+\s*$")
+_GROUP = regex(r"^\s*(ProviderName|LogName|Source)\s*:\s*(\S.*)$", re.IGNORECASE)
 #: Per column, what one cell looks like (text columns other than the last are single tokens).
 _CELL = {
     "date": r"(?P<date>\d[\d./-]+\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)",

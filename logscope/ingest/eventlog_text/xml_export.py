@@ -10,13 +10,11 @@ from the network (untrusted input).
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from lxml import etree
-
 from ...events import Event, Locator
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..evtx.normalize import ARRAY_SEPARATOR, RawRecord, parse_int, parse_time, to_event
 from ..source import IngestOptions, Source
@@ -27,9 +25,9 @@ KIND = "evtx-xml"
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 
 _READ = 1 << 16
-_DECL = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
-_EVENT_START = re.compile(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Event[\s>]")
-_EVENTS_START = re.compile(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Events[\s>]")
+_DECL = regex(r"^\s*<\?xml[^>]{0,200}\?>")
+_EVENT_START = regex(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Event[\s>]")
+_EVENTS_START = regex(r"<(?:[A-Za-z_][\w.-]{0,40}:)?Events[\s>]")
 _ROOT = "logscope-root"
 
 
@@ -151,6 +149,8 @@ def _flatten(el: Any, raw: RawRecord) -> None:
 
 def record_from_xml(xml: str | bytes) -> RawRecord:
     """One record's XML text (python-evtx's ``record.xml()``) → :class:`RawRecord`."""
+    from lxml import etree  # here, not at import: detection needs none of it (~5 ms)
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     if isinstance(xml, str):
         xml = xml.encode("utf-8", errors="surrogatepass")
@@ -186,6 +186,8 @@ def iter_event_elements(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int
     The element is cleared (and its predecessors dropped) once the consumer moves on, so
     memory stays bounded. An XML error ends the stream with a problem naming the line.
     """
+    from lxml import etree
+
     parser = etree.XMLPullParser(
         events=("end",), resolve_entities=False, no_network=True, huge_tree=False,
         remove_comments=True, remove_pis=True,

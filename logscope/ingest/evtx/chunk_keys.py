@@ -1,15 +1,20 @@
-"""The (provider, event id) of every record of a chunk, read from its BinXML bytes.
+"""The (provider, event id, computer) of every record of a chunk, read from its BinXML bytes.
 
 Why: the byte-level chunk gate (``chunk_gate``) keeps a chunk when a wanted provider's name
 occurs anywhere in it, and any 2-byte value can pass for an event id, so most chunks it keeps
-(165 of 208 on the corpus) hold no record anything can use: a ``VSS`` in a service name, a
-CAPI2 log whose event ids no signature wants. The two keys the fold decides by are in fixed
-places: Windows writes ``Event/System/Provider@Name`` and ``Event/System/EventID`` in each
-template, as text or as a substitution whose value each record carries. Reading them costs a
-few microseconds a record against rendering and folding it.
+hold no record anything can use; and on a host's logs almost every chunk holds one record
+that matters among a few hundred that do not, which the engine need not render at all
+(``record_skip``). The keys the fold decides by are in fixed places: Windows writes
+``Event/System/Provider@Name``, ``Event/System/EventID`` and ``Event/System/Computer`` in
+each template, as text or as a substitution whose value each record carries.
 
-Only what can be read for certain is answered: a record or template of any other shape makes
-:func:`record_keys` answer None, and the chunk is decided as before.
+Speed is the point (a record costs well under a microsecond on average): the template's
+slots are read once per template (by its bytes, per file), the offsets of the values once
+per template and substitution-descriptor prefix, and a record costs one header unpack, two
+dict look-ups and a slice or two of its value bytes, interned to a key id.
+
+Only what can be read for certain is answered: a record or template of any other shape has
+the key id :data:`UNREAD` (a caller renders it, or decides its chunk as before).
 """
 
 from __future__ import annotations
@@ -17,70 +22,229 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-#: A record's frame: signature, size, id, time; its BinXML follows.
-_RECORD = b"\x2a\x2a\x00\x00"
+from .template_keys import STRING, UINT16, Shape, Slot, shape_of
+
+#: A record's frame: signature, size, id, (time), fragment header and template instance
+#: token, (template id), the template definition's chunk offset.
+_HEAD = struct.Struct("<IIQ8x6s4xI")
+_SIGNATURE = 0x2A2A
 _U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
 #: Fragment header (0x0F, version 1.1, no flags) and template instance token (0x0C, 1).
 _INSTANCE = b"\x0f\x01\x01\x00\x0c\x01"
-#: The elements, in this order, that lead to the two keys in a Windows template.
-_PATH = ("Event", "System", "Provider")
-#: Value types: UTF-16 string, UInt16 (MS-EVEN6 2.2.18).
-_STRING, _UINT16 = 0x01, 0x06
-#: Records read per chunk at most (a chunk holds a few hundred).
-MAX_RECORDS = 4096
+#: Smallest record with a template instance: header, instance, count, size copy.
+_MIN_RECORD = 46
+#: Value types: UInt8, GUID (MS-EVEN6 2.2.18; string and UInt16 in ``template_keys``).
+_UINT8, _GUID = 0x04, 0x0F
+#: Values that may lie between two key values read as one slice (constant per event:
+#: Guid, Version/Level/Opcode, Task/Qualifiers); any other value starts a second slice.
+_STEADY = frozenset((_GUID, _UINT8, UINT16))
+#: Substitutions a record may have (a Windows template uses a few dozen).
+MAX_SUBSTITUTIONS = 512
+#: Distinct keys, layouts and template shapes remembered per file (a crafted log with
+#: endless keys starts over; a real one has a few hundred).
+MAX_MEMO = 10_000
+#: The key id of a record whose keys cannot be read for certain.
+UNREAD = -1
 
-#: Where a template puts a key: ("text", value) written in it, or ("sub", index, type).
-Slot = tuple
+#: (provider name, event id, computer name or None): what a record is decided by.
+Key = tuple[str, int, "str | None"]
 
 
-def record_keys(data: bytes, end: int, cache: dict[bytes, Any] | None = None
+class Walk:
+    """One chunk's records in order: the chunk offset and key id of each (the next
+    record's offset, or the walk's end, is where it ends)."""
+
+    __slots__ = ("positions", "kids", "end", "epoch")
+
+    def __init__(self, end: int, epoch: int) -> None:
+        self.positions: list[int] = []
+        self.kids: list[int] = []
+        self.end = end
+        #: the reader's epoch its key ids belong to
+        self.epoch = epoch
+
+
+class KeyReader:
+    """Reads record keys chunk after chunk of one file, remembering what repeats."""
+
+    def __init__(self) -> None:
+        #: key id -> key
+        self.keys: list[Key] = []
+        #: how many times the ids started over (a crafted log with endless keys)
+        self.epoch = 0
+        self._ids: dict[Key, int] = {}
+        #: template body bytes -> its shape (see ``_shape``)
+        self._shapes: dict[bytes, Shape] = {}
+        #: slots -> {descriptor prefix: layout}: the same layout in every chunk (a template's
+        #: bytes differ from chunk to chunk where the names it points to lie elsewhere)
+        self._lays: dict[Any, dict[bytes, Any]] = {}
+
+    def key(self, kid: int) -> Key | None:
+        """The key of a key id (None: UNREAD)."""
+        return None if kid < 0 else self.keys[kid]
+
+    def bound(self) -> None:
+        """Start over when a crafted log's endless keys or templates fill the memory (the
+        key ids of walks made before then are stale: ``epoch`` tells them apart)."""
+        if len(self._ids) > MAX_MEMO or len(self._shapes) > MAX_MEMO:
+            self.keys, self._ids, self._shapes, self._lays = [], {}, {}, {}
+            self.epoch += 1
+
+    def walk(self, data: bytes, end: int, first_id: int | None = None) -> Walk | None:
+        """The records of ``data[512:end]``: None when a frame does not follow from the one
+        before or the ids are not one run (from ``first_id``, default the first record's)."""
+        self.bound()
+        out = Walk(end, self.epoch)
+        positions, kids = out.positions, out.kids
+        head = _HEAD.unpack_from
+        signature_, instance_, min_record, unseen = _SIGNATURE, _INSTANCE, _MIN_RECORD, UNREAD - 1
+        #: this chunk's templates by definition offset: (descriptor prefix length, layouts,
+        #: key id when every key is template text, slots)
+        plans: dict[int, tuple[int, dict[bytes, Any], int, Any]] = {}
+        pos = 512
+        try:
+            expect = first_id if first_id is not None else _U64.unpack_from(data, 520)[0]
+            while pos < end:
+                signature, size, rid, instance, define = head(data, pos)
+                if signature != signature_ or rid != expect or size < min_record or pos + size > end:
+                    return None
+                if instance != instance_:
+                    kid = UNREAD
+                else:
+                    plan = plans.get(define)
+                    if plan is None or define == pos + 38:  # new here, or defined right here
+                        kid = self.slow(data, pos, size, define, plans)
+                    else:
+                        dlen, lays, kid, _slots = plan
+                        if dlen:
+                            lay = lays.get(data[pos + 38:pos + 38 + dlen])
+                            if lay is None:
+                                lay = layout(data[pos + 38:pos + 38 + dlen], dlen, _slots, lays)
+                            a, b, c, d, need, known, _spans = lay
+                            if size < need:
+                                kid = UNREAD
+                            else:
+                                kid = known.get(data[pos + a:pos + b] + data[pos + c:pos + d], unseen)
+                                if kid == unseen:
+                                    kid = self.kid_of(data, pos, lay)
+                positions.append(pos)
+                kids.append(kid)
+                expect += 1
+                pos += size
+        except struct.error:  # a frame running past the slot
+            return None
+        return out
+
+    def slow(self, data: bytes, pos: int, size: int, define: int,
+              plans: dict[int, tuple[int, dict[bytes, Any], int, Any]]) -> int:
+        """The key id of a record whose template is new in this chunk or defined in it."""
+        plan = plans.get(define)
+        if plan is None:
+            plan = plans[define] = self.plan(data, define)
+        dlen, lays, kid, slots = plan
+        if not dlen:
+            return kid
+        cur = pos + 38
+        if define == cur:  # the values follow the definition
+            cur += 24 + _U32.unpack_from(data, define + 20)[0]
+        prefix = data[cur:cur + dlen]
+        lay = lays.get(prefix) or layout(prefix, dlen, slots, lays)
+        a, b, c, d, need, known, _spans = lay
+        base = cur - 38
+        if base + need > pos + size:
+            return UNREAD
+        kid = known.get(data[base + a:base + b] + data[base + c:base + d])
+        return self.kid_of(data, base, lay) if kid is None else kid
+
+    # -- per template, per layout, per new key ------------------------------------------
+    def plan(self, data: bytes, define: int) -> tuple[int, dict[bytes, Any], int, Any]:
+        """(descriptor prefix length, layouts, key id when every key is template text,
+        slots) of the template defined at chunk offset ``define``."""
+        bad = (0, {}, UNREAD, None)
+        if define < 512 or define + 24 > len(data):
+            return bad
+        body = define + 24
+        body_end = body + _U32.unpack_from(data, define + 20)[0]
+        if body_end > len(data):
+            return bad
+        raw = data[define:body_end]
+        shape = self._shapes.get(raw)
+        # the same bytes name the same things only if the names they point to read the same
+        if shape is None or not all(map(data.startswith, shape.names, shape.places)):
+            shape = self._shapes[raw] = shape_of(data, body, body_end)
+        if shape.slots is None:
+            return bad
+        kid = UNREAD
+        if not shape.dlen:
+            kid = self._keyed([s if s is None else s[1] for s in shape.slots])
+        lays = self._lays.get(shape.slots)
+        if lays is None:
+            lays = self._lays[shape.slots] = {}
+        return shape.dlen, lays, kid, shape.slots
+
+    def kid_of(self, data: bytes, base: int, lay: tuple[Any, ...]) -> int:
+        """The key id of a record whose key values were not seen in this layout yet
+        (``base``: 38 bytes before its substitution count)."""
+        a, b, c, d, _need, known, spans = lay
+        if len(known) >= MAX_MEMO:
+            known.clear()
+        raw = data[base + a:base + b] + data[base + c:base + d]
+        kid = known[raw] = self._keyed([_read(data, base, span) for span in spans])
+        return kid
+
+    def _keyed(self, values: list[Any]) -> int:
+        """The key id of (provider, event id, computer) values as read (UNREAD: one of them
+        cannot be read for certain; an empty computer is none)."""
+        provider, eid, computer = values
+        if provider is _BAD or not provider or eid is _BAD or computer is _BAD:
+            return UNREAD
+        key = (provider, eid, computer or None)
+        kid = self._ids.get(key)
+        if kid is None:
+            kid = self._ids[key] = len(self.keys)
+            self.keys.append(key)
+        return kid
+
+
+def record_keys(data: bytes, end: int, cache: KeyReader | Any = None
                 ) -> set[tuple[str, int]] | None:
     """Every (provider name, event id) the records of ``data[512:end]`` carry, as the engine
     would render them; None when some record or its template is not of the plain shape.
 
-    ``cache`` (per file): each template's key slots, by its bytes."""
-    cache = {} if cache is None else cache
-    here: dict[int, tuple[int, Slot, Slot] | None] = {}  # this chunk's templates by offset
-    keys: set[tuple[str, int]] = set()
-    u32 = _U32.unpack_from
-    pos = 512
-    n = 0
-    while pos < end:
-        n += 1
-        if n > MAX_RECORDS or pos + 40 > end or data[pos:pos + 4] != _RECORD:
-            return None
-        size = u32(data, pos + 4)[0]
-        stop = pos + size - 4  # the size copy closes the record
-        at = pos + 24
-        if size < 40 or stop + 4 > end or data[at:at + 6] != _INSTANCE:
-            return None
-        define = u32(data, at + 10)[0]
-        template = here.get(define, False)
-        if template is False:
-            template = here[define] = _template(data, define, cache)
-        if template is None:
-            return None
-        body_end, provider_slot, eid_slot = template
-        cur = body_end if define == at + 14 else at + 14  # defined in this record: after it
-        if cur + 4 > stop:
-            return None
-        count = u32(data, cur)[0]
-        values = cur + 4 + 4 * count
-        if count > MAX_SUBSTITUTIONS or values > stop:
-            return None
-        table = _descriptors(count).unpack_from(data, cur + 4)
-        provider = _value(data, provider_slot, table, values, stop)
-        eid = _value(data, eid_slot, table, values, stop)
-        if type(provider) is not str or not provider or type(eid) is not int:
-            return None
-        keys.add((provider, eid))
-        pos += size
-    return keys
+    ``cache``: the file's :class:`KeyReader` (anything else: a fresh one)."""
+    reader = cache if isinstance(cache, KeyReader) else KeyReader()
+    walk = reader.walk(data, end)
+    if walk is None:
+        return None
+    kids = set(walk.kids)
+    if UNREAD in kids:
+        return None
+    return {reader.keys[k][:2] for k in kids}  # type: ignore[misc]
 
 
-#: Substitutions a record may have (a Windows template uses a few dozen).
-MAX_SUBSTITUTIONS = 512
+def values_end(data: bytes, pos: int, stop: int) -> int | None:
+    """The chunk offset right after the substitution values of the record at ``pos`` (a
+    template instance; its definition may be inline), None when they do not end before
+    ``stop``."""
+    cur = pos + 38
+    if _U32.unpack_from(data, pos + 34)[0] == cur:  # defined here: the values follow it
+        cur += 24 + _U32.unpack_from(data, cur + 20)[0]
+    if cur + 4 > stop:
+        return None
+    count = _U32.unpack_from(data, cur)[0]
+    start = cur + 4 + 4 * count
+    if count > MAX_SUBSTITUTIONS or start > stop:
+        return None
+    end = start + sum(_descriptors(count).unpack_from(data, cur + 4)[0::2])
+    return end if end <= stop else None
+
+
+# -- layouts ------------------------------------------------------------------------------
+
 _TABLES: dict[int, struct.Struct] = {}
+#: A key value that cannot be read (as opposed to None: a Computer the template lacks).
+_BAD: Any = object()
 
 
 def _descriptors(count: int) -> struct.Struct:
@@ -91,149 +255,66 @@ def _descriptors(count: int) -> struct.Struct:
     return table
 
 
-def _template(data: bytes, define: int, cache: dict[bytes, Any]) -> tuple[int, Slot, Slot] | None:
-    """(end of the definition, Provider@Name slot, EventID slot) of the template defined at
-    chunk offset ``define`` (next offset, GUID, body size, body)."""
-    if define < 512 or define + 24 > len(data):
-        return None
-    body = define + 24
-    body_end = body + _U32.unpack_from(data, define + 20)[0]
-    if body_end > len(data):
-        return None
-    key = data[define:body_end]
-    found = cache.get(key)
-    # the same bytes name the same things only if the names they point to read the same
-    if found is None or not all(_name(data, at) == name for at, name in found[1]):
-        if len(cache) > 4096:
-            cache.clear()
-        found = cache[key] = _template_slots(data, body, body_end)
-    return None if found[0] is None else (body_end, *found[0])
+def layout(prefix: bytes, dlen: int, slots: tuple[Slot, Slot, Slot | None],
+            lays: dict[bytes, Any]) -> tuple[Any, ...]:
+    """(a, b, c, d, least record size, {value bytes: key id}, spans) for one descriptor
+    prefix, remembered in the template's ``lays``. Offsets count from 38 bytes before the
+    substitution count (the record's start, when its template is defined elsewhere): the
+    key values are ``[a:b] + [c:d]``; ``spans`` says where each key is (text, None, or
+    ("at", start, size, type)). Unreadable: its least size exceeds any record."""
+    if len(lays) >= MAX_MEMO:
+        lays.clear()
+    lay = lays[prefix] = _offsets(prefix, dlen, slots)
+    return lay
 
 
-def _value(data: bytes, slot: Slot, table: tuple[int, ...], values: int,
-           stop: int) -> str | int | None:
-    """A key's value: the template's text, or the record's substitution value."""
-    if slot[0] == "text":
-        return slot[1]
-    index, kind = slot[1], slot[2]
-    if 2 * index >= len(table) or table[2 * index + 1] & 0xFF != kind:
-        return None
-    start = values + sum(table[0:2 * index:2])
-    size = table[2 * index]
-    if start + size > stop:
-        return None
-    if kind == _UINT16:
-        return data[start] | data[start + 1] << 8 if size == 2 else None
-    text = data[start:start + size].decode("utf-16-le", "replace")
-    if "\ufffd" in text or "\x00" in text:
-        return None  # a terminator or a broken character: the engine's text may differ
-    return text
-
-
-def _name(data: bytes, at: int) -> str | None:
-    """The name a name structure at chunk offset ``at`` holds (next, hash, length, UTF-16)."""
-    if at + 8 > len(data):
-        return None
-    n = data[at + 6] | data[at + 7] << 8
-    raw = data[at + 8:at + 8 + 2 * n]
-    return raw.decode("utf-16-le", "replace") if len(raw) == 2 * n else None
-
-
-def _template_slots(data: bytes, pos: int, end: int
-                    ) -> tuple[tuple[Slot, Slot] | None, tuple[tuple[int, str], ...]]:
-    """Where the template body ``data[pos:end]`` puts Provider@Name and EventID (None when
-    its first four elements are not Event, System, Provider with Name its first attribute,
-    and EventID), and the (offset, name) of each name it points to outside itself."""
-    refs: list[tuple[int, str]] = []
-    slots = _walk(data, pos, end, refs)
-    return slots, tuple(refs)
-
-
-def _named(data: bytes, at: int, pos: int, refs: list[tuple[int, str]]) -> tuple[str | None, int]:
-    """The name a token at ``pos`` points to (chunk offset ``at``), and the position after
-    the token: a name written right there (next, hash, length, text, NUL) is stepped over;
-    one written elsewhere is noted in ``refs``."""
-    name = _name(data, at)
-    if name is None:
-        return None, pos
-    if at == pos:
-        return name, pos + 8 + 2 * len(name) + 2
-    refs.append((at, name))
-    return name, pos
-
-
-def _walk(data: bytes, pos: int, end: int, refs: list[tuple[int, str]]) -> tuple[Slot, Slot] | None:
-    if data[pos:pos + 4] == b"\x0f\x01\x01\x00":
-        pos += 4
-    provider: Slot | None = None
-    for depth in range(4):
-        if pos + 11 > end or data[pos] & 0xBF != 0x01:
-            return None
-        has_attrs = data[pos] & 0x40
-        name, pos = _named(data, _U32.unpack_from(data, pos + 7)[0], pos + 11, refs)
-        if depth < 3 and name != _PATH[depth] or depth == 3 and name != "EventID":
-            return None
-        if has_attrs:
-            pos += 4  # attribute list size
-            first = True
-            while True:
-                if pos + 5 > end or data[pos] & 0xBF != 0x06:
-                    return None
-                more = data[pos] & 0x40
-                attr, pos = _named(data, _U32.unpack_from(data, pos + 1)[0], pos + 5, refs)
-                if attr is None:
-                    return None
-                key = depth == 2 and first
-                if key and attr != "Name":
-                    return None
-                slot, pos = _slot(data, pos, end, _STRING if key else None)
-                if slot is None:
-                    return None
-                if key:
-                    provider = slot
-                first = False
-                if not more:
-                    break
-        if depth == 2:  # Provider is empty: <Provider .../> or <Provider ...></Provider>
-            if data[pos:pos + 1] == b"\x03":
-                pos += 1
-            elif data[pos:pos + 2] == b"\x02\x04":
-                pos += 2
-            else:
-                return None
-        elif depth < 2:
-            if data[pos:pos + 1] != b"\x02":
-                return None  # Event and System open their content
-            pos += 1
+def _offsets(prefix: bytes, dlen: int, slots: tuple[Slot, Slot, Slot | None]) -> tuple[Any, ...]:
+    bad = (0, 0, 0, 0, 1 << 30, {}, (_BAD, _BAD, _BAD))
+    if len(prefix) < dlen:
+        return bad
+    count = _U32.unpack_from(prefix)[0]
+    n = (dlen - 4) // 4
+    if count > MAX_SUBSTITUTIONS or count < n:
+        return bad
+    words = _descriptors(n).unpack_from(prefix, 4)
+    sizes, types = words[0::2], [w & 0xFF for w in words[1::2]]
+    start = 38 + 4 + 4 * count
+    spans: list[Any] = []
+    ranges: list[tuple[int, int, int]] = []  # (from, to, index)
+    for slot, kind in zip(slots, (STRING, UINT16, STRING)):
+        if slot is None or slot[0] == "text":
+            spans.append(None if slot is None else slot[1])
+            continue
+        index = slot[1]
+        if types[index] != kind or (kind == UINT16 and sizes[index] != 2):
+            return bad
+        at = start + sum(sizes[:index])
+        spans.append(("at", at, sizes[index], kind))
+        ranges.append((at, at + sizes[index], index))
+    ranges.sort()
+    a, b, last = ranges[0]
+    c = d = 38
+    for lo, hi, index in ranges[1:]:
+        if c == d and all(t in _STEADY for t in types[last + 1:index]):
+            b = hi  # only steady values in between: one slice
+        elif c == d:
+            c, d = lo, hi
         else:
-            if data[pos:pos + 1] != b"\x02":
-                return None
-            eid, pos = _slot(data, pos + 1, end, _UINT16)
-            if eid is None or provider is None or data[pos:pos + 1] != b"\x04":
-                return None
-            return provider, eid
-    return None
+            d = hi
+        last = index
+    need = max(start, b, d) + 4  # the size copy closes the record
+    return a, b, c, d, need, {}, tuple(spans)
 
 
-def _slot(data: bytes, pos: int, end: int, kind: int | None) -> tuple[Slot | None, int]:
-    """The value token at ``pos`` and the position after it: text written in the template,
-    or a substitution of ``kind`` (None: any type, the slot is only stepped over). A value
-    of any other shape is not read (None)."""
-    tok = data[pos] & 0xBF if pos < end else 0
-    if tok == 0x05 and pos + 4 <= end and data[pos + 1] == _STRING:
-        n = data[pos + 2] | data[pos + 3] << 8
-        raw = data[pos + 4:pos + 4 + 2 * n]
-        if len(raw) != 2 * n:
-            return None, pos
-        text = raw.decode("utf-16-le", "replace")
-        after = pos + 4 + 2 * n
-        if "\ufffd" in text or "\x00" in text:
-            return None, after  # not text the engine would write the same way
-        if kind == _UINT16:
-            return (("text", int(text)) if text.isdigit() and text.isascii() else None), after
-        return ("text", text), after
-    if tok in (0x0D, 0x0E) and pos + 4 <= end:
-        if kind is not None and data[pos + 3] != kind:
-            return None, pos + 4
-        return ("sub", data[pos + 1] | data[pos + 2] << 8, kind), pos + 4
-    return None, pos
+def _read(data: bytes, base: int, span: Any) -> Any:  # noqa: ANN401
+    """A key's value: template text (as is), or the record's value at ``span``."""
+    if span is None or type(span) is not tuple:
+        return span
+    _tag, at, size, kind = span
+    raw = data[base + at:base + at + size]
+    if kind == UINT16:
+        return raw[0] | raw[1] << 8
+    text = raw.decode("utf-16-le", "replace")
+    if "\ufffd" in text or "\x00" in text:
+        return _BAD  # a terminator or a broken character: the engine's text may differ
+    return text

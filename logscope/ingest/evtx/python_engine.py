@@ -56,10 +56,18 @@ def _systemtime_text(raw: bytes) -> str:
 
 
 def _use_rust_compatible_renderings() -> None:
-    """Replace python-evtx's value renderings by the Rust engine's (see module docstring)."""
+    """Replace python-evtx's value renderings by the Rust engine's (see module docstring), and
+    keep its log quiet; once, before python-evtx reads anything."""
     global _patched
     if _patched:
         return
+    import logging
+
+    # python-evtx logs token warnings on damaged records; what was lost is in the ledger, and
+    # stderr stays for progress and errors (set here, not at start-up: ``logging`` costs ~5 ms)
+    quiet = logging.getLogger("Evtx")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     from Evtx import Nodes
 
     # evtx prints a BOOL that is neither 0 nor 1 as its number (corpus: GroupPolicy "16")

@@ -67,7 +67,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
         at = len(ledger.problems)
         hosts: set[str] = set()  # computer names the file's events gave
         try:
-            view = SlotView(source.open(), gate, seen, want)  # type: ignore[arg-type]
+            view = SlotView(source.open(), gate, seen, want,  # type: ignore[arg-type]
+                            record_skip=bool(options.extra.get("evtx_record_skip", True)))
         except OSError as exc:
             ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
             return
@@ -86,7 +87,10 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
                                                           slots=view.chunk_list(), head=view.header)
                 if view.skipped:  # chunks nothing could use: counted, never rendered
                     summary["chunks_skipped"] = len(view.skipped)
+                if view.skipped_records:
                     summary["records_skipped"] = view.skipped_records
+                if view.records_skipped:  # of those, inside chunks the engine read
+                    summary["records_skipped_inside"] = view.records_skipped
             except OSError as exc:
                 ledger.problem("file", f"completeness check not possible: {exc}")
         finally:
@@ -237,6 +241,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
         if view.skipped_tail is not None:
             view.skipped_tail = None
         record_id = item.get("event_record_id")
+        skipped = view.take_run(record_id) if view.runs else None
         try:
             text = item["data"]
             event = None
@@ -250,11 +255,15 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
                     elif type(record_id) is int:
                         seen.add_range(run_first, run_last)
                         run_first = run_last = record_id
+                    if skipped is not None:  # records the engine skipped after this one
+                        run_last = last_id = skipped[1]
                     continue
             if event is None:
                 event = build(text, record_id, KIND, source.display)
         except Exception as exc:  # noqa: BLE001 - a damaged record must not end the file
             ledger.problem(f"record {record_id}", f"unreadable record: {_short(exc)}")
+            if skipped is not None:
+                view.runs[record_id] = skipped  # taken as read at the end
             continue  # counted in ``missing`` by the completeness check
         last_id = record_id
         if record_id == run_last + 1:
@@ -262,11 +271,15 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
         elif type(record_id) is int:
             seen.add_range(run_first, run_last)
             run_first = run_last = record_id
+        if skipped is not None:
+            run_last = last_id = skipped[1]
         ledger.records += 1
         if event.host is not None:
             hosts.add(event.host)  # names of skipped chunks given none: ``_host_events``
         yield event
     seen.add_range(run_first, run_last)
+    for first, last in view.untaken_runs():  # after a record the engine gave as an error
+        seen.add_range(first, last)
     ledger.summarized += folded
 
 

@@ -15,7 +15,10 @@ first touches it and, before serving it:
   (the engine skips an all-zero slot without an error), its records are counted from its
   header and its names kept for the reader's summary events (``skipped_hosts``);
 - otherwise scans it for the engine's known hangs and aborts (``prescan``) and serves it
-  with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``).
+  with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``);
+- in a chunk both CRCs vouch for and the guard left alone, hides the records nothing can
+  use from the engine by enlarging the size field of the record before them
+  (``record_skip``; the records read by ``walks``), counted as a skipped chunk's are.
 
 Slots the engine never asks for are read by ``drain`` for the completeness check. When every
 slot is skipped (``predecide``) the engine is not started at all.
@@ -28,10 +31,12 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
-from .chunk_keys import record_keys
+from .chunk_keys import UNREAD, KeyReader, Walk
 from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .prescan import amplifying_templates, chain_loops
+from .record_skip import Plan, RecordSkip, write_sizes
+from .walks import ChunkWalks
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -39,19 +44,35 @@ if TYPE_CHECKING:
 
 #: Consecutive chunks the gate keeps after which it is no longer asked for this file.
 GATE_PATIENCE = 16
+#: Consecutive chunks the record skip read and skipped nothing in, after which it stops for
+#: this file (a Hyper-V log where every record matters pays no walk).
+SKIP_PATIENCE = 16
 
 
 class SlotView(io.RawIOBase):
     """A read-only, seekable view of one .evtx file for the engine (see module doc)."""
 
     def __init__(self, raw: IO[bytes], gate: ChunkGate | None = None,
-                 seen: RecordIdSet | None = None, want: Want | None = None) -> None:
+                 seen: RecordIdSet | None = None, want: Want | None = None,
+                 record_skip: bool = True) -> None:
         super().__init__()
         self._raw = raw
         self._gate = gate
         self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
         self._verdicts: dict[tuple[str, int], object] = {}  # its answers in this file
-        self._keys_cache: dict[bytes, Any] = {}
+        #: records the engine need not render, skipped inside the chunks it reads
+        self._records = (RecordSkip(gate, self._verdict)
+                         if record_skip and gate is not None and want is not None else None)
+        self._keys = self._records.reader if self._records is not None else KeyReader()
+        #: per slot index: the size fields the record skip rewrote (applied on every read)
+        self._resized: dict[int, list[tuple[int, int]]] = {}
+        #: id of a rendered record -> (first, last) id of the records skipped after it: the
+        #: reader takes them as read when it reads that record (``take_run``)
+        self.runs: dict[int, tuple[int, int]] = {}
+        #: ids of the chunks the record skip planned (the reader has not read them all yet)
+        self._planned = RecordIdSet()
+        #: Records skipped inside chunks the engine read (part of ``skipped_records``).
+        self.records_skipped = 0
         #: Computer name -> first record id of the first skipped chunk whose templates name
         #: it: the reader gives a summary event for each name no read record gave (what the
         #: identity table would have learnt from that chunk's records).
@@ -62,6 +83,7 @@ class SlotView(io.RawIOBase):
         self._size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         self.header = raw.read(HEADER_SIZE)
+        self._walks = ChunkWalks(self._keys, self._read, -(-(self._size - HEADER_SIZE) // CHUNK_SIZE))
         self._pos = 0
         self._index = -1  # slot in ``_data``
         self._data = b""
@@ -83,6 +105,8 @@ class SlotView(io.RawIOBase):
         #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
         #: correct; the test only saves work where it can succeed)
         self._kept_in_a_row = 0
+        #: Chunks in a row the record skip read and skipped nothing in
+        self._fruitless = 0
         self._template_cache: dict[tuple[int, bytes], int] = {}
 
     # -- io.RawIOBase ------------------------------------------------------------------
@@ -137,12 +161,14 @@ class SlotView(io.RawIOBase):
         if index == self._index:
             return self._data
         offset = HEADER_SIZE + index * CHUNK_SIZE
-        self._raw.seek(offset)
-        data = self._raw.read(CHUNK_SIZE)
+        data = self._walks.ahead.pop(index, None) or self._read(index)
         if index not in self.slots:
             data = self._decide(index, offset, data)
+            self._walks.forget(index)
         elif index in self.skipped:
             data = bytes(len(data))
+        elif index in self._resized:
+            data = write_sizes(data, self._resized[index])
         else:
             data = self._patched.get(index, data)
         self._index, self._data = index, data
@@ -151,19 +177,33 @@ class SlotView(io.RawIOBase):
     def _decide(self, index: int, offset: int, data: bytes) -> bytes:
         chunk = read_chunk(data, index, offset, _header_only)
         self.slots[index] = chunk
-        if self._skippable(chunk, data):
-            self.skipped.add(index)
-            n = chunk.last_id - chunk.first_id + 1
-            self.skipped_records += n
-            self.skipped_tail = chunk.last_id
-            if self._seen is not None:
-                self._seen.add_range(chunk.first_id, chunk.last_id)
-            return bytes(len(data))
+        walk = None
+        if self._trusted(chunk):
+            skip, walk = self._skippable(chunk, data)
+            if skip:
+                self.skipped.add(index)
+                n = chunk.last_id - chunk.first_id + 1
+                self.skipped_records += n
+                self.skipped_tail = chunk.last_id
+                if self._seen is not None:
+                    self._seen.add_range(chunk.first_id, chunk.last_id)
+                return bytes(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
-        return self._guarded(offset, data)
+        out = self._guarded(offset, data)
+        if walk is not None and out is data and self._records is not None and self._fruitful():
+            plan = self._records.plan(data, walk, chunk.first_id)
+            self._fruitless = 0 if plan is not None else self._fruitless + 1
+            if plan is not None:
+                out = self._skip_records(index, chunk, data, plan)
+        return out
 
-    def _skippable(self, chunk: Chunk, data: bytes) -> bool:
+    def _fruitful(self) -> bool:
+        return self._fruitless < SKIP_PATIENCE
+
+    def _trusted(self, chunk: Chunk) -> bool:
+        """Whether the chunk may be kept from the engine, whole or record by record: both
+        CRCs vouch for it, its header's numbers agree, its ids are new in the file."""
         gate = self._gate
         if gate is None or not gate.skippable or chunk.walked:
             return False  # walked: not a full chunk with a magic (read_chunk walked it)
@@ -173,24 +213,73 @@ class SlotView(io.RawIOBase):
             return False  # the engine and the completeness check must look at it
         if self._seen is not None and self._seen.overlaps(first, last):
             return False  # ids seen before (a rewritten chunk): read as before
-        if self._kept_in_a_row >= GATE_PATIENCE:
-            return False
-        used = memoryview(data)[:chunk.free_offset]  # views: no copy of the chunk
-        body = used[CHUNK_HEADER:]
-        kept, names = gate.scan(used, CHUNK_HEADER)
-        if kept and self._keys_keep(gate, data, chunk.free_offset, body):
-            self._kept_in_a_row += 1
-            return False
-        self._kept_in_a_row = 0
-        return self._learn_hosts(used, first, names)
+        return not self._planned.overlaps(first, last)
 
-    def _keys_keep(self, gate: ChunkGate, data: bytes, end: int, body: memoryview) -> bool:
+    def _skippable(self, chunk: Chunk, data: bytes) -> tuple[bool, Walk | None]:
+        """(whether no record of the chunk can be used: the engine need not see it, the
+        chunk's records as read when the record skip may use them)"""
+        gate = self._gate
+        assert gate is not None
+        first, end = chunk.first_id, chunk.free_offset
+        walk = None
+        if self._kept_in_a_row < GATE_PATIENCE:
+            used = memoryview(data)[:end]  # views: no copy of the chunk
+            body = used[CHUNK_HEADER:]
+            kept, names = gate.scan(used, CHUNK_HEADER)
+            if kept:
+                walk = self._walk(chunk, data)
+                if self._keys_keep(gate, walk, body):
+                    self._kept_in_a_row += 1
+                    return False, walk
+            self._kept_in_a_row = 0
+            if self._learn_hosts(used, first, names):
+                return True, None
+        if self._records is None or not self._fruitful():
+            return False, None
+        return False, walk or self._walk(chunk, data)
+
+    def _read(self, index: int) -> bytes:
+        self._raw.seek(HEADER_SIZE + index * CHUNK_SIZE)
+        return self._raw.read(CHUNK_SIZE)
+
+    def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
+        """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
+        walk = self._walks.get(chunk.index, data, chunk.free_offset, chunk.first_id)
+        if walk is None or len(walk.kids) != chunk.last_id - chunk.first_id + 1:
+            return None
+        return walk
+
+    def _keys_keep(self, gate: ChunkGate, walk: Walk | None, body: memoryview) -> bool:
         """The byte test's keep, checked against each record's (provider, event id) read from
         the chunk's BinXML (``chunk_keys``); kept when they cannot all be read."""
-        if self._want is None:
+        if self._want is None or walk is None:
             return True
-        keys = record_keys(data, end, self._keys_cache)
-        return keys is None or gate.wants_any(keys, body, self._verdict)
+        kids = set(walk.kids)
+        if UNREAD in kids:
+            return True
+        keys = {self._keys.keys[kid][:2] for kid in kids}
+        return gate.wants_any(keys, body, self._verdict)  # type: ignore[arg-type]
+
+    def _skip_records(self, index: int, chunk: Chunk, data: bytes, plan: Plan) -> bytes:
+        """The chunk with the record skip's sizes written; its skipped records counted."""
+        self._resized[index] = plan.resized
+        self._planned.add_range(chunk.first_id, chunk.last_id)
+        self.runs.update(plan.runs)
+        self.skipped_records += plan.skipped
+        self.records_skipped += plan.skipped
+        for name, first_id in plan.hosts.items():
+            self.skipped_hosts.setdefault(name, first_id)
+        return write_sizes(data, plan.resized)
+
+    def take_run(self, record_id: int) -> tuple[int, int] | None:
+        """The ids skipped right after a record the engine gave (None: none)."""
+        return self.runs.pop(record_id, None)
+
+    def untaken_runs(self) -> list[tuple[int, int]]:
+        """Skipped ids the reader has not taken (the record before them gave an error)."""
+        runs = list(self.runs.values())
+        self.runs.clear()
+        return runs
 
     def _verdict(self, provider: str | None, eid: int | None) -> object:
         """``want``, asked once per key in this file (a chunk repeats its neighbours' keys)."""
@@ -202,7 +291,8 @@ class SlotView(io.RawIOBase):
             verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
         return verdict
 
-    def _learn_hosts(self, data: memoryview, first_id: int, starts: tuple[int, ...] | None) -> bool:
+    def _learn_hosts(self, data: memoryview, first_id: int, starts: tuple[int, ...] | None
+                     ) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
         templates (then it may be skipped): each is noted in ``skipped_hosts``.
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ...lazy import regex
 from .records import Record, strip_prefix
 from .tables import table
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?"
 _DATE = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
 #: cmd: ``12/04/2026  02:00 AM     4,194,304,000 SQL01.vhdx`` (separators of any culture).
-_CMD_ROW = re.compile(rf"^({_DATE})\s+({_TIME})\s+(<DIR>|<JUNCTION>|[\d][\d,.\u00a0\u202f ]*)"
+_CMD_ROW = regex(rf"^({_DATE})\s+({_TIME})\s+(<DIR>|<JUNCTION>|[\d][\d,.\u00a0\u202f ]*)"
                       r"\s+(\S.*)$")
 #: PowerShell: ``-a----        12/4/2026   2:00 AM     4194304000 SQL01.vhdx``.
-_PS_ROW = re.compile(rf"^([dlarhs\-]{{5,6}})\s+({_DATE})\s+({_TIME})\s+(\d+\s+)?(\S.*)$")
+_PS_ROW = regex(rf"^([dlarhs\-]{{5,6}})\s+({_DATE})\s+({_TIME})\s+(\d+\s+)?(\S.*)$")
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,12 @@ colon column is the same for every line of one block.
 
 from __future__ import annotations
 
-import re
+from ...lazy import regex
 from .records import Record, strip_prefix
 
 #: ``Label   : value`` (a label is one word of PowerShell property characters).
-LABEL = re.compile(r"^([A-Za-z_][A-Za-z0-9_()%.\-]{0,60})\s*:(?:\s(.*))?$")
-_CONT = re.compile(r"^\s{4,}\S")
+LABEL = regex(r"^([A-Za-z_][A-Za-z0-9_()%.\-]{0,60})\s*:(?:\s(.*))?$")
+_CONT = regex(r"^\s{4,}\S")
 
 
 def is_label(text: str) -> bool:

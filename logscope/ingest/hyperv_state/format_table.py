@@ -8,11 +8,11 @@ right-aligned numbers PowerShell writes. A row that is cut (``...``) keeps what 
 
 from __future__ import annotations
 
-import re
+from ...lazy import regex
 from .records import Record, strip_prefix
 
-_DASHES = re.compile(r"-+")
-_DASH_LINE = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
+_DASHES = regex(r"-+")
+_DASH_LINE = regex(r"^\s*-+(?:\s+-+)*\s*$")
 
 
 def is_dash_line(text: str) -> bool:

@@ -10,13 +10,13 @@ is skipped and said so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 
 from ...events import UTC, Event, format_offset, parse_offset
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from ..textio import head_text, iter_lines
@@ -36,9 +36,9 @@ MAX_CHARS = int(table()["limits"]["max_chars"])
 #: Lines of one Format-List block held at most (the text forms hold only open records).
 MAX_BLOCK_LINES = int(table()["limits"]["max_block_lines"])
 PAST_LIMIT = "line past the state-listing limit"
-_KEYS = re.compile(r'"([A-Za-z_][A-Za-z0-9_]{0,60})"\s*:')
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
-_CSV_HEAD = re.compile(r'^"?[A-Za-z_][A-Za-z0-9_]*"?(?:,"?[A-Za-z_][A-Za-z0-9_]*"?){2,}$')
+_KEYS = regex(r'"([A-Za-z_][A-Za-z0-9_]{0,60})"\s*:')
+_OFFSET = regex(r"(Z|[+-]\d{2}:?\d{2})$")
+_CSV_HEAD = regex(r'^"?[A-Za-z_][A-Za-z0-9_]*"?(?:,"?[A-Za-z_][A-Za-z0-9_]*"?){2,}$')
 
 
 def detect(head: bytes, name: str) -> str | None:

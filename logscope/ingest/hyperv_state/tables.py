@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from ... import yamlio
+from ... import datafiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +31,7 @@ class ObjectSpec:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/hyperv_state.yml").read_text("utf-8")
-    data = yamlio.load_data(text)
+    data = datafiles.table("hyperv_state.yml")
     return data if isinstance(data, dict) else {}
 
 

@@ -8,18 +8,18 @@ writes ``/Date(1701648000000)/``: milliseconds since the epoch, UTC.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from ...events import UTC, parse_offset
+from ...lazy import regex
 
-_JSON_DATE = re.compile(r"/Date\((-?\d{1,15})([+-]\d{4})?\)/")
+_JSON_DATE = regex(r"/Date\((-?\d{1,15})([+-]\d{4})?\)/")
 #: year first: ISO 8601, and the ja-JP/zh-CN short date ``2021/02/23 9:04`` (no seconds).
-_ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+_ISO = regex(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?")
-_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
-_DOT = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_DATE_ONLY_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})$")
+_US = regex(r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
+_DOT = regex(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_DATE_ONLY_US = regex(r"(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def parse_time(text: str) -> tuple[datetime, str] | None:

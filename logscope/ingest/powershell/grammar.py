@@ -20,40 +20,39 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from ... import yamlio
+from ... import datafiles
+from ...lazy import regex
 from ..paste_read import MD_ESCAPE
 
 #: ``+ CategoryInfo : ...`` (the ``+`` may be lost or escaped in a paste).
-KEY = re.compile(r"^\s*\+?\s*(?P<key>CategoryInfo|FullyQualifiedErrorId|PSComputerName)\s*:\s?"
+KEY = regex(r"^\s*\+?\s*(?P<key>CategoryInfo|FullyQualifiedErrorId|PSComputerName)\s*:\s?"
                  r"(?P<value>.*)$")
 #: ``+ Start-VM minikube`` / ``+ ~~~~`` under the position line.
-PLUS = re.compile(r"^\s*\+(?:\s|$)")
+PLUS = regex(r"^\s*\+(?:\s|$)")
 #: ``At line:1 char:1``, ``At C:\x.ps1:33 char:14``, ``Au caractère Ligne:1 : 1``, mojibake.
-POSITION = re.compile(r"[:：]\s?\d{1,7}(?:\s{1,3}[^\s:：]{0,16})?\s?[:：]\s?\d{1,7}\s*$")
+POSITION = regex(r"[:：]\s?\d{1,7}(?:\s{1,3}[^\s:：]{0,16})?\s?[:：]\s?\d{1,7}\s*$")
 #: ``Name : message`` -- a command (Verb-Noun, optionally module-qualified) or a script path,
 #: anywhere in the line (a tool's log prefix may come first).
-STRONG_HEAD = re.compile(
+STRONG_HEAD = regex(
     r"(?:^|(?<=\s))(?P<name>(?:[A-Za-z][\w.-]{0,40}\\)?[A-Za-z]{2,20}-[A-Za-z][\w]{0,60}"
     r"|[A-Za-z]:\\[^:\r\n]{0,300}?\.ps1|[\w.-]{1,120}\.ps1)\s?:\s(?P<msg>.*)$")
 #: ``claude : Die Benennung ...`` -- any command name at a line start.
-WEAK_HEAD = re.compile(r"^(?P<name>[^\s:]{1,80}) : (?P<msg>.*)$")
+WEAK_HEAD = regex(r"^(?P<name>[^\s:]{1,80}) : (?P<msg>.*)$")
 #: ``CategoryInfo`` value: ``Category: (target:type) [Activity], Reason``.
-CATEGORY = re.compile(r"^(?P<cat>[^:(]{1,60}):\s*\((?P<target>.{0,300})\)\s*"
+CATEGORY = regex(r"^(?P<cat>[^:(]{1,60}):\s*\((?P<target>.{0,300})\)\s*"
                       r"\[(?P<activity>[^\]]{0,120})\]\W{0,6}"
                       r"(?P<reason>[A-Za-z_][\w.]{0,200})?\s*$")
-LIST_KEY = re.compile(r"^(?P<key>[A-Za-z]{6,24})\s*:\s?(?P<value>.*)$")
-GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-ID_GUID = re.compile(r"\bID\s{0,2}\{?(" + GUID.pattern + r")")
-VM_NAME = re.compile(r"(?:^|\n|:\s)'(?P<name>[^'\n]{1,200})'\s")
+LIST_KEY = regex(r"^(?P<key>[A-Za-z]{6,24})\s*:\s?(?P<value>.*)$")
+GUID = regex(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+ID_GUID = regex(r"\bID\s{0,2}\{?(" + GUID.pattern + r")")
+VM_NAME = regex(r"(?:^|\n|:\s)'(?P<name>[^'\n]{1,200})'\s")
 
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, Any]:
-    text = resources.files("logscope").joinpath("data/powershell.yml").read_text("utf-8")
-    raw: dict[str, Any] = yamlio.load_data(text)
+    raw: dict[str, Any] = datafiles.table("powershell.yml")
     raw["verb_set"] = frozenset(raw["verbs"])
     raw["list_key_set"] = frozenset(raw["list_keys"])
     return raw

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...lazy import regex
 from ...ledger import FileLedger
 from .data import load
 from .fold import Folded
@@ -32,15 +33,15 @@ from .header import RunHeader, is_header_start
 from .lines import MAX_QUOTE_CHARS, wall_time
 
 #: ``[dd.MM.yyyy HH:mm:ss(.fff)] <  tid>`` -- bounded, no nested quantifiers.
-PREFIX = re.compile(
+PREFIX = regex(
     r"\[(\d{2})\.(\d{2})\.(\d{4}) (\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d{1,7}))?\]"
     r" {1,5}<( {0,10})(\d{1,20})>"
 )
 #: ``component|`` right after the thread (the component may be empty or space-padded).
-_COMPONENT = re.compile(r" {0,3}([\w.\-:\[\]]{0,40}?) {0,8}\|")
+_COMPONENT = regex(r" {0,3}([\w.\-:\[\]]{0,40}?) {0,8}\|")
 #: The level column after the component: ``ERR |``, ``WARN|``, ``>>  |`` (continuation).
-_MARK = re.compile(r" {0,2}(ERR|ERROR|WARN|WRN|>>) {0,4}\|")
-_LEVEL_WORD = re.compile(r" {1,3}([A-Za-z]{2,16})( +)")
+_MARK = regex(r" {0,2}(ERR|ERROR|WARN|WRN|>>) {0,4}\|")
+_LEVEL_WORD = regex(r" {1,3}([A-Za-z]{2,16})( +)")
 #: Bounds for one entry on hostile input: lines beyond are counted and skipped.
 MAX_ENTRY_LINES = 5000
 MAX_ENTRY_CHARS = 4 << 20

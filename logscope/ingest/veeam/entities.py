@@ -12,7 +12,7 @@ from typing import Any
 
 from ... import hresult
 from ...events import Event
-from .data import load
+from .data import entity_rules, load
 
 #: Entity search looks at the first characters of an entry only: option dumps run to many KiB
 #: and a hostile line to megabytes, while every template we know sits near the start.
@@ -23,11 +23,10 @@ _INT_FIELDS = ("retry", "retry_of", "wmi")
 
 def extract(text: str) -> dict[str, str]:
     """Raw captures of every template that matches ``text`` (the first match of a group wins)."""
-    data = load()
     scan = text[:MAX_SCAN_CHARS]
     lowered: str | None = None
     out: dict[str, str] = {}
-    for rule in data.entities:
+    for rule in entity_rules():
         if rule.needle is not None:
             if rule.ignore_case:
                 if lowered is None:

@@ -17,19 +17,21 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from ...events import UTC, Event, Locator
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from . import entities
 from .continuation import Continuations
 from .data import load
 
+# compiled at import: another module imports it by name (``lazy.regex`` would rebind only here)
 LINE = re.compile(
     r"^ {0,8}(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?: ?([AaPp][Mm]))?"
     r" {1,40}(\d{1,8})(?: {1,8}|$)"
 )
-_LEVEL = re.compile(r"([A-Z]{3,8})(?= |$)")
-_DATE_DMY = re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{4})(?!\d)")
-_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_LEVEL = regex(r"([A-Z]{3,8})(?= |$)")
+_DATE_DMY = regex(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{4})(?!\d)")
+_DATE_ISO = regex(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
 def time_of_day(m: re.Match[str]) -> time | None:

@@ -12,17 +12,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_OFFSET = re.compile(r"^UTC offset: ?(?P<h>[+-]?\d{1,2}(?:[.,]\d{1,2})?) ?hours?", re.I)
-_UTC_TIME = re.compile(
+from ...lazy import regex
+
+_GUID = regex(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_OFFSET = regex(r"^UTC offset: ?(?P<h>[+-]?\d{1,2}(?:[.,]\d{1,2})?) ?hours?", re.I)
+_UTC_TIME = regex(
     r"UTC Time: \[(?P<t>[^\]]{1,64})\](?:, DaylightSavingTime: \[(?P<dst>\w{1,8})\])?"
 )
-_MACHINE = re.compile(r"MachineName: \[(?P<m>[^\]]{0,255})\](?:, OS: \[(?P<os>[^\]]{0,255})\])?")
-_CULTURE = re.compile(r"^Culture: \[(?P<c>[^\]]{0,32})\]")
-_MODULE = re.compile(r"^Module: \[(?P<path>[^\]]{0,1024})\]\. File version: \[(?P<v>[^\]]{0,64})\]")
-_CMDLINE = re.compile(r"^CmdLineParams: \[(?P<c>.{0,4096})\]\s*$")
-_USER = re.compile(r"^Log has been started by '(?P<u>[^']{0,256})'")
-_PID = re.compile(r"PID: \[(?P<pid>\d{1,10})\]")
+_MACHINE = regex(r"MachineName: \[(?P<m>[^\]]{0,255})\](?:, OS: \[(?P<os>[^\]]{0,255})\])?")
+_CULTURE = regex(r"^Culture: \[(?P<c>[^\]]{0,32})\]")
+_MODULE = regex(r"^Module: \[(?P<path>[^\]]{0,1024})\]\. File version: \[(?P<v>[^\]]{0,64})\]")
+_CMDLINE = regex(r"^CmdLineParams: \[(?P<c>.{0,4096})\]\s*$")
+_USER = regex(r"^Log has been started by '(?P<u>[^']{0,256})'")
+_PID = regex(r"PID: \[(?P<pid>\d{1,10})\]")
 
 #: Culture-specific ways the header prints ``UTC Time`` (en-US is the one observed).
 _UTC_FORMATS = (

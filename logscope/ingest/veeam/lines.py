@@ -18,18 +18,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...lazy import regex
 from ...ledger import FileLedger
 from .data import load
 from .fold import Folded
 from .header import RunHeader, is_header_start
 
 #: ``[dd.MM.yyyy HH:mm:ss(.fff)] <tid> ([xxxx] )?`` -- bounded, no nested quantifiers.
-PREFIX = re.compile(
+PREFIX = regex(
     r"\[(\d{2})\.(\d{2})\.(\d{4}) (\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d{1,7}))?\]"
     r" {1,5}<(\d{1,8})>(?: {1,5}\[(\w{4})\])? {0,5}"
 )
-_LEVEL = re.compile(r"([A-Za-z]{1,16})( *)")
-_TAG = re.compile(r"\[([A-Za-z][\w .:/-]{0,63})\]")
+_LEVEL = regex(r"([A-Za-z]{1,16})( *)")
+_TAG = regex(r"\[([A-Za-z][\w .:/-]{0,63})\]")
 #: A pasted line may carry a short quote in front of the prefix (``> ``, ``Count = 0  Value = ``).
 MAX_QUOTE_CHARS = 40
 #: Level column width in v9-v11 (level word padded with spaces to 9 characters).
@@ -39,7 +40,7 @@ MAX_ENTRY_LINES = 5000
 MAX_ENTRY_CHARS = 4 << 20
 
 # A header line seen with no "=====" opener (an excerpt cut inside a header) still opens one.
-_HEADER_KEYS = re.compile(
+_HEADER_KEYS = regex(
     r"^(?:Starting new log|Log has been started by |Logging level: \[|MachineName: \[|"
     r"Process: \[|UTC Time: \[|Culture: \[|Module: \[|Process start time: \[|CmdLineParams: \[|"
     r"Network Interface, Name: |UTC offset: )"

@@ -10,16 +10,16 @@ so a name read from the log text (``Job Name: [...]``) is preferred when the par
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from ...lazy import regex
 from .data import load
 
-_GUID_TAIL = re.compile(
+_GUID_TAIL = regex(
     r"\.\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
 )
-_ROLL_TAIL = re.compile(r"\.\d{1,4}$")
-_STAMP_HEAD = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}_")
+_ROLL_TAIL = regex(r"\.\d{1,4}$")
+_STAMP_HEAD = regex(r"^\d{4}-\d{2}-\d{2}T\d{6}_")
 
 
 @dataclass(slots=True)

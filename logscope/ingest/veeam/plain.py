@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import re2
@@ -125,10 +126,25 @@ def _grammar(kind: str, line: bytes, needs: tuple[bytes, ...], **kw: Any) -> Gra
     return Grammar(kind, re2.compile(b"(?:" + line + b")*", RE2_OPTIONS), needs + _COMMON, **kw)
 
 
-SERVER = _grammar("veeam", SERVER_LINE, (_stack_frame(),), extremes=True)
-AGENT = _grammar("veeam-agent", AGENT_LINE, (), tags=_AGENT_COMPONENT)
-#: ``Backup job: <name> ...`` (``data.session_header``) sets the job of the lines after it.
-SESSION = _grammar("veeam-session", SESSION_LINE, (rb" job: ",), takes_tail=takes_tail,
-                   may_join=may_join)
-#: The kinds the block reader folds, by kind.
-BY_KIND = {g.kind: g for g in (SERVER, AGENT, SESSION)}
+@lru_cache(maxsize=1)
+def grammars() -> dict[str, Grammar]:
+    """The kinds the block reader folds, by kind: ``BY_KIND`` (also ``SERVER``, ``AGENT``,
+    ``SESSION``). Built on first use, not at import: three large RE2 patterns and the Veeam
+    data (~20 ms) that detection and runs without a foldable Veeam log never need."""
+    server = _grammar("veeam", SERVER_LINE, (_stack_frame(),), extremes=True)
+    agent = _grammar("veeam-agent", AGENT_LINE, (), tags=_AGENT_COMPONENT)
+    #: ``Backup job: <name> ...`` (``data.session_header``) sets the job of the lines after it.
+    session = _grammar("veeam-session", SESSION_LINE, (rb" job: ",), takes_tail=takes_tail,
+                       may_join=may_join)
+    return {g.kind: g for g in (server, agent, session)}
+
+
+_BY_NAME = {"SERVER": "veeam", "AGENT": "veeam-agent", "SESSION": "veeam-session"}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    if name == "BY_KIND":
+        return grammars()
+    if name in _BY_NAME:
+        return grammars()[_BY_NAME[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

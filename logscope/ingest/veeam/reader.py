@@ -29,11 +29,11 @@ from ...events import Event
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from ..textio import head_text, iter_lines
+from . import plain
 from .agent import parse_agent_log
 from .agent_lines import is_agent_line
 from .data import load
 from .fold import TEXT_FOLD_KEY, compile_triggers, fold_lines
-from .plain import BY_KIND as PLAIN_GRAMMARS
 from .guest import LINE as GUEST_LINE
 from .guest import parse_guest_log
 from .header import is_header_start
@@ -48,6 +48,8 @@ __all__ = ["KINDS", "detect", "parse", "sniff_kind", "gunzip_head", "infer_offse
            "pairs_by_vm"]
 
 KINDS = ("veeam", "veeam-agent", "veeam-session", "veeam-guest", "sqlwriter-log")
+#: The kinds ``fold`` reads in blocks (``plain.grammars``: built when one is first read).
+FOLDABLE_KINDS = KINDS[:3]
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 400
@@ -183,7 +185,7 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             lines: Iterator[Any]
             if triggers is not None:
                 lines = fold_lines(body, ledger, triggers,  # type: ignore[arg-type]
-                                   options.max_line_bytes, PLAIN_GRAMMARS[kind])
+                                   options.max_line_bytes, plain.grammars()[kind])
             else:
                 lines = iter_lines(body, ledger,  # type: ignore[arg-type]
                                    max_line_chars=options.max_line_bytes)
@@ -196,7 +198,7 @@ def fold_triggers(kind: str, options: IngestOptions) -> Any | None:  # noqa: ANN
     """The fold trigger pattern for this kind when ``analyze`` gave a fold rule
     (``match/text_gate``), else None: every line is parsed."""
     rule = options.extra.get(TEXT_FOLD_KEY)
-    if not callable(rule) or kind not in PLAIN_GRAMMARS:
+    if not callable(rule) or kind not in FOLDABLE_KINDS:
         return None
     consumers = rule(kind)
     return None if consumers is None else _compiled(kind, tuple(consumers))
@@ -204,7 +206,7 @@ def fold_triggers(kind: str, options: IngestOptions) -> Any | None:  # noqa: ANN
 
 @lru_cache(maxsize=8)
 def _compiled(kind: str, consumers: tuple[bytes, ...]) -> Any | None:  # noqa: ANN401
-    return compile_triggers(list(consumers), PLAIN_GRAMMARS[kind])
+    return compile_triggers(list(consumers), plain.grammars()[kind])
 
 
 _PARSERS = {

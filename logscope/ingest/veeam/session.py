@@ -25,6 +25,7 @@ from datetime import datetime
 from functools import partial
 
 from ...events import UTC, Event, Locator
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from . import entities
@@ -32,9 +33,9 @@ from .data import load
 from .fold import Folded
 from .repeats import Repeats, rule_for
 
-_LABEL = re.compile(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
-_TAG = re.compile(r"^\[([A-Za-z]{3,8})\]\s{1,8}")
-_DURATION = re.compile(r"\s{3,}(\d{1,3}:\d{2}:\d{2})\s*$")
+_LABEL = regex(r"^[A-Za-z][\w ]{0,30}\s?:\s*$")
+_TAG = regex(r"^\[([A-Za-z]{3,8})\]\s{1,8}")
+_DURATION = regex(r"\s{3,}(\d{1,3}:\d{2}:\d{2})\s*$")
 #: A wrapped line joins the one before it only when that one was at least this long.
 WRAP_MIN = 60
 
@@ -54,7 +55,7 @@ def _wrapped(prev: Event | None, prev_line: int, lineno: int, text: str) -> bool
         return False
     last = prev.message.rsplit("\n", 1)[-1]
     return len(last) >= WRAP_MIN and last.rstrip()[-1:] not in ".!?:;)]"
-_QUOTE = re.compile(r"^\s{0,8}(?:[>*\-\u2022]\s{1,4})?")
+_QUOTE = regex(r"^\s{0,8}(?:[>*\-\u2022]\s{1,4})?")
 
 
 def _takes_tail(text: str) -> bool:

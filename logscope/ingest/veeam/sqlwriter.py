@@ -17,22 +17,24 @@ from datetime import datetime, timedelta
 
 from ... import hresult
 from ...events import UTC, Event, Locator
+from ...lazy import regex
 from ...ledger import FileLedger
 from ..source import IngestOptions, Source
 from .continuation import Continuations
 
+# compiled at import: another module imports it by name (``lazy.regex`` would rebind only here)
 LINE = re.compile(
     r"^\[(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?,"
     r" TID ([0-9a-fA-F]{1,8})\] ?"
 )
-_OFFSET = re.compile(r"UTC OFFSET: ?([+-]?\d{1,2})(?::(\d{2}))?", re.I)
-_VERSION = re.compile(r"SQL Writer version is ([\d.]{1,32})")
-_PID = re.compile(r"ProcessId: (0x[0-9a-fA-F]{1,8}|\d{1,10})")
-_PHASE = re.compile(r"Entering SQL Writer (\w{1,40})\.")
-_BEGIN = re.compile(r"VSS SQL BACKUP BEGIN - ID: (\w{1,16})")
-_BTYPE = re.compile(r"Backup type is (VSS_BT_\w{1,20})")
-_SERVER = re.compile(r"Service: (\S{1,128}) Server: ([^\s.]{1,128})")
-_DB = re.compile(r"Database (\S{1,256}) on instance (\S{1,128}) (found|not found)")
+_OFFSET = regex(r"UTC OFFSET: ?([+-]?\d{1,2})(?::(\d{2}))?", re.I)
+_VERSION = regex(r"SQL Writer version is ([\d.]{1,32})")
+_PID = regex(r"ProcessId: (0x[0-9a-fA-F]{1,8}|\d{1,10})")
+_PHASE = regex(r"Entering SQL Writer (\w{1,40})\.")
+_BEGIN = regex(r"VSS SQL BACKUP BEGIN - ID: (\w{1,16})")
+_BTYPE = regex(r"Backup type is (VSS_BT_\w{1,20})")
+_SERVER = regex(r"Service: (\S{1,128}) Server: ([^\s.]{1,128})")
+_DB = regex(r"Database (\S{1,256}) on instance (\S{1,128}) (found|not found)")
 _ERROR_WORDS = ("exception", "error", "failed", "abort")
 
 WRITER_NAME = "SqlServerWriter"

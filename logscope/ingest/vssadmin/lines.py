@@ -17,6 +17,9 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from ...lazy import regex
+
+
 # Line classes.
 #: The one kind this family reads.
 KINDS = ("vssadmin",)
@@ -38,23 +41,25 @@ TEXT = "text"  # anything else
 QUOTES = "'\u2018\u2019\u201a\u201b`\u00b4"
 DASHES = "-\u2013\u2014\u2212"
 
+# BANNER_RE and GUID_RE compile at import: other modules import them by name (the rest are
+# ``lazy.regex``, compiled on first use, which rebinds only this module's name)
 BANNER_RE = re.compile(r"vssadmin[ \t]+\d{1,2}\.\d{1,2}[ \t]*[-\u2013\u2014\u2212]")
-COMMAND_RE = re.compile(
+COMMAND_RE = regex(
     r"(?i)\bvssadmin(?:\.exe)?[ \t]+(list|create|delete|resize|add|query|revert|expose|break)"
     r"(?:[ \t]+([a-z]+))?"
 )
-PROMPT_RE = re.compile(r"^(?:\[PS\][ \t]*|PS[ \t]+)?[A-Za-z]:\\[^>]{0,260}>[ \t]*$")
-COPYRIGHT_RE = re.compile(r"^\(C\)[ \t]*Copyright\b", re.IGNORECASE)
-STATE_RE = re.compile(r"^\[[ \t]*(\d{1,6})[ \t]*\][ \t]*(.*)$")
+PROMPT_RE = regex(r"^(?:\[PS\][ \t]*|PS[ \t]+)?[A-Za-z]:\\[^>]{0,260}>[ \t]*$")
+COPYRIGHT_RE = regex(r"^\(C\)[ \t]*Copyright\b", re.IGNORECASE)
+STATE_RE = regex(r"^\[[ \t]*(\d{1,6})[ \t]*\][ \t]*(.*)$")
 GUID_RE = re.compile(
     r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
 )
-PARTIAL_GUID_RE = re.compile(r"^\{[0-9a-fA-F-]{0,35}$")
-MASKED_RE = re.compile(r"^\{[^{}\s]{0,40}\}$")
-PLACEHOLDER_RE = re.compile(r"^\{?[A-Za-z][A-Za-z0-9_.\-]{0,40}\}?$")
-HTML_ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
+PARTIAL_GUID_RE = regex(r"^\{[0-9a-fA-F-]{0,35}$")
+MASKED_RE = regex(r"^\{[^{}\s]{0,40}\}$")
+PLACEHOLDER_RE = regex(r"^\{?[A-Za-z][A-Za-z0-9_.\-]{0,40}\}?$")
+HTML_ENTITY_RE = regex(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
 #: A volume value: ``(C:)\\?\Volume{…}\`` or ``\\?\GLOBALROOT\…`` (a mount point in parentheses).
-VOLUME_HINT_RE = re.compile(r"^(?:\([^()]{1,260}\)[ \t]*)?\\\\\?\\")
+VOLUME_HINT_RE = regex(r"^(?:\([^()]{1,260}\)[ \t]*)?\\\\\?\\")
 
 
 @dataclass(slots=True)

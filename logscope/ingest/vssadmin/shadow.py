@@ -4,10 +4,10 @@ creation time (local wall time of the machine) and attributes.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from ...events import UTC, Event, Locator
+from ...lazy import regex
 from .lines import (
     BANNER,
     COMMAND,
@@ -21,7 +21,7 @@ from .lines import (
     Line,
 )
 
-TIME_RE = re.compile(
+TIME_RE = regex(
     r"^(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?[ ]*"
     r"([AaPp])?\.?[Mm]?\.?"
 )

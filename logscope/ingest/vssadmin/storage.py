@@ -4,10 +4,10 @@ any unit and language (``UNBOUNDED``, ``Go``, ``(100%)``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ...events import Event, Locator
+from ...lazy import regex
 from .lines import (
     KIND,
     TEXT,
@@ -15,14 +15,14 @@ from .lines import (
     Line,
 )
 
-SIZE_RE = re.compile(r"^(\d[\d.,\u00a0 ]{0,20}?)[ \u00a0]*([A-Za-z]{1,6})\b")
+SIZE_RE = regex(r"^(\d[\d.,\u00a0 ]{0,20}?)[ \u00a0]*([A-Za-z]{1,6})\b")
 
 
 #: A size given as a word (``UNBOUNDED``, localized), optionally with ``(100%)``.
-WORD_SIZE_RE = re.compile(r"^[^\W\d_]{2,30}(?:[ \u00a0]*\(\d{1,3}[ \u00a0]*%\))?$")
+WORD_SIZE_RE = regex(r"^[^\W\d_]{2,30}(?:[ \u00a0]*\(\d{1,3}[ \u00a0]*%\))?$")
 
 
-PERCENT_RE = re.compile(r"\((\d{1,3})[ \u00a0]*%\)")
+PERCENT_RE = regex(r"\((\d{1,3})[ \u00a0]*%\)")
 
 
 UNITS = {

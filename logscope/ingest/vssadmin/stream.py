@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ...lazy import regex
 from .lines import (
     GUID,
     GUID_RE,
@@ -22,16 +23,16 @@ from .lines import (
 JOINED_MIN = 150
 
 
-JOINED_SPLIT_RE = re.compile(r"[ \t]{2,}|\t")
+JOINED_SPLIT_RE = regex(r"[ \t]{2,}|\t")
 
 
-JOINED_STATE_RE = re.compile(r"[:\uff1a][ \t]*\\?\[\d{1,2}\\?\]")
+JOINED_STATE_RE = regex(r"[:\uff1a][ \t]*\\?\[\d{1,2}\\?\]")
 
 
-JOINED_GUID_RE = re.compile(r"\{[0-9a-fA-F]{8}-")
+JOINED_GUID_RE = regex(r"\{[0-9a-fA-F]{8}-")
 
 
-HEX_TAIL_RE = re.compile(r"^[0-9a-fA-F-]{1,35}\}$")
+HEX_TAIL_RE = regex(r"^[0-9a-fA-F-]{1,35}\}$")
 
 
 #: Lines up to this long are remembered, at most this many per file (bounded memory).

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from ... import yamlio
+from ... import datafiles
 from ...hresult import fold
 
 
 def _load(name: str) -> Any:
-    text = resources.files("logscope").joinpath(f"data/{name}").read_text("utf-8")
-    return yamlio.load_data(text)
+    return datafiles.table(name)
 
 
 @dataclass(frozen=True, slots=True)

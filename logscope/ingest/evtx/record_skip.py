@@ -1,0 +1,159 @@
+"""Records the engine need not render, skipped inside a chunk it reads.
+
+Why: on a host's logs almost every chunk holds a record some rule reads (a VMMS event
+among a few hundred service and logon records), so the chunk gate keeps it, and the engine
+renders every record of it for the fold to count. The Rust engine steps from a record to
+the next by the record's size field, so a rendered record whose size is enlarged to reach
+the next wanted record hides the records in between from it (rendered JSON byte-identical:
+the engine stops a record at its end-of-stream token, finds templates by their offset in
+the chunk wherever they are defined, and checks neither the size copy nor the CRCs).
+
+Per record the decision is the chunk gate's per chunk (``ChunkGate.wants_any``): its
+(provider, event id) read from its BinXML (``chunk_keys``), the fold's rule, the identity
+and role providers, and for a rule that needs an HRESULT, that code written somewhere in
+the chunk. A record whose keys cannot be read, or whose Computer is unknown, is rendered.
+The first record of a chunk is always rendered (the engine starts there), and so is the
+record after one with no end-of-stream token (enlarged, the engine would read on into the
+next record): such a record takes the fold's usual path. Skipped records are counted as
+records of skipped chunks are: in ``summarized``, their ids as read for the completeness
+check, their computer names for the reader's summary events.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .chunk_keys import UNREAD, KeyReader, Walk, values_end
+
+if TYPE_CHECKING:
+    from .chunk_gate import ChunkGate
+
+
+class Plan:
+    """One chunk's skip: the size fields to write and what the skipped records were."""
+
+    __slots__ = ("resized", "runs", "skipped", "hosts")
+
+    def __init__(self) -> None:
+        #: (chunk offset of a rendered record's size field, its new size)
+        self.resized: list[tuple[int, int]] = []
+        #: id of a rendered record -> (first, last) id of the skipped records after it
+        self.runs: dict[int, tuple[int, int]] = {}
+        self.skipped = 0
+        #: computer name -> id of the first skipped record that names it
+        self.hosts: dict[str, int] = {}
+
+
+class RecordSkip:
+    """Decides, chunk by chunk of one file, which records the engine renders."""
+
+    def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object]) -> None:
+        self.gate = gate
+        self.verdict = verdict  # the fold's rule, asked once per key and file
+        self.reader = KeyReader()
+        #: key id -> whether a record of it is wanted whatever the chunk holds (True/False),
+        #: or the fold's text test: only if the chunk writes an HRESULT it needs
+        self._static: dict[int, Any] = {}
+        self._epoch = self.reader.epoch
+
+    def plan(self, data: bytes, walk: Walk, first_id: int) -> Plan | None:
+        """The skip for a chunk ``walk`` read (ids from ``first_id``), or None when every
+        record must be rendered anyway."""
+        kids = walk.kids
+        distinct = set(kids)
+        wanted = self._wanted(distinct, data, walk.end)
+        if len(wanted) == len(distinct):
+            return None
+        rendered = [i for i, kid in enumerate(kids) if kid in wanted]
+        if not rendered or rendered[0]:
+            rendered.insert(0, 0)  # the engine starts at the first record
+        positions, n, end = walk.positions, len(kids), walk.end
+        plan = Plan()
+        k = 0
+        while k < len(rendered):
+            r = rendered[k]
+            nxt = rendered[k + 1] if k + 1 < len(rendered) else n
+            k += 1
+            if nxt == r + 1:
+                continue
+            pos = positions[r]
+            # a record of a shape not read (no template instance) is never enlarged
+            stream_end = values_end(data, pos, positions[r + 1] - 4) if kids[r] != UNREAD else None
+            if stream_end is None or data[stream_end] != 0:
+                rendered.insert(k, r + 1)  # no end-of-stream token: the next one is read too
+                continue
+            plan.resized.append((pos + 4, (positions[nxt] if nxt < n else end) - pos))
+            plan.runs[first_id + r] = (first_id + r + 1, first_id + nxt - 1)
+            plan.skipped += nxt - r - 1
+        if not plan.resized:
+            return None
+        # the names of the records not wanted (one that was rendered gives its own event,
+        # and the reader gives a summary event only for a name no event gave)
+        keys = self.reader.keys
+        for kid in distinct - wanted:
+            plan.hosts.setdefault(keys[kid][2], first_id + kids.index(kid))  # type: ignore[arg-type]
+        return plan
+
+    def _wanted(self, kids: set[int], data: bytes, end: int) -> set[int]:
+        """The key ids of this chunk whose records are rendered."""
+        if self.reader.epoch != self._epoch:  # the reader started over: new key ids
+            self._static.clear()
+            self._epoch = self.reader.epoch
+        wanted = set()
+        by_codes: dict[Any, bool] = {}  # this chunk's answer per HRESULT rule
+        for kid in kids:
+            if kid == UNREAD:
+                wanted.add(kid)
+                continue
+            static = self._static.get(kid, _UNKNOWN)
+            if static is _UNKNOWN:
+                static = self._static[kid] = self._decide(kid)
+            if static is True or static is False:
+                if static:
+                    wanted.add(kid)
+                continue
+            # an HRESULT rule: wanted when this chunk writes one of its codes
+            codes = static.codes
+            keep = by_codes.get(codes)
+            if keep is None:
+                provider, eid, _host = self.reader.keys[kid]
+                keep = by_codes[codes] = self.gate.wants_any(
+                    [(provider, eid)], memoryview(data)[512:end], lambda _p, _e: static)  # noqa: B023
+            if keep:
+                wanted.add(kid)
+        return wanted
+
+    def _decide(self, kid: int) -> Any:  # noqa: ANN401
+        """True: always rendered; False: never; a rule's text test (with ``codes``): when
+        the chunk writes one of its codes."""
+        provider, eid, host = self.reader.keys[kid]
+        if host is None:
+            return True  # no computer name: the reader's host hint may need the record
+        verdict: Any = self.verdict(provider, eid)
+        if verdict is True or verdict is False:
+            return bool(self.gate.wants_any([(provider, eid)], b"", self.verdict))  # type: ignore[arg-type]
+        # a test of the record's text: wanted when the gate names the provider for any id,
+        # else when the chunk writes one of the codes (per chunk); a test with no codes is
+        # one the gate cannot judge: wanted
+        if (self.gate.wants_any([(provider, eid)], b"", _never)
+                or not isinstance(getattr(verdict, "codes", None), frozenset)):
+            return True
+        return verdict
+
+
+def write_sizes(data: bytes, resized: list[tuple[int, int]]) -> bytes:
+    """A chunk with a plan's size fields written (``Plan.resized``)."""
+    out = bytearray(data)
+    for at, size in resized:
+        _U32.pack_into(out, at, size)
+    return bytes(out)
+
+
+_U32 = struct.Struct("<I")
+_UNKNOWN: Any = object()
+
+
+def _never(provider: str | None, eid: int | None) -> bool:
+    return False

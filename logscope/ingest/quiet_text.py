@@ -1,0 +1,102 @@
+"""Which steps of the pasted-message read a paragraph needs: one RE2 set test.
+
+Why: the ``message-text`` reader turns every paragraph of an unclaimed text into an event,
+reads its codes and VM, reads it through the message templates (and guesses its language),
+and asks the matcher; ~70 us a paragraph. Most paragraphs of a manifest, a note or a log dump
+need none of it. Each step has a cheap necessary condition on the text (stated beside the
+code it mirrors: ``codes``, ``vm_refs``, ``localised``, ``language``, and the signatures'
+own for a bare event, ``match/message_gate``); a step whose condition the paragraph does not
+meet would find nothing, so the reader skips it and the event and the file's accounting are
+the ones the full read gives.
+
+Only ASCII text is tested (case folding, white space and digits mean the same to RE2 and to
+Python there); any other text takes every step. The message is tested as the reader builds
+it (white space collapsed to single spaces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from ..localised import ascii_anchor_patterns
+from .codes import ascii_code_patterns
+from .language import ascii_foreign_patterns
+from .source import MESSAGE_GATE_KEY, IngestOptions
+from .vm_refs import ascii_vm_patterns
+
+#: Steps (bits): ``find_codes``, ``find_vm``, ``understand`` (templates and language), and
+#: the matcher for an event that stays bare.
+CODES, VM, TEMPLATES, MATCH = 1, 2, 4, 8
+ALL = CODES | VM | TEMPLATES | MATCH
+
+#: Lines below which a text is read in full: the gate costs ~10 ms to build once (the
+#: signatures' conditions, one RE2 set), the full read ~60 us a paragraph.
+MIN_LINES = 256
+
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 64 << 20
+_OPTIONS.log_errors = False
+
+#: ``text -> the steps it needs``.
+Gate = Callable[[str], int]
+
+
+def gate_for(options: IngestOptions, kind: str, lines: int | None = None) -> Gate | None:
+    """The gate of ``kind``'s paragraphs, or None (every paragraph takes every step): also
+    for a text of fewer than ``MIN_LINES`` lines, which the full read costs less than
+    building the gate."""
+    rule = options.extra.get(MESSAGE_GATE_KEY)
+    if not callable(rule) or (lines is not None and lines < MIN_LINES):
+        return None
+    patterns = rule(kind)
+    return None if patterns is None else _compiled(tuple(patterns))
+
+
+def reader_patterns() -> list[tuple[int, list[str]]]:
+    """The reader's own steps and what each needs in an ASCII text (the language's words in
+    a set of their own, below)."""
+    return [(CODES, ascii_code_patterns()), (VM, ascii_vm_patterns()),
+            (TEMPLATES, ascii_anchor_patterns())]
+
+
+@lru_cache(maxsize=4)
+def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
+    # one RE2 set: a pass over the text, no capture groups, no per-match Python work; the
+    # language's short words (``de``, ``il``, ``un`` ...) and the ``.*`` between two of them
+    # multiply the states of any set they join (twice the first pass over a text, where RE2
+    # builds its DFA): they go in a second set, asked only when the first finds no anchor
+    steps: list[int] = []
+    try:
+        main = _set([(step, ps) for step, ps in
+                     (*reader_patterns(), (MATCH, list(matcher_patterns)))], steps)
+        words = _set([(TEMPLATES, ascii_foreign_patterns())], [])
+    except re2.error:  # too big for one set: no gate
+        return None
+    match, foreign = main.Match, words.Match
+
+    def needs(text: str) -> int:
+        if not text.isascii():
+            return ALL
+        found = 0
+        for i in match(text) or ():
+            found |= steps[i]
+        if not found & TEMPLATES and foreign(text) is not None:
+            found |= TEMPLATES
+        return found
+
+    return needs
+
+
+def _set(groups: list[tuple[int, list[str]]], steps: list[int]) -> Any:  # noqa: ANN401
+    """One RE2 set of ``groups``' patterns; ``steps`` gets each pattern's step."""
+    rset = re2.Set.SearchSet(_OPTIONS)
+    for step, patterns in groups:
+        for p in patterns:
+            rset.Add(p)
+            steps.append(step)
+    rset.Compile()
+    return rset
