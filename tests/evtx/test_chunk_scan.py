@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import re2
 
 from logscope.ingest.evtx.chunk_gate import (_COMPUTER_NAME, ChunkGate, GateSpec, _find,
                                              computer_names)
@@ -80,3 +81,17 @@ def test_a_form_inside_the_name_structure_is_still_found() -> None:
     assert other.scan(data, 0) == (False, (16 - 6,))  # the structure starts 6 bytes earlier
     assert other.scan(data, 20) == (False, (16 - 6,))  # a structure that starts in the header
     assert other.scan(data.replace(b"C\x00", b"c\x00"), 0) == (False, ())  # the exact name only
+
+
+def test_a_google_re2_without_the_internals_gives_the_same_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_find`` reaches into the wrapper for speed; a google-re2 that moved those internals
+    (pyproject allows any >= 1.1) takes the public search and every sample chunk gets the
+    same answers."""
+    from logscope.ingest.evtx import chunk_gate
+
+    before = check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx")))
+    monkeypatch.setattr(chunk_gate, "_UNANCHORED", None)
+    assert _find(re2.compile(b"b.d"), b"abcdbxd", 2) == (4, 7)
+    assert _find(re2.compile(b"zz"), b"abcd") is None
+    assert check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx"))) == before

@@ -225,7 +225,9 @@ class ChunkGate:
 
 
 _BYTES = _latin1()
-_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+#: RE2's own search (see ``_find``): None on a google-re2 whose wrapper moved it.
+_UNANCHORED = getattr(getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None),
+                      "UNANCHORED", None)
 _COMPUTER_RE = re2.compile(_NAME_RE, _BYTES)
 #: The one-pass search for the element starts that name a chunk's ``Computer`` structures,
 #: by those structures' offsets: a chunk of a file mostly has its one at the offset of the
@@ -301,8 +303,13 @@ def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[i
     """The span of the first match at or after ``pos``: RE2's own search, without the
     wrapper's generator and match object (~2 us a call; a chunk takes several). The
     compiled object is the wrapper's ``_regexp`` (google-re2 as pinned in constraints.txt;
-    tests/evtx/test_chunk_scan.py runs through it)."""
-    span = regex._regexp.Match(_UNANCHORED, data, pos, len(data))[0]
+    tests/evtx/test_chunk_scan.py runs through it); any other google-re2 takes the public
+    ``search``."""
+    inner = getattr(regex, "_regexp", None) if _UNANCHORED is not None else None
+    if inner is None:  # a wrapper without those internals: its public search, same span
+        m = regex.search(data, pos)
+        return None if m is None else m.span()
+    span = inner.Match(_UNANCHORED, data, pos, len(data))[0]
     return None if span[0] < 0 else span
 
 
