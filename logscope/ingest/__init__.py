@@ -49,6 +49,11 @@ def _parser(name: str) -> ModuleType:
 def detect(source: Source) -> Detected:
     """The kind of one file, from its first bytes; ``unknown`` with a reason otherwise."""
     name = source.display.rsplit("/", 1)[-1]
+    if source.magic is not None and len(source.magic) == MAGIC_BYTES:
+        first = _parser(PARSER_MODULES[0])
+        kind = first.detect(source.magic, name)  # what the walk read: no open just for it
+        if kind:
+            return Detected(kind, first)
     try:
         with source.open() as fh:
             head = fh.read(MAGIC_BYTES)

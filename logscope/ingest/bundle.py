@@ -177,17 +177,20 @@ class Bundle:
                     self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                                  "not-regular", "not a regular file")
                     continue
-                yield from self._file(full, display, host_hint=host_from_path(rel), depth=0)
+                yield from self._file(full, display, host_hint=host_from_path(rel), depth=0,
+                                      st=st)
 
-    def _file(self, path: Path, display: str, host_hint: str | None, depth: int) -> Iterator[Source]:
+    def _file(self, path: Path, display: str, host_hint: str | None, depth: int,
+              st: os.stat_result | None = None) -> Iterator[Source]:
+        """``st``: the walk's ``lstat`` of a regular file (the same as a ``stat`` of it)."""
         try:
-            st = path.stat()
+            st = path.stat() if st is None else st
             if not stat.S_ISREG(st.st_mode):
                 self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                              "not-regular", "not a regular file")
                 return
             with path.open("rb") as fh:
-                head = fh.read(4)
+                head = fh.read(8)  # the archive magics, and an .evtx's for detection
         except OSError as exc:
             led = FileLedger(display, reason=f"cannot read: {exc.strerror}")
             led.problem("file", f"cannot open: {exc}", "io-error")
@@ -200,7 +203,7 @@ class Bundle:
             yield from self._gzip(path, display, host_hint, depth + 1)
             return
         yield Source(display, opener=lambda p=path: p.open("rb"), size=st.st_size, fs_path=path,
-                     host_hint=host_hint)
+                     host_hint=host_hint, magic=head)
 
     def _too_deep(self, display: str, depth: int, what: str) -> bool:
         if depth <= self.options.max_depth:

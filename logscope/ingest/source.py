@@ -28,6 +28,9 @@ class Source:
     fs_path: Path | None = None
     #: Machine name suggested by the bundle's folder layout (``HV01/System.evtx``), if any.
     host_hint: str | None = None
+    #: The file's first bytes when the bundle walk already read them (up to 8: what tells
+    #: an .evtx), so detection need not open the file once more for them.
+    magic: bytes | None = None
 
     def open(self) -> IO[bytes]:
         return self.opener()

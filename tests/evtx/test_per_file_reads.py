@@ -15,7 +15,7 @@ from pathlib import Path
 
 from logscope.ingest import SNIFF_BYTES, detect
 from logscope.ingest.evtx import chunks
-from logscope.ingest.source import Source
+from logscope.ingest.source import IngestOptions, Source
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EVTX = ROOT / "samples/evtx/sqlwriter-chain/SQL01/Application.evtx"
@@ -43,6 +43,31 @@ def test_an_evtx_is_known_by_its_magic_alone() -> None:
     data = EVTX.read_bytes()
     assert len(data) > SNIFF_BYTES
     assert counted(data, "Application.evtx") == ("evtx", 8)
+
+
+def test_the_bundle_walk_hands_detection_the_magic_it_read(tmp_path: Path) -> None:
+    """The walk reads each file's first 8 bytes (archive magics); an .evtx is then detected
+    from them without another open, anything else is sniffed as before."""
+    from logscope.ingest.bundle import Bundle
+
+    (tmp_path / "HV01").mkdir()
+    (tmp_path / "HV01" / "Application.evtx").write_bytes(EVTX.read_bytes())
+    (tmp_path / "HV01" / "Job.log").write_bytes(VEEAM.read_bytes())
+    with Bundle([tmp_path], IngestOptions()) as bundle:
+        found = {s.display.rsplit("/", 1)[-1]: s for s in bundle.sources()}
+    assert found["Application.evtx"].magic == EVTX.read_bytes()[:8]
+    opens: list[str] = []
+
+    def unopened(source: Source) -> Source:
+        def opener() -> io.BufferedReader:
+            opens.append(source.display)
+            return source.opener()
+        return Source(source.display, opener, source.size, source.fs_path, source.host_hint,
+                      source.magic)
+
+    assert detect(unopened(found["Application.evtx"])).kind == "evtx" and opens == []
+    assert detect(unopened(found["Job.log"])).kind.startswith("veeam")
+    assert len(opens) == 1
 
 
 def test_text_is_sniffed_from_its_64_kib_head() -> None:

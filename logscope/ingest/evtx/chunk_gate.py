@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .fold import Want
 
 
+#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
+_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
+_NAME_RE = re2.escape(_COMPUTER_NAME)
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
 _LOWER = bytes(range(256)).lower()
 
@@ -65,7 +68,7 @@ class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
     __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any",
-                 "_any_id", "_by_codes")
+                 "_any_id", "_by_codes", "_with_names", "_longest", "_form_of")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
@@ -97,22 +100,80 @@ class ChunkGate:
             forms.add(needle)
             forms.add(needle.decode().encode("utf-16-le"))
         forms.update(r.lower() for r in raw)
+        #: what a form, as matched and ASCII-lower-cased, is of: a name, or None for a code
+        self._form_of: dict[bytes, str | None] = {}
+        for name in self._names:
+            self._form_of[name.encode()] = self._form_of[name.encode("utf-16-le")] = name
+        self._form_of.update((t, None) for t in text)
+        self._form_of.update((t.decode().encode("utf-16-le"), None) for t in text)
         options = _latin1()
         options.max_mem = 16 << 20
         # case-insensitive over the raw bytes rather than a lower-cased copy (saves a 64 KiB
         # copy per chunk); Latin-1 folding also pairs some non-ASCII bytes: a superset of
         # the lower-cased matches, so never a skipped chunk more
         options.case_sensitive = False
-        self._any = re2.compile(b"|".join(re2.escape(f) for f in sorted(forms)), options) if forms else None
+        pattern = b"|".join(re2.escape(f) for f in sorted(forms))
+        self._any = re2.compile(pattern, options) if forms else None
+        #: the same pass also finds the ``Computer`` name structures (``scan``): a chunk it
+        #: skips needs its computer names, and their search then costs no pass of its own
+        self._with_names = re2.compile(b"|".join(filter(None, (pattern, _NAME_RE))), options)
+        self._longest = max(map(len, forms), default=0)
 
     def keeps(self, body: bytes | memoryview) -> bool:
         """Whether some record of this chunk body (its bytes after the 512-byte header, up to
         the free-space offset; a view of them is searched without a copy) may be wanted."""
         if not self.skippable:
             return True
-        if self._any is None or self._any.search(body) is None:
-            return False
-        body = bytes(body)
+        span = None if self._any is None else _find(self._any, body)
+        return span is not None and self._confirm(body, span)
+
+    def scan(self, data: bytes | memoryview, start: int) -> tuple[bool, tuple[int, ...] | None]:
+        """``keeps(data[start:])``, and for a chunk it would skip, the offsets of the chunk's
+        ``Computer`` name structures (what :func:`computer_names` looks for first), from one
+        pass: the byte test's pass costs the same with one more form in it.
+
+        Each match of the joint search is checked for a wanted form starting anywhere in it
+        (a window of the longest form past its end): a form that a name structure's match
+        hides is still seen, so the answer is always the ``keeps`` answer."""
+        if not self.skippable:
+            return True, None
+        starts = list(_name_structures(data[:start + len(_COMPUTER_NAME) - 1]))
+        joint, forms = self._with_names, self._any
+        span = _find(joint, data, start)
+        while span is not None:
+            at, end = span
+            hit = None if forms is None else _find(forms, data[at:end + self._longest])
+            if hit is not None:
+                first = at - start + hit[0]
+                return self._confirm(data[start:], (first, first + hit[1] - hit[0])), None
+            if data[at:end] == _COMPUTER_NAME:  # the search is case-insensitive
+                starts.append(at - 6)
+            span = _find(joint, data, end)
+        return False, tuple(starts)
+
+    def _confirm(self, body: bytes | memoryview, first: tuple[int, int]) -> bool:
+        """The byte test's details, once some form of a name or code occurs in ``body`` (the
+        first match of the one-pass search at ``first``).
+
+        That match mostly settles it (a name wanted for any id, a code, a wanted id's
+        UInt16 in the chunk): a sure keep needs no lower-cased copy and no search per name
+        (~0.3 ms a chunk); any other answer is the full test's."""
+        found = bytes(body[first[0]:first[1]])
+        if found in self._hr_bytes:
+            return True
+        name = self._form_of.get(found.translate(_LOWER), False)
+        if name is None:
+            return True  # a code's text (a match only Latin-1 folding made is not in the map)
+        body = bytes(body)  # ``in`` searches bytes (a view would compare its items)
+        if name:
+            eids = self._eids[name]
+            if eids is None or any(raw in body for raw, _text in eids):
+                return True
+        return self._full(body)
+
+    def _full(self, body: bytes) -> bool:
+        """Whether a name occurs (NULs dropped, ASCII lower-cased) with a wanted id or on
+        its own, or a code in any written form."""
         flat = body.translate(_LOWER, b"\x00")
         for name in self._names:
             if name.encode() in flat:
@@ -163,10 +224,11 @@ class ChunkGate:
         return gate
 
 
-#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
-_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
 _BYTES = _latin1()
-_COMPUTER_RE = re2.compile(re2.escape(_COMPUTER_NAME), _BYTES)
+#: RE2's own search (see ``_find``): None on a google-re2 whose wrapper moved it.
+_UNANCHORED = getattr(getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None),
+                      "UNANCHORED", None)
+_COMPUTER_RE = re2.compile(_NAME_RE, _BYTES)
 #: The one-pass search for the element starts that name a chunk's ``Computer`` structures,
 #: by those structures' offsets: a chunk of a file mostly has its one at the offset of the
 #: chunk before (37 distinct in the corpus's 1,151 chunks), and a compile costs ~16 us.
@@ -181,7 +243,8 @@ def chunk_computers(data: bytes | memoryview) -> set[str] | None:
     return None if names is None else {n.casefold() for n in names}
 
 
-def computer_names(data: bytes | memoryview) -> list[str] | None:
+def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = None
+                   ) -> list[str] | None:
     """The computer names a chunk's templates write, as written, or None when some
     ``Computer`` element may take its value from a record (a substitution) or cannot be read.
 
@@ -189,18 +252,22 @@ def computer_names(data: bytes | memoryview) -> list[str] | None:
     (one template per event layout and machine), so the names a chunk's records carry are
     the text values of the ``Computer`` elements of its templates. An element start token
     (0x01/0x41, dependency id, size) names the element by the offset of its name structure.
+    ``starts``: those name structures' offsets when the caller has them (``ChunkGate.scan``).
     """
-    starts = _name_structures(data)
+    starts = _name_structures(data) if starts is None else starts
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    for match in _refs(starts).finditer(data):
-        hit = match.start()
+    refs = _refs(starts)
+    span = _find(refs, data)
+    while span is not None:
+        hit = span[0]
+        span = _find(refs, data, hit + 4)
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
             continue  # the 4 bytes occur, but not as an element's name offset
         cur = hit + 4
-        if int.from_bytes(match.group(), "little") == cur:
+        if int.from_bytes(data[hit:cur], "little") == cur:
             cur += 6 + len(_COMPUTER_NAME)  # the name is written inline here
         if data[start] == 0x41:
             return None  # attributes on Computer: not the layout Windows writes
@@ -224,7 +291,26 @@ def computer_names(data: bytes | memoryview) -> list[str] | None:
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
     """Offsets of the ``Computer`` name structures (next offset and hash come first)."""
-    return tuple(m.start() - 6 for m in _COMPUTER_RE.finditer(data))
+    starts = []
+    span = _find(_COMPUTER_RE, data)
+    while span is not None:
+        starts.append(span[0] - 6)
+        span = _find(_COMPUTER_RE, data, span[1])
+    return tuple(starts)
+
+
+def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[int, int] | None:
+    """The span of the first match at or after ``pos``: RE2's own search, without the
+    wrapper's generator and match object (~2 us a call; a chunk takes several). The
+    compiled object is the wrapper's ``_regexp`` (google-re2 as pinned in constraints.txt;
+    tests/evtx/test_chunk_scan.py runs through it); any other google-re2 takes the public
+    ``search``."""
+    inner = getattr(regex, "_regexp", None) if _UNANCHORED is not None else None
+    if inner is None:  # a wrapper without those internals: its public search, same span
+        m = regex.search(data, pos)
+        return None if m is None else m.span()
+    span = inner.Match(_UNANCHORED, data, pos, len(data))[0]
+    return None if span[0] < 0 else span
 
 
 def _refs(starts: tuple[int, ...]) -> re2._Regexp:

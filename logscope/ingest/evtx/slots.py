@@ -140,7 +140,7 @@ class SlotView(io.RawIOBase):
                     break
             else:
                 index, at = divmod(pos - HEADER_SIZE, CHUNK_SIZE)
-                part = self._slot(index)[at:]
+                part = memoryview(self._slot(index))[at:]  # a view: the engine's copy is the one
                 if not part:
                     break
             n = min(len(part), want - done)
@@ -225,13 +225,14 @@ class SlotView(io.RawIOBase):
         if self._kept_in_a_row < GATE_PATIENCE:
             used = memoryview(data)[:end]  # views: no copy of the chunk
             body = used[CHUNK_HEADER:]
-            if gate.keeps(body):
+            kept, names = gate.scan(used, CHUNK_HEADER)
+            if kept:
                 walk = self._walk(chunk, data)
                 if self._keys_keep(gate, walk, body):
                     self._kept_in_a_row += 1
                     return False, walk
             self._kept_in_a_row = 0
-            if self._learn_hosts(used, first):
+            if self._learn_hosts(used, first, names):
                 return True, None
         if self._records is None or not self._fruitful():
             return False, None
@@ -290,14 +291,15 @@ class SlotView(io.RawIOBase):
             verdict = self._verdicts[key] = self._want(provider, eid)  # type: ignore[misc]
         return verdict
 
-    def _learn_hosts(self, data: memoryview, first_id: int) -> bool:
+    def _learn_hosts(self, data: memoryview, first_id: int, starts: tuple[int, ...] | None
+                     ) -> bool:
         """Whether the computer names of a chunk nothing else can use are known from its
         templates (then it may be skipped): each is noted in ``skipped_hosts``.
 
         Why: a skipped chunk gives no summary event, and summary events are where the
         identity table learns machines; a chunk whose templates do not tell its names for
         certain (a substitution; no name at all, where the host hint applies) is read."""
-        names = computer_names(data)
+        names = computer_names(data, starts)
         if not names:
             return False
         for name in names:
