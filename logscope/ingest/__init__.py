@@ -16,7 +16,7 @@ from types import ModuleType
 from ..events import Event
 from ..ledger import FileLedger
 from .source import IngestOptions, Source
-from .textio import LineCoverage, account_lines
+from .linecoverage import LineCoverage, account_lines
 
 #: Detection order matters: binary magic first, then structured text, then free text.
 #: ``message_text`` stays last: it reads any text no other reader claims.

@@ -3,7 +3,7 @@
 Why: ``paste_clean.clean_lines`` works on a list; a reader of a huge transcript must not hold
 the whole file, so lines are cleaned a chunk at a time (cut at a blank line, where no record
 spans the cut). Repairs are counted in the ledger; a code fence line is left to the
-pipeline's line accounting (``textio.account_lines``): one inside a record's lines is in
+pipeline's line accounting (``linecoverage.account_lines``): one inside a record's lines is in
 that record, one outside is a line in no record. Counting it as skipped here, before the
 records form, counted a fence inside a record twice.
 """
