@@ -19,13 +19,13 @@ from typing import Any
 
 import re2
 
-from .. import hresult as hr
 from ..events import Event
-from .conditions import Predicate, compile_group, compile_regex, hr_code, index_entries, split_key
-from .any_prefilter import any_parts, message_codes
+from .conditions import Predicate, compile_group, compile_regex, hr_code, index_entries
+from .any_prefilter import message_codes
 from .hresult_gate import TextGate, text_gate
 from .library import ENTITY_FIELDS, Library
 from .model import Hit, Signature
+from .prefilter import prefilter as _prefilter
 from . import replay
 from .replay import REPLAY_CHARS, REPLAY_KINDS, REPLAY_OUTCOMES, content_key, key_chars, read_fields
 
@@ -146,69 +146,6 @@ def _set_of(items: list[tuple[list[str], _Compiled]]) -> tuple[Any, list[_Compil
             owners.append(c)
     rset.Compile()
     return rset, owners
-
-
-#: Fields whose values are already normalized HRESULTs (``0x%08X``), so set membership is
-#: exactly what the ``hresult`` operator decides for them.
-_HR_FIELDS = ("hresult", "data.hresults")
-
-
-def _hr_codes(group: dict[str, Any]) -> set[str] | None:
-    """The codes of a one-condition group ``{hresult|hresult: ...}`` (or data.hresults)."""
-    if len(group) != 1:
-        return None
-    (key, value), = group.items()
-    field, op = split_key(str(key))
-    if op != "hresult" or field not in _HR_FIELDS:
-        return None
-    codes = {hr.normalize(v) for v in (value if isinstance(value, list) else [value])}
-    return None if None in codes else codes  # type: ignore[return-value]
-
-
-def _prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
-    """A top-level (so necessary) condition cheap to test for many signatures at once; else
-    one part per alternative of the top-level ``any``."""
-    found = _plain_prefilter(match)
-    if found is not None:
-        return found
-    parts = any_parts(match, _prefilter)
-    return ("any", parts) if parts else None
-
-
-def _plain_prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
-    found = _text_prefilter(match)
-    if found is not None:
-        return found
-    for key, value in match.items():
-        codes = _hr_codes({key: value})
-        if codes:
-            return ("hr", frozenset(codes))
-        if key == "any" and isinstance(value, list) and value:
-            alts = [_hr_codes(g) if isinstance(g, dict) else None for g in value]
-            if all(alts):
-                return ("hr", frozenset().union(*alts))  # type: ignore[arg-type]
-    # every group of ``all`` must hold too, so its cheap condition is as necessary
-    for group in match.get("all") or ():
-        if isinstance(group, dict):
-            found = _plain_prefilter(group)
-            if found is not None:
-                return found
-    return None
-
-
-def _text_prefilter(match: dict[str, Any]) -> tuple[str, Any] | None:
-    for key, value in match.items():
-        field, op = split_key(str(key))
-        if field not in ("message", "text"):
-            continue
-        values = list(value) if isinstance(value, list) else [value]
-        if not values:
-            continue
-        if op in ("contains", "startswith", "endswith"):
-            return ("fold", [re2.escape(str(v).casefold()) for v in values])
-        if op == "regex":
-            return ("raw", [str(v) for v in values])
-    return None
 
 
 class Matcher:

@@ -148,7 +148,7 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
             continue  # read from its tree above
         for v in values:
             if how == "fold":
-                # ``v`` is already escaped and casefolded (matcher._text_prefilter)
+                # ``v`` is already escaped and casefolded (prefilter._text_prefilter)
                 out.append(b"(?i:" + v.encode("utf-8") + b")")
             else:
                 raw = _raw(v)
