@@ -28,7 +28,6 @@ from . import archive
 from .archive import (
     EMPTY_ZIP_MAGIC,
     GZIP_MAGIC,
-    METHOD_NAMES,
     STREAM_BUFFER,
     ZIP_MAGIC,
     MemberStream,
@@ -37,6 +36,7 @@ from .archive import (
     overlapping,
 )
 from .limits import apply_limits, parse_size
+from .member_refusal import member_refusal
 from .names import display_text, host_from_path, safe_member_name
 from .source import IngestOptions, Source
 
@@ -45,7 +45,6 @@ if TYPE_CHECKING:  # zipfile, gzip and the temporary-folder modules load with th
 
 _COPY_CHUNK = 1 << 20
 _SKIP_DIRS = {"__MACOSX", ".git"}
-
 
 
 class BundleError(Exception):
@@ -58,8 +57,6 @@ class _LimitExceeded(Exception):
 
 #: Members that must be files: nested archives (zipfile seeks) and .evtx (the engines seek).
 _NEEDS_A_FILE = (ZIP_MAGIC, EMPTY_ZIP_MAGIC, GZIP_MAGIC, b"ElfFile\x00")
-
-
 
 
 class Bundle:
@@ -267,7 +264,8 @@ class Bundle:
                 name = safe_member_name(info.filename)
                 mdisplay = f"{display}/{name}"
                 where = f"member {info.filename!r} (offset 0x{info.header_offset:X})"
-                reason = overlaps.get(id(info)) or self._member_refusal(info)
+                reason = overlaps.get(id(info)) or member_refusal(
+                    info, self.options, self._members, max(self._total_bytes, self._declared))
                 if reason:
                     self._refuse(mdisplay, where, reason, "archive-member", reason.split(":")[0])
                     continue
@@ -311,30 +309,6 @@ class Bundle:
         raw = MemberStream(self, zf.open(info), info.compress_size, f"{id(zf)}:{key}")
         return io.BufferedReader(raw, buffer_size=STREAM_BUFFER)
 
-    def _member_refusal(self, info: zipfile.ZipInfo) -> str | None:
-        o = self.options
-        if info.flag_bits & 0x41 or info.compress_type == 99:
-            return ("encrypted member: cannot be read without the password "
-                    "(re-create the archive without encryption)")
-        if info.compress_type not in archive.readable():
-            label = METHOD_NAMES.get(info.compress_type, "unknown")
-            return (f"unsupported compression method: {info.compress_type} ({label}); "
-                    "re-create the archive with Deflate")
-        if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
-            return "symbolic link member: not followed"
-        if self._members >= o.max_members:
-            return f"member count limit: more than {o.max_members} members (raise --max-members)"
-        if info.file_size > o.max_member_bytes:
-            return (f"member size limit: {info.file_size} bytes > {o.max_member_bytes} "
-                    "(raise --max-member-size)")
-        if info.file_size > archive.RATIO_FLOOR and info.file_size > o.max_ratio * max(info.compress_size, 1):
-            return (f"compression ratio limit: {info.file_size / max(info.compress_size, 1):.0f}:1 "
-                    f"> {o.max_ratio:.0f}:1 (zip bomb? raise --max-ratio)")
-        if max(self._total_bytes, self._declared) + info.file_size > o.max_total_bytes:
-            return (f"total size limit: the bundle would exceed {o.max_total_bytes} bytes "
-                    "(raise --max-total-size)")
-        return None
-
     def _bounded_copy(self, src: IO[bytes], out: IO[bytes], compressed: int | None) -> None:
         """Copy with the size limits enforced on the bytes actually produced (headers can lie)."""
         o = self.options
@@ -357,27 +331,5 @@ class Bundle:
                                      "(zip bomb? raise --max-ratio)")
             out.write(buf)
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 __all__ = ["Bundle", "BundleError", "apply_limits", "host_from_path", "parse_size",
            "safe_member_name"]
-
-
-
-
-
-
