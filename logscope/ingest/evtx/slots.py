@@ -15,7 +15,7 @@ first touches it and, before serving it:
   (the engine skips an all-zero slot without an error), its records are counted from its
   header and its names kept for the reader's summary events (``skipped_hosts``);
 - otherwise scans it for the engine's known hangs and aborts (``prescan``) and serves it
-  with the looping links cut and a value-multiplying chunk's magic zeroed (``guard``);
+  with the looping links cut and a value-multiplying chunk's magic zeroed (``slot_guard``);
 - in a chunk both CRCs vouch for and the guard left alone, hides the records nothing can
   use from the engine by enlarging the size field of the record before them
   (``record_skip``; the records read by ``walks``), counted as a skipped chunk's are.
@@ -32,10 +32,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
 from .chunk_keys import UNREAD, KeyReader, Walk
-from .chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
+from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
-from .prescan import amplifying_templates, chain_loops
 from .record_skip import Plan, RecordSkip, write_sizes
+from .slot_guard import SlotGuard
 from .walks import ChunkWalks
 
 if TYPE_CHECKING:
@@ -93,21 +93,16 @@ class SlotView(io.RawIOBase):
         self.skipped: set[int] = set()
         #: Records of skipped slots (counted from their headers).
         self.skipped_records = 0
-        #: File offsets of cut chain links; (chunk offset, template offsets) of chunks hidden
-        #: because their templates multiply values.
-        self.cuts: list[int] = []
-        self.amplifying: list[tuple[int, list[int]]] = []
         #: Last record id of the chunk skipped since the engine's last record (where an
         #: engine error that follows it is placed: "after record N").
         self.skipped_tail: int | None = None
-        self._patched: dict[int, bytes] = {}
+        self._guard = SlotGuard()  # the hazards cut (``cuts``, ``amplifying``)
         #: Chunks in a row the gate kept: past ``GATE_PATIENCE`` the file is one where every
         #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
         #: correct; the test only saves work where it can succeed)
         self._kept_in_a_row = 0
         #: Chunks in a row the record skip read and skipped nothing in
         self._fruitless = 0
-        self._template_cache: dict[tuple[int, bytes], int] = {}
 
     # -- io.RawIOBase ------------------------------------------------------------------
     def readable(self) -> bool:
@@ -170,7 +165,7 @@ class SlotView(io.RawIOBase):
         elif index in self._resized:
             data = write_sizes(data, self._resized[index])
         else:
-            data = self._patched.get(index, data)
+            data = self._guard.patched.get(index, data)
         self._index, self._data = index, data
         return data
 
@@ -190,7 +185,7 @@ class SlotView(io.RawIOBase):
                 return bytes(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
-        out = self._guarded(offset, data)
+        out = self._guard.guarded(offset, data)
         if walk is not None and out is data and self._records is not None and self._fruitful():
             plan = self._records.plan(data, walk, chunk.first_id)
             self._fruitless = 0 if plan is not None else self._fruitless + 1
@@ -317,23 +312,6 @@ class SlotView(io.RawIOBase):
             index += 1
         return True
 
-    def _guarded(self, offset: int, data: bytes) -> bytes:
-        """The slot as the engine may read it: hazards found, reported, cut."""
-        cuts = [offset + at for at in chain_loops(data)] if data[:8] == CHUNK_MAGIC else []
-        templates = amplifying_templates(data, self._template_cache)
-        if templates:
-            self.amplifying.append((offset, templates))
-            cuts += [offset, offset + 4]  # the chunk magic reads as zero: the engine skips it
-        if not cuts:
-            return data
-        self.cuts += [c for c in cuts if not (templates and c in (offset, offset + 4))]
-        patched = bytearray(data)
-        for at in cuts:
-            patched[at - offset:at - offset + 4] = bytes(4)
-        out = bytes(patched)
-        self._patched[(offset - HEADER_SIZE) // CHUNK_SIZE] = out
-        return out
-
     def drain(self) -> None:
         """Read (and scan) every slot the engine did not ask for (completeness needs them
         all; recovery may re-frame any of them)."""
@@ -348,8 +326,19 @@ class SlotView(io.RawIOBase):
                 chunk = read_chunk(data, index, offset, _header_only)
                 self.slots[index] = chunk
                 if chunk.state != "empty":
-                    self._guarded(offset, data)
+                    self._guard.guarded(offset, data)
             index += 1
+
+    @property
+    def cuts(self) -> list[int]:
+        """File offsets of cut chain links (``slot_guard``)."""
+        return self._guard.cuts
+
+    @property
+    def amplifying(self) -> list[tuple[int, list[int]]]:
+        """(chunk offset, template offsets) of the chunks hidden because their templates
+        multiply values (``slot_guard``)."""
+        return self._guard.amplifying
 
     @property
     def raw(self) -> IO[bytes]:

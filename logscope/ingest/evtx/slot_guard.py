@@ -1,0 +1,45 @@
+"""The engine's known hangs and aborts, found and cut in each slot before the engine reads it.
+
+Why apart from ``slots``: the slot view decides what the engine sees (read once, skip, hide
+records); the hazard cut is one rule applied to every slot it serves and to every slot the
+engine never asked for (``SlotView.drain``), with its own findings for the ledger
+(``guard.hazard_problems``): looping chain links cut, and a chunk whose templates multiply
+values hidden by zeroing its magic (``prescan`` finds both).
+"""
+
+from __future__ import annotations
+
+from .chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
+from .prescan import amplifying_templates, chain_loops
+
+
+class SlotGuard:
+    """The cuts made in one file's slots, and the slots as patched."""
+
+    __slots__ = ("cuts", "amplifying", "patched", "_template_cache")
+
+    def __init__(self) -> None:
+        #: File offsets of cut chain links; (chunk offset, template offsets) of chunks hidden
+        #: because their templates multiply values.
+        self.cuts: list[int] = []
+        self.amplifying: list[tuple[int, list[int]]] = []
+        #: Per slot index: the slot as patched (served again on a later read)
+        self.patched: dict[int, bytes] = {}
+        self._template_cache: dict[tuple[int, bytes], int] = {}
+
+    def guarded(self, offset: int, data: bytes) -> bytes:
+        """The slot as the engine may read it: hazards found, reported, cut."""
+        cuts = [offset + at for at in chain_loops(data)] if data[:8] == CHUNK_MAGIC else []
+        templates = amplifying_templates(data, self._template_cache)
+        if templates:
+            self.amplifying.append((offset, templates))
+            cuts += [offset, offset + 4]  # the chunk magic reads as zero: the engine skips it
+        if not cuts:
+            return data
+        self.cuts += [c for c in cuts if not (templates and c in (offset, offset + 4))]
+        patched = bytearray(data)
+        for at in cuts:
+            patched[at - offset:at - offset + 4] = bytes(4)
+        out = bytes(patched)
+        self.patched[(offset - HEADER_SIZE) // CHUNK_SIZE] = out
+        return out
