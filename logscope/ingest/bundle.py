@@ -62,6 +62,25 @@ _NEEDS_A_FILE = (ZIP_MAGIC, EMPTY_ZIP_MAGIC, GZIP_MAGIC, b"ElfFile\x00")
 
 
 
+def _head(path: Path, size: int = 8) -> bytes:
+    """The first ``size`` bytes of a file, read without a buffered file object.
+
+    Why: this runs once per bundle file; ``Path.open`` and its 8 KiB buffer cost ~5 us a file
+    more than two system calls (a few ms on a 450-file bundle).
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        head = b""
+        while len(head) < size:
+            more = os.read(fd, size - len(head))
+            if not more:
+                break
+            head += more
+        return head
+    finally:
+        os.close(fd)
+
+
 class Bundle:
     """Iterates every file of the given PATHs; owns the temporary folder for extracted members.
 
@@ -213,8 +232,7 @@ class Bundle:
                 self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                              "not-regular", "not a regular file")
                 return
-            with path.open("rb") as fh:
-                head = fh.read(8)  # the archive magics, and an .evtx's for detection
+            head = _head(path)  # the archive magics, and an .evtx's for detection
         except OSError as exc:
             led = FileLedger(display, reason=f"cannot read: {exc.strerror}")
             led.problem("file", f"cannot open: {exc}", "io-error")
@@ -226,7 +244,7 @@ class Bundle:
         if head.startswith(GZIP_MAGIC):
             yield from self._gzip(path, display, host_hint, depth + 1)
             return
-        yield Source(display, opener=lambda p=path: p.open("rb"), size=st.st_size, fs_path=path,
+        yield Source(display, opener=lambda p=path: open(p, "rb"), size=st.st_size, fs_path=path,
                      host_hint=host_hint, magic=head)
 
     def _too_deep(self, display: str, depth: int, what: str) -> bool:
