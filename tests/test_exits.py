@@ -61,22 +61,26 @@ def test_only_unknown_files_say_so_in_every_format(tmp_path: Path, fmt: str, mar
     assert "No known failure found" not in res.stdout
 
 
-def test_unreadable_top_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Root reads every folder, so the refusal is injected where os.walk reports it."""
+def _refuse_listing(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
+    """Root reads every folder, so the refusal is injected where the walk lists ``locked``
+    (``os.scandir`` is global: every other listing goes on)."""
     from logscope.ingest import bundle
 
-    real_walk = os.walk
+    real_scandir = os.scandir
 
-    def walk(top, **kw):  # noqa: ANN001, ANN003, ANN202
-        if Path(top) != tmp_path or "onerror" not in kw:  # os.walk is global: other walks go on
-            return real_walk(top, **kw)
-        kw["onerror"](PermissionError(13, "Permission denied", str(top)))
-        return iter(())
+    def scandir(path):  # noqa: ANN001, ANN202
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
 
+    monkeypatch.setattr(bundle.os, "scandir", scandir)
+
+
+def test_unreadable_top_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "System.evtx").write_bytes(b"x")
-    monkeypatch.setattr(bundle.os, "walk", walk)
+    _refuse_listing(monkeypatch, tmp_path)
     res = runner.invoke(app, ["analyze", str(tmp_path), "--format", "json"])
-    monkeypatch.setattr(bundle.os, "walk", real_walk)
+    monkeypatch.undo()
     assert res.exit_code == 2
     rep = json.loads(res.stdout)
     assert "folder cannot be listed: Permission denied" in rep["meta"]["nothing_analysed"]
@@ -84,25 +88,11 @@ def test_unreadable_top_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_unreadable_folder_inside_a_bundle_is_a_problem_entry(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from logscope.ingest import bundle
-
     shutil.copytree(SQL, tmp_path / "b")
     (tmp_path / "b" / "locked").mkdir()
-    real_walk = os.walk
-
-    def walk(top, **kw):  # noqa: ANN001, ANN003, ANN202
-        if Path(top) != tmp_path / "b" or "onerror" not in kw:
-            yield from real_walk(top, **kw)
-            return
-        for dirpath, dirnames, filenames in real_walk(top, **kw):
-            if "locked" in dirnames:
-                dirnames.remove("locked")
-                kw["onerror"](PermissionError(13, "Permission denied",
-                                              os.path.join(dirpath, "locked")))
-            yield dirpath, dirnames, filenames
-
-    monkeypatch.setattr(bundle.os, "walk", walk)
+    _refuse_listing(monkeypatch, tmp_path / "b" / "locked")
     res = runner.invoke(app, ["analyze", str(tmp_path / "b"), "--format", "json"])
+    monkeypatch.undo()
     assert res.exit_code == 0
     rep = json.loads(res.stdout)
     locked = [f for f in rep["files"] if f["path"].endswith("/locked")]

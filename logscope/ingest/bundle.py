@@ -59,6 +59,25 @@ class _LimitExceeded(Exception):
 _NEEDS_A_FILE = (ZIP_MAGIC, EMPTY_ZIP_MAGIC, GZIP_MAGIC, b"ElfFile\x00")
 
 
+def _head(path: Path, size: int = 8) -> bytes:
+    """The first ``size`` bytes of a file, read without a buffered file object.
+
+    Why: this runs once per bundle file; ``Path.open`` and its 8 KiB buffer cost ~5 us a file
+    more than two system calls (a few ms on a 450-file bundle).
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        head = b""
+        while len(head) < size:
+            more = os.read(fd, size - len(head))
+            if not more:
+                break
+            head += more
+        return head
+    finally:
+        os.close(fd)
+
+
 class Bundle:
     """Iterates every file of the given PATHs; owns the temporary folder for extracted members.
 
@@ -146,6 +165,11 @@ class Bundle:
                 yield from self._file(root, display_text(root.name), host_hint=None, depth=0)
 
     def _walk_dir(self, root: Path) -> Iterator[Source]:
+        """Pre-order, sorted: a folder's files (and links) by name, then its sub-folders.
+
+        ``os.scandir`` entries carry the name and the type, so a ``Path`` is built only for a
+        regular file handed on (pathlib objects per entry cost ~30 ms on a 450-file bundle).
+        """
         base = display_text(root.name or str(root))
 
         def unreadable(exc: OSError) -> None:
@@ -153,15 +177,32 @@ class Bundle:
             self._refuse(f"{base}/{rel}".rstrip("/"), "folder",
                          f"folder cannot be listed: {exc.strerror}", "io-error", "unreadable folder")
 
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
-            links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and d not in links)
-            for fn in sorted(filenames + links):
-                full = Path(dirpath) / fn
-                rel = full.relative_to(root).as_posix()
+        stack = [(os.fspath(root), "")]  # (folder, its path under root with a trailing "/")
+        while stack:
+            dirpath, prefix = stack.pop()
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = list(it)
+            except OSError as exc:
+                unreadable(exc)
+                continue
+            files: list[os.DirEntry[str]] = []
+            dirs: list[str] = []
+            for entry in entries:
+                try:  # a link to a folder is listed as a file, never walked into
+                    walk_into = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    walk_into = False
+                if not walk_into:
+                    files.append(entry)
+                elif entry.name not in _SKIP_DIRS:
+                    dirs.append(entry.name)
+            files.sort(key=lambda e: e.name)
+            for entry in files:
+                rel = prefix + entry.name
                 display = display_text(f"{base}/{rel}")
                 try:
-                    st = full.lstat()
+                    st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
                     self._refuse(display, "file", f"cannot stat: {exc.strerror}", "io-error",
                                  "unreadable file")
@@ -174,8 +215,10 @@ class Bundle:
                     self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                                  "not-regular", "not a regular file")
                     continue
-                yield from self._file(full, display, host_hint=host_from_path(rel), depth=0,
-                                      st=st)
+                yield from self._file(Path(entry.path), display, host_hint=host_from_path(rel),
+                                      depth=0, st=st)
+            stack.extend((os.path.join(dirpath, d), f"{prefix}{d}/")
+                         for d in sorted(dirs, reverse=True))
 
     def _file(self, path: Path, display: str, host_hint: str | None, depth: int,
               st: os.stat_result | None = None) -> Iterator[Source]:
@@ -186,8 +229,7 @@ class Bundle:
                 self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                              "not-regular", "not a regular file")
                 return
-            with path.open("rb") as fh:
-                head = fh.read(8)  # the archive magics, and an .evtx's for detection
+            head = _head(path)  # the archive magics, and an .evtx's for detection
         except OSError as exc:
             led = FileLedger(display, reason=f"cannot read: {exc.strerror}")
             led.problem("file", f"cannot open: {exc}", "io-error")
@@ -199,7 +241,7 @@ class Bundle:
         if head.startswith(GZIP_MAGIC):
             yield from self._gzip(path, display, host_hint, depth + 1)
             return
-        yield Source(display, opener=lambda p=path: p.open("rb"), size=st.st_size, fs_path=path,
+        yield Source(display, opener=lambda p=path: open(p, "rb"), size=st.st_size, fs_path=path,
                      host_hint=host_hint, magic=head)
 
     def _too_deep(self, display: str, depth: int, what: str) -> bool:
