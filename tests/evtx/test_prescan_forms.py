@@ -126,6 +126,13 @@ def test_crafted_hazards_found_alike() -> None:
     assert same(amplifying_chunk(30)) == ([], [0x226])
     assert same(amplifying_chunk(3, fan=1)) == ([], [])
     assert same(amplifying_chunk(3, inside=SID)) == ([], [0x226])  # found by the fallback scan
+    # instance tokens whose definition offset has high bytes set point outside the chunk:
+    # they name no template (both scans read the two low bytes only after checking)
+    far = amplifying_chunk(3).replace(b"\x0c\x01\x01\x00\x00\x00\x26\x02\x00\x00",
+                                      b"\x0c\x01\x01\x00\x00\x00\x26\x02\x00\x01")
+    assert far != amplifying_chunk(3) and same(far) == ([], [])
+    # a character reference sized wrong would read its value as a second use of one index
+    assert same(amplifying_chunk(3, fan=1, inside=b"\x08\x41\x0d\x03\x04\x21\x0d\x03\x04\x21")) == ([], [])
     loops, _ = same(looped_chunk())
     assert len(loops) > 10
     # a slot cut inside its header: the buckets it holds
@@ -205,6 +212,68 @@ def mutated(draw: st.DrawFn) -> bytes:
 @given(mutated())
 def test_mutated_chunks_alike(chunk: bytes) -> None:
     same(chunk)
+
+
+#: Where ``amplifying_chunk``'s ``inside`` bytes start in the chunk (template at 0x226: 24
+#: bytes of definition head, a fragment header, the root element's 11 bytes, its close).
+INSIDE = 0x226 + 24 + 4 + 11 + 1
+
+
+#: Payload bytes that read as tokens when a walk loses sync (a substitution of index 0x0303).
+PAYLOAD = [0x00, 0x0D, 0x03, 0x03, 0x21, 0x41, 0x0D, 0x03, 0x03, 0x21]
+
+
+@st.composite
+def body_tokens(draw: st.DrawFn) -> bytes:
+    """A template body's content as BinXML tokens, each sized as MS-EVEN6 says (names inline
+    or by offset, values fixed-size or counted, substitutions of a few indexes so some repeat),
+    with now and then a junk byte: every branch of the token walk, and its loss of sync."""
+    out = bytearray()
+    for _ in range(draw(st.integers(1, 12))):
+        pos = INSIDE + len(out)
+        kind = draw(st.sampled_from(["close", "fragment", "substitution", "element", "named",
+                                     "fixed", "counted", "charref", "junk"]))
+        if kind == "close":
+            out.append(draw(st.sampled_from([0x02, 0x03, 0x04, 0x42, 0x43, 0x44])))
+        elif kind == "fragment":
+            out += b"\x0f\x01\x01\x00"
+        elif kind == "substitution":
+            out += bytes([draw(st.sampled_from([0x0D, 0x0E, 0x4D]))])
+            out += struct.pack("<HB", draw(st.sampled_from([0, 1, 2, 0x0303])), draw(st.sampled_from([0x01, 0x08, 0x21, 0x81, 0x13])))
+        elif kind in ("element", "named"):
+            tok = (draw(st.sampled_from([0x01, 0x41])) if kind == "element"
+                   else draw(st.sampled_from([0x06, 0x46, 0x09, 0x49, 0x0A, 0x4A])))
+            head = 7 if tok & 0x3F == 0x01 else 1
+            inline = draw(st.booleans())
+            name_at = pos + head + 4 if inline else draw(st.sampled_from([0xFF00, 0x300]))
+            out += bytes([tok]) + (b"\xff\xff" + struct.pack("<I", 0) if head == 7 else b"")
+            out += struct.pack("<I", name_at)
+            if inline:
+                text = "n" * draw(st.integers(0, 6))
+                out += struct.pack("<IHH", 0, 0, len(text)) + text.encode("utf-16-le") + b"\0\0"
+            if tok == 0x41:
+                out += struct.pack("<I", draw(st.integers(0, 64)))
+        elif kind == "fixed":
+            vtype = draw(st.sampled_from(sorted(twin._FIXED)))
+            out += bytes([draw(st.sampled_from([0x05, 0x45])), vtype]) + bytes(draw(st.lists(
+                st.sampled_from(PAYLOAD), min_size=twin._FIXED[vtype], max_size=twin._FIXED[vtype])))
+        elif kind == "counted":
+            tok = draw(st.sampled_from([0x05, 0x07, 0x47, 0x0B]))
+            text = "v" * draw(st.integers(0, 5))
+            out += bytes([tok]) + (b"\x01" if tok == 0x05 else b"")
+            out += struct.pack("<H", len(text)) + text.encode("utf-16-le")
+        elif kind == "charref":
+            out += bytes([draw(st.sampled_from([0x08, 0x48]))]) + bytes(draw(st.lists(
+                st.sampled_from(PAYLOAD), min_size=2, max_size=2)))
+        else:
+            out.append(draw(st.integers(0, 255)))
+    return bytes(out)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body_tokens(), st.integers(1, 2))
+def test_generated_template_bodies_alike(inside: bytes, fan: int) -> None:
+    same(amplifying_chunk(2, fan=fan, inside=inside))
 
 
 @settings(max_examples=200, deadline=None)
