@@ -6,8 +6,10 @@ tests/evtx/test_prescan_forms.py compares the two on real and mutated chunks).
 Why compiled: both run on every chunk slot the engine reads, before it reads it; in Python
 they were the largest per-chunk cost after the record walk (~55 ms of a 64 MB host log).
 
-Reading attacker bytes: every byte is read through a bounds-checked typed memoryview (an
-index past the buffer raises IndexError, as ``bytes`` does in the twin); offsets and sizes
+Reading attacker bytes: bytes are read through a bounds-checked typed memoryview (an index
+past the buffer raises IndexError, as ``bytes`` does in the twin), but in the two scans over
+many bytes (instance tokens by ``memchr``, a body's substitution bytes), which read through a
+pointer only inside a range compared with the buffer length just before; offsets and sizes
 read from the file are held in 64-bit ``Py_ssize_t`` and compared with the buffer length
 before use. Per-call scratch (which node, substitution index or template offset was seen)
 lives in fixed tables indexed by 16-bit values (a chunk offset below 64 KiB, a
@@ -39,7 +41,9 @@ cdef uint32_t _stamp = 0
 cdef int _fixed[256]
 #: Inline-name tokens (``prescan._NAMED``): bytes before the name offset, or 0.
 cdef int _named[256]
-#: Value type bytes a substitution token may carry (``prescan._SUBSTITUTION``'s last class).
+#: Bytes a substitution token's index high byte / value type may be, where the walk lost
+#: sync (read off ``prescan._SUBSTITUTION`` itself: one definition).
+cdef uint8_t _subst_high[256]
 cdef uint8_t _subst_type[256]
 
 
@@ -48,7 +52,8 @@ cdef void _tables():
     for i in range(256):
         _fixed[i] = -1
         _named[i] = 0
-        _subst_type[i] = 1 if (i <= 0x15 or i == 0x21 or 0x81 <= i <= 0x95) else 0
+        _subst_high[i] = _twin._SUBSTITUTION.fullmatch(bytes([0x0D, 0, i, 0])) is not None
+        _subst_type[i] = _twin._SUBSTITUTION.fullmatch(bytes([0x0D, 0, 0, i])) is not None
     for k, v in _twin._FIXED.items():
         _fixed[k] = v
     for k, v in _twin._NAMED.items():
@@ -206,7 +211,7 @@ cdef uint32_t _template_fan(const uint8_t[::1] d, Py_ssize_t start, Py_ssize_t e
         # the walk lost the token boundaries: every substitution-shaped run of the rest
         # (``prescan._SUBSTITUTION``, leftmost non-overlapping matches of 4 bytes)
         while pos + 4 <= end:
-            if ((d[pos] == 0x0D or d[pos] == 0x0E) and d[pos + 2] <= 0x3F
+            if ((d[pos] == 0x0D or d[pos] == 0x0E) and _subst_high[d[pos + 2]]
                     and _subst_type[d[pos + 3]]):
                 best = _use(d[pos + 1] | (<uint32_t>d[pos + 2] << 8), cur, best)
                 pos += 4
