@@ -9,8 +9,10 @@ compiled, ``prescan.py`` the twin), and the structural read of each slot
 Whole process (``--rounds N``): ``python -m logscope analyze PATH --workers 1`` as fresh
 processes, alternating: this checkout with its compiled modules, this checkout with
 ``LOGSCOPE_PURE=1``, and with ``--against DIR`` another checkout (say ``git archive main``
-unpacked; put on PYTHONPATH, run with this interpreter). CPU s = user + sys of the child,
-median of the rounds; the machine is shared, so the load is printed.
+unpacked; put on PYTHONPATH, run with this interpreter). The bytecode of each tree is written
+first (``compileall``: a run with PYTHONDONTWRITEBYTECODE would otherwise compile a changed
+module every time). CPU s = user + sys of the child, median of the rounds; the machine is
+shared, so the load is printed.
 
     python benchmarks/bench_prescan.py /work/bench64/generated-0000.evtx
     python benchmarks/bench_prescan.py ../shared/corpus/evtx --rounds 7 --against /tmp/main
@@ -78,6 +80,10 @@ def whole(paths: list[str], rounds: int, against: Path | None) -> None:
     if against is not None:
         runs["against"] = (against, {})
     cpu: dict[str, list[float]] = {k: [] for k in runs}
+    import compileall
+
+    for tree, _extra in runs.values():  # bytecode first in every tree, as bench_floor.py does
+        compileall.compile_dir(str(tree / "logscope"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="bench-prescan-") as tmp:
         out = str(Path(tmp) / "report.json")
         for _ in range(rounds):
