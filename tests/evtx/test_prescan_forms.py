@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from evtx_helpers import loop_every_chain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,7 +66,8 @@ def host_log() -> bytes:
     out = io.BytesIO()
     writer = EvtxWriter(out)
     for rid in range(1, 4001):
-        xml = shapes[rid % len(shapes)].replace("{id}", str(rid)).replace("{vm}", f"VM{rid % 997:04d}")
+        shape = shapes[rid % len(shapes)]
+        xml = shape.replace("{id}", str(rid)).replace("{vm}", f"VM{rid % 997:04d}")
         writer.add(etree.fromstring(xml.encode()))
     writer.close()
     return out.getvalue()
@@ -83,8 +85,6 @@ SID = b"\x05\x13\x01\x01" + bytes(5) + b"\x05\x12\x00\x00\x00"  # a value the wa
 
 
 def looped_chunk() -> bytes:
-    from evtx_helpers import loop_every_chain
-
     data = bytearray(host_log()[:HEADER_SIZE + CHUNK_SIZE])
     assert loop_every_chain(data, HEADER_SIZE) > 10
     return bytes(data[HEADER_SIZE:])
@@ -132,7 +132,8 @@ def test_crafted_hazards_found_alike() -> None:
                                       b"\x0c\x01\x01\x00\x00\x00\x26\x02\x00\x01")
     assert far != amplifying_chunk(3) and same(far) == ([], [])
     # a character reference sized wrong would read its value as a second use of one index
-    assert same(amplifying_chunk(3, fan=1, inside=b"\x08\x41\x0d\x03\x04\x21\x0d\x03\x04\x21")) == ([], [])
+    charref = b"\x08\x41\x0d\x03\x04\x21\x0d\x03\x04\x21"
+    assert same(amplifying_chunk(3, fan=1, inside=charref)) == ([], [])
     loops, _ = same(looped_chunk())
     assert len(loops) > 10
     # a slot cut inside its header: the buckets it holds
@@ -239,7 +240,8 @@ def body_tokens(draw: st.DrawFn) -> bytes:
             out += b"\x0f\x01\x01\x00"
         elif kind == "substitution":
             out += bytes([draw(st.sampled_from([0x0D, 0x0E, 0x4D]))])
-            out += struct.pack("<HB", draw(st.sampled_from([0, 1, 2, 0x0303])), draw(st.sampled_from([0x01, 0x08, 0x21, 0x81, 0x13])))
+            index = draw(st.sampled_from([0, 1, 2, 0x0303]))
+            out += struct.pack("<HB", index, draw(st.sampled_from([0x01, 0x08, 0x21, 0x81, 0x13])))
         elif kind in ("element", "named"):
             tok = (draw(st.sampled_from([0x01, 0x41])) if kind == "element"
                    else draw(st.sampled_from([0x06, 0x46, 0x09, 0x49, 0x0A, 0x4A])))
@@ -255,8 +257,9 @@ def body_tokens(draw: st.DrawFn) -> bytes:
                 out += struct.pack("<I", draw(st.integers(0, 64)))
         elif kind == "fixed":
             vtype = draw(st.sampled_from(sorted(twin._FIXED)))
+            size = twin._FIXED[vtype]
             out += bytes([draw(st.sampled_from([0x05, 0x45])), vtype]) + bytes(draw(st.lists(
-                st.sampled_from(PAYLOAD), min_size=twin._FIXED[vtype], max_size=twin._FIXED[vtype])))
+                st.sampled_from(PAYLOAD), min_size=size, max_size=size)))
         elif kind == "counted":
             tok = draw(st.sampled_from([0x05, 0x07, 0x47, 0x0B]))
             text = "v" * draw(st.integers(0, 5))
@@ -308,8 +311,7 @@ def test_hazards_cut_under_both_forms(tmp_path: Path, pure: str) -> None:
     reads every intact record, and the ledger names both hazards, compiled or pure."""
     log = host_log()
     looped = bytearray(log)
-    loop_every = __import__("evtx_helpers").loop_every_chain
-    assert loop_every(looped, HEADER_SIZE + CHUNK_SIZE) > 10
+    assert loop_every_chain(looped, HEADER_SIZE + CHUNK_SIZE) > 10
     data = bytes(looped[:HEADER_SIZE + 3 * CHUNK_SIZE]) + amplifying_chunk(30)
     path = tmp_path / "hazards.evtx"
     path.write_bytes(data)

@@ -84,7 +84,8 @@ cdef inline uint32_t _next_stamp():
 
 
 cdef inline uint32_t _u32(const uint8_t[::1] d, Py_ssize_t at):
-    return d[at] | (<uint32_t>d[at + 1] << 8) | (<uint32_t>d[at + 2] << 16) | (<uint32_t>d[at + 3] << 24)
+    return (d[at] | (<uint32_t>d[at + 1] << 8) | (<uint32_t>d[at + 2] << 16)
+            | (<uint32_t>d[at + 3] << 24))
 
 
 def chain_loops(data):
