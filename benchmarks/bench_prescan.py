@@ -100,7 +100,9 @@ def whole(paths: list[str], rounds: int, against: Path | None) -> None:
     print(f"whole process, analyze --workers 1, {rounds} alternating rounds "
           f"(load {os.getloadavg()[0]:.2f}):")
     for label, xs in cpu.items():
-        print(f"  {label:9} median {statistics.median(xs):.3f} CPU-s  "
+        paired = ("" if label == "compiled" else "; paired, minus compiled: median "
+                  f"{statistics.median(x - c for x, c in zip(xs, cpu['compiled'])):+.3f}")
+        print(f"  {label:9} median {statistics.median(xs):.3f} CPU-s{paired}  "
               f"(runs {', '.join(f'{x:.3f}' for x in xs)})")
 
 
