@@ -16,6 +16,10 @@ shared, so the load is printed.
 
     python benchmarks/bench_prescan.py /work/bench64/generated-0000.evtx
     python benchmarks/bench_prescan.py ../shared/corpus/evtx --rounds 7 --against /tmp/main
+    python benchmarks/bench_prescan.py samples/evtx --crafted   # the pre-scan's worst case
+
+``--crafted``: also the pre-scan's cost on two slots built to cost it most (see
+``crafted_slot``), both forms.
 
 Prints figures; asserts nothing.
 """
@@ -75,6 +79,45 @@ def per_slot(chunks: list[bytes]) -> None:
     print(f"  read_chunk: header and CRCs {head:.2f}; with the record walk {walk:.2f}")
 
 
+def crafted_slot(walked: bool) -> bytes:
+    """A slot built to cost the pre-scan most: ~3,200 instance tokens (10 bytes each) naming
+    distinct template offsets 4 bytes apart, each reading a 16 KB body from the same region.
+    ``walked``: every body holds a repeated substitution every 256 bytes between 4-byte
+    fragment-header tokens (each body is walked to its end); else no body may repeat an index
+    (each is only scanned)."""
+    import struct
+
+    b = bytearray(CHUNK_SIZE)
+    b[:8] = b"ElfChnk\x00"
+    offs = range(32768, 49096, 4)
+    for k, off in enumerate(offs):
+        at = 512 + 10 * k
+        if at + 10 > 32768:
+            break
+        b[at:at + 10] = b"\x0c" + bytes(5) + struct.pack("<H", off) + bytes(2)
+    for at in range(32768, CHUNK_SIZE - 4, 4):
+        repeat = walked and (at // 4) % 64 == 0
+        b[at:at + 4] = b"\x0d\x00\x00\x21" if repeat else b"\x0f\x3f\x00\x00"
+    return bytes(b)
+
+
+def crafted() -> None:
+    forms = {"pure": prescan}
+    try:
+        from logscope.ingest.evtx import _prescan
+        forms["compiled"] = _prescan
+    except ImportError:
+        pass
+    print("crafted worst-case slots (CPU ms a slot, median of 5):")
+    for walked in (False, True):
+        slot = crafted_slot(walked)
+        figures = ", ".join(f"{name} {cpu_ms(lambda m=mod: m.amplifying_templates(slot, {})):.1f}"
+                            for name, mod in forms.items())
+        flagged = len(prescan.amplifying_templates(slot, {}))
+        print(f"  {'every body walked' if walked else 'bodies only scanned':20} {figures} "
+              f"({flagged} templates flagged)")
+
+
 def whole(paths: list[str], rounds: int, against: Path | None) -> None:
     runs = {"compiled": (ROOT, {}), "pure": (ROOT, {"LOGSCOPE_PURE": "1"})}
     if against is not None:
@@ -111,8 +154,11 @@ def main() -> int:
     ap.add_argument("paths", nargs="+", type=Path)
     ap.add_argument("--rounds", type=int, default=0, help="whole-process rounds (0: none)")
     ap.add_argument("--against", type=Path, default=None, help="another checkout to compare")
+    ap.add_argument("--crafted", action="store_true", help="also the crafted worst-case slots")
     args = ap.parse_args()
     per_slot(slots(args.paths))
+    if args.crafted:
+        crafted()
     if args.rounds:
         whole([str(p.resolve()) for p in args.paths], args.rounds, args.against)
     return 0
