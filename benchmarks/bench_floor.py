@@ -159,7 +159,8 @@ def run(name: str, paths: list[str], rounds: int, tmp: Path, forms: str = "env")
     floor_w = statistics.median(x[0] for x in rows["floor"])
     floor_c = statistics.median(x[1] for x in rows["floor"])
     print(f"\n{name} ({rounds} rounds, median; load {os.getloadavg()[0]:.2f})")
-    print(f"  {'process':14} {'wall s':>7} {'CPU s':>7} {'RSS MB':>7} {'floor/wall':>11} {'floor/CPU':>10}")
+    print(f"  {'process':14} {'wall s':>7} {'CPU s':>7} {'RSS MB':>7} {'floor/wall':>11} "
+          f"{'floor/CPU':>10}")
     for label, xs in rows.items():
         w = statistics.median(x[0] for x in xs)
         c = statistics.median(x[1] for x in xs)
