@@ -17,7 +17,7 @@ import orjson
 from ...events import Event, Locator
 from .engine_json import attrs, read_system
 from .normalize import RawRecord, summary_event
-from .repeats import Repeats
+from .repeats import FOLDED, Inert, Repeats
 
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
@@ -33,8 +33,6 @@ Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 MAX_KEYS = 10_000
 #: What the folders of one ``want`` have read (see :class:`Folder`), while that rule lives.
 _MEMORY: weakref.WeakKeyDictionary[Any, tuple[dict[Any, Any], ...]] = weakref.WeakKeyDictionary()
-#: Returned by :class:`Folder` for a record that only counts (``ledger.summarized``).
-FOLDED: Any = object()
 
 
 class Folder:
@@ -58,13 +56,13 @@ class Folder:
 
     __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests", "repeats")
 
-    def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
+    def __init__(self, want: Want, file: str, kind: str = "evtx", inert: Inert | None = None) -> None:
         self.want = want
         self.file = file
         self.kind = kind
         #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
-        self.repeats = Repeats(kind, file)
+        self.repeats = Repeats(kind, file, inert)
         # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
         # ``want`` alone: shared by the folders of one run, so a bundle of many small files
         # reads each distinct text once
