@@ -5,7 +5,11 @@ nothing downstream learns from the others. The report must be the one building e
 gives (hits, hints, identities, timeline, counts, problems), but for ``summarized``, which
 grows by exactly the records counted instead of given: on the samples, a written VMMS log
 (read in process and by worker processes), and every corpus file; and a signature that
-reads when or which record an event is turns the shortcut off for its events."""
+reads when or which record an event is turns the shortcut off for its events.
+
+The files of one run share the values of the events they built (``Repeats.shared``): a
+second file's event of an already seen record is the first file's but for its file, time
+and ids, and equal to a fresh build."""
 
 from __future__ import annotations
 
@@ -16,11 +20,17 @@ import pytest
 from lxml import etree
 from test_chunk_skip import comparable
 
+import evtx
+
+from logscope.events import Event
 from logscope.evtxwriter import EvtxWriter
+from logscope.ingest.evtx import fold as evtx_fold
 from logscope.hunt.census import Census
 from logscope.ingest.evtx import repeats
 from logscope.ingest.evtx.repeats import INERT_KEY
 from logscope.ingest.source import IngestOptions
+from logscope.match.evtx_gate import with_evtx_gate
+from logscope.match.matcher import Matcher
 from logscope.pipeline import analyze, load_knowledge
 from logscope.report.build import build_report
 
@@ -148,3 +158,47 @@ def test_the_census_still_counts_every_record(tmp_path: Path) -> None:
     rows = {(k, p, e): n for k, p, e, n in census.rows()}
     assert rows == {("evtx", "Microsoft-Windows-Hyper-V-VMMS", 13002): 882,
                     ("evtx", "Microsoft-Windows-Hyper-V-VMMS", 18012): 18}
+
+
+def _records(path: Path) -> list[tuple[str, int]]:
+    it = evtx.PyEvtxParser(str(path), number_of_threads=1).records_json()
+    return [(item["data"], item["event_record_id"]) for item in it]
+
+
+def test_a_later_file_of_the_run_renews_the_events_an_earlier_one_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _records(_vmms_log(tmp_path / "vmms.evtx", 300))
+    want = with_evtx_gate(IngestOptions(), Matcher(load_knowledge(None)[0])).extra["evtx_want"]
+    builds: list[object] = []
+    build = repeats.build
+    monkeypatch.setattr(repeats, "build", lambda *a: builds.append(a) or build(*a))
+    first = evtx_fold.Folder(want, "a.evtx")
+    given_a = [first(text, record_id) for text, record_id in records]
+    built = len(builds)
+    second = evtx_fold.Folder(want, "b.evtx")
+    given_b = [second(text, record_id) for text, record_id in records]
+    assert built >= 20 and len(builds) == built  # the second file built none again
+    full = 0
+    for (text, record_id), a, b in zip(records, given_a, given_b):
+        assert type(a) is type(b)
+        if isinstance(b, Event) and not b.data.get("summary_only"):
+            assert b == build(text, record_id, "evtx", "b.evtx")
+            assert a == build(text, record_id, "evtx", "a.evtx")
+            full += 1
+    assert full == 300
+
+
+def test_copies_of_a_log_same_report_with_and_without_shared_events(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "case"
+    bundle.mkdir()
+    for name in ("HV01-VMMS.evtx", "HV01-VMMS-archive.evtx", "HV02/VMMS.evtx"):
+        (bundle / name).parent.mkdir(exist_ok=True)
+        _vmms_log(bundle / name)
+    shared = build_report(analyze([bundle], IngestOptions()))
+    monkeypatch.setattr(repeats, "SHARED_CHARS", -1)  # nothing shared: every file builds its own
+    alone = build_report(analyze([bundle], IngestOptions()))
+    assert json.dumps(shared, default=str) == json.dumps(alone, default=str)
+    assert shared["hits"] and [f["records"] for f in shared["files"]] == [900, 900, 900]
+    (row,) = [r for r in shared["identities"] if r["vm_ids"]]
+    assert len(row["files"]) == 3  # each copy's events name their own file

@@ -62,17 +62,16 @@ class Folder:
         self.kind = kind
         #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
-        self.repeats = Repeats(kind, file, inert)
-        # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
-        # ``want`` alone: shared by the folders of one run, so a bundle of many small files
-        # reads each distinct text once
+        # what the texts decide (verdicts by key; head, tail and record-end texts; the full
+        # events of repeats) depends on ``want`` alone: shared by the folders of one run, so
+        # a bundle of many small files reads each distinct text once
         memory = None
         try:
             memory = _MEMORY.get(want)
         except TypeError:  # not weakly referable: this folder's own memory
             pass
         if memory is None:
-            memory = ({}, {}, {}, {})
+            memory = ({}, {}, {}, {}, {})
             try:
                 _MEMORY[want] = memory
             except TypeError:
@@ -84,6 +83,7 @@ class Folder:
         self.tails: dict[str, tuple[str | None, str | None]] = memory[2]
         #: text from ``"Channel":`` to the end → ``_rest``'s answer (the gate's, once asked)
         self.rests: dict[str, list[Any]] = memory[3]
+        self.repeats = Repeats(kind, file, inert, memory[4])
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, a full event (``repeats``), or None (build it)."""
