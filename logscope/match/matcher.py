@@ -240,8 +240,9 @@ class Matcher:
             key = (ev.kind, bucket.replay(ev))
             try:
                 comps = bucket.outcomes.get(key)
-            except TypeError:  # a value that cannot be a key (a list): matched in full
-                key, comps = None, None
+            except TypeError:  # a list value (``hresults``) as a tuple; a dict: matched in full
+                key = replay.hashable(key)
+                comps = None if key is None else bucket.outcomes.get(key)
             if key is None:
                 return self._match(bucket, ev)
             if comps is None:

@@ -100,3 +100,25 @@ def test_corpus_same_report(shared: Path, monkeypatch: pytest.MonkeyPatch) -> No
     on, off, replayed = _on_and_off([shared / "corpus" / "evtx"], monkeypatch)
     assert on == off
     assert on["hits"] and replayed > 0
+
+
+def test_failures_with_an_hresult_list_are_replayed(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure's ``data.hresults`` is a list: its replay key holds it as a tuple (the key's
+    types still say list). Failures of the same VMs with two different codes: each is still
+    the hit matching it in full gives, its own code's signature."""
+    path = tmp_path / "vmms.evtx"
+    codes = ("0x800423F4", "0x80070005")
+    with open(path, "wb") as out:
+        writer = EvtxWriter(out)
+        for record in range(1, 201):
+            code = codes[record % 2]
+            body = f"<ErrorMessage>%%2147754996</ErrorMessage><ErrorCode>{code}</ErrorCode>"
+            writer.add(etree.fromstring(_event(record, f"VM{record % 3:02d}", body, 18012, 2)))
+        writer.close()
+    on, off, replayed = _on_and_off([path], monkeypatch)
+    assert on == off
+    assert replayed >= 190, replayed
+    sigs = {h["signature"] for h in on["hits"]}
+    assert {"hyperv.checkpoint.access-denied", "hyperv.checkpoint.guest-writer-failed"} <= sigs
+    assert on["meta"]["hits_total"] >= 200
