@@ -35,7 +35,8 @@ MIDDLE = re.compile(
     r'(?:"Correlation":(?:null|\{"#attributes":\{"[A-Za-z]+":"[^"\\]*"(?:,"[A-Za-z]+":"[^"\\]*")*\}\}),)?'
     r'(?:"Execution":\{"#attributes":\{"[A-Za-z]+":\d{1,20}(?:,"[A-Za-z]+":\d{1,20})*\}\},)?')
 #: Events remembered per file, and values shared by the files of a run (bounded memory;
-#: each starts over when full); only record ends of up to ``SHARED_CHARS`` are shared.
+#: each starts over when full); only records whose head and end hold at most
+#: ``SHARED_CHARS`` are shared (a few MB at most).
 MAX_EVENTS = 2048
 SHARED_CHARS = 2048
 #: Returned for a record that only counts (``ledger.summarized``): by :class:`Repeats` for
@@ -104,7 +105,7 @@ class Repeats:
                 return event
             values = list(_values(event))
             values[_DATA] = {k: list(v) if type(v) is list else v for k, v in event.data.items()}
-            if len(end) <= SHARED_CHARS:
+            if len(head) + len(end) <= SHARED_CHARS:
                 if len(self.shared) >= MAX_EVENTS:
                     self.shared.clear()
                 self.shared[key] = values
