@@ -90,6 +90,9 @@ class IdentityTable:
     #: report asks members() per hint and per hit: a scan of every key each time was
     #: quadratic in the size of the bundle).
     _groups: dict[str, list[str]] | None = field(default=None, repr=False)
+    #: entity → its Hyper-V hosts (``hosts_of``, asked per hit and per chain): dropped with
+    #: ``_groups`` and when a host is added.
+    _hosts: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def _find(self, k: str) -> str:
         if k not in self.parent:
@@ -166,7 +169,10 @@ class IdentityTable:
             _bounded_add(self.files[k0], ev.file)
             if ev.host and ev.kind not in SERVER_KINDS and ev.kind not in GUEST_KINDS:
                 # a host event about a VM: the host runs it (VMMS, Worker)
-                self.vm_host[k0].add(ev.host)
+                hosts = self.vm_host[k0]
+                if ev.host not in hosts:
+                    hosts.add(ev.host)
+                    self._hosts.clear()
                 self.hyperv_hosts.add(short_name(ev.host))
             if ev.kind in SERVER_KINDS:
                 server = ev.data.get("server") or ev.host
@@ -242,6 +248,10 @@ class IdentityTable:
             self.display[key] = name
 
     def members(self, entity: str) -> list[str]:
+        return list(self._members(entity))
+
+    def _members(self, entity: str) -> list[str]:
+        """The keys of an entity, sorted (the cached list itself: not to be changed)."""
         if self._groups is None:
             groups: dict[str, list[str]] = defaultdict(list)
             for k in list(self.parent):
@@ -249,11 +259,12 @@ class IdentityTable:
             for keys in groups.values():
                 keys.sort()
             self._groups = groups
-        return list(self._groups.get(entity, ()))
+            self._hosts.clear()
+        return self._groups.get(entity, [])
 
     def name_of(self, entity: str) -> str:
         """A human name for an entity (the VM name when known)."""
-        members = self.members(entity)
+        members = self._members(entity)
         for prefix in ("vm:", "host:", "id:"):
             for k in members:
                 if k.startswith(prefix):
@@ -262,17 +273,25 @@ class IdentityTable:
 
     def guests_of(self, entity: str) -> list[str]:
         """The guest computer names of an entity (its VM name when no guest log named it)."""
-        members = self.members(entity)
+        members = self._members(entity)
         guests = sorted({self.display.get(k, k[5:]) for k in members if k.startswith("host:")})
         return guests or [self.name_of(entity)]
 
     def has_guest_logs(self, entity: str) -> bool:
         """Whether the bundle holds any file written inside this VM's guest."""
         return any(k.startswith("host:") and k[5:] not in self.hyperv_hosts
-                   for k in self.members(entity))
+                   for k in self._members(entity))
 
     def hosts_of(self, entity: str) -> list[str]:
-        return sorted(set().union(*(self.vm_host.get(k, set()) for k in self.members(entity))))
+        """The Hyper-V hosts that run an entity's VM (cached: a VM joined by one VmId to
+        hundreds of names was a scan of every name per hit)."""
+        members = self._members(entity)  # first: it drops the cache when the groups changed
+        found = self._hosts.get(entity)
+        if found is None:
+            vm_host = self.vm_host
+            found = self._hosts[entity] = sorted(set().union(
+                *(vm_host[k] for k in members if k in vm_host)))
+        return list(found)
 
     def rows(self) -> list[dict[str, Any]]:
         """The table for reports: one row per VM/guest entity."""

@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..ingest.evtx.chunk_gate import ChunkGate, GateSpec
-from ..ingest.source import IngestOptions
+from ..ingest.evtx.repeats import INERT_KEY
+from ..ingest.source import TEXT_FOLD_KEY, IngestOptions
 from .matcher import Matcher
 from .text_gate import with_text_fold
 
@@ -39,6 +40,10 @@ def with_evtx_gate(options: IngestOptions, matcher: Matcher) -> IngestOptions:
 
     # the Veeam readers' fold rule travels with it (the same callers, the same matcher)
     extra: dict[str, object] = with_text_fold({**options.extra, "evtx_want": want}, matcher)
+    # repeats of an event with no hit are counted, not built, unless every event must be
+    # given (a census turns folding off) or a comparison run turned this rule off
+    if extra.get(TEXT_FOLD_KEY) is not False and extra.get(INERT_KEY) is not False:
+        extra[INERT_KEY] = matcher.inert
     if options.extra.get("evtx_chunk_skip", True):
         extra["evtx_chunk_gate"] = chunk_gate(matcher)
     return replace(options, extra=extra)

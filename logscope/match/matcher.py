@@ -70,7 +70,7 @@ class _Bucket:
     """The signatures of one index key, split into always-tested and prefiltered ones."""
 
     __slots__ = ("always", "fold", "fold_comps", "raw", "raw_comps", "hr_comps", "order",
-                 "empty", "needles", "replay", "outcomes", "any_comps", "any_hr", "any_msghr",
+                 "empty", "needles", "reads", "replay", "outcomes", "any_comps", "any_hr", "any_msghr",
                  "any_pred")
 
     def __init__(self, comps: tuple[_Compiled, ...]) -> None:
@@ -102,7 +102,9 @@ class _Bucket:
         self.empty = not comps
         self.needles: Any = None
         #: Match outcomes by the values of the fields this key's signatures read (``replay``).
-        self.replay = content_key(set().union(*(read_fields(c.sig.match) for c in comps)))
+        #: The fields its signatures read (``kind`` aside: the index holds it).
+        self.reads = frozenset().union(*(read_fields(c.sig.match) for c in comps))
+        self.replay = content_key(set(self.reads))
         self.outcomes: dict[tuple[Any, ...], tuple[_Compiled, ...]] = {}
 
     def select(self, ev: Event) -> list[_Compiled]:
@@ -238,8 +240,9 @@ class Matcher:
             key = (ev.kind, bucket.replay(ev))
             try:
                 comps = bucket.outcomes.get(key)
-            except TypeError:  # a value that cannot be a key (a list): matched in full
-                key, comps = None, None
+            except TypeError:  # a list value (``hresults``) as a tuple; a dict: matched in full
+                key = replay.hashable(key)
+                comps = None if key is None else bucket.outcomes.get(key)
             if key is None:
                 return self._match(bucket, ev)
             if comps is None:
@@ -249,6 +252,15 @@ class Matcher:
                 self.replay_stats["replayed"] += 1
             return [Hit(c.sig, ev, _extract(c, ev)) for c in comps]
         return self._match(bucket, ev)
+
+    def inert(self, ev: Event, varying: frozenset[str]) -> bool:
+        """Whether an event equal to ``ev`` but in the ``varying`` fields has no hit: ``ev``
+        had none (the pipeline matched it already: a replay), and no signature it could meet
+        reads one of those fields (``ingest/evtx/repeats``: its repeats need not be built)."""
+        bucket = self._bucket(ev)
+        if bucket.empty:
+            return True
+        return varying.isdisjoint(bucket.reads) and not self.match(ev)
 
     def _remember(self, bucket: _Bucket, key: Any, comps: tuple[_Compiled, ...]) -> None:  # noqa: ANN401
         """Keep an outcome, within bounds: entries per bucket, and the characters of the text

@@ -78,6 +78,21 @@ def content_key(fields: set[str]) -> ContentKey:
     return key
 
 
+def hashable(key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """A matcher's replay key ``(kind, (values, types))`` with its list values as tuples
+    (an evtx event's ``hresults``; the types still say list), or None when a value still
+    cannot be a key (a dict, a list of lists)."""
+    kind, (vals, types) = key
+    fixed = tuple(tuple(v) if type(v) is list else v for v in vals)
+    try:
+        hash(fixed)
+    except TypeError:
+        return None
+    return kind, (fixed, types)
+
+
 def key_chars(key: tuple[Any, ...]) -> int:
     """Characters of the text values a content key holds (what its memory costs)."""
-    return sum(len(v) for v in key[0] if type(v) is str)
+    return sum(len(v) if type(v) is str else
+               sum(len(x) for x in v if type(x) is str) if type(v) is tuple else 0
+               for v in key[0])

@@ -90,3 +90,30 @@ def test_a_host_spelled_two_ways_prints_the_same_whatever_the_order() -> None:
         return [r["guest_hosts"] for r in t.rows()]
     assert table("IE9Win7", "IE9WIN7") == table("IE9WIN7", "IE9Win7") == [["IE9WIN7"]]
     assert table("SQL01", "SQL01.contoso.local") == [["SQL01.contoso.local"]]
+
+
+def test_hosts_of_follows_new_hosts_and_joins_after_it_was_asked() -> None:
+    """``hosts_of`` is cached per entity (a VM joined to hundreds of names by one VmId was a
+    scan of every name per hit); a host learnt or a join made after a call is in the next."""
+    def vmms(vm: str, host: str, vm_id: str | None = None) -> Event:
+        return Event(kind="evtx", file="a.evtx", locator=Locator(record=1), host=host,
+                     vm_name=vm, vm_id=vm_id, provider="Microsoft-Windows-Hyper-V-VMMS")
+
+    t = IdentityTable()
+    for i in range(300):
+        t.observe(vmms(f"VM{i:03d}", "HV01", "0a0b0c0d-0000-4000-8000-000000000001"))
+    t.observe(vmms("Other", "HV03"))
+    e = t.lookup("VM007")
+    assert e is not None and t.hosts_of(e) == ["HV01"] and t.hosts_of(t.lookup("other")) == ["HV03"]
+    got = t.hosts_of(e)
+    got.append("changed by a caller")
+    t.observe(vmms("VM123", "HV02"))  # a new host of a known key: no new key, no join
+    assert t.hosts_of(e) == ["HV01", "HV02"]
+    t.observe(vmms("Other", "HV03", "0a0b0c0d-0000-4000-8000-000000000001"))  # a join
+    e = t.lookup("VM007")
+    assert e == t.lookup("other")
+    assert t.hosts_of(e) == ["HV01", "HV02", "HV03"]
+    # the cached answers are the uncached ones
+    for entity in {t._find(k) for k in t.parent}:
+        assert t.hosts_of(entity) == sorted(set().union(
+            *(t.vm_host.get(k, set()) for k in t.members(entity))))

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from logscope.evtxwriter import EvtxWriter
+from logscope.ingest.evtx.repeats import INERT_KEY
 from logscope.ingest.source import IngestOptions
 from logscope.match import matcher as matcher_mod
 from logscope.match import replay
@@ -23,7 +24,9 @@ NS = 'xmlns="http://schemas.microsoft.com/win/2004/08/events/event"'
 
 
 def _report(paths: list[Path]) -> dict:
-    rep = build_report(analyze(paths, IngestOptions()))
+    # repeats of an event with no hit are not even built (``INERT_KEY``): this test's subject
+    # is the matcher's replay, which sees them only with that rule off
+    rep = build_report(analyze(paths, IngestOptions(extra={INERT_KEY: False})))
     rep = copy.deepcopy(rep)
     rep["meta"].pop("versions", None)
     return rep
@@ -97,3 +100,25 @@ def test_corpus_same_report(shared: Path, monkeypatch: pytest.MonkeyPatch) -> No
     on, off, replayed = _on_and_off([shared / "corpus" / "evtx"], monkeypatch)
     assert on == off
     assert on["hits"] and replayed > 0
+
+
+def test_failures_with_an_hresult_list_are_replayed(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure's ``data.hresults`` is a list: its replay key holds it as a tuple (the key's
+    types still say list). Failures of the same VMs with two different codes: each is still
+    the hit matching it in full gives, its own code's signature."""
+    path = tmp_path / "vmms.evtx"
+    codes = ("0x800423F4", "0x80070005")
+    with open(path, "wb") as out:
+        writer = EvtxWriter(out)
+        for record in range(1, 201):
+            code = codes[record % 2]
+            body = f"<ErrorMessage>%%2147754996</ErrorMessage><ErrorCode>{code}</ErrorCode>"
+            writer.add(etree.fromstring(_event(record, f"VM{record % 3:02d}", body, 18012, 2)))
+        writer.close()
+    on, off, replayed = _on_and_off([path], monkeypatch)
+    assert on == off
+    assert replayed >= 190, replayed
+    sigs = {h["signature"] for h in on["hits"]}
+    assert {"hyperv.checkpoint.access-denied", "hyperv.checkpoint.guest-writer-failed"} <= sigs
+    assert on["meta"]["hits_total"] >= 200

@@ -17,7 +17,7 @@ import orjson
 from ...events import Event, Locator
 from .engine_json import attrs, read_system
 from .normalize import RawRecord, summary_event
-from .repeats import Repeats
+from .repeats import FOLDED, Inert, Repeats
 
 #: ``want(provider, event_id)``: whether anything downstream can use a record's full event:
 #: True, False, or a test of the record's raw JSON text (an HRESULT written in it). Set by
@@ -33,8 +33,6 @@ Want = Callable[[str | None, int | None], "bool | Callable[[str], bool]"]
 MAX_KEYS = 10_000
 #: What the folders of one ``want`` have read (see :class:`Folder`), while that rule lives.
 _MEMORY: weakref.WeakKeyDictionary[Any, tuple[dict[Any, Any], ...]] = weakref.WeakKeyDictionary()
-#: Returned by :class:`Folder` for a record that only counts (``ledger.summarized``).
-FOLDED: Any = object()
 
 
 class Folder:
@@ -58,23 +56,22 @@ class Folder:
 
     __slots__ = ("want", "file", "kind", "verdicts", "reps", "heads", "tails", "rests", "repeats")
 
-    def __init__(self, want: Want, file: str, kind: str = "evtx") -> None:
+    def __init__(self, want: Want, file: str, kind: str = "evtx", inert: Inert | None = None) -> None:
         self.want = want
         self.file = file
         self.kind = kind
         #: the summaries made in this file, by (key, (channel, computer))
         self.reps: set[Any] = set()
-        self.repeats = Repeats(kind, file)
-        # what the texts decide (verdicts by key; head, tail and record-end texts) depends on
-        # ``want`` alone: shared by the folders of one run, so a bundle of many small files
-        # reads each distinct text once
+        # what the texts decide (verdicts by key; head, tail and record-end texts; the full
+        # events of repeats) depends on ``want`` alone: shared by the folders of one run, so
+        # a bundle of many small files reads each distinct text once
         memory = None
         try:
             memory = _MEMORY.get(want)
         except TypeError:  # not weakly referable: this folder's own memory
             pass
         if memory is None:
-            memory = ({}, {}, {}, {})
+            memory = ({}, {}, {}, {}, {})
             try:
                 _MEMORY[want] = memory
             except TypeError:
@@ -86,6 +83,7 @@ class Folder:
         self.tails: dict[str, tuple[str | None, str | None]] = memory[2]
         #: text from ``"Channel":`` to the end → ``_rest``'s answer (the gate's, once asked)
         self.rests: dict[str, list[Any]] = memory[3]
+        self.repeats = Repeats(kind, file, inert, memory[4])
 
     def __call__(self, text: str, record_id: Any) -> Event | None:  # noqa: ANN401
         """``FOLDED``, a summary event, a full event (``repeats``), or None (build it)."""

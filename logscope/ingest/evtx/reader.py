@@ -30,7 +30,7 @@ from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
 from .chunks import HEADER_SIZE, read_file_header
 from .normalize import RawRecord, summary_event, to_event
-from .repeats import build
+from .repeats import INERT_KEY, Inert, build
 from .slots import SlotView
 
 KINDS = ("evtx",)
@@ -74,7 +74,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             return
         try:
             if gate is None or not _engine_reads_nothing(view):
-                yield from _parse_rust(source, ledger, seen, want, view, hosts)
+                yield from _parse_rust(source, ledger, seen, want, view, hosts,
+                                       options.extra.get(INERT_KEY) or None)
             yield from _host_events(view, hosts, source, ledger)
             try:
                 view.drain()
@@ -195,12 +196,13 @@ def _host_events(view: SlotView, hosts: set[str], source: Source,
 
 def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdSet,
                 want: Want | None = None, view: SlotView | None = None,
-                hosts: set[str] | None = None) -> Iterator[Event]:
-    """The engine's records through ``view`` (default: the whole file, no chunk skipped)."""
+                hosts: set[str] | None = None, inert: Inert | None = None) -> Iterator[Event]:
+    """The engine's records through ``view`` (default: the whole file, no chunk skipped);
+    ``inert``: which repeated events need not be built (``repeats.INERT_KEY``)."""
     if view is None:
         view = SlotView(source.open(), seen=seen)
         try:
-            yield from _parse_rust(source, ledger, seen, want, view, hosts)
+            yield from _parse_rust(source, ledger, seen, want, view, hosts, inert)
         finally:
             view.release()
         return
@@ -215,7 +217,7 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
         check_stop()  # a stop raised in our reader comes back as the engine's read error
         ledger.problem("file header", f"evtx engine could not open the file: {exc}", "evtx-open")
         return
-    fold = Folder(want, source.display, KIND) if want is not None else None
+    fold = Folder(want, source.display, KIND, inert) if want is not None else None
     folded = 0
     # ids read so far as one open run (first, last), added to ``seen`` when it breaks
     run_first = run_last = -2
