@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_record_skip import check_records, host_log
 
-from logscope.ingest.evtx import walks
+from logscope.ingest.evtx import chunk_keys, key_batch, walks
 from logscope.ingest.evtx.chunk_keys import KeyReader, Walk
 from logscope.ingest.evtx.chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
 from logscope.ingest.evtx.key_batch import walk_batch
@@ -78,5 +78,15 @@ def test_corpus_chunks_walk_the_same(shared: Path) -> None:
 
 def test_analyze_with_batched_walks_gives_the_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(walks, "BATCH_FROM", 2)  # the written log has a dozen chunks
+    monkeypatch.setattr(walks, "keys", chunk_keys)  # batches are the twin's (not the compiled walk's)
+    batches: list[int] = []
+    real = key_batch.walk_batch
+
+    def counting(reader: KeyReader, items: list) -> list:
+        batches.append(len(items))
+        return real(reader, items)
+
+    monkeypatch.setattr(key_batch, "walk_batch", counting)
     on, _off = check_records(host_log(3000))
     assert on.info["evtx"]["records_skipped"] > 2000
+    assert batches and max(batches) > 1  # the chunks were walked in batches

@@ -25,7 +25,8 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .chunk_keys import UNREAD, KeyReader, Walk, values_end
+from . import walks
+from .chunk_keys import UNREAD, Walk
 
 if TYPE_CHECKING:
     from .chunk_gate import ChunkGate
@@ -52,7 +53,7 @@ class RecordSkip:
     def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object]) -> None:
         self.gate = gate
         self.verdict = verdict  # the fold's rule, asked once per key and file
-        self.reader = KeyReader()
+        self.reader = walks.key_reader()
         #: key id -> whether a record of it is wanted whatever the chunk holds (True/False),
         #: or the fold's text test: only if the chunk writes an HRESULT it needs
         self._static: dict[int, Any] = {}
@@ -80,7 +81,7 @@ class RecordSkip:
                 continue
             pos = positions[r]
             # a record of a shape not read (no template instance) is never enlarged
-            stream_end = values_end(data, pos, positions[r + 1] - 4) if kids[r] != UNREAD else None
+            stream_end = walks.keys.values_end(data, pos, positions[r + 1] - 4) if kids[r] != UNREAD else None
             if stream_end is None or data[stream_end] != 0:
                 rendered.insert(k, r + 1)  # no end-of-stream token: the next one is read too
                 continue

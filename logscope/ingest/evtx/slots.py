@@ -31,12 +31,12 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
-from .chunk_keys import UNREAD, KeyReader, Walk
+from .chunk_keys import UNREAD, Walk
 from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
 from .slot_guard import SlotGuard
-from .walks import ChunkWalks
+from .walks import ChunkWalks, key_reader
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -63,7 +63,7 @@ class SlotView(io.RawIOBase):
         #: records the engine need not render, skipped inside the chunks it reads
         self._records = (RecordSkip(gate, self._verdict)
                          if record_skip and gate is not None and want is not None else None)
-        self._keys = self._records.reader if self._records is not None else KeyReader()
+        self._keys = self._records.reader if self._records is not None else key_reader()
         #: per slot index: the size fields the record skip rewrote (applied on every read)
         self._resized: dict[int, list[tuple[int, int]]] = {}
         #: id of a rendered record -> (first, last) id of the records skipped after it: the

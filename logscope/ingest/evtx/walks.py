@@ -1,10 +1,12 @@
 """The record walks (``chunk_keys``) of one file's chunks, as the slot view asks for them.
 
-Why a module: a large file's chunks are walked in batches with numpy (``key_batch``: a
-third less per record than the Python loop), which means reading slots ahead of the engine;
-the slots read ahead are kept here until the view serves them, so each slot is still read
-from disk once. A small file (the corpus: at most 48 chunks) is walked chunk by chunk and
-never imports numpy (~80 ms).
+Why a module: it picks the walk's form, compiled (``_chunk_keys``, ~0.13 us a record) or
+its pure-Python twin (``chunk_keys``, ~0.8 us). With the twin, a large file's chunks are
+walked in batches with numpy (``key_batch``: a third less per record than the Python loop),
+which means reading slots ahead of the engine; the slots read ahead are kept here until
+the view serves them, so each slot is still read from disk once. The compiled walk, and
+the twin on a small file (the corpus: at most 48 chunks), go chunk by chunk and never
+import numpy (~80 ms, +20 MB).
 """
 
 from __future__ import annotations
@@ -12,14 +14,25 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from ... import accel
+from . import chunk_keys
 from .chunk_keys import KeyReader, Walk
 from .chunks import CHUNK_MAGIC, CHUNK_SIZE
 
-#: Chunk slots a file must have for its walks to be read in batches.
+#: The walk's form: ``_chunk_keys`` (compiled) or its twin ``chunk_keys``; the same names.
+keys = accel.load("logscope.ingest.evtx._chunk_keys", "logscope.ingest.evtx.chunk_keys")
+
+#: Chunk slots a file must have for its walks to be read in batches (the twin only: the
+#: compiled walk is faster chunk by chunk than numpy's batches).
 BATCH_FROM = 64
 #: Chunks walked in one batch (2 MiB read ahead).
 BATCH = 32
 _HEAD = struct.Struct("<24xQ16xI")  # first record id, free-space offset
+
+
+def key_reader() -> KeyReader:
+    """A file's key reader, of the walk's form (``keys``)."""
+    return keys.KeyReader()  # type: ignore[no-any-return]
 
 
 class ChunkWalks:
@@ -28,7 +41,7 @@ class ChunkWalks:
     def __init__(self, reader: KeyReader, read_slot: Callable[[int], bytes], slots: int) -> None:
         self.reader = reader
         self._read_slot = read_slot
-        self._batched = slots >= BATCH_FROM
+        self._batched = slots >= BATCH_FROM and type(reader) is chunk_keys.KeyReader
         self._walks: dict[int, Walk | None] = {}
         #: slot index -> its bytes, read ahead for a batch and not served yet
         self.ahead: dict[int, bytes] = {}

@@ -1,0 +1,215 @@
+"""The compiled record walk (``ingest/evtx/_chunk_keys.pyx``) against its pure-Python twin
+(``chunk_keys.py``), the reference: on every chunk of the samples, the corpus and written
+host logs, and on mutated, truncated and random chunks, both give the same walks (record
+offsets and key ids, or None), the same keys in the same order, the same epochs, the same
+``plan`` and ``values_end`` answers, and the same errors where the twin raises one. And
+``analyze`` gives the same report with either form."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_chunk_skip import comparable
+from test_record_skip import host_log
+
+from logscope.ingest.evtx import chunk_keys as twin
+from logscope.ingest.evtx import walks
+from logscope.ingest.evtx.chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
+from logscope.ingest.source import IngestOptions
+from logscope.pipeline import analyze
+from logscope.report.build import build_report
+
+ROOT = Path(__file__).resolve().parents[2]
+Item = tuple[bytes, int, "int | None"]
+
+
+@pytest.fixture(scope="module")
+def compiled() -> ModuleType:
+    import importlib
+
+    try:
+        return importlib.import_module("logscope.ingest.evtx._chunk_keys")
+    except ImportError:
+        pytest.skip("the compiled walk is not built here (tests/test_accel.py says whether it should be)")
+
+
+def items_of(data: bytes) -> list[Item]:
+    """(chunk bytes, free-space offset, first record id) of each slot with a chunk magic."""
+    out: list[Item] = []
+    for off in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
+        chunk = data[off:off + CHUNK_SIZE]
+        if chunk[:8] == CHUNK_MAGIC:
+            first, free = struct.unpack_from("<24xQ16xI", chunk)
+            out.append((chunk, free, first))
+    return out
+
+
+def outcome(call: Callable[..., object], *args: object) -> tuple[str, object]:
+    """("ok", answer) or ("raise", the exception's type): the twin's errors are answers too."""
+    try:
+        return "ok", call(*args)
+    except Exception as exc:  # noqa: BLE001 - compared, not hidden
+        return "raise", type(exc)
+
+
+def walked(answer: tuple[str, object]) -> object:
+    kind, walk = answer
+    if kind == "raise" or walk is None:
+        return answer
+    return walk.positions, walk.kids, walk.end, walk.epoch  # type: ignore[attr-defined]
+
+
+def plans_of(reader: twin.KeyReader, data: bytes, positions: list[int]) -> list[object]:
+    """``plan`` of each template the records point to (its layouts dict compared by size)."""
+    out = []
+    for define in sorted({struct.unpack_from("<I", data, p + 34)[0] for p in positions}):
+        kind, plan = outcome(reader.plan, data, define)
+        out.append((kind, plan if kind == "raise" else (plan[0], plan[2], plan[3])))  # type: ignore[index]
+    return out
+
+
+def same_walks(compiled: ModuleType, items: list[Item], deep: bool = True) -> int:
+    """Walk the items with a reader of each form (one reader per file, as the slot view
+    does); returns how many chunks were read (not None)."""
+    one, two = twin.KeyReader(), compiled.KeyReader()
+    read = 0
+    for data, end, first in items:
+        a, b = outcome(one.walk, data, end, first), outcome(two.walk, data, end, first)
+        assert walked(a) == walked(b), (end, first)
+        assert one.epoch == two.epoch and one.keys == two.keys
+        if a[0] == "ok" and a[1] is not None:
+            read += 1
+            positions = a[1].positions  # type: ignore[attr-defined]
+            if deep:
+                assert plans_of(one, data, positions) == plans_of(two, data, positions)
+            for i, pos in enumerate(positions):
+                nxt = positions[i + 1] if i + 1 < len(positions) else end
+                for stop in (nxt - 4, nxt, pos + 40):
+                    assert (outcome(twin.values_end, data, pos, stop)
+                            == outcome(compiled.values_end, data, pos, stop)), (pos, stop)
+    assert one.keys == two.keys
+    return read
+
+
+def evtx_files(top: Path) -> Iterator[Path]:
+    yield from sorted(top.rglob("*.evtx"))
+
+
+def test_sample_chunks_walk_the_same(compiled: ModuleType) -> None:
+    read = sum(same_walks(compiled, items_of(p.read_bytes())) for p in evtx_files(ROOT / "samples"))
+    assert read >= 15  # every sample chunk (17)
+
+
+def test_host_logs_walk_the_same(compiled: ModuleType, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_evtx import generate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    mixed = generate(tmp_path, 1, "host")[0].read_bytes()  # the benchmark's host mix, 1 MB
+    for data in (host_log(3000), host_log(600, first="vmms"), mixed):
+        items = items_of(data)
+        assert same_walks(compiled, items) == len(items) >= 3
+
+
+@pytest.mark.corpus
+def test_corpus_chunks_walk_the_same(compiled: ModuleType, shared: Path) -> None:
+    read = total = 0
+    for path in evtx_files(shared / "corpus" / "evtx"):
+        items = items_of(path.read_bytes())
+        total += len(items)
+        read += same_walks(compiled, items)
+    assert read > 1000 and total > read  # the corpus has chunks of other shapes too
+
+
+def test_memo_bounds_start_over_the_same(compiled: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny memo bounds the readers start over (a new epoch) at the same walks."""
+    for mod in (twin, compiled):
+        monkeypatch.setattr(mod, "MAX_MEMO", 2)
+    items = items_of(host_log(3000)) + [
+        item for p in evtx_files(ROOT / "samples") for item in items_of(p.read_bytes())]
+    assert same_walks(compiled, items, deep=False) > 20
+    one = twin.KeyReader()
+    for item in items:
+        one.walk(*item)
+    assert one.epoch > 3  # the bound was reached, more than once
+
+
+def test_calls_the_loop_was_not_written_for_take_the_twins_answer(compiled: ModuleType) -> None:
+    data, end, first = items_of(host_log(600))[0]
+    for args in ((bytearray(data), end, first), (data, len(data) + 10, first), (data, -1, first),
+                 (data, end, -5), (data, end, 1 << 64), (data, end, None), (data[:500], 600, None),
+                 (data[:520], end, None), (data, end, first + 1)):
+        one, two = twin.KeyReader(), compiled.KeyReader()
+        assert walked(outcome(one.walk, *args)) == walked(outcome(two.walk, *args)), args[1:]
+    for pos, stop in ((-40, 100), (len(data) - 30, len(data) + 100), (512, 1 << 50), (1 << 45, 1 << 46)):
+        assert outcome(twin.values_end, data, pos, stop) == outcome(compiled.values_end, data, pos, stop)
+
+
+_BASES = items_of(host_log(400))[:2] + items_of(
+    (ROOT / "samples/evtx/sharing-violation/HV05/System.evtx").read_bytes())[:1]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    base=st.sampled_from(range(len(_BASES))),
+    edits=st.lists(st.tuples(st.one_of(st.integers(512, 4096), st.integers(512, CHUNK_SIZE - 1)),
+                            st.binary(min_size=1, max_size=6)), max_size=6),
+    cut=st.one_of(st.none(), st.integers(0, CHUNK_SIZE)),
+    shift=st.integers(-64, 64),
+)
+def test_mutated_and_truncated_chunks_walk_the_same(compiled: ModuleType, base: int,
+                                                    edits: list[tuple[int, bytes]],
+                                                    cut: int | None, shift: int) -> None:
+    data, end, first = _BASES[base]
+    buf = bytearray(data)
+    for at, raw in edits:  # the records' frames, templates and values: where the walk reads
+        buf[at:at + len(raw)] = raw
+    chunk = bytes(buf if cut is None else buf[:cut])
+    same_walks(compiled, [(chunk, max(0, min(end + shift, len(chunk))), first)])
+    same_walks(compiled, [(chunk, end + shift, None)], deep=False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(min_size=0, max_size=2048), end=st.integers(0, 3000), first=st.integers(0, 3))
+def test_random_chunks_walk_the_same(compiled: ModuleType, body: bytes, end: int, first: int) -> None:
+    # a record frame at 512 (signature, size, id) so the walk goes past the first check
+    head = b"\x00" * 512 + struct.pack("<IIQ", 0x2A2A, 46 + len(body) // 2, first)
+    chunk = head + body
+    same_walks(compiled, [(chunk, min(end, len(chunk)), first), (chunk, end, None)], deep=False)
+
+
+def test_analyze_gives_the_same_report_with_either_form(compiled: ModuleType, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "host.evtx").write_bytes(host_log(3000))
+    paths = [tmp_path / "host.evtx", ROOT / "samples" / "evtx"]
+    reports = []
+    for form in (compiled, twin):
+        monkeypatch.setattr(walks, "keys", form)
+        reports.append(build_report(analyze(paths, IngestOptions())))
+    assert comparable(reports[0]) == comparable(reports[1])
+    assert reports[0]["hits"]
+
+
+def test_the_pure_environment_gives_the_same_json(tmp_path: Path) -> None:
+    """``LOGSCOPE_PURE=1`` (the twins everywhere) against the default forms, whole process."""
+    path = tmp_path / "host.evtx"
+    path.write_bytes(host_log(3000))
+    outs = []
+    for pure in ("1", ""):
+        env = dict(os.environ, LOGSCOPE_PURE=pure)
+        run = subprocess.run([sys.executable, "-m", "logscope", "analyze", str(path), "--format", "json",
+                              "--workers", "1"], env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outs.append(json.loads(run.stdout))
+    assert comparable(outs[0]) == comparable(outs[1])
