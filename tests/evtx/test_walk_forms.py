@@ -1,8 +1,9 @@
-"""The compiled record walk (``ingest/evtx/_chunk_keys.pyx``) against its pure-Python twin
-(``chunk_keys.py``), the reference: on every chunk of the samples, the corpus and written
-host logs, and on mutated, truncated and random chunks, both give the same walks (record
-offsets and key ids, or None), the same keys in the same order, the same epochs, the same
-``plan`` and ``values_end`` answers, and the same errors where the twin raises one. And
+"""The compiled record walk (``ingest/evtx/_chunk_keys.pyx``) and skip loop
+(``_skip_runs.pyx``) against their pure-Python twins (``chunk_keys.py``, ``skip_runs.py``),
+the reference: on every chunk of the samples, the corpus and written host logs, and on
+mutated, truncated and random chunks, both give the same walks (record offsets and key ids,
+or None), the same keys in the same order, the same epochs, the same ``plan``,
+``values_end`` and ``hide`` answers, and the same errors where the twin raises one. And
 ``analyze`` gives the same report with either form."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from test_chunk_skip import comparable
 from test_record_skip import host_log
 
 from logscope.ingest.evtx import chunk_keys as twin
-from logscope.ingest.evtx import walks
+from logscope.ingest.evtx import skip_runs, walks
 from logscope.ingest.evtx.chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
 from logscope.ingest.source import IngestOptions
 from logscope.pipeline import analyze
@@ -33,14 +34,23 @@ ROOT = Path(__file__).resolve().parents[2]
 Item = tuple[bytes, int, "int | None"]
 
 
-@pytest.fixture(scope="module")
-def compiled() -> ModuleType:
+def _built(name: str) -> ModuleType:
     import importlib
 
     try:
-        return importlib.import_module("logscope.ingest.evtx._chunk_keys")
+        return importlib.import_module(f"logscope.ingest.evtx.{name}")
     except ImportError:
-        pytest.skip("the compiled walk is not built here (tests/test_accel.py says whether it should be)")
+        pytest.skip(f"{name} is not built here (tests/test_accel.py says whether it should be)")
+
+
+@pytest.fixture(scope="module")
+def compiled() -> ModuleType:
+    return _built("_chunk_keys")
+
+
+@pytest.fixture(scope="module")
+def runs_compiled() -> ModuleType:
+    return _built("_skip_runs")
 
 
 def items_of(data: bytes) -> list[Item]:
@@ -101,16 +111,38 @@ def same_walks(compiled: ModuleType, items: list[Item], deep: bool = True) -> in
     return read
 
 
+def same_runs(runs_compiled: ModuleType, items: list[Item]) -> int:
+    """``hide`` of both forms on each chunk's walk, for wanted sets of each shape: none, each
+    key id alone, all but each one, every other one. Returns how many answers hid records."""
+    reader = twin.KeyReader()
+    hidden = 0
+    for data, end, first in items:
+        walk = reader.walk(data, end, first)
+        if walk is None:
+            continue
+        distinct = sorted(set(walk.kids))
+        choices = [set(), set(distinct[::2])] + [{k} for k in distinct] + [
+            set(distinct) - {k} for k in distinct]
+        for wanted in choices:
+            args = (data, walk.positions, walk.kids, end, wanted, first or 0, twin.values_end)
+            a = outcome(skip_runs.hide, *args)
+            assert a == outcome(runs_compiled.hide, *args), (first, wanted)
+            hidden += a[0] == "ok" and a[1] is not None
+    return hidden
+
+
 def evtx_files(top: Path) -> Iterator[Path]:
     yield from sorted(top.rglob("*.evtx"))
 
 
-def test_sample_chunks_walk_the_same(compiled: ModuleType) -> None:
-    read = sum(same_walks(compiled, items_of(p.read_bytes())) for p in evtx_files(ROOT / "samples"))
-    assert read >= 15  # every sample chunk (17)
+def test_sample_chunks_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType) -> None:
+    files = [items_of(p.read_bytes()) for p in evtx_files(ROOT / "samples")]
+    assert sum(same_walks(compiled, items) for items in files) >= 15  # every sample chunk (17)
+    assert sum(same_runs(runs_compiled, items) for items in files) >= 10
 
 
-def test_host_logs_walk_the_same(compiled: ModuleType, tmp_path: Path) -> None:
+def test_host_logs_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType,
+                                 tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         from bench_evtx import generate
@@ -120,16 +152,20 @@ def test_host_logs_walk_the_same(compiled: ModuleType, tmp_path: Path) -> None:
     for data in (host_log(3000), host_log(600, first="vmms"), mixed):
         items = items_of(data)
         assert same_walks(compiled, items) == len(items) >= 3
+        assert same_runs(runs_compiled, items) > len(items)
 
 
 @pytest.mark.corpus
-def test_corpus_chunks_walk_the_same(compiled: ModuleType, shared: Path) -> None:
-    read = total = 0
+def test_corpus_chunks_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType,
+                                    shared: Path) -> None:
+    read = total = hidden = 0
     for path in evtx_files(shared / "corpus" / "evtx"):
         items = items_of(path.read_bytes())
         total += len(items)
         read += same_walks(compiled, items)
+        hidden += same_runs(runs_compiled, items)
     assert read > 1000 and total > read  # the corpus has chunks of other shapes too
+    assert hidden > 1000
 
 
 def test_memo_bounds_start_over_the_same(compiled: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,6 +223,35 @@ def test_random_chunks_walk_the_same(compiled: ModuleType, body: bytes, end: int
     head = b"\x00" * 512 + struct.pack("<IIQ", 0x2A2A, 46 + len(body) // 2, first)
     chunk = head + body
     same_walks(compiled, [(chunk, min(end, len(chunk)), first), (chunk, end, None)], deep=False)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=st.sampled_from(range(len(_BASES))), data=st.data())
+def test_hide_on_drawn_key_ids_and_odd_arguments_is_the_same(runs_compiled: ModuleType, base: int,
+                                                            data: st.DataObject) -> None:
+    chunk, end, first = _BASES[base]
+    walk = twin.KeyReader().walk(chunk, end, first)
+    assert walk is not None
+    n = len(walk.kids)
+    kids = data.draw(st.lists(st.integers(-3, 6), min_size=n, max_size=n))
+    wanted = data.draw(st.sets(st.one_of(st.integers(-3, 6), st.integers(), st.booleans()), max_size=20))
+    positions = list(walk.positions)
+    if data.draw(st.booleans()):  # an offset out of place (not where a record is)
+        positions[data.draw(st.integers(0, n - 1))] = data.draw(st.integers(-10, 1 << 70))
+    cut = data.draw(st.integers(0, len(chunk)))
+    args = (chunk[:cut], positions, kids, end, wanted, first)
+    assert outcome(skip_runs.hide, *args, twin.values_end) == outcome(runs_compiled.hide, *args, twin.values_end)
+    # a values_end answering anything (out of the chunk, negative, huge): the same answers
+    # in the same order to both forms
+    replay = data.draw(st.lists(st.one_of(st.none(), st.integers(-(1 << 70), 1 << 70),
+                                          st.integers(0, len(chunk) + 5)), min_size=n, max_size=n))
+    assert (outcome(skip_runs.hide, *args, _replayed(replay))
+            == outcome(runs_compiled.hide, *args, _replayed(replay)))
+
+
+def _replayed(answers: list[object]) -> Callable[..., object]:
+    it = iter(answers)
+    return lambda *_args: next(it, None)
 
 
 def test_analyze_gives_the_same_report_with_either_form(compiled: ModuleType, tmp_path: Path,
