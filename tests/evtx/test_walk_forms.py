@@ -1,10 +1,11 @@
-"""The compiled record walk (``ingest/evtx/_chunk_keys.pyx``) and skip loop
-(``_skip_runs.pyx``) against their pure-Python twins (``chunk_keys.py``, ``skip_runs.py``),
-the reference: on every chunk of the samples, the corpus and written host logs, and on
-mutated, truncated and random chunks, both give the same walks (record offsets and key ids,
-or None), the same keys in the same order, the same epochs, the same ``plan``,
-``values_end`` and ``hide`` answers, and the same errors where the twin raises one. And
-``analyze`` gives the same report with either form."""
+"""The compiled record walk (``ingest/evtx/_chunk_keys.pyx``), template parse
+(``_template_keys.pyx``) and skip loop (``_skip_runs.pyx``) against their pure-Python twins
+(``chunk_keys.py``, ``template_keys.py``, ``skip_runs.py``), the reference: on every chunk
+of the samples, the corpus and written host logs, and on mutated, truncated and random
+chunks, both give the same walks (record offsets and key ids, or None), the same keys in
+the same order, the same epochs, the same ``plan``, ``values_end``, ``shape_of`` and
+``hide`` answers, and the same errors where the twin raises one. And ``analyze`` gives the
+same report with either form."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from test_chunk_skip import comparable
 from test_record_skip import host_log
 
 from logscope.ingest.evtx import chunk_keys as twin
-from logscope.ingest.evtx import skip_runs, walks
+from logscope.ingest.evtx import skip_runs, template_keys, walks
 from logscope.ingest.evtx.chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
 from logscope.ingest.source import IngestOptions
 from logscope.pipeline import analyze
@@ -51,6 +52,38 @@ def compiled() -> ModuleType:
 @pytest.fixture(scope="module")
 def runs_compiled() -> ModuleType:
     return _built("_skip_runs")
+
+
+@pytest.fixture(scope="module")
+def shapes_compiled() -> ModuleType:
+    return _built("_template_keys")
+
+
+def shape(answer: tuple[str, object]) -> object:
+    kind, got = answer
+    if kind == "raise":
+        return answer
+    return got.slots, got.names, got.places, got.dlen  # type: ignore[attr-defined]
+
+
+def same_shapes(shapes_compiled: ModuleType, items: list[Item]) -> int:
+    """``shape_of`` of both forms on every template a chunk's table or records point to,
+    whole and cut short; returns how many whole templates had the Windows layout."""
+    read = 0
+    for data, _end, _first in items:
+        defines = set(struct.unpack_from("<32I", data, 384))
+        at = 512
+        while at + 38 <= len(data) and data[at:at + 4] == b"**\x00\x00":
+            defines.add(struct.unpack_from("<I", data, at + 34)[0])
+            at += max(struct.unpack_from("<I", data, at + 4)[0], 1)
+        for define in sorted(d for d in defines if 0 < d and d + 24 <= len(data)):
+            body = define + 24
+            body_end = min(body + struct.unpack_from("<I", data, define + 20)[0], len(data))
+            for stop in (body_end, body_end - 7, body + 40):
+                a = shape(outcome(template_keys.shape_of, data, body, stop))
+                assert a == shape(outcome(shapes_compiled.shape_of, data, body, stop)), (define, stop)
+                read += stop == body_end and a[0] is not None  # type: ignore[index]
+    return read
 
 
 def items_of(data: bytes) -> list[Item]:
@@ -135,14 +168,16 @@ def evtx_files(top: Path) -> Iterator[Path]:
     yield from sorted(top.rglob("*.evtx"))
 
 
-def test_sample_chunks_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType) -> None:
+def test_sample_chunks_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType,
+                                    shapes_compiled: ModuleType) -> None:
     files = [items_of(p.read_bytes()) for p in evtx_files(ROOT / "samples")]
+    assert sum(same_shapes(shapes_compiled, items) for items in files) >= 17
     assert sum(same_walks(compiled, items) for items in files) >= 15  # every sample chunk (17)
     assert sum(same_runs(runs_compiled, items) for items in files) >= 10
 
 
 def test_host_logs_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType,
-                                 tmp_path: Path) -> None:
+                                 shapes_compiled: ModuleType, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         from bench_evtx import generate
@@ -153,19 +188,21 @@ def test_host_logs_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType
         items = items_of(data)
         assert same_walks(compiled, items) == len(items) >= 3
         assert same_runs(runs_compiled, items) > len(items)
+        assert same_shapes(shapes_compiled, items) >= len(items)
 
 
 @pytest.mark.corpus
 def test_corpus_chunks_walk_the_same(compiled: ModuleType, runs_compiled: ModuleType,
-                                    shared: Path) -> None:
-    read = total = hidden = 0
+                                    shapes_compiled: ModuleType, shared: Path) -> None:
+    read = total = hidden = templates = 0
     for path in evtx_files(shared / "corpus" / "evtx"):
         items = items_of(path.read_bytes())
         total += len(items)
         read += same_walks(compiled, items)
         hidden += same_runs(runs_compiled, items)
+        templates += same_shapes(shapes_compiled, items)
     assert read > 1000 and total > read  # the corpus has chunks of other shapes too
-    assert hidden > 1000
+    assert hidden > 1000 and templates > 2000
 
 
 def test_memo_bounds_start_over_the_same(compiled: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,6 +251,33 @@ def test_mutated_and_truncated_chunks_walk_the_same(compiled: ModuleType, base: 
     chunk = bytes(buf if cut is None else buf[:cut])
     same_walks(compiled, [(chunk, max(0, min(end + shift, len(chunk))), first)])
     same_walks(compiled, [(chunk, end + shift, None)], deep=False)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=st.sampled_from(range(len(_BASES))), data=st.data())
+def test_mutated_templates_read_the_same(shapes_compiled: ModuleType, base: int, data: st.DataObject) -> None:
+    chunk = bytearray(_BASES[base][0])
+    define = struct.unpack_from("<I", chunk, 512 + 34)[0]  # the first record's template
+    body = define + 24
+    body_end = body + struct.unpack_from("<I", chunk, define + 20)[0]
+    for _ in range(data.draw(st.integers(1, 6))):  # its tokens, name links, sizes and names
+        at = data.draw(st.one_of(st.integers(body, min(body + 200, body_end)), st.integers(0, len(chunk) - 1)))
+        raw = data.draw(st.one_of(st.binary(min_size=1, max_size=4),
+                                  st.sampled_from([b"\x00\xd8", b"\x00\xdc\x00\xd8", b"\x3d\xd8\x00\xde"])))
+        chunk[at:at + len(raw)] = raw
+    stop = data.draw(st.integers(body, len(chunk)))
+    args = (bytes(chunk), body, stop)
+    assert shape(outcome(template_keys.shape_of, *args)) == shape(outcome(shapes_compiled.shape_of, *args))
+
+
+def test_an_event_id_of_endless_digits_is_not_read() -> None:
+    """A template's EventID written as text of 5,000 digits: not read (int() of it raises)."""
+    digits = "9" * 5000
+    tok = bytes([0x05, 0x01]) + len(digits).to_bytes(2, "little") + digits.encode("utf-16-le")
+    assert template_keys._slot(tok, 0, len(tok), template_keys.UINT16) == (None, len(tok))
+    assert template_keys._slot(tok[:4] + tok[-10:], 0, 14, template_keys.UINT16) == (None, 0)  # cut short
+    five = tok[:2] + b"\x05\x00" + "65535".encode("utf-16-le")
+    assert template_keys._slot(five, 0, len(five), template_keys.UINT16) == (("text", 65535), len(five))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -17,6 +17,8 @@ _U32 = struct.Struct("<I")
 _PATH = ("Event", "System", "Provider")
 #: Value types: UTF-16 string, UInt16 (MS-EVEN6 2.2.18).
 STRING, UINT16 = 0x01, 0x06
+#: Digits an event id written as text may have (int() of 4,301 digits raises).
+MAX_DIGITS = 20
 #: Where a template puts a key: ("text", value) written in it, or ("sub", index, type).
 Slot = tuple
 
@@ -164,8 +166,9 @@ def _slot(data: bytes, pos: int, end: int, kind: int | None) -> tuple[Slot | Non
         after = pos + 4 + 2 * n
         if "\ufffd" in text or "\x00" in text:
             return None, after  # not text the engine would write the same way
-        if kind == UINT16:
-            return (("text", int(text)) if text.isdigit() and text.isascii() else None), after
+        if kind == UINT16:  # an id of more digits than any u64 is not read (nor converted)
+            plain = text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS
+            return (("text", int(text)) if plain else None), after
         return ("text", text), after
     if tok in (0x0D, 0x0E) and pos + 4 <= end:
         if kind is not None and data[pos + 3] != kind:
