@@ -46,6 +46,9 @@ cdef Py_ssize_t _PER_HEADER = 8
 #: Bytes of template definitions remembered beside the twin's memo (a real log's few
 #: hundred templates take well under 1 MB; past this the memo starts over)
 cdef int64_t _MEMO_BYTES = 8 << 20
+#: Templates of the chunk being walked held by a hash of their offset (a power of two)
+cdef enum:
+    _WAYS = 16
 
 
 cdef inline bint _fits(int64_t at, int64_t size, int64_t n) noexcept nogil:
@@ -161,12 +164,16 @@ cdef object _loop(object reader, bytes data, const unsigned char* p, int64_t n, 
     cdef list kids = out.kids
     cdef int64_t pos = 512
     cdef int64_t size
-    cdef uint32_t define, last_define = 0
+    cdef uint32_t define
     cdef long kid
-    cdef _Fast fp, last = None
+    cdef Py_ssize_t h
+    cdef _Fast fp
     cdef const unsigned char* inst = <const unsigned char*>PyBytes_AS_STRING(_INSTANCE)
     cdef dict plans = {}  # the twin's: definition offset -> plan tuple
     cdef dict fast = {}  # definition offset -> _Fast
+    # the templates met last, by a hash of their offset: a chunk interleaves a few
+    cdef uint32_t[_WAYS] recent_at
+    cdef list recent = [None] * _WAYS
     while pos < stop:
         if not _fits(pos, 38, n):
             return None  # the twin's struct.error: a frame running past the data
@@ -181,8 +188,9 @@ cdef object _loop(object reader, bytes data, const unsigned char* p, int64_t n, 
             if define == pos + 38:  # defined right here
                 kid = _slow(reader, data, p, n, pos, size, define, plans)
             else:
-                if last is not None and define == last_define:
-                    fp = last
+                h = (define ^ (define >> 5)) & (_WAYS - 1)
+                if recent[h] is not None and recent_at[h] == define:
+                    fp = <_Fast>recent[h]
                 else:
                     fp = fast.get(define)
                     if fp is None:
@@ -193,7 +201,7 @@ cdef object _loop(object reader, bytes data, const unsigned char* p, int64_t n, 
                 if fp is None:  # new in this chunk
                     kid = _slow(reader, data, p, n, pos, size, define, plans)
                 else:
-                    last, last_define = fp, define
+                    recent[h], recent_at[h] = fp, define
                     kid = _kid(reader, fp, data, p, n, pos, size)
         positions.append(pos)
         kids.append(kid)
