@@ -3,9 +3,8 @@ in process).
 
 ``KeyReader.walk`` over every chunk with a magic of each file (one reader per file, as the
 slot view has; the chunks read into memory before timing), in its compiled form
-(``_chunk_keys``, with ``_template_keys``), its pure-Python twin (``chunk_keys`` with
-``template_keys``), and the twin's numpy batches (``key_batch``, what a large file used
-before the compiled walk). Then the record skip's per-record loop (``skip_runs.hide``)
+(``_chunk_keys``, with ``_template_keys``) and its pure-Python twin (``chunk_keys`` with
+``template_keys``). Then the record skip's per-record loop (``skip_runs.hide``)
 in both forms, on every walked chunk with the first key id of each chunk wanted (a host
 log's shape: few records rendered, many hidden). A benchmark, not a test: it asserts nothing.
 
@@ -66,17 +65,6 @@ def walk_all(reader_of: Callable[[], chunk_keys.KeyReader], files: list[list[Ite
     return n
 
 
-def batch_all(files: list[list[Item]]) -> int:
-    from logscope.ingest.evtx.key_batch import walk_batch  # numpy
-
-    n = 0
-    for items in files:
-        reader = chunk_keys.KeyReader()
-        for start in range(0, len(items), 32):
-            n += sum(len(w.kids) for w in walk_batch(reader, items[start:start + 32]) if w is not None)
-    return n
-
-
 def twin_reader() -> chunk_keys.KeyReader:
     """The twin's reader with the twin's template parse (``chunk_keys`` takes the compiled
     one when it is built)."""
@@ -90,6 +78,10 @@ def compiled(name: str) -> ModuleType | None:
         return None
 
 
+def show(part: str, name: str, sec: float, records: int) -> None:
+    print(f"  {part}  {name:46s} {sec * 1e3:8.1f} ms  {sec / max(records, 1) * 1e9:7.0f} ns/record")
+
+
 def run(label: str, files: list[list[Item]], rounds: int) -> None:
     records = walk_all(chunk_keys.KeyReader, files)
     chunks = sum(len(items) for items in files)
@@ -97,9 +89,9 @@ def run(label: str, files: list[list[Item]], rounds: int) -> None:
     ck, tk, sr = compiled("_chunk_keys"), compiled("_template_keys"), compiled("_skip_runs")
     forms: list[tuple[str, Callable[[], object]]] = []
     if ck is not None and tk is not None:
-        forms.append(("compiled (_chunk_keys + _template_keys)", lambda: walk_all(ck.KeyReader, files)))
+        forms.append(("compiled (_chunk_keys + _template_keys)",
+                      lambda: walk_all(ck.KeyReader, files)))
     forms.append(("pure twin (chunk_keys + template_keys)", lambda: walk_all(twin_reader, files)))
-    forms.append(("pure twin, numpy batches of 32 (key_batch)", lambda: batch_all(files)))
     for name, fn in forms:
         # the twin's walk takes the compiled template parse when it is built: not here
         saved = chunk_keys.shape_of
@@ -109,7 +101,7 @@ def run(label: str, files: list[list[Item]], rounds: int) -> None:
             sec = median_cpu(fn, rounds)
         finally:
             chunk_keys.shape_of = saved
-        print(f"  walk  {name:46s} {sec * 1e3:8.1f} ms  {sec / max(records, 1) * 1e9:7.0f} ns/record")
+        show("walk", name, sec, records)
     walks = []
     reader = chunk_keys.KeyReader()
     for items in files:
@@ -123,10 +115,11 @@ def run(label: str, files: list[list[Item]], rounds: int) -> None:
             mod.hide(data, walk.positions, walk.kids, walk.end, wanted, first, values_end)
 
     for name, mod, keys in (("compiled (_skip_runs, _chunk_keys.values_end)", sr, ck),
-                            ("pure twin (skip_runs, chunk_keys.values_end)", skip_runs, chunk_keys)):
+                            ("pure twin (skip_runs, chunk_keys.values_end)", skip_runs,
+                             chunk_keys)):
         if mod is not None and keys is not None:
             sec = median_cpu(lambda m=mod, k=keys: hide_all(m, k.values_end), rounds)
-            print(f"  hide  {name:46s} {sec * 1e3:8.1f} ms  {sec / max(records, 1) * 1e9:7.0f} ns/record")
+            show("hide", name, sec, records)
 
 
 def main() -> int:

@@ -33,6 +33,8 @@ from logscope.report.build import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 Item = tuple[bytes, int, "int | None"]
+#: Hypothesis settings of the drawn-input tests (a fixture gives the compiled module)
+FUZZ: dict = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 
 
 def _built(name: str) -> ModuleType:
@@ -81,7 +83,8 @@ def same_shapes(shapes_compiled: ModuleType, items: list[Item]) -> int:
             body_end = min(body + struct.unpack_from("<I", data, define + 20)[0], len(data))
             for stop in (body_end, body_end - 7, body + 40):
                 a = shape(outcome(template_keys.shape_of, data, body, stop))
-                assert a == shape(outcome(shapes_compiled.shape_of, data, body, stop)), (define, stop)
+                b = shape(outcome(shapes_compiled.shape_of, data, body, stop))
+                assert a == b, (define, stop)
                 read += stop == body_end and a[0] is not None  # type: ignore[index]
     return read
 
@@ -205,7 +208,8 @@ def test_corpus_chunks_walk_the_same(compiled: ModuleType, runs_compiled: Module
     assert hidden > 1000 and templates > 2000
 
 
-def test_memo_bounds_start_over_the_same(compiled: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_memo_bounds_start_over_the_same(compiled: ModuleType,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """With tiny memo bounds the readers start over (a new epoch) at the same walks."""
     for mod in (twin, compiled):
         monkeypatch.setattr(mod, "MAX_MEMO", 2)
@@ -225,15 +229,17 @@ def test_calls_the_loop_was_not_written_for_take_the_twins_answer(compiled: Modu
                  (data[:520], end, None), (data, end, first + 1)):
         one, two = twin.KeyReader(), compiled.KeyReader()
         assert walked(outcome(one.walk, *args)) == walked(outcome(two.walk, *args)), args[1:]
-    for pos, stop in ((-40, 100), (len(data) - 30, len(data) + 100), (512, 1 << 50), (1 << 45, 1 << 46)):
-        assert outcome(twin.values_end, data, pos, stop) == outcome(compiled.values_end, data, pos, stop)
+    for pos, stop in ((-40, 100), (len(data) - 30, len(data) + 100), (512, 1 << 50),
+                      (1 << 45, 1 << 46)):
+        args = (data, pos, stop)
+        assert outcome(twin.values_end, *args) == outcome(compiled.values_end, *args)
 
 
 _BASES = items_of(host_log(400))[:2] + items_of(
     (ROOT / "samples/evtx/sharing-violation/HV05/System.evtx").read_bytes())[:1]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, **FUZZ)
 @given(
     base=st.sampled_from(range(len(_BASES))),
     edits=st.lists(st.tuples(st.one_of(st.integers(512, 4096), st.integers(512, CHUNK_SIZE - 1)),
@@ -253,21 +259,24 @@ def test_mutated_and_truncated_chunks_walk_the_same(compiled: ModuleType, base: 
     same_walks(compiled, [(chunk, end + shift, None)], deep=False)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, **FUZZ)
 @given(base=st.sampled_from(range(len(_BASES))), data=st.data())
-def test_mutated_templates_read_the_same(shapes_compiled: ModuleType, base: int, data: st.DataObject) -> None:
+def test_mutated_templates_read_the_same(shapes_compiled: ModuleType, base: int,
+                                         data: st.DataObject) -> None:
     chunk = bytearray(_BASES[base][0])
     define = struct.unpack_from("<I", chunk, 512 + 34)[0]  # the first record's template
     body = define + 24
     body_end = body + struct.unpack_from("<I", chunk, define + 20)[0]
     for _ in range(data.draw(st.integers(1, 6))):  # its tokens, name links, sizes and names
-        at = data.draw(st.one_of(st.integers(body, min(body + 200, body_end)), st.integers(0, len(chunk) - 1)))
-        raw = data.draw(st.one_of(st.binary(min_size=1, max_size=4),
-                                  st.sampled_from([b"\x00\xd8", b"\x00\xdc\x00\xd8", b"\x3d\xd8\x00\xde"])))
+        at = data.draw(st.one_of(st.integers(body, min(body + 200, body_end)),
+                                 st.integers(0, len(chunk) - 1)))
+        surrogates = st.sampled_from([b"\x00\xd8", b"\x00\xdc\x00\xd8", b"\x3d\xd8\x00\xde"])
+        raw = data.draw(st.one_of(st.binary(min_size=1, max_size=4), surrogates))
         chunk[at:at + len(raw)] = raw
     stop = data.draw(st.integers(body, len(chunk)))
     args = (bytes(chunk), body, stop)
-    assert shape(outcome(template_keys.shape_of, *args)) == shape(outcome(shapes_compiled.shape_of, *args))
+    expected = shape(outcome(template_keys.shape_of, *args))
+    assert expected == shape(outcome(shapes_compiled.shape_of, *args))
 
 
 def test_an_event_id_of_endless_digits_is_not_read() -> None:
@@ -275,21 +284,23 @@ def test_an_event_id_of_endless_digits_is_not_read() -> None:
     digits = "9" * 5000
     tok = bytes([0x05, 0x01]) + len(digits).to_bytes(2, "little") + digits.encode("utf-16-le")
     assert template_keys._slot(tok, 0, len(tok), template_keys.UINT16) == (None, len(tok))
-    assert template_keys._slot(tok[:4] + tok[-10:], 0, 14, template_keys.UINT16) == (None, 0)  # cut short
+    cut = tok[:4] + tok[-10:]  # the text cut short
+    assert template_keys._slot(cut, 0, 14, template_keys.UINT16) == (None, 0)
     five = tok[:2] + b"\x05\x00" + "65535".encode("utf-16-le")
-    assert template_keys._slot(five, 0, len(five), template_keys.UINT16) == (("text", 65535), len(five))
+    assert template_keys._slot(five, 0, len(five), template_keys.UINT16) == (("text", 65535), 14)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, **FUZZ)
 @given(body=st.binary(min_size=0, max_size=2048), end=st.integers(0, 3000), first=st.integers(0, 3))
-def test_random_chunks_walk_the_same(compiled: ModuleType, body: bytes, end: int, first: int) -> None:
+def test_random_chunks_walk_the_same(compiled: ModuleType, body: bytes, end: int,
+                                     first: int) -> None:
     # a record frame at 512 (signature, size, id) so the walk goes past the first check
     head = b"\x00" * 512 + struct.pack("<IIQ", 0x2A2A, 46 + len(body) // 2, first)
     chunk = head + body
     same_walks(compiled, [(chunk, min(end, len(chunk)), first), (chunk, end, None)], deep=False)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, **FUZZ)
 @given(base=st.sampled_from(range(len(_BASES))), data=st.data())
 def test_hide_on_drawn_key_ids_and_odd_arguments_is_the_same(runs_compiled: ModuleType, base: int,
                                                             data: st.DataObject) -> None:
@@ -298,13 +309,15 @@ def test_hide_on_drawn_key_ids_and_odd_arguments_is_the_same(runs_compiled: Modu
     assert walk is not None
     n = len(walk.kids)
     kids = data.draw(st.lists(st.integers(-3, 6), min_size=n, max_size=n))
-    wanted = data.draw(st.sets(st.one_of(st.integers(-3, 6), st.integers(), st.booleans()), max_size=20))
+    wanted = data.draw(st.sets(st.one_of(st.integers(-3, 6), st.integers(), st.booleans()),
+                               max_size=20))
     positions = list(walk.positions)
     if data.draw(st.booleans()):  # an offset out of place (not where a record is)
         positions[data.draw(st.integers(0, n - 1))] = data.draw(st.integers(-10, 1 << 70))
     cut = data.draw(st.integers(0, len(chunk)))
     args = (chunk[:cut], positions, kids, end, wanted, first)
-    assert outcome(skip_runs.hide, *args, twin.values_end) == outcome(runs_compiled.hide, *args, twin.values_end)
+    expected = outcome(skip_runs.hide, *args, twin.values_end)
+    assert expected == outcome(runs_compiled.hide, *args, twin.values_end)
     # a values_end answering anything (out of the chunk, negative, huge): the same answers
     # in the same order to both forms
     replay = data.draw(st.lists(st.one_of(st.none(), st.integers(-(1 << 70), 1 << 70),
@@ -337,8 +350,9 @@ def test_the_pure_environment_gives_the_same_json(tmp_path: Path) -> None:
     outs = []
     for pure in ("1", ""):
         env = dict(os.environ, LOGSCOPE_PURE=pure)
-        run = subprocess.run([sys.executable, "-m", "logscope", "analyze", str(path), "--format", "json",
-                              "--workers", "1"], env=env, capture_output=True, text=True, timeout=300)
+        command = [sys.executable, "-m", "logscope", "analyze", str(path), "--format", "json",
+                   "--workers", "1"]
+        run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
         outs.append(json.loads(run.stdout))
     assert comparable(outs[0]) == comparable(outs[1])
