@@ -151,7 +151,7 @@ class KeyReader(_twin.KeyReader):
     def plan(self, data, define):
         """(descriptor prefix length, layouts, key id when every key is template text,
         slots) of the template defined at chunk offset ``define`` (the twin's ``plan``,
-        remembered by its GUID and size and compared byte for byte)."""
+        remembered by its first bytes and compared byte for byte: ``_plan``)."""
         if type(data) is not bytes or type(define) is not int or not 0 <= define < (1 << 40):
             return _twin.KeyReader.plan(self, data, define)
         return _plan(self, data, <const unsigned char*>PyBytes_AS_STRING(data), len(data), define)
@@ -234,9 +234,10 @@ cdef long _slow(object reader, bytes data, const unsigned char* p, int64_t n, in
 
 cdef object _plan(object reader, bytes data, const unsigned char* p, int64_t n, int64_t define):
     """The twin's ``plan``, its answers remembered by the definition's first bytes (header,
-    the first elements' name links) and compared byte for byte with the definition and the names it points to:
-    a hit is a template whose shape the twin has remembered (its ``_shapes`` by the same
-    bytes, replaced only here), so the answer is the one the twin gives."""
+    the first elements' name links) and compared byte for byte with the definition and the
+    names it points to: a hit is a template whose shape the twin has remembered (its
+    ``_shapes`` by the same bytes, replaced only here), so the answer is the one the twin
+    gives."""
     cdef int64_t body_end, size
     cdef Py_ssize_t i, at
     cdef const char* q
@@ -258,7 +259,8 @@ cdef object _plan(object reader, bytes data, const unsigned char* p, int64_t n, 
                 name = names[i]
                 at = places[i]
                 q = PyBytes_AS_STRING(name)
-                if not _fits(at, PyBytes_GET_SIZE(name), n) or memcmp(q, p + at, PyBytes_GET_SIZE(name)):
+                if (not _fits(at, PyBytes_GET_SIZE(name), n)
+                        or memcmp(q, p + at, PyBytes_GET_SIZE(name))):
                     break
             else:
                 return plan
@@ -323,7 +325,8 @@ cdef long _kid(object reader, _Fast fp, bytes data, const unsigned char* p, int6
 
 def record_keys(data, end, cache=None):
     """The twin's ``record_keys`` with this module's reader."""
-    return _twin.record_keys(data, end, cache if isinstance(cache, _twin.KeyReader) else KeyReader())
+    reader = cache if isinstance(cache, _twin.KeyReader) else KeyReader()
+    return _twin.record_keys(data, end, reader)
 
 
 def values_end(data, pos, stop):

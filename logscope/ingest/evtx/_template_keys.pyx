@@ -58,7 +58,8 @@ cdef inline int _at(_Buf b, int64_t i) noexcept nogil:
 
 cdef inline int64_t _u32(_Buf b, int64_t i) noexcept nogil:
     # callers have checked i + 4 <= end <= n
-    return b.p[i] | (<uint32_t>b.p[i + 1] << 8) | (<uint32_t>b.p[i + 2] << 16) | (<uint32_t>b.p[i + 3] << 24)
+    return (b.p[i] | (<uint32_t>b.p[i + 1] << 8) | (<uint32_t>b.p[i + 2] << 16)
+            | (<uint32_t>b.p[i + 3] << 24))
 
 
 def shape_of(data, pos, end):
