@@ -4,9 +4,10 @@ in process).
 ``KeyReader.walk`` over every chunk with a magic of each file (one reader per file, as the
 slot view has; the chunks read into memory before timing), in its compiled form
 (``_chunk_keys``, with ``_template_keys``) and its pure-Python twin (``chunk_keys`` with
-``template_keys``). Then the record skip's per-record loop (``skip_runs.hide``)
-in both forms, on every walked chunk with its rare key ids wanted (those of under a tenth
-of its records: a host log's shape, few records rendered, many hidden). A benchmark, not a test: it asserts nothing.
+``template_keys``). Then the record skip's per-record loop (``skip_runs.hide``) in both
+forms, on every walked chunk with its rare key ids wanted (those of under a tenth of its
+records: a host log's shape, few records rendered, many hidden). A benchmark, not a test:
+it asserts nothing.
 
     python benchmarks/bench_walk.py [--rounds 7] [PATH ...]
 
@@ -35,8 +36,8 @@ from logscope.ingest.evtx.chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE  # 
 Item = tuple[bytes, int, int]
 
 
-def items_of(path: Path) -> list[Item]:
-    data = path.read_bytes()
+def items_of(data: bytes) -> list[Item]:
+    """(chunk bytes, free-space offset, first record id) of each slot with a chunk magic."""
     out = []
     for off in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
         chunk = data[off:off + CHUNK_SIZE]
@@ -132,7 +133,7 @@ def main() -> int:
                                        ROOT.parent / "shared" / "corpus" / "evtx") if p.exists()]
     for top in paths:
         found = sorted(top.rglob("*.evtx")) if top.is_dir() else [top]
-        run(str(top), [items_of(f) for f in found], args.rounds)
+        run(str(top), [items_of(f.read_bytes()) for f in found], args.rounds)
     return 0
 
 

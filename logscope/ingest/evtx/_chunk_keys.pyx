@@ -239,8 +239,6 @@ cdef object _plan(object reader, bytes data, const unsigned char* p, int64_t n, 
     ``_shapes`` by the same bytes, replaced only here), so the answer is the one the twin
     gives."""
     cdef int64_t body_end, size
-    cdef Py_ssize_t i, at
-    cdef const char* q
     if define < 512 or not _fits(define, 24, n):
         return (0, {}, _UNREAD, None)
     body_end = define + 24 + _u32(p + define + 20)
@@ -254,32 +252,54 @@ cdef object _plan(object reader, bytes data, const unsigned char* p, int64_t n, 
         for raw, shape, plan in seen:
             if PyBytes_GET_SIZE(raw) != size or memcmp(PyBytes_AS_STRING(raw), p + define, size):
                 continue
-            names, places = shape.names, shape.places
-            for i in range(len(names)):
-                name = names[i]
-                at = places[i]
-                q = PyBytes_AS_STRING(name)
-                if (not _fits(at, PyBytes_GET_SIZE(name), n)
-                        or memcmp(q, p + at, PyBytes_GET_SIZE(name))):
-                    break
-            else:
+            if _names_read(shape, p, n):
                 return plan
             break  # these bytes with other names: the twin reads the shape again
+    # the twin's plan, with the definition's bytes sliced once
     raw = data[define:body_end]
-    plan = _twin.KeyReader.plan(reader, data, define)
-    shape = reader._shapes.get(raw)
-    if shape is not None:
-        if reader._memo_bytes + size > _MEMO_BYTES or len(memo) >= MAX_MEMO:
-            memo.clear()
-            reader._memo_bytes = 0
-            seen = None
-        entry = (raw, shape, plan)
-        if seen is None:
-            memo[key] = [entry]
-        else:  # the latest first, the same bytes once
-            memo[key] = [entry] + [e for e in seen[:_PER_HEADER - 1] if e[0] != raw]
-        reader._memo_bytes += size
+    shapes = reader._shapes
+    shape = shapes.get(raw)
+    if shape is None or not _names_read(shape, p, n):
+        shape = _twin.shape_of(data, define + 24, body_end)
+        shapes[raw] = shape
+    slots = shape.slots
+    if slots is None:
+        plan = (0, {}, _UNREAD, None)
+    else:
+        kid = _UNREAD
+        if not shape.dlen:
+            kid = reader._keyed([s if s is None else s[1] for s in slots])
+        lays = reader._lays.get(slots)
+        if lays is None:
+            lays = reader._lays[slots] = {}
+        plan = (shape.dlen, lays, kid, slots)
+    if reader._memo_bytes + size > _MEMO_BYTES or len(memo) >= MAX_MEMO:
+        memo.clear()
+        reader._memo_bytes = 0
+        seen = None
+    entry = (raw, shape, plan)
+    if seen is None:
+        memo[key] = [entry]
+    else:  # the latest first, the same bytes once
+        memo[key] = [entry] + [e for e in seen[:_PER_HEADER - 1] if e[0] != raw]
+    reader._memo_bytes += size
     return plan
+
+
+cdef bint _names_read(object shape, const unsigned char* p, int64_t n) except -1:
+    """Whether the names a template's shape points to read the same here (the twin's
+    ``all(map(data.startswith, shape.names, shape.places))``)."""
+    cdef Py_ssize_t i
+    cdef int64_t at, length
+    cdef bytes name
+    names, places = shape.names, shape.places
+    for i in range(len(names)):
+        name = names[i]
+        at = places[i]
+        length = PyBytes_GET_SIZE(name)
+        if not _fits(at, length, n) or memcmp(PyBytes_AS_STRING(name), p + at, length):
+            return False
+    return True
 
 
 cdef long _kid(object reader, _Fast fp, bytes data, const unsigned char* p, int64_t n,

@@ -34,8 +34,7 @@ class Shape:
     def __init__(self, slots: tuple[Slot, Slot, Slot | None] | None,
                  refs: tuple[tuple[int, bytes], ...]) -> None:
         self.slots = slots
-        self.names = tuple(name for _at, name in refs)
-        self.places = tuple(at for at, _name in refs)
+        self.places, self.names = zip(*refs) if refs else ((), ())
         subs = [s[1] for s in slots or () if s is not None and s[0] == "sub"]
         self.dlen = 4 + 4 * (max(subs) + 1) if subs else 0
 
