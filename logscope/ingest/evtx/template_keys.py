@@ -34,7 +34,7 @@ class Shape:
     def __init__(self, slots: tuple[Slot, Slot, Slot | None] | None,
                  refs: tuple[tuple[int, bytes], ...]) -> None:
         self.slots = slots
-        self.places, self.names = zip(*refs) if refs else ((), ())
+        self.places, self.names = zip(*refs, strict=True) if refs else ((), ())
         subs = [s[1] for s in slots or () if s is not None and s[0] == "sub"]
         self.dlen = 4 + 4 * (max(subs) + 1) if subs else 0
 
