@@ -320,6 +320,19 @@ def _replayed(answers: list[object]) -> Callable[..., object]:
     return lambda *_args: next(it, None)
 
 
+def test_the_compiled_forms_are_the_ones_run(compiled: ModuleType, runs_compiled: ModuleType,
+                                            shapes_compiled: ModuleType) -> None:
+    """Where they are built, the slot view's reader, the skip loop and the template parse
+    are the compiled ones (``LOGSCOPE_PURE=1``: the twins)."""
+    from logscope import accel
+    from logscope.ingest.evtx import record_skip
+
+    pure = accel.pure_only()
+    assert type(walks.key_reader()) is (twin.KeyReader if pure else compiled.KeyReader)
+    assert record_skip._runs is (skip_runs if pure else runs_compiled)
+    assert twin.shape_of is (template_keys.shape_of if pure else shapes_compiled.shape_of)
+
+
 def test_analyze_gives_the_same_report_with_either_form(compiled: ModuleType, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "host.evtx").write_bytes(host_log(3000))
