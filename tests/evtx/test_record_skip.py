@@ -16,7 +16,7 @@ from lxml import etree
 from test_chunk_skip import check_same, comparable
 
 from logscope.evtxwriter import EvtxWriter
-from logscope.ingest.evtx import reader
+from logscope.ingest.evtx import reader, walks
 from logscope.ingest.evtx.chunk_keys import UNREAD, KeyReader, values_end
 from logscope.ingest.evtx.chunks import CHUNK_SIZE, HEADER_SIZE
 from logscope.ingest.evtx.record_skip import RecordSkip
@@ -240,13 +240,14 @@ def test_a_log_where_every_record_matters_stops_being_walked(monkeypatch: pytest
         writer.add(etree.fromstring(xml.encode()))
     writer.close()
     walked: list[int] = []
-    walk = KeyReader.walk
+    form = walks.keys.KeyReader  # the walk's form in use (compiled or the twin)
+    walk = form.walk
 
     def counting(self: KeyReader, data: bytes, end: int, first_id: int | None = None) -> object:
         walked.append(first_id or 0)
         return walk(self, data, end, first_id)
 
-    monkeypatch.setattr(KeyReader, "walk", counting)
+    monkeypatch.setattr(form, "walk", counting)
     monkeypatch.setattr(slots, "SKIP_PATIENCE", 2)
     monkeypatch.setattr(slots, "GATE_PATIENCE", 1)
     _full, _hosts, on = parsed(out.getvalue(), True)

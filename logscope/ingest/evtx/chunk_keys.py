@@ -22,7 +22,12 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from .template_keys import STRING, UINT16, Shape, Slot, shape_of
+from ... import accel
+from .template_keys import STRING, UINT16, Shape, Slot
+
+#: A template body's shape, read by ``_template_keys`` (compiled) or its twin.
+shape_of = accel.load("logscope.ingest.evtx._template_keys",
+                      "logscope.ingest.evtx.template_keys").shape_of
 
 #: A record's frame: signature, size, id, (time), fragment header and template instance
 #: token, (template id), the template definition's chunk offset.

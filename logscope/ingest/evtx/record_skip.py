@@ -25,7 +25,12 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .chunk_keys import UNREAD, KeyReader, Walk, values_end
+from ... import accel
+from . import walks
+from .chunk_keys import UNREAD, Walk
+
+#: The per-record loop's form: ``_skip_runs`` (compiled) or its twin ``skip_runs``.
+_runs = accel.load("logscope.ingest.evtx._skip_runs", "logscope.ingest.evtx.skip_runs")
 
 if TYPE_CHECKING:
     from .chunk_gate import ChunkGate
@@ -52,7 +57,7 @@ class RecordSkip:
     def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object]) -> None:
         self.gate = gate
         self.verdict = verdict  # the fold's rule, asked once per key and file
-        self.reader = KeyReader()
+        self.reader = walks.key_reader()
         #: key id -> whether a record of it is wanted whatever the chunk holds (True/False),
         #: or the fold's text test: only if the chunk writes an HRESULT it needs
         self._static: dict[int, Any] = {}
@@ -66,29 +71,12 @@ class RecordSkip:
         wanted = self._wanted(distinct, data, walk.end)
         if len(wanted) == len(distinct):
             return None
-        rendered = [i for i, kid in enumerate(kids) if kid in wanted]
-        if not rendered or rendered[0]:
-            rendered.insert(0, 0)  # the engine starts at the first record
-        positions, n, end = walk.positions, len(kids), walk.end
-        plan = Plan()
-        k = 0
-        while k < len(rendered):
-            r = rendered[k]
-            nxt = rendered[k + 1] if k + 1 < len(rendered) else n
-            k += 1
-            if nxt == r + 1:
-                continue
-            pos = positions[r]
-            # a record of a shape not read (no template instance) is never enlarged
-            stream_end = values_end(data, pos, positions[r + 1] - 4) if kids[r] != UNREAD else None
-            if stream_end is None or data[stream_end] != 0:
-                rendered.insert(k, r + 1)  # no end-of-stream token: the next one is read too
-                continue
-            plan.resized.append((pos + 4, (positions[nxt] if nxt < n else end) - pos))
-            plan.runs[first_id + r] = (first_id + r + 1, first_id + nxt - 1)
-            plan.skipped += nxt - r - 1
-        if not plan.resized:
+        runs = _runs.hide(data, walk.positions, kids, walk.end, wanted, first_id,
+                          walks.keys.values_end)
+        if runs is None:
             return None
+        plan = Plan()
+        plan.resized, plan.runs, plan.skipped = runs
         # the names of the records not wanted (one that was rendered gives its own event,
         # and the reader gives a summary event only for a name no event gave)
         keys = self.reader.keys
@@ -143,12 +131,13 @@ class RecordSkip:
         return verdict
 
 
-def write_sizes(data: bytes, resized: list[tuple[int, int]]) -> bytes:
-    """A chunk with a plan's size fields written (``Plan.resized``)."""
+def write_sizes(data: bytes, resized: list[tuple[int, int]]) -> bytearray:
+    """A chunk with a plan's size fields written (``Plan.resized``): one copy, served to the
+    engine as it is (a bytes copy of it would cost a second 64 KiB copy per chunk)."""
     out = bytearray(data)
     for at, size in resized:
         _U32.pack_into(out, at, size)
-    return bytes(out)
+    return out
 
 
 _U32 = struct.Struct("<I")

@@ -18,7 +18,8 @@ first touches it and, before serving it:
   with the looping links cut and a value-multiplying chunk's magic zeroed (``slot_guard``);
 - in a chunk both CRCs vouch for and the guard left alone, hides the records nothing can
   use from the engine by enlarging the size field of the record before them
-  (``record_skip``; the records read by ``walks``), counted as a skipped chunk's are.
+  (``record_skip``; the records read by ``chunk_keys``, compiled or not: ``walks``),
+  counted as a skipped chunk's are.
 
 Slots the engine never asks for are read by ``drain`` for the completeness check. When every
 slot is skipped (``predecide``) the engine is not started at all.
@@ -31,12 +32,12 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
-from .chunk_keys import UNREAD, KeyReader, Walk
+from .chunk_keys import UNREAD, Walk
 from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
 from .slot_guard import SlotGuard
-from .walks import ChunkWalks
+from .walks import key_reader
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -63,7 +64,7 @@ class SlotView(io.RawIOBase):
         #: records the engine need not render, skipped inside the chunks it reads
         self._records = (RecordSkip(gate, self._verdict)
                          if record_skip and gate is not None and want is not None else None)
-        self._keys = self._records.reader if self._records is not None else KeyReader()
+        self._keys = self._records.reader if self._records is not None else key_reader()
         #: per slot index: the size fields the record skip rewrote (applied on every read)
         self._resized: dict[int, list[tuple[int, int]]] = {}
         #: id of a rendered record -> (first, last) id of the records skipped after it: the
@@ -83,7 +84,6 @@ class SlotView(io.RawIOBase):
         self._size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         self.header = raw.read(HEADER_SIZE)
-        self._walks = ChunkWalks(self._keys, self._read, -(-(self._size - HEADER_SIZE) // CHUNK_SIZE))
         self._pos = 0
         self._index = -1  # slot in ``_data``
         self._data = b""
@@ -156,10 +156,9 @@ class SlotView(io.RawIOBase):
         if index == self._index:
             return self._data
         offset = HEADER_SIZE + index * CHUNK_SIZE
-        data = self._walks.ahead.pop(index, None) or self._read(index)
+        data = self._read(index)
         if index not in self.slots:
             data = self._decide(index, offset, data)
-            self._walks.forget(index)
         elif index in self.skipped:
             data = bytes(len(data))
         elif index in self._resized:
@@ -239,7 +238,7 @@ class SlotView(io.RawIOBase):
 
     def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
         """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
-        walk = self._walks.get(chunk.index, data, chunk.free_offset, chunk.first_id)
+        walk = self._keys.walk(data, chunk.free_offset, chunk.first_id)
         if walk is None or len(walk.kids) != chunk.last_id - chunk.first_id + 1:
             return None
         return walk

@@ -17,6 +17,8 @@ _U32 = struct.Struct("<I")
 _PATH = ("Event", "System", "Provider")
 #: Value types: UTF-16 string, UInt16 (MS-EVEN6 2.2.18).
 STRING, UINT16 = 0x01, 0x06
+#: Digits an event id written as text may have (int() of 4,301 digits raises).
+MAX_DIGITS = 20
 #: Where a template puts a key: ("text", value) written in it, or ("sub", index, type).
 Slot = tuple
 
@@ -32,8 +34,7 @@ class Shape:
     def __init__(self, slots: tuple[Slot, Slot, Slot | None] | None,
                  refs: tuple[tuple[int, bytes], ...]) -> None:
         self.slots = slots
-        self.names = tuple(name for _at, name in refs)
-        self.places = tuple(at for at, _name in refs)
+        self.places, self.names = zip(*refs, strict=True) if refs else ((), ())
         subs = [s[1] for s in slots or () if s is not None and s[0] == "sub"]
         self.dlen = 4 + 4 * (max(subs) + 1) if subs else 0
 
@@ -164,8 +165,9 @@ def _slot(data: bytes, pos: int, end: int, kind: int | None) -> tuple[Slot | Non
         after = pos + 4 + 2 * n
         if "\ufffd" in text or "\x00" in text:
             return None, after  # not text the engine would write the same way
-        if kind == UINT16:
-            return (("text", int(text)) if text.isdigit() and text.isascii() else None), after
+        if kind == UINT16:  # an id of more digits than any u64 is not read (nor converted)
+            plain = text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS
+            return (("text", int(text)) if plain else None), after
         return ("text", text), after
     if tok in (0x0D, 0x0E) and pos + 4 <= end:
         if kind is not None and data[pos + 3] != kind:
