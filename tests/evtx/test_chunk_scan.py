@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import re2
 
-from logscope.ingest.evtx.chunk_gate import (_COMPUTER_NAME, ChunkGate, GateSpec, _find,
-                                             computer_names)
+from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, computer_names
+from logscope.ingest.evtx.chunk_gate_scan import COMPUTER_NAME, _find
 from logscope.ingest.evtx.chunk_keys import record_keys
 from logscope.ingest.evtx.chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, read_chunk
 from logscope.ingest.source import IngestOptions
@@ -47,7 +47,8 @@ def check_every_chunk(paths: list[Path]) -> tuple[int, int]:
         seen += 1
         assert kept == gate.keeps(used[CHUNK_HEADER:]), where
         # the first match's shortcut answers as the full test (every name, id and code)
-        full = _find(gate._any, used[CHUNK_HEADER:]) is not None and gate._full(raw[CHUNK_HEADER:free])
+        full = (gate._forms.first(used[CHUNK_HEADER:]) is not None
+                and gate._full(raw[CHUNK_HEADER:free]))
         assert kept == full, where
         if kept:
             assert starts is None, where
@@ -74,7 +75,7 @@ def test_scan_answers_as_keeps_on_every_sample_chunk() -> None:
 def test_a_form_inside_the_name_structure_is_still_found() -> None:
     """The joint search meets ``Computer``'s name structure first; a wanted form that starts
     inside it (``er`` in UTF-16) is still seen, as ``keeps`` sees it."""
-    data = b"\xff" * 16 + _COMPUTER_NAME + b"\xff" * 16
+    data = b"\xff" * 16 + COMPUTER_NAME + b"\xff" * 16
     hidden = ChunkGate(GateSpec({"er": None}))
     assert hidden.keeps(data) and hidden.scan(data, 0) == (True, None)
     other = ChunkGate(GateSpec({"vss": None}))
@@ -87,11 +88,12 @@ def test_a_google_re2_without_the_internals_gives_the_same_answers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """``_find`` reaches into the wrapper for speed; a google-re2 that moved those internals
     (pyproject allows any >= 1.1) takes the public search and every sample chunk gets the
-    same answers."""
-    from logscope.ingest.evtx import chunk_gate
+    same answers (the RE2 twin, whichever form the gate runs)."""
+    from logscope.ingest.evtx import chunk_gate, chunk_gate_scan
 
+    monkeypatch.setattr(chunk_gate, "scanner", chunk_gate_scan)
     before = check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx")))
-    monkeypatch.setattr(chunk_gate, "_UNANCHORED", None)
+    monkeypatch.setattr(chunk_gate_scan, "_UNANCHORED", None)
     assert _find(re2.compile(b"b.d"), b"abcdbxd", 2) == (4, 7)
     assert _find(re2.compile(b"zz"), b"abcd") is None
     assert check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx"))) == before

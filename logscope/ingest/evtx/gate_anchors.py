@@ -1,0 +1,88 @@
+"""Which byte of each form the compiled chunk gate scan looks for first (its *anchor*).
+
+Why: ``_chunk_gate_scan`` tests 32 chunk bytes at a time for the anchor bytes (two nibble
+lookups, whatever their number); where one is, the ``width`` bytes around it (the form's
+*window*) are looked up in a filter of the forms' windows, and only a form whose window is
+there is compared. So the cost is a filter test per chunk byte equal to an anchor byte (per
+shift of the window it stands at): each form takes a byte that is rare in real evtx chunks
+(``data/evtx_byte_freq.yml``) or that other forms already take at the same shift.
+Measured on the corpus and the generated host log (benchmarks/bench_chunk_gate.py): giving
+a form's window no weight of its own beats steering forms away from shared windows.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ... import datafiles
+
+#: What one more anchor byte value costs beyond its hits, as hits in a 64 KiB chunk: past 8
+#: distinct high nibbles the nibble test lets other bytes through too
+NEW_BYTE_COST = 100
+#: How many of its rarest byte values each form may be anchored on (the choice's cost grows
+#: with the options; the rarest bytes are where the good anchors are)
+RAREST = 3
+
+
+@cache
+def _frequency() -> tuple[int, ...]:
+    rows = datafiles.table("evtx_byte_freq.yml")["frequency"]
+    freq = tuple(int(v) for row in rows for v in row)
+    if len(freq) != 256:
+        raise ValueError(f"data/evtx_byte_freq.yml: {len(freq)} values, not 256")
+    return freq
+
+
+def pick_anchors(entries: list[tuple[bytes, bool]], width: int
+                 ) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Per (form, exact): (its window's offset in the form, its anchor's offset in the form;
+    the byte values that stand for the anchor: a letter of a form found ignoring ASCII case,
+    both cases). Forms are at least ``width`` long.
+
+    A greedy set cover over each form's ``RAREST`` rarest bytes: each round takes the
+    (anchor byte, shift in the window) that finds the most forms not yet placed at the least
+    cost a form (the byte's hits in a chunk, and one more byte value), and places them."""
+    freq = _frequency()
+    # (values, shift) -> form index -> (window, anchor): the first place it has that anchor
+    options: dict[tuple[tuple[int, ...], int], dict[int, tuple[int, int]]] = {}
+    folded = [f + (freq[b - 32] if 97 <= b <= 122 else 0) for b, f in enumerate(freq)]
+    for index, (form, exact) in enumerate(entries):
+        if len(form) < width:
+            raise ValueError(f"a form shorter than {width} bytes")
+        last = len(form) - width
+        for byte in sorted(set(form), key=(freq if exact else folded).__getitem__)[:RAREST]:
+            values = (byte, byte - 32) if not exact and 97 <= byte <= 122 else (byte,)
+            anchor = form.find(byte)
+            while anchor >= 0:
+                for window in range(max(0, anchor - width + 1), min(anchor, last) + 1):
+                    options.setdefault((values, anchor - window), {}).setdefault(
+                        index, (window, anchor))
+                anchor = form.find(byte, anchor + 1)
+    count = {key: len(place) for key, place in options.items()}
+    base = {key: sum(freq[v] for v in key[0]) for key in options}
+    keys_of: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in entries]
+    for key, place in options.items():
+        for index in place:
+            keys_of[index].append(key)
+    chosen: set[int] = set()
+    picked: dict[int, tuple[int, int, tuple[int, ...]]] = {}
+    while count:
+        best_key, best = None, 0.0
+        for key, n in count.items():
+            cost = base[key]
+            for v in key[0]:
+                if v not in chosen:
+                    cost += NEW_BYTE_COST
+            if best_key is None or cost / n < best:
+                best_key, best = key, cost / n
+        assert best_key is not None
+        values = best_key[0]
+        for index, (window, anchor) in options[best_key].items():
+            if index not in picked:
+                picked[index] = (window, anchor, values)
+                for key in keys_of[index]:
+                    count[key] -= 1
+                    if not count[key]:
+                        del count[key]
+        chosen.update(values)
+    return [picked[i] for i in range(len(entries))]
