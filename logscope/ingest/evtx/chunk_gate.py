@@ -216,8 +216,10 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    # each hit of an offset as a 4-byte value, the next looked for past it
-    for hit in scanner.ref_hits(data, tuple(at.to_bytes(4, "little") for at in starts)):
+    # each hit of an offset as a 4-byte value, the next looked for past it (a structure
+    # that would start before the chunk, planted at its first bytes, no element can name)
+    refs = tuple(at.to_bytes(4, "little") for at in starts if at >= 0)
+    for hit in scanner.ref_hits(data, refs):
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
             continue  # the 4 bytes occur, but not as an element's name offset

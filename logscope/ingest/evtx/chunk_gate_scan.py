@@ -75,7 +75,7 @@ class Forms:
 
         Each match of the joint search is checked for a form starting anywhere in it (a
         window of the longest form past its end): a form that a name structure's match
-        hides is still seen."""
+        hides is still seen, and the span is the leftmost-first one."""
         if self._joint is None:
             raise ValueError("scan needs Forms(..., computer=True)")
         found = list(structures(data[:start + len(COMPUTER_NAME) - 1]))
@@ -84,7 +84,7 @@ class Forms:
         while span is not None:
             at, end = span
             hit = None if forms is None else _find(forms, data[at:end + self._longest])
-            if hit is not None:
+            if hit is not None and hit[0] < end - at:  # one past it: the next search's
                 first = at - start + hit[0]
                 return (first, first + hit[1] - hit[0]), None
             if data[at:end] == COMPUTER_NAME:  # the search is case-insensitive
