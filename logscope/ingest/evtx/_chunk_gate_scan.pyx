@@ -123,8 +123,9 @@ cdef inline uint32_t _key(const unsigned char* d, Py_ssize_t n, Py_ssize_t p,
 
 
 cdef class Forms:
-    """Byte forms found ignoring ASCII case (as RE2 folds Latin-1 text: ASCII letters only),
-    and with ``computer`` the exact ``Computer`` name structure as well (``scan``)."""
+    """Byte forms found ignoring ASCII case (as RE2 folds Latin-1 text: ASCII letters only;
+    ``exact``: as they are), and with ``computer`` the exact ``Computer`` name structure as
+    well (``scan``)."""
 
     cdef uint8_t member[256]      # per byte value, a bit per shift: anchor - window start
     cdef ls_anchors set           # the anchor bytes, for ``ls_block``
@@ -135,20 +136,21 @@ cdef class Forms:
     cdef Py_ssize_t* ranks       # RE2's alternation order (the forms sorted)
     cdef Py_ssize_t* starts      # each form's bytes in ``text`` (folded, or as is when exact)
     cdef Py_ssize_t* sizes
-    cdef uint8_t* exact
+    cdef uint8_t* exact          # compared as is, not ignoring case
+    cdef uint8_t* structure      # the ``Computer`` name structure (not a form)
     cdef bytes text
     cdef const unsigned char* tp  # into ``text``, which the object keeps
     cdef Py_ssize_t count
     cdef Py_ssize_t reach        # the farthest anchor offset
     cdef uint32_t mask
 
-    def __cinit__(self, forms, bint computer=False):
+    def __cinit__(self, forms, bint computer=False, bint exact=False):
         cdef Py_ssize_t i, at = 0, b = 0
         cdef uint32_t key, h
         ordered = sorted(set(forms))
         if not all(ordered):
             raise ValueError("an empty form matches everywhere")
-        entries = [(bytes(f).lower(), False) for f in ordered]
+        entries = [(bytes(f) if exact else bytes(f).lower(), exact) for f in ordered]
         if computer:
             entries.append((COMPUTER_NAME, True))
         self.count = len(entries)
@@ -161,8 +163,9 @@ cdef class Forms:
         self.starts = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
         self.sizes = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
         self.exact = <uint8_t*>PyMem_Malloc(n * sizeof(uint8_t))
+        self.structure = <uint8_t*>PyMem_Malloc(n * sizeof(uint8_t))
         if not (self.keys and self.offsets and self.ranks and self.starts and self.sizes
-                and self.exact):
+                and self.exact and self.structure):
             raise MemoryError()
         picked = pick_anchors(entries, width)
         memset(self.member, 0, 256)
@@ -198,6 +201,7 @@ cdef class Forms:
             self.starts[i] = at
             self.sizes[i] = len(form)
             self.exact[i] = is_exact
+            self.structure[i] = computer and rank == self.count - 1
             at += len(form)
         while b <= BUCKETS:
             self.bucket_at[b] = self.count
@@ -212,6 +216,7 @@ cdef class Forms:
         PyMem_Free(self.starts)
         PyMem_Free(self.sizes)
         PyMem_Free(self.exact)
+        PyMem_Free(self.structure)
 
     cdef inline bint _is_at(self, const unsigned char* d, Py_ssize_t n, Py_ssize_t i,
                             Py_ssize_t s) noexcept nogil:
@@ -264,7 +269,7 @@ cdef class Forms:
                         s = p - self.offsets[i]
                         if self.keys[i] != key or s < pos or not self._is_at(d, n, i, s):
                             continue
-                        if self.exact[i]:
+                        if self.structure[i]:
                             if found is not None and best < 0:
                                 found.append(s)
                         elif s >= forms_from and (best < 0 or s < best or (
@@ -306,27 +311,30 @@ def structures(const unsigned char[::1] data not None):
     return _STRUCTURES.scan(data, len(data))[1]
 
 
+#: ``ref_hits``' searches by the values looked for (a chunk mostly has its name structure at
+#: the offset of the chunk before), bounded as the twin's
+_REFS: dict = {}
+
+
 def ref_hits(const unsigned char[::1] data not None, refs):
     """Where one of the 4-byte values ``refs`` occurs, left to right, the next looked for
     after the 4 bytes of each hit (as RE2's search from there finds them)."""
-    cdef Py_ssize_t n = data.shape[0]
-    cdef Py_ssize_t p = 0
-    cdef uint8_t first[256]
-    cdef const unsigned char* d
+    cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, at
+    cdef Forms forms
     if any(len(ref) != 4 for ref in refs):
         raise ValueError("a reference is 4 bytes")
-    values = set(bytes(ref) for ref in refs)
     hits = []
-    if not values or n < 4:
+    if not refs or n < 4:
         return hits
-    memset(first, 0, 256)
-    for v in values:
-        first[v[0]] = 1
-    d = &data[0]
-    while p + 4 <= n:
-        if first[d[p]] and d[p:p + 4] in values:
-            hits.append(p)
-            p += 4
-        else:
-            p += 1
-    return hits
+    key = tuple(refs)
+    forms = _REFS.get(key)
+    if forms is None:
+        if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
+            _REFS.clear()
+        forms = _REFS[key] = Forms(refs, exact=True)
+    while True:
+        at = forms._search(&data[0], n, pos, pos, None, &size)
+        if at < 0:
+            return hits
+        hits.append(at)
+        pos = at + 4
