@@ -43,40 +43,43 @@ def pick_anchors(entries: list[tuple[bytes, bool]], width: int
     (anchor byte, shift in the window) that finds the most forms not yet placed at the least
     cost a form (the byte's hits in a chunk, and one more byte value), and places them."""
     freq = _frequency()
-    # (values, shift) -> form index -> (window, anchor): the first place it has that anchor
-    options: dict[tuple[tuple[int, ...], int], dict[int, tuple[int, int]]] = {}
     folded = [f + (freq[b - 32] if 97 <= b <= 122 else 0) for b, f in enumerate(freq)]
+    # a key is (anchor byte, both cases?, shift in the window) as one int:
+    # key -> form index -> (window, anchor), the first place the form has it
+    options: dict[int, dict[int, tuple[int, int]]] = {}
     for index, (form, exact) in enumerate(entries):
         if len(form) < width:
             raise ValueError(f"a form shorter than {width} bytes")
         last = len(form) - width
         for byte in sorted(set(form), key=(freq if exact else folded).__getitem__)[:RAREST]:
-            values = (byte, byte - 32) if not exact and 97 <= byte <= 122 else (byte,)
+            cased = 8 if not exact and 97 <= byte <= 122 else 0
             anchor = form.find(byte)
             while anchor >= 0:
                 for window in range(max(0, anchor - width + 1), min(anchor, last) + 1):
-                    options.setdefault((values, anchor - window), {}).setdefault(
-                        index, (window, anchor))
+                    place = options.get(byte * 16 + cased + anchor - window)
+                    if place is None:
+                        place = options[byte * 16 + cased + anchor - window] = {}
+                    if index not in place:
+                        place[index] = (window, anchor)
                 anchor = form.find(byte, anchor + 1)
     count = {key: len(place) for key, place in options.items()}
-    base = {key: sum(freq[v] for v in key[0]) for key in options}
-    keys_of: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in entries]
+    keys_of: list[list[int]] = [[] for _ in entries]
     for key, place in options.items():
         for index in place:
             keys_of[index].append(key)
     chosen: set[int] = set()
     picked: dict[int, tuple[int, int, tuple[int, ...]]] = {}
     while count:
-        best_key, best = None, 0.0
+        best_key, best = -1, 0.0
         for key, n in count.items():
-            cost = base[key]
-            for v in key[0]:
-                if v not in chosen:
-                    cost += NEW_BYTE_COST
-            if best_key is None or cost / n < best:
+            byte = key >> 4
+            cost = freq[byte] + (0 if byte in chosen else NEW_BYTE_COST)
+            if key & 8:
+                cost += freq[byte - 32] + (0 if byte - 32 in chosen else NEW_BYTE_COST)
+            if best_key < 0 or cost < best * n:
                 best_key, best = key, cost / n
-        assert best_key is not None
-        values = best_key[0]
+        byte = best_key >> 4
+        values = (byte, byte - 32) if best_key & 8 else (byte,)
         for index, (window, anchor) in options[best_key].items():
             if index not in picked:
                 picked[index] = (window, anchor, values)
