@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import re2
+from evtx_helpers import full_chunks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,7 @@ from logscope.ingest.evtx import chunk_gate
 from logscope.ingest.evtx import chunk_gate_scan as twin
 from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec
 from logscope.ingest.evtx.chunk_gate_scan import COMPUTER_NAME
-from logscope.ingest.evtx.chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, read_chunk
+from logscope.ingest.evtx.chunks import CHUNK_HEADER
 from logscope.match.evtx_gate import gate_spec
 from logscope.match.library import load_library
 from logscope.match.matcher import Matcher
@@ -48,14 +49,8 @@ def test_re2_folds_only_ascii_letters_in_latin1() -> None:
 
 def used_chunks(paths: list[Path]) -> Iterator[tuple[str, bytes]]:
     """(where, the chunk's bytes up to its free-space offset) of every full chunk."""
-    for path in paths:
-        data = path.read_bytes()
-        for offset in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
-            raw = data[offset:offset + CHUNK_SIZE]
-            if raw[:8] == CHUNK_MAGIC:
-                free = read_chunk(raw, 0, offset, lambda _c: True).free_offset
-                if CHUNK_HEADER <= free <= CHUNK_SIZE:
-                    yield f"{path.name}@{offset:#x}", raw[:free]
+    for where, raw, free in full_chunks(paths):
+        yield where.rsplit("/", 1)[-1], raw[:free]
 
 
 def gate_forms(spec: GateSpec) -> set[bytes]:
@@ -134,7 +129,8 @@ def test_same_answers_on_a_generated_host_log(tmp_path: Path,
 
     from logscope.evtxwriter import EvtxWriter
 
-    spec = importlib.util.spec_from_file_location("bench_evtx", ROOT / "benchmarks" / "bench_evtx.py")
+    spec = importlib.util.spec_from_file_location("bench_evtx",
+                                                  ROOT / "benchmarks" / "bench_evtx.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

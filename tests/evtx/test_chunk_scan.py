@@ -5,16 +5,16 @@ fold's rule can use (each record's key read from its BinXML, ``chunk_keys``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import re2
+from evtx_helpers import full_chunks
 
 from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, computer_names
 from logscope.ingest.evtx.chunk_gate_scan import COMPUTER_NAME, _find
 from logscope.ingest.evtx.chunk_keys import record_keys
-from logscope.ingest.evtx.chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, read_chunk
+from logscope.ingest.evtx.chunks import CHUNK_HEADER
 from logscope.ingest.source import IngestOptions
 from logscope.match.evtx_gate import with_evtx_gate
 from logscope.match.library import load_library
@@ -23,25 +23,13 @@ from logscope.match.matcher import Matcher
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def chunks(paths: list[Path]) -> Iterator[tuple[str, bytes, int]]:
-    """(where, chunk bytes, free-space offset) of every full chunk with a magic."""
-    for path in paths:
-        data = path.read_bytes()
-        for offset in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
-            raw = data[offset:offset + CHUNK_SIZE]
-            if raw[:8] == CHUNK_MAGIC:
-                chunk = read_chunk(raw, 0, offset, lambda _c: True)
-                if CHUNK_HEADER <= chunk.free_offset <= CHUNK_SIZE:
-                    yield f"{path}@{offset:#x}", raw, chunk.free_offset
-
-
 def check_every_chunk(paths: list[Path]) -> tuple[int, int]:
     """(chunks seen, chunks the gate would skip), each checked against the old answers."""
     extra = with_evtx_gate(IngestOptions(), Matcher(load_library(None))).extra
     gate, want = extra["evtx_chunk_gate"], extra["evtx_want"]
     assert isinstance(gate, ChunkGate)
     seen = skipped = 0
-    for where, raw, free in chunks(paths):
+    for where, raw, free in full_chunks(paths):
         used = memoryview(raw)[:free]
         kept, starts = gate.scan(used, CHUNK_HEADER)
         seen += 1

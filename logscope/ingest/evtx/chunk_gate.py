@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from .fold import Want
 
 #: The byte searches: compiled (``_chunk_gate_scan.pyx``) or their RE2 twin, same answers.
-scanner = accel.load("logscope.ingest.evtx._chunk_gate_scan", "logscope.ingest.evtx.chunk_gate_scan")
+scanner = accel.load("logscope.ingest.evtx._chunk_gate_scan",
+                     "logscope.ingest.evtx.chunk_gate_scan")
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
 _LOWER = bytes(range(256)).lower()
 
