@@ -6,7 +6,8 @@ A chunk none of whose bytes could name a wanted (provider, event id), nor an HRE
 any-provider signature looks for, is kept from the engine (it reads as zeros, which evtx skips
 without an error) and its records are counted from its header (``ledger.summarized``).
 
-The test is a necessary condition, run at C speed over the chunk's used bytes:
+The test is a necessary condition, run at C speed over the chunk's used bytes (the searches
+are ``chunk_gate_scan``'s: compiled, by rare anchor bytes, or their RE2 twin; same answers):
 
 - provider names (and the identity / role prefixes) as ASCII or UTF-16LE text: the chunk's
   bytes with every NUL removed and ASCII lower-cased contain the lower-cased name (BinXML
