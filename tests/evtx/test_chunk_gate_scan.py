@@ -243,3 +243,21 @@ def test_short_forms_and_edges() -> None:
         compiled.Forms({b""})
     with pytest.raises(ValueError):
         compiled.ref_hits(b"abcd", (b"abc",))
+
+
+def test_every_form_is_anchored_inside_its_window() -> None:
+    """The compiled scan finds a form only through its anchor byte at its shift in its
+    window: each must lie in the form, and a letter stand for both cases when case is
+    ignored (else a recased form would be missed)."""
+    from logscope.ingest.evtx.gate_anchors import pick_anchors
+
+    entries = [(f.lower(), False) for f in sorted(_FORMS)] + [(COMPUTER_NAME, True)]
+    entries += [(b"AbC", True), (b"zz9", False)]
+    for width in (3, 2, 1):
+        for (form, exact), (window, anchor, values) in zip(entries, pick_anchors(entries, width)):
+            assert 0 <= window <= len(form) - width and window <= anchor < window + width
+            byte = form[anchor]
+            cased = not exact and chr(byte).isascii() and chr(byte).isalpha()
+            assert values == ((byte, byte - 32) if cased else (byte,)), (form, anchor)
+    with pytest.raises(ValueError):
+        pick_anchors([(b"ab", False)], 3)

@@ -25,12 +25,13 @@ RAREST = 3
 
 
 @cache
-def _frequency() -> tuple[int, ...]:
+def _frequency() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Each byte value's hits in a chunk, and a letter's with its other case added."""
     rows = datafiles.table("evtx_byte_freq.yml")["frequency"]
     freq = tuple(int(v) for row in rows for v in row)
     if len(freq) != 256:
         raise ValueError(f"data/evtx_byte_freq.yml: {len(freq)} values, not 256")
-    return freq
+    return freq, tuple(f + (freq[b - 32] if 97 <= b <= 122 else 0) for b, f in enumerate(freq))
 
 
 def pick_anchors(entries: list[tuple[bytes, bool]], width: int
@@ -42,8 +43,7 @@ def pick_anchors(entries: list[tuple[bytes, bool]], width: int
     A greedy set cover over each form's ``RAREST`` rarest bytes: each round takes the
     (anchor byte, shift in the window) that finds the most forms not yet placed at the least
     cost a form (the byte's hits in a chunk, and one more byte value), and places them."""
-    freq = _frequency()
-    folded = [f + (freq[b - 32] if 97 <= b <= 122 else 0) for b, f in enumerate(freq)]
+    freq, folded = _frequency()
     # a key is (anchor byte, both cases?, shift in the window) as one int:
     # key -> form index -> (window, anchor), the first place the form has it
     options: dict[int, dict[int, tuple[int, int]]] = {}
