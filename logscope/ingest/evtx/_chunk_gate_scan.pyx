@@ -303,11 +303,14 @@ cdef class Forms:
         return None, tuple(sorted(set(found)))  # by the order their anchors came in
 
 
-cdef Forms _STRUCTURES = Forms((), True)
+cdef Forms _STRUCTURES = None  # built when first asked for (the anchor table's load)
 
 
 def structures(const unsigned char[::1] data not None):
     """Offsets of every exact ``Computer`` name structure in ``data`` (where it starts)."""
+    global _STRUCTURES
+    if _STRUCTURES is None:
+        _STRUCTURES = Forms((), True)
     return _STRUCTURES.scan(data, len(data))[1]
 
 
