@@ -219,6 +219,18 @@ def _sample_chunks() -> list[tuple[str, bytes]]:
 
 
 @needs_compiled
+def test_the_portable_block_test_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where there is no AVX2 (another CPU, another compiler) the 32-byte test is a byte
+    table's: the same spans on every sample chunk and on overlapping made-up forms."""
+    compiled._portable(True)
+    try:
+        check_chunks(list(used_chunks(sorted((ROOT / "samples").rglob("*.evtx")))), monkeypatch)
+        test_short_forms_and_edges()
+    finally:
+        compiled._portable(False)
+
+
+@needs_compiled
 def test_short_forms_and_edges() -> None:
     """Forms shorter than the 4-byte window, a buffer shorter than a form, a form that ends
     at the buffer's last byte, letters in both cases, bytes above 0x7F (not case-folded)."""

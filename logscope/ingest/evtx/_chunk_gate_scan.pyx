@@ -67,10 +67,17 @@ cdef extern from *:
         }
         if (ls_have_avx2) return ls_block_avx2(p, set);
     #endif
-        for (j = 0; j < 32; j++)
-            if (set->member[p[j]]) mask |= 1u << j;
+        const unsigned char *m = set->member;
+        unsigned any = 0;
+        for (j = 0; j < 32; j++) any |= m[p[j]];  /* mostly none: no branch per byte */
+        if (any)
+            for (j = 0; j < 32; j++)
+                if (m[p[j]]) mask |= 1u << j;
         return mask;
     }
+
+    /* 1: the byte-table loop even where AVX2 is (tests: its answers must be the same). */
+    static void ls_portable(int on) { ls_have_avx2 = on ? 0 : -1; }
 
     /* The index of the lowest set bit of a nonzero mask. */
     static inline int ls_lowest(unsigned mask) {
@@ -89,6 +96,7 @@ cdef extern from *:
         unsigned char hi[16]
     unsigned ls_block(const unsigned char* p, const ls_anchors* set) noexcept nogil
     int ls_lowest(unsigned mask) noexcept nogil
+    void ls_portable(int on) noexcept nogil
 
 
 cdef enum:
@@ -301,6 +309,12 @@ cdef class Forms:
         if at >= 0:
             return (at - start, at - start + size), None
         return None, tuple(sorted(set(found)))  # by the order their anchors came in
+
+
+def _portable(bint on):
+    """Test 32 bytes at a time by the byte table, not AVX2, until called with False (what
+    a CPU or compiler without AVX2 runs; for the tests)."""
+    ls_portable(on)
 
 
 cdef Forms _STRUCTURES = None  # built when first asked for (the anchor table's load)
