@@ -23,6 +23,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,9 +109,14 @@ def python_slice(shared: Path, limit: int) -> list[Path]:
     return chosen
 
 
-def generate(workdir: Path, megabytes: int, mix: str = "hits") -> list[Path]:
+def generate(workdir: Path, megabytes: int, mix: str = "hits", distinct: bool = False) -> list[Path]:
     """``megabytes`` MB of .evtx: one 64 MB file written by the logscope EVTX writer, then
     byte copies of it (the writer makes ~5k records/s; copies keep a 2 GB run short).
+
+    ``distinct``: every file written on its own instead (~25 s each): host ``HV01``, ``HV02``
+    ... one per file, record times one second apart and per file a day later, VM names per
+    host. Byte copies flatter anything remembered across files or across records with one
+    time (the copies' records all carry one); a distinct bundle is what a fleet's logs are.
 
     ``mix``: ``hits`` = every record a VMMS 18012 / VSS 8229 failure (the worst case: every
     event is a hit); ``host`` = a host's logs as a bundle holds them: mostly Service Control
@@ -125,24 +131,43 @@ def generate(workdir: Path, megabytes: int, mix: str = "hits") -> list[Path]:
     shapes = _shapes() if mix == "hits" else _host_shapes()
     workdir.mkdir(parents=True, exist_ok=True)
     per_file = min(64, megabytes) * 1024 * 1024
-    first = workdir / "generated-0000.evtx"
-    with open(first, "wb") as out:
-        writer = EvtxWriter(out)
-        record = 1
-        while out.tell() + 65536 < per_file:
-            shape = shapes[record % len(shapes)]
-            xml = shape.replace("{id}", str(record)).replace("{vm}", f"VM{record % 997:04d}")
-            writer.add(etree.fromstring(xml.encode()))
-            record += 1
-        writer.close()
-    files = [first]
-    total = first.stat().st_size
+    files: list[Path] = []
+    total = 0
     while total < megabytes * 1024 * 1024:
         path = workdir / f"generated-{len(files):04d}.evtx"
-        shutil.copyfile(first, path)
+        if files and not distinct:
+            shutil.copyfile(files[0], path)
+        else:
+            _write_one(path, per_file, shapes, len(files) if distinct else None, etree, EvtxWriter)
         files.append(path)
         total += path.stat().st_size
     return files
+
+
+_TIME = "2024-03-05T02:14:07.3342116Z"
+
+
+def _write_one(path: Path, size: int, shapes: list[str], index: int | None,
+               etree: Any, writer_class: Any) -> None:  # noqa: ANN401
+    """One generated file; ``index`` (distinct files): its host number, times and VM names."""
+    import datetime as dt
+
+    start = dt.datetime(2024, 3, 5, 2, 14, 7, tzinfo=dt.UTC) + dt.timedelta(days=index or 0)
+    with open(path, "wb") as out:
+        writer = writer_class(out)
+        record = 1
+        while out.tell() + 65536 < size:
+            shape = shapes[record % len(shapes)]
+            if index is None:
+                xml = shape.replace("{id}", str(record)).replace("{vm}", f"VM{record % 997:04d}")
+            else:
+                when = (start + dt.timedelta(seconds=record)).strftime("%Y-%m-%dT%H:%M:%S.3342116Z")
+                xml = (shape.replace("{id}", str(record))
+                       .replace("{vm}", f"H{index + 1:02d}-VM{record % 97:02d}")
+                       .replace(_TIME, when).replace("HV01", f"HV{index + 1:02d}"))
+            writer.add(etree.fromstring(xml.encode()))
+            record += 1
+        writer.close()
 
 
 def _shapes() -> list[str]:

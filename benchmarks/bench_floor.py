@@ -6,6 +6,10 @@ Each round runs the floor, then ``logscope analyze --format json`` with 1 and wi
 workers, each as a fresh process (start-up, imports and library load included); the figures
 are the median of the rounds, and each ratio is floor seconds / analyze seconds (>= 1.0:
 analyze is at least as fast as the floor). Peak RSS is the child's (workers included).
+Each analyze row says which form of the compiled hot loops ran (``logscope.accel.FORMS``:
+compiled, pure-Python twins, or a mix), read from one extra run of the same command;
+``--forms both`` measures every analyze row twice in each round, once as installed and once
+with ``LOGSCOPE_PURE=1`` (the twins), so a closing note can give both figures.
 Also printed: start-up (``--version``, and ``analyze`` of one small .evtx and of one text
 file, wall and CPU, with the .evtx run's imports per package), the cost a file adds, and the
 surviving fraction of chunks and records: records the engine rendered, and those it never saw
@@ -14,8 +18,10 @@ surviving fraction of chunks and records: records the engine rendered, and those
 
     python benchmarks/bench_floor.py                      # the corpus, 5 rounds
     python benchmarks/bench_floor.py --large 2048         # + a generated 2 GB bundle (/tmp)
+    python benchmarks/bench_floor.py --large 2048 --distinct   # its files written one by one
     python benchmarks/bench_floor.py --rounds 3 PATH...   # any .evtx folders (a kept bundle)
     python benchmarks/bench_floor.py --startup-only --rounds 11
+    python benchmarks/bench_floor.py --forms both         # compiled and LOGSCOPE_PURE=1 rows
 
 Prints figures; asserts nothing. The machine is shared: note the load (printed).
 """
@@ -62,10 +68,11 @@ def floor_child(paths: list[str]) -> None:
     print(n)
 
 
-def timed(cmd: list[str]) -> tuple[float, float, float, bytes]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, bytes]:
     """(wall s, CPU s, peak RSS MB, stdout) of one child process (its own children included)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
+                            env=env)
     out = proc.stdout.read() if proc.stdout else b""
     _pid, _status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -75,6 +82,45 @@ def timed(cmd: list[str]) -> tuple[float, float, float, bytes]:
 def analyze_cmd(paths: list[str], workers: int, output: str) -> list[str]:
     return [sys.executable, "-m", "logscope", "analyze", *paths, "--format", "json",
             "--output", output, "--workers", str(workers)]
+
+
+#: ``--forms``: the environments each analyze row runs in (``None``: as this process has it).
+FORM_ENVS = {"env": {"": None},
+             "both": {"": {**os.environ, "LOGSCOPE_PURE": ""},
+                      " pure": {**os.environ, "LOGSCOPE_PURE": "1"}}}
+
+_FORMS_CHILD = """
+import json, sys
+sys.argv = ["logscope", *sys.argv[1:]]
+from logscope.cli import main
+try:
+    main()
+finally:
+    from logscope import accel
+    sys.stdout.write("\\nFORMS " + json.dumps({"pure_only": accel.pure_only(),
+                                                 "forms": accel.FORMS,
+                                                 "built": accel.compiled_sources()}))
+"""
+
+
+def forms_ran(paths: list[str], workers: int, output: str, env: dict[str, str] | None) -> str:
+    """Which form of each twin pair an analyze of ``paths`` loaded (one more run of it, in
+    process, ``accel.FORMS`` read at its end; a worker process loads the same forms)."""
+    cmd = [sys.executable, "-c", _FORMS_CHILD, *analyze_cmd(paths, workers, output)[3:]]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env,
+                         check=False).stdout
+    line = out.rsplit("FORMS ", 1)
+    if len(line) != 2:
+        return "form unknown (the run printed no FORMS)"
+    got = json.loads(line[1])
+    forms = got["forms"]
+    if not forms:
+        return (f"no twin pair loaded ({len(got['built'])} .pyx in the package"
+                f"{', LOGSCOPE_PURE=1' if got['pure_only'] else ''})")
+    kinds = sorted(set(forms.values()))
+    which = kinds[0] if len(kinds) == 1 else "mixed: " + ", ".join(
+        f"{m} {f}" for m, f in sorted(forms.items()))
+    return f"{which} ({len(forms)} twin pair(s){', LOGSCOPE_PURE=1' if got['pure_only'] else ''})"
 
 
 def surviving(report: Path) -> str:
@@ -97,25 +143,34 @@ def surviving(report: Path) -> str:
             f"{skipped_records - inside:,} in skipped chunks + {inside:,} inside read chunks")
 
 
-def run(name: str, paths: list[str], rounds: int, tmp: Path) -> None:
+def run(name: str, paths: list[str], rounds: int, tmp: Path, forms: str = "env") -> None:
     out = str(tmp / "report.json")
-    rows: dict[str, list[tuple[float, float, float]]] = {"floor": [], "analyze 1": [], "analyze 2": []}
+    envs = FORM_ENVS[forms]
+    rows: dict[str, list[tuple[float, float, float]]] = {"floor": []}
+    for workers in (1, 2):
+        for tag in envs:
+            rows[f"analyze {workers}{tag}"] = []
     for _ in range(rounds):
         w, c, r, _o = timed([sys.executable, __file__, "--floor-child", *paths])
         rows["floor"].append((w, c, r))
         for workers in (1, 2):
-            w, c, r, _o = timed(analyze_cmd(paths, workers, out))
-            rows[f"analyze {workers}"].append((w, c, r))
+            for tag, env in envs.items():
+                w, c, r, _o = timed(analyze_cmd(paths, workers, out), env)
+                rows[f"analyze {workers}{tag}"].append((w, c, r))
     floor_w = statistics.median(x[0] for x in rows["floor"])
     floor_c = statistics.median(x[1] for x in rows["floor"])
     print(f"\n{name} ({rounds} rounds, median; load {os.getloadavg()[0]:.2f})")
-    print(f"  {'process':12} {'wall s':>7} {'CPU s':>7} {'RSS MB':>7} {'floor/wall':>11} {'floor/CPU':>10}")
+    print(f"  {'process':14} {'wall s':>7} {'CPU s':>7} {'RSS MB':>7} {'floor/wall':>11} "
+          f"{'floor/CPU':>10}")
     for label, xs in rows.items():
         w = statistics.median(x[0] for x in xs)
         c = statistics.median(x[1] for x in xs)
         r = max(x[2] for x in xs)
-        print(f"  {label:12} {w:7.2f} {c:7.2f} {r:7.0f} {floor_w / w:11.2f} {floor_c / c:10.2f}")
-    print("  floor/CPU: the floor's CPU seconds over analyze's (all processes): the per-core ratio")
+        print(f"  {label:14} {w:7.2f} {c:7.2f} {r:7.0f} {floor_w / w:11.2f} {floor_c / c:10.2f}")
+    print("  floor/wall: the floor's wall seconds over analyze's; floor/CPU: its CPU seconds")
+    print("  over analyze's (all processes): the per-core ratio")
+    for tag, env in envs.items():
+        print(f"  form of analyze{tag}: {forms_ran(paths, 1, str(tmp / 'forms.json'), env)}")
     print("  " + surviving(Path(out)))
 
 
@@ -179,8 +234,14 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--large", type=int, default=0, metavar="MB",
                     help="also a generated bundle of MB megabytes (host mix), in /tmp, removed after")
+    ap.add_argument("--distinct", action="store_true",
+                    help="--large written file by file (hosts, times, VM names of their own), "
+                         "not byte copies of one file (~25 s a 64 MB file to write)")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     ap.add_argument("--startup-only", action="store_true", help="only the start-up figures")
+    ap.add_argument("--forms", choices=sorted(FORM_ENVS), default="env",
+                    help="env: analyze as the environment has it; both: each analyze row as "
+                         "installed and again with LOGSCOPE_PURE=1")
     ap.add_argument("--no-compile", action="store_true",
                     help="do not write logscope's bytecode first (see below)")
     args = ap.parse_args()
@@ -200,7 +261,7 @@ def main() -> int:
             startup(args.rounds, Path(tmp))
         if args.startup_only:
             return 0
-        run(" ".join(paths), paths, args.rounds, Path(tmp))
+        run(" ".join(paths), paths, args.rounds, Path(tmp), args.forms)
         if args.large:
             sys.path.insert(0, str(HERE))
             sys.path.insert(0, str(ROOT))
@@ -208,9 +269,10 @@ def main() -> int:
 
             gen = Path(tmp) / "bundle"
             t0 = time.perf_counter()
-            files = generate(gen, args.large, "host")
+            files = generate(gen, args.large, "host", distinct=args.distinct)
             print(f"\n(generated {args.large} MB in {len(files)} files, {time.perf_counter() - t0:.0f} s)")
-            run(f"generated {args.large} MB, host mix", [str(gen)], args.rounds, Path(tmp))
+            run(f"generated {args.large} MB, host mix", [str(gen)], args.rounds, Path(tmp),
+                args.forms)
             shutil.rmtree(gen, ignore_errors=True)
     return 0
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -69,8 +68,7 @@ def atomic_output(output: Path) -> Iterator[IO[bytes]]:
         yield from _direct(output)
         return
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial",
-                                   dir=output.parent)
+        fd, tmp = _temporary_beside(output)
     except OSError as exc:
         raise OutputError(f"{output}: cannot be written: {exc.strerror}") from None
     done = False
@@ -98,6 +96,25 @@ def atomic_output(output: Path) -> Iterator[IO[bytes]]:
         if not done:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+#: What ``tempfile.mkstemp`` opens with: a new file only (never one an attacker put there or a
+#: link), not inherited by children, readable by the owner alone until renamed into place.
+_NEW_FILE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | \
+    getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _temporary_beside(output: Path) -> tuple[int, str]:
+    """``tempfile.mkstemp(prefix=".NAME.", suffix=".partial", dir=output's folder)``, the same
+    way (an unpredictable name, created exclusively, mode 0600), without importing
+    ``tempfile`` (shutil, bz2, lzma, random: ~2.4 ms of every run that writes a report)."""
+    for _ in range(100):
+        name = os.path.join(output.parent, f".{output.name}.{os.urandom(6).hex()}.partial")
+        try:
+            return os.open(name, _NEW_FILE, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{output}: no free temporary name beside it")
 
 
 def _direct(output: Path) -> Iterator[IO[bytes]]:

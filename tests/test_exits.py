@@ -159,6 +159,38 @@ def test_atomic_output_leaves_the_target_untouched_when_interrupted(tmp_path: Pa
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
+def test_atomic_output_never_writes_into_a_file_or_link_already_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the temporary name is drawn at random and created exclusively (as tempfile.mkstemp
+    # does): a file or a link someone put under the drawn name is skipped, never written
+    import os
+
+    from logscope import outfile
+
+    draws = iter([b"\x01" * 6, b"\x01" * 6, b"\x02" * 6])
+    monkeypatch.setattr(outfile.os, "urandom", lambda n: next(draws))
+    out = tmp_path / "r.json"
+    planted = tmp_path / f".r.json.{'01' * 6}.partial"
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    planted.symlink_to(victim)
+    with atomic_output(out) as fh:
+        (partial,) = [p for p in tmp_path.iterdir() if p.name.endswith(f"{'02' * 6}.partial")]
+        assert partial.stat().st_mode & 0o777 == 0o600
+        fh.write(b"report")
+    assert out.read_bytes() == b"report" and victim.read_bytes() == b"keep"
+    assert planted.is_symlink() and not partial.exists()
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_atomic_output_on_a_missing_folder_names_it(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="cannot be written"), \
             atomic_output(tmp_path / "no" / "r.json"):

@@ -7,6 +7,9 @@ asks for gigabytes from a 1 KiB record and aborts the process). Neither can be s
 Python once the engine has started, so every chunk slot is read once here first; the parser
 cuts the looping links and hides the multiplying chunks (``ingest/evtx/guard.py``). The cost
 is one C-speed scan per chunk, not per record.
+
+``_prescan.pyx`` is the compiled form of ``chain_loops`` and ``amplifying_templates`` (what
+``slot_guard`` runs where it was built); this module is its pure twin and the reference.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from .chunks import (
     RECORD_MAGIC,
     RECORD_MIN,
 )
+from . import pyevtx_import
 from .normalize import ARRAY_SEPARATOR
 
 _EPOCH_1601 = datetime(1601, 1, 1)
@@ -68,6 +69,7 @@ def _use_rust_compatible_renderings() -> None:
     quiet = logging.getLogger("Evtx")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
+    pyevtx_import.load()
     from Evtx import Nodes
 
     # evtx prints a BOOL that is neither 0 nor 1 as its number (corpus: GroupPolicy "16")
@@ -109,7 +111,7 @@ def _bounded_chunk_class() -> Any:  # noqa: ANN401
     global _BOUNDED
     if _BOUNDED is not None:
         return _BOUNDED
-    from Evtx.Evtx import ChunkHeader
+    ChunkHeader = pyevtx_import.load().ChunkHeader  # noqa: N806
 
     class BoundedChunkHeader(ChunkHeader):  # type: ignore[misc]
         def _load_strings(self) -> None:
@@ -160,7 +162,7 @@ def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int
     Bad-magic slots are skipped, as the Rust engine skips them, and left to
     :func:`evtx.completeness.check_completeness` to report.
     """
-    from Evtx.Evtx import Record
+    Record = pyevtx_import.load().Record  # noqa: N806
 
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
@@ -207,7 +209,7 @@ def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
     a record's BinXML refers to names and templates by offsets inside its own chunk, so it
     renders whenever those parts of the chunk are intact.
     """
-    from Evtx.Evtx import Record
+    Record = pyevtx_import.load().Record  # noqa: N806
 
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 

@@ -9,8 +9,12 @@ values hidden by zeroing its magic (``prescan`` finds both).
 
 from __future__ import annotations
 
+from ... import accel
 from .chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
-from .prescan import amplifying_templates, chain_loops
+
+#: ``chain_loops`` and ``amplifying_templates``: compiled (``_prescan.pyx``) or the twin
+#: (``prescan.py``), the same answers (tests/evtx/test_prescan_forms.py).
+_scan = accel.load("logscope.ingest.evtx._prescan", "logscope.ingest.evtx.prescan")
 
 
 class SlotGuard:
@@ -29,8 +33,9 @@ class SlotGuard:
 
     def guarded(self, offset: int, data: bytes) -> bytes:
         """The slot as the engine may read it: hazards found, reported, cut."""
-        cuts = [offset + at for at in chain_loops(data)] if data[:8] == CHUNK_MAGIC else []
-        templates = amplifying_templates(data, self._template_cache)
+        cuts = ([offset + at for at in _scan.chain_loops(data)]
+                if data.startswith(CHUNK_MAGIC) else [])
+        templates = _scan.amplifying_templates(data, self._template_cache)
         if templates:
             self.amplifying.append((offset, templates))
             cuts += [offset, offset + 4]  # the chunk magic reads as zero: the engine skips it
