@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from logscope.events import Event
+from logscope.ingest.evtx.chunks import (CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE,
+                                         read_chunk)
 from logscope.ingest.source import IngestOptions, Source
 from logscope.ledger import FileLedger
 
@@ -48,3 +51,15 @@ def loop_every_chain(data: bytearray, chunk: int) -> int:
                 struct.pack_into("<I", data, chunk + tail, head)
                 looped += 1
     return looped
+
+
+def full_chunks(paths: list[Path]) -> Iterator[tuple[str, bytes, int]]:
+    """(where, chunk bytes, free-space offset) of every full chunk with a magic."""
+    for path in paths:
+        data = path.read_bytes()
+        for offset in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
+            raw = data[offset:offset + CHUNK_SIZE]
+            if raw[:8] == CHUNK_MAGIC:
+                chunk = read_chunk(raw, 0, offset, lambda _c: True)
+                if CHUNK_HEADER <= chunk.free_offset <= CHUNK_SIZE:
+                    yield f"{path}@{offset:#x}", raw, chunk.free_offset

@@ -5,16 +5,16 @@ fold's rule can use (each record's key read from its BinXML, ``chunk_keys``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import re2
+from evtx_helpers import full_chunks
 
-from logscope.ingest.evtx.chunk_gate import (_COMPUTER_NAME, ChunkGate, GateSpec, _find,
-                                             computer_names)
+from logscope.ingest.evtx.chunk_gate import ChunkGate, GateSpec, computer_names
+from logscope.ingest.evtx.chunk_gate_scan import COMPUTER_NAME, _find
 from logscope.ingest.evtx.chunk_keys import record_keys
-from logscope.ingest.evtx.chunks import CHUNK_HEADER, CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE, read_chunk
+from logscope.ingest.evtx.chunks import CHUNK_HEADER
 from logscope.ingest.source import IngestOptions
 from logscope.match.evtx_gate import with_evtx_gate
 from logscope.match.library import load_library
@@ -23,31 +23,20 @@ from logscope.match.matcher import Matcher
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def chunks(paths: list[Path]) -> Iterator[tuple[str, bytes, int]]:
-    """(where, chunk bytes, free-space offset) of every full chunk with a magic."""
-    for path in paths:
-        data = path.read_bytes()
-        for offset in range(HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
-            raw = data[offset:offset + CHUNK_SIZE]
-            if raw[:8] == CHUNK_MAGIC:
-                chunk = read_chunk(raw, 0, offset, lambda _c: True)
-                if CHUNK_HEADER <= chunk.free_offset <= CHUNK_SIZE:
-                    yield f"{path}@{offset:#x}", raw, chunk.free_offset
-
-
 def check_every_chunk(paths: list[Path]) -> tuple[int, int]:
     """(chunks seen, chunks the gate would skip), each checked against the old answers."""
     extra = with_evtx_gate(IngestOptions(), Matcher(load_library(None))).extra
     gate, want = extra["evtx_chunk_gate"], extra["evtx_want"]
     assert isinstance(gate, ChunkGate)
     seen = skipped = 0
-    for where, raw, free in chunks(paths):
+    for where, raw, free in full_chunks(paths):
         used = memoryview(raw)[:free]
         kept, starts = gate.scan(used, CHUNK_HEADER)
         seen += 1
         assert kept == gate.keeps(used[CHUNK_HEADER:]), where
         # the first match's shortcut answers as the full test (every name, id and code)
-        full = _find(gate._any, used[CHUNK_HEADER:]) is not None and gate._full(raw[CHUNK_HEADER:free])
+        full = (gate._forms.first(used[CHUNK_HEADER:]) is not None
+                and gate._full(raw[CHUNK_HEADER:free]))
         assert kept == full, where
         if kept:
             assert starts is None, where
@@ -74,7 +63,7 @@ def test_scan_answers_as_keeps_on_every_sample_chunk() -> None:
 def test_a_form_inside_the_name_structure_is_still_found() -> None:
     """The joint search meets ``Computer``'s name structure first; a wanted form that starts
     inside it (``er`` in UTF-16) is still seen, as ``keeps`` sees it."""
-    data = b"\xff" * 16 + _COMPUTER_NAME + b"\xff" * 16
+    data = b"\xff" * 16 + COMPUTER_NAME + b"\xff" * 16
     hidden = ChunkGate(GateSpec({"er": None}))
     assert hidden.keeps(data) and hidden.scan(data, 0) == (True, None)
     other = ChunkGate(GateSpec({"vss": None}))
@@ -87,11 +76,12 @@ def test_a_google_re2_without_the_internals_gives_the_same_answers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """``_find`` reaches into the wrapper for speed; a google-re2 that moved those internals
     (pyproject allows any >= 1.1) takes the public search and every sample chunk gets the
-    same answers."""
-    from logscope.ingest.evtx import chunk_gate
+    same answers (the RE2 twin, whichever form the gate runs)."""
+    from logscope.ingest.evtx import chunk_gate, chunk_gate_scan
 
+    monkeypatch.setattr(chunk_gate, "scanner", chunk_gate_scan)
     before = check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx")))
-    monkeypatch.setattr(chunk_gate, "_UNANCHORED", None)
+    monkeypatch.setattr(chunk_gate_scan, "_UNANCHORED", None)
     assert _find(re2.compile(b"b.d"), b"abcdbxd", 2) == (4, 7)
     assert _find(re2.compile(b"zz"), b"abcd") is None
     assert check_every_chunk(sorted((ROOT / "samples").rglob("*.evtx"))) == before

@@ -6,7 +6,8 @@ A chunk none of whose bytes could name a wanted (provider, event id), nor an HRE
 any-provider signature looks for, is kept from the engine (it reads as zeros, which evtx skips
 without an error) and its records are counted from its header (``ledger.summarized``).
 
-The test is a necessary condition, run at C speed over the chunk's used bytes:
+The test is a necessary condition, run at C speed over the chunk's used bytes (the searches
+are ``chunk_gate_scan``'s: compiled, by rare anchor bytes, or their RE2 twin; same answers):
 
 - provider names (and the identity / role prefixes) as ASCII or UTF-16LE text: the chunk's
   bytes with every NUL removed and ASCII lower-cased contain the lower-cased name (BinXML
@@ -28,27 +29,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import re2
-
+from ... import accel
 from ... import hresult as hr
+from .chunk_gate_scan import COMPUTER_NAME
 
 if TYPE_CHECKING:
     from .fold import Want
 
-
-#: The element name ``Computer`` as a chunk's name structure writes it (length, UTF-16LE, NUL).
-_COMPUTER_NAME = b"\x08\x00" + "Computer".encode("utf-16-le") + b"\x00\x00"
-_NAME_RE = re2.escape(_COMPUTER_NAME)
+#: The byte searches: compiled (``_chunk_gate_scan.pyx``) or their RE2 twin, same answers.
+scanner = accel.load("logscope.ingest.evtx._chunk_gate_scan",
+                     "logscope.ingest.evtx.chunk_gate_scan")
 #: ASCII lower-casing for ``bytes.translate`` (which also drops the NULs in the same pass).
 _LOWER = bytes(range(256)).lower()
-
-
-def _latin1() -> re2.Options:
-    """RE2 over bytes as bytes (Latin-1): twice the speed of ``re`` on a 64 KiB chunk."""
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1
-    options.log_errors = False
-    return options
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +59,8 @@ class GateSpec:
 class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
-    __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable", "_any",
-                 "_any_id", "_by_codes", "_with_names", "_longest", "_form_of")
+    __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable",
+                 "_forms", "_any_id", "_by_codes", "_form_of")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
@@ -106,50 +98,29 @@ class ChunkGate:
             self._form_of[name.encode()] = self._form_of[name.encode("utf-16-le")] = name
         self._form_of.update((t, None) for t in text)
         self._form_of.update((t.decode().encode("utf-16-le"), None) for t in text)
-        options = _latin1()
-        options.max_mem = 16 << 20
-        # case-insensitive over the raw bytes rather than a lower-cased copy (saves a 64 KiB
-        # copy per chunk); Latin-1 folding also pairs some non-ASCII bytes: a superset of
-        # the lower-cased matches, so never a skipped chunk more
-        options.case_sensitive = False
-        pattern = b"|".join(re2.escape(f) for f in sorted(forms))
-        self._any = re2.compile(pattern, options) if forms else None
-        #: the same pass also finds the ``Computer`` name structures (``scan``): a chunk it
-        #: skips needs its computer names, and their search then costs no pass of its own
-        self._with_names = re2.compile(b"|".join(filter(None, (pattern, _NAME_RE))), options)
-        self._longest = max(map(len, forms), default=0)
+        #: ``first``: the one pass of ``keeps``; ``scan``: the same pass also finds the
+        #: ``Computer`` name structures: a chunk it skips needs its computer names, and their
+        #: search then costs no pass of its own
+        self._forms = scanner.Forms(forms, computer=True)
 
     def keeps(self, body: bytes | memoryview) -> bool:
         """Whether some record of this chunk body (its bytes after the 512-byte header, up to
         the free-space offset; a view of them is searched without a copy) may be wanted."""
         if not self.skippable:
             return True
-        span = None if self._any is None else _find(self._any, body)
+        span = self._forms.first(body)
         return span is not None and self._confirm(body, span)
 
     def scan(self, data: bytes | memoryview, start: int) -> tuple[bool, tuple[int, ...] | None]:
         """``keeps(data[start:])``, and for a chunk it would skip, the offsets of the chunk's
         ``Computer`` name structures (what :func:`computer_names` looks for first), from one
-        pass: the byte test's pass costs the same with one more form in it.
-
-        Each match of the joint search is checked for a wanted form starting anywhere in it
-        (a window of the longest form past its end): a form that a name structure's match
-        hides is still seen, so the answer is always the ``keeps`` answer."""
+        pass: the byte test's pass costs the same with one more form in it."""
         if not self.skippable:
             return True, None
-        starts = list(_name_structures(data[:start + len(_COMPUTER_NAME) - 1]))
-        joint, forms = self._with_names, self._any
-        span = _find(joint, data, start)
-        while span is not None:
-            at, end = span
-            hit = None if forms is None else _find(forms, data[at:end + self._longest])
-            if hit is not None:
-                first = at - start + hit[0]
-                return self._confirm(data[start:], (first, first + hit[1] - hit[0])), None
-            if data[at:end] == _COMPUTER_NAME:  # the search is case-insensitive
-                starts.append(at - 6)
-            span = _find(joint, data, end)
-        return False, tuple(starts)
+        hit, found = self._forms.scan(data, start)
+        if hit is not None:
+            return self._confirm(data[start:], hit), None
+        return False, tuple(at - 6 for at in found)
 
     def _confirm(self, body: bytes | memoryview, first: tuple[int, int]) -> bool:
         """The byte test's details, once some form of a name or code occurs in ``body`` (the
@@ -224,17 +195,6 @@ class ChunkGate:
         return gate
 
 
-_BYTES = _latin1()
-#: RE2's own search (see ``_find``): None on a google-re2 whose wrapper moved it.
-_UNANCHORED = getattr(getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None),
-                      "UNANCHORED", None)
-_COMPUTER_RE = re2.compile(_NAME_RE, _BYTES)
-#: The one-pass search for the element starts that name a chunk's ``Computer`` structures,
-#: by those structures' offsets: a chunk of a file mostly has its one at the offset of the
-#: chunk before (37 distinct in the corpus's 1,151 chunks), and a compile costs ~16 us.
-_REFS: dict[tuple[int, ...], re2._Regexp] = {}
-
-
 def chunk_computers(data: bytes | memoryview) -> set[str] | None:
     """The computer names (casefolded) a chunk's templates write, or None when some
     ``Computer`` element may take its value from a record (a substitution) or cannot be read
@@ -258,17 +218,16 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
     if not starts:
         return []  # no Computer element in this chunk
     found: list[str] = []
-    refs = _refs(starts)
-    span = _find(refs, data)
-    while span is not None:
-        hit = span[0]
-        span = _find(refs, data, hit + 4)
+    # each hit of an offset as a 4-byte value, the next looked for past it (a structure
+    # that would start before the chunk, planted at its first bytes, no element can name)
+    refs = tuple(at.to_bytes(4, "little") for at in starts if at >= 0)
+    for hit in scanner.ref_hits(data, refs):
         start = hit - 7
         if start < 0 or data[start] not in (0x01, 0x41):
             continue  # the 4 bytes occur, but not as an element's name offset
         cur = hit + 4
         if int.from_bytes(data[hit:cur], "little") == cur:
-            cur += 6 + len(_COMPUTER_NAME)  # the name is written inline here
+            cur += 6 + len(COMPUTER_NAME)  # the name is written inline here
         if data[start] == 0x41:
             return None  # attributes on Computer: not the layout Windows writes
         if data[cur:cur + 1] != b"\x02":
@@ -291,35 +250,4 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
     """Offsets of the ``Computer`` name structures (next offset and hash come first)."""
-    starts = []
-    span = _find(_COMPUTER_RE, data)
-    while span is not None:
-        starts.append(span[0] - 6)
-        span = _find(_COMPUTER_RE, data, span[1])
-    return tuple(starts)
-
-
-def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[int, int] | None:
-    """The span of the first match at or after ``pos``: RE2's own search, without the
-    wrapper's generator and match object (~2 us a call; a chunk takes several). The
-    compiled object is the wrapper's ``_regexp`` (google-re2 as pinned in constraints.txt;
-    tests/evtx/test_chunk_scan.py runs through it); any other google-re2 takes the public
-    ``search``."""
-    inner = getattr(regex, "_regexp", None) if _UNANCHORED is not None else None
-    if inner is None:  # a wrapper without those internals: its public search, same span
-        m = regex.search(data, pos)
-        return None if m is None else m.span()
-    span = inner.Match(_UNANCHORED, data, pos, len(data))[0]
-    return None if span[0] < 0 else span
-
-
-def _refs(starts: tuple[int, ...]) -> re2._Regexp:
-    """One pass over a chunk for these offsets as 4-byte values (``bytes.find`` needles
-    ending in zeros are slow in UTF-16 text), compiled once per set of offsets."""
-    regex = _REFS.get(starts)
-    if regex is None:
-        if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
-            _REFS.clear()
-        refs = b"|".join(re2.escape(at.to_bytes(4, "little")) for at in starts)
-        regex = _REFS[starts] = re2.compile(refs, _BYTES)
-    return regex
+    return tuple(at - 6 for at in scanner.structures(data))
