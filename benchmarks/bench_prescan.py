@@ -21,6 +21,9 @@ shared, so the load is printed.
 ``--crafted``: also the pre-scan's cost on two slots built to cost it most (see
 ``crafted_slot``), both forms.
 
+``--work``: the pre-scan's work measure (``prescan.slot_work``, template body bytes a slot's
+check reads) over every slot of the inputs: the largest, against ``prescan.WORK_BUDGET``.
+
 Prints figures; asserts nothing.
 """
 
@@ -118,6 +121,14 @@ def crafted() -> None:
               f"({flagged} templates flagged)")
 
 
+def work(chunks: list[bytes]) -> None:
+    works = sorted(prescan.slot_work(c) for c in chunks)
+    print(f"pre-scan work over {len(chunks)} slots (template body bytes): median "
+          f"{statistics.median(works):,.0f}, p99 {works[len(works) * 99 // 100]:,}, "
+          f"largest {works[-1]:,}; budget {prescan.WORK_BUDGET:,} "
+          f"({prescan.WORK_BUDGET / max(works[-1], 1):.1f}x the largest)")
+
+
 def whole(paths: list[str], rounds: int, against: Path | None) -> None:
     runs = {"compiled": (ROOT, {}), "pure": (ROOT, {"LOGSCOPE_PURE": "1"})}
     if against is not None:
@@ -155,7 +166,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=0, help="whole-process rounds (0: none)")
     ap.add_argument("--against", type=Path, default=None, help="another checkout to compare")
     ap.add_argument("--crafted", action="store_true", help="also the crafted worst-case slots")
+    ap.add_argument("--work", action="store_true", help="only the work measure against the budget")
     args = ap.parse_args()
+    if args.work:
+        work(slots(args.paths))
+        return 0
     per_slot(slots(args.paths))
     if args.crafted:
         crafted()
