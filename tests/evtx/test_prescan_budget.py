@@ -163,7 +163,13 @@ def test_whole_file_prescan_reports_the_same() -> None:
     data = sample + costly_slot(False)
     cuts, amplifying, over = twin.prescan(io.BytesIO(data))
     assert (cuts, amplifying) == ([], [])
-    assert over == [(HEADER_SIZE + CHUNK_SIZE, twin.slot_work(costly_slot(False)))]
+    at = HEADER_SIZE + CHUNK_SIZE
+    assert over == [(at, twin.slot_work(costly_slot(False)))]
+    # the whole-file pass for other callers: the chunk's magic cut, the problem in the ledger
+    led = FileLedger("costly.evtx")
+    assert guard.prescan(source_bytes(data, "costly.evtx"), led) == ([at, at + 4], {at})
+    assert [(p.where, p.code) for p in led.problems] == [("chunk 1, offset 0x11000",
+                                                          "evtx-prescan-budget")]
 
 
 # -- a file of many costly slots, in a child: bounded, and the same words in both forms ------

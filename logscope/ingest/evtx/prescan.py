@@ -177,8 +177,8 @@ def _may_repeat(data: bytes, start: int, end: int) -> bool:
 
 #: Template body bytes the check of one slot may read (``slot_work``). Why a budget: each
 #: instance token names a body anywhere in the slot, so a crafted slot of ~3,200 tokens
-#: naming overlapping 16 KB bodies asks for 52 MB of reading (1.3 s a slot in the twin,
-#: ~23 min for a 64 MB file); past the budget the slot is hidden unread, as a hazard.
+#: naming overlapping 16 KB bodies asks for 52 MB of reading (1.3-1.7 s a slot in the twin,
+#: ~29 min for a 64 MB file); past the budget the slot is hidden unchecked, as a hazard.
 #: Real slots name each body once and bodies do not overlap, so they add up to less than a
 #: slot: the most over every corpus slot, the samples and the generated host log is
 #: ``MEASURED_WORK`` (``benchmarks/bench_prescan.py --work``); the budget is 4 slots, 5.3
