@@ -21,6 +21,9 @@ shared, so the load is printed.
 ``--crafted``: also the pre-scan's cost on two slots built to cost it most (see
 ``crafted_slot``), both forms.
 
+``--work``: the pre-scan's work measure (``prescan.slot_work``, template body bytes a slot's
+check reads) over every slot of the inputs: the largest, against ``prescan.WORK_BUDGET``.
+
 Prints figures; asserts nothing.
 """
 
@@ -79,18 +82,18 @@ def per_slot(chunks: list[bytes]) -> None:
     print(f"  read_chunk: header and CRCs {head:.2f}; with the record walk {walk:.2f}")
 
 
-def crafted_slot(walked: bool) -> bytes:
+def crafted_slot(walked: bool, instances: int = 3225) -> bytes:
     """A slot built to cost the pre-scan most: ~3,200 instance tokens (10 bytes each) naming
     distinct template offsets 4 bytes apart, each reading a 16 KB body from the same region.
     ``walked``: every body holds a repeated substitution every 256 bytes between 4-byte
     fragment-header tokens (each body is walked to its end); else no body may repeat an index
-    (each is only scanned)."""
+    (each is only scanned). ``instances``: fewer tokens (16: the most under the budget)."""
     import struct
 
     b = bytearray(CHUNK_SIZE)
     b[:8] = b"ElfChnk\x00"
     offs = range(32768, 49096, 4)
-    for k, off in enumerate(offs):
+    for k, off in enumerate(offs[:instances]):
         at = 512 + 10 * k
         if at + 10 > 32768:
             break
@@ -101,6 +104,14 @@ def crafted_slot(walked: bool) -> bytes:
     return bytes(b)
 
 
+def _check(mod, slot: bytes) -> str:  # type: ignore[no-untyped-def]
+    """What a form answers for a slot: templates flagged, or the work it was cut at."""
+    try:
+        return f"{len(mod.amplifying_templates(slot, {}))} templates flagged"
+    except prescan.OverBudget as over:
+        return f"cut: work {over.work:,} over the budget"
+
+
 def crafted() -> None:
     forms = {"pure": prescan}
     try:
@@ -108,14 +119,24 @@ def crafted() -> None:
         forms["compiled"] = _prescan
     except ImportError:
         pass
-    print("crafted worst-case slots (CPU ms a slot, median of 5):")
-    for walked in (False, True):
-        slot = crafted_slot(walked)
-        figures = ", ".join(f"{name} {cpu_ms(lambda m=mod: m.amplifying_templates(slot, {})):.1f}"
+    under = prescan.WORK_BUDGET // 16143  # bodies of 16,143 bytes the budget lets through
+    print(f"crafted worst-case slots (CPU ms a slot, median of 5; budget "
+          f"{prescan.WORK_BUDGET:,} body bytes):")
+    for walked, instances in ((False, 3225), (True, 3225), (True, under)):
+        slot = crafted_slot(walked, instances)
+        figures = ", ".join(f"{name} {cpu_ms(lambda m=mod: _check(m, slot)):.2f}"
                             for name, mod in forms.items())
-        flagged = len(prescan.amplifying_templates(slot, {}))
-        print(f"  {'every body walked' if walked else 'bodies only scanned':20} {figures} "
-              f"({flagged} templates flagged)")
+        what = "every body walked" if walked else "bodies only scanned"
+        print(f"  {instances:5} tokens, {what:20} {figures} ({_check(prescan, slot)}; work "
+              f"{prescan.slot_work(slot):,})")
+
+
+def work(chunks: list[bytes]) -> None:
+    works = sorted(prescan.slot_work(c) for c in chunks)
+    print(f"pre-scan work over {len(chunks)} slots (template body bytes): median "
+          f"{statistics.median(works):,.0f}, p99 {works[len(works) * 99 // 100]:,}, "
+          f"largest {works[-1]:,}; budget {prescan.WORK_BUDGET:,} "
+          f"({prescan.WORK_BUDGET / max(works[-1], 1):.1f}x the largest)")
 
 
 def whole(paths: list[str], rounds: int, against: Path | None) -> None:
@@ -155,7 +176,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=0, help="whole-process rounds (0: none)")
     ap.add_argument("--against", type=Path, default=None, help="another checkout to compare")
     ap.add_argument("--crafted", action="store_true", help="also the crafted worst-case slots")
+    ap.add_argument("--work", action="store_true", help="only the work measure against the budget")
     args = ap.parse_args()
+    if args.work:
+        work(slots(args.paths))
+        return 0
     per_slot(slots(args.paths))
     if args.crafted:
         crafted()

@@ -25,6 +25,7 @@ from . import prescan as _twin
 
 cdef Py_ssize_t CHUNK_HEADER = _twin.CHUNK_HEADER
 cdef Py_ssize_t MAX_FAN = _twin.MAX_FAN
+cdef Py_ssize_t WORK_BUDGET = _twin.WORK_BUDGET
 #: Longest buffer the 64 Ki-entry tables serve (one chunk slot); longer ones: the twin.
 cdef Py_ssize_t SLOT = 65536
 cdef Py_ssize_t TABLE = 65536
@@ -224,7 +225,8 @@ cdef uint32_t _template_fan(const uint8_t[::1] d, Py_ssize_t start, Py_ssize_t e
 def amplifying_templates(data, cache=None):
     """Chunk offsets of template definitions that use one substitution index more than once
     (``prescan.amplifying_templates``). ``cache`` is accepted for the twin's signature and
-    not used: here a body's check costs less than making its cache key."""
+    not used: here a body's check costs less than making its cache key. Raises
+    ``prescan.OverBudget`` (the same work count) before reading a body past the budget."""
     cdef const uint8_t[::1] d = data
     cdef Py_ssize_t size = d.shape[0]
     if size > SLOT:
@@ -250,16 +252,27 @@ def amplifying_templates(data, cache=None):
                     _offs[noffs] = <uint32_t>off
                     noffs += 1
             p += 1
+    # the bodies evtx would read (kept in place, in ``_offs``) and their bytes: the work
+    # measure, checked against the budget before any body is read (``prescan.slot_work``)
+    cdef Py_ssize_t nnamed = 0, work = 0  # at most 64 Ki bodies of < 64 KiB: no overflow
     for i in range(noffs):
         off = _offs[i]
         if off < CHUNK_HEADER or off + 24 > size:
             continue
-        start = off + 24
-        end = start + <Py_ssize_t>_u32(d, off + 20)
+        end = off + 24 + <Py_ssize_t>_u32(d, off + 20)
         if end > size:
             continue  # evtx rejects a template that overruns its chunk
+        work += end - off - 24
+        _offs[nnamed] = <uint32_t>off  # in place: the offsets before i are done with
+        nnamed += 1
+    if work > WORK_BUDGET:
+        raise _twin.OverBudget(work)
+    for i in range(nnamed):
+        off = _offs[i]
+        start = off + 24
+        end = start + <Py_ssize_t>_u32(d, off + 20)
         if _may_repeat(d, start, end) and _template_fan(d, start, end) > MAX_FAN:
-            _offs[nout] = <uint32_t>off  # in place: the offsets before i are done with
+            _offs[nout] = <uint32_t>off  # in place again
             nout += 1
     return sorted([_offs[i] for i in range(nout)])
 

@@ -1,19 +1,23 @@
 """Keeping the Rust engine away from what it cannot survive, and saying so in the ledger.
 
-``prescan`` finds looping name/template chain links and chunks whose templates multiply
-their values; here each finding becomes a ledger problem (chunk index and offset), and the
-engine reads the file through :class:`ZeroedLinks`, a view in which those links, and the
-magic of those chunks, read as zero.
+``prescan`` finds looping name/template chain links, chunks whose templates multiply their
+values and chunks whose check would cost over its budget; here each finding becomes a
+ledger problem (chunk index and offset; the records of a chunk left unchecked also count as
+skipped, ``skip_over_budget``), and the engine reads the file through :class:`ZeroedLinks`,
+a view in which those links, and the magic of those chunks, read as zero.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
+from typing import IO, Any
 
 from ...ledger import MAX_PROBLEMS_PER_FILE, FileLedger, Problem
 from ..source import Source
 from . import chunks
+from .completeness import RecordIdSet
+from .prescan import MEASURED_WORK, WORK_BUDGET
 from .prescan import prescan as scan_hazards
 
 
@@ -26,19 +30,22 @@ def prescan(source: Source, ledger: FileLedger) -> tuple[list[int], set[int]]:
     engine reads, in ``slots.SlotView``; this whole-file pass is for other callers.)"""
     try:
         with source.open() as fh:
-            cuts, amplifying = scan_hazards(fh)
+            cuts, amplifying, over = scan_hazards(fh)
     except OSError:
         return [], set()  # the engine reports the unreadable file
-    for problem in hazard_problems(cuts, amplifying):
+    for problem in hazard_problems(cuts, amplifying, over):
         ledger.problem(problem.where, problem.message, problem.code)
-    for at, _templates in amplifying:
+    hidden = {at for at, _templates in amplifying} | {at for at, _work in over}
+    for at in sorted(hidden):
         cuts += [at, at + 4]  # the chunk magic reads as zero: the engine skips the slot
-    return cuts, {at for at, _templates in amplifying}
+    return cuts, hidden
 
 
-def hazard_problems(cuts: list[int], amplifying: list[tuple[int, list[int]]]) -> list[Problem]:
-    """The ledger entries for cut chain links and hidden value-multiplying chunks (20 of
-    each in full, then one line with the rest's count)."""
+def hazard_problems(cuts: list[int], amplifying: list[tuple[int, list[int]]],
+                    over_budget: Sequence[tuple[int, int]] = ()) -> list[Problem]:
+    """The ledger entries for cut chain links, hidden value-multiplying chunks and chunks
+    hidden unchecked, their check over the work budget (20 of each in full, then one line
+    with the rest's count)."""
     out: list[Problem] = []
     for at in cuts[:20]:
         chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
@@ -57,7 +64,39 @@ def hazard_problems(cuts: list[int], amplifying: list[tuple[int, list[int]]]) ->
     if len(amplifying) > 20:
         out.append(Problem("file", f"{len(amplifying) - 20} more chunks with value-multiplying "
                                    "templates not read", "evtx-amplifying-template"))
+    for at, work in over_budget[:20]:
+        chunk = (at - chunks.HEADER_SIZE) // chunks.CHUNK_SIZE
+        out.append(Problem(f"chunk {chunk}, offset 0x{at:X}",
+                           f"pre-scan work over budget: its template instances name {work:,} "
+                           f"bytes of template bodies to check, over the {WORK_BUDGET:,} a chunk "
+                           f"may cost (real chunks name at most {MEASURED_WORK:,}); chunk not "
+                           f"read, its records count as skipped", "evtx-prescan-budget"))
+    if len(over_budget) > 20:
+        out.append(Problem("file", f"{len(over_budget) - 20} more chunks over the pre-scan work "
+                                   "budget not read", "evtx-prescan-budget"))
     return out
+
+
+#: The skip reason of the records of a chunk over the pre-scan work budget.
+OVER_BUDGET_SKIP = "evtx chunk over the pre-scan work budget"
+
+
+def skip_over_budget(fh: IO[bytes], over_budget: list[tuple[int, int]], ledger: FileLedger,
+                     seen: RecordIdSet) -> set[int]:
+    """Count the framed records of each chunk over the work budget as skipped (and as seen,
+    so completeness does not count them missing too); returns those chunks' file offsets,
+    kept from recovery as well. Why a record walk: the chunk's header ids are untrusted, its
+    record frames are what the ledger would otherwise count (linear, one walk a chunk)."""
+    for at, _work in over_budget:
+        fh.seek(at)
+        chunk = chunks.read_chunk(fh.read(chunks.CHUNK_SIZE), (at - chunks.HEADER_SIZE)
+                                  // chunks.CHUNK_SIZE, at)
+        ids = {rid for rid, _off in (*chunk.records, *chunk.after_damage)}
+        for rid in ids:
+            seen.add(rid)
+        if ids:
+            ledger.skip(OVER_BUDGET_SKIP, len(ids))
+    return {at for at, _work in over_budget}
 
 
 def insert_problems(ledger: FileLedger, at: int, problems: list[Problem]) -> None:

@@ -175,6 +175,49 @@ def _may_repeat(data: bytes, start: int, end: int) -> bool:
     return len(set(indices)) != len(indices)
 
 
+#: Template body bytes the check of one slot may read (``slot_work``). Why a budget: each
+#: instance token names a body anywhere in the slot, so a crafted slot of ~3,200 tokens
+#: naming overlapping 16 KB bodies asks for 52 MB of reading (1.3-1.7 s a slot in the twin,
+#: ~29 min for a 64 MB file); past the budget the slot is hidden unchecked, as a hazard.
+#: Real slots name each body once and bodies do not overlap, so they add up to less than a
+#: slot: the most over every corpus slot, the samples and the generated host log is
+#: ``MEASURED_WORK`` (``benchmarks/bench_prescan.py --work``); the budget is 4 slots, 5.3
+#: times that (tests/evtx/test_prescan_budget.py checks no real slot reaches it).
+WORK_BUDGET = 256 * 1024
+MEASURED_WORK = 48_994
+
+
+class OverBudget(Exception):
+    """A slot whose template check would read more than ``WORK_BUDGET`` body bytes
+    (``work``: how many, the same count in both forms)."""
+
+    def __init__(self, work: int) -> None:
+        super().__init__(f"pre-scan work over budget: {work:,} template body bytes named, "
+                         f"{WORK_BUDGET:,} allowed a slot")
+        self.work = work
+
+
+def _named_bodies(data: bytes) -> list[tuple[int, int, int]]:
+    """(definition offset, body start, body end) of every template definition an instance
+    token of the slot names and evtx would read (inside the slot)."""
+    out = []
+    size = len(data)
+    for low in set(_INSTANCE.findall(data, CHUNK_HEADER)):
+        off = low[0] | low[1] << 8
+        if off < CHUNK_HEADER or off + 24 > size:
+            continue
+        start = off + 24
+        end = start + _U32.unpack_from(data, off + 20)[0]
+        if end <= size:  # evtx rejects a template that overruns its chunk
+            out.append((off, start, end))
+    return out
+
+
+def slot_work(data: bytes) -> int:
+    """Body bytes ``amplifying_templates`` would read in this slot (its work measure)."""
+    return sum(end - start for _off, start, end in _named_bodies(data))
+
+
 def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None = None
                          ) -> list[int]:
     """Chunk offsets of template definitions that use one substitution index more than once.
@@ -183,18 +226,15 @@ def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None
     instance tokens and for a superset of substitution tokens, a token walk only for a body
     where two of those share an index (``cache``, keyed by chunk offset and body bytes,
     spares both for the same template at the same place in later chunks: a log's chunks
-    often open with the same records)."""
+    often open with the same records). Raises ``OverBudget`` before reading any body when
+    the bodies named add up to more than ``WORK_BUDGET`` bytes."""
     cache = {} if cache is None else cache
     out: list[int] = []
-    size = len(data)
-    for low in set(_INSTANCE.findall(data, CHUNK_HEADER)):
-        off = low[0] | low[1] << 8
-        if off < CHUNK_HEADER or off + 24 > size:
-            continue
-        start = off + 24
-        end = start + _U32.unpack_from(data, off + 20)[0]
-        if end > size:
-            continue  # evtx rejects a template that overruns its chunk
+    named = _named_bodies(data)
+    work = sum(end - start for _off, start, end in named)
+    if work > WORK_BUDGET:
+        raise OverBudget(work)
+    for off, start, end in named:
         key = (start, data[start:end]) if end - start <= CACHED_BODY else None
         fan = cache.get(key) if key is not None else None  # inline names are told by their
         if fan is None:  # offset: same bytes at the same place, same verdict
@@ -208,22 +248,27 @@ def amplifying_templates(data: bytes, cache: dict[tuple[int, bytes], int] | None
     return sorted(out)
 
 
-def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]]]:
+def prescan(fh: IO[bytes]) -> tuple[list[int], list[tuple[int, list[int]]], list[tuple[int, int]]]:
     """One read of every chunk slot before the engine runs: the file offsets of looping chain
-    links (``chain_loops``) and, per chunk whose templates multiply their values
-    (``amplifying_templates``), its file offset and those templates' chunk offsets."""
+    links (``chain_loops``), per chunk whose templates multiply their values
+    (``amplifying_templates``) its file offset and those templates' chunk offsets, and per
+    chunk over the work budget its file offset and work (``OverBudget``)."""
     cuts: list[int] = []
     amplifying: list[tuple[int, list[int]]] = []
+    over: list[tuple[int, int]] = []
     cache: dict[tuple[int, bytes], int] = {}
     fh.seek(HEADER_SIZE)
     offset = HEADER_SIZE
     while True:
         data = fh.read(CHUNK_SIZE)
         if not data:
-            return cuts, amplifying
+            return cuts, amplifying, over
         if data[:8] == CHUNK_MAGIC:
             cuts.extend(offset + at for at in chain_loops(data))
         # every slot: recovery re-frames the records of a slot whatever its magic
-        if templates := amplifying_templates(data, cache):
-            amplifying.append((offset, templates))
+        try:
+            if templates := amplifying_templates(data, cache):
+                amplifying.append((offset, templates))
+        except OverBudget as exc:
+            over.append((offset, exc.work))
         offset += len(data)

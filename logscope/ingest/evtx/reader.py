@@ -79,11 +79,13 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             yield from _host_events(view, hosts, source, ledger)
             try:
                 view.drain()
-                guard.insert_problems(ledger, at, guard.hazard_problems(view.cuts, view.amplifying))
+                guard.insert_problems(ledger, at, guard.hazard_problems(
+                    view.cuts, view.amplifying, view.over_budget))
                 # a skipped chunk's records count as summarized, but for those that stand
                 # for a host in a summary event of their own (``_host_events``)
                 ledger.summarized += view.skipped_records - view.hosts_given
                 skipped = {offset for offset, _templates in view.amplifying}
+                skipped |= guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
                                                           slots=view.chunk_list(), head=view.header)
                 if view.skipped:  # chunks nothing could use: counted, never rendered

@@ -4,13 +4,15 @@ Why apart from ``slots``: the slot view decides what the engine sees (read once,
 records); the hazard cut is one rule applied to every slot it serves and to every slot the
 engine never asked for (``SlotView.drain``), with its own findings for the ledger
 (``guard.hazard_problems``): looping chain links cut, and a chunk whose templates multiply
-values hidden by zeroing its magic (``prescan`` finds both).
+values, or whose check would cost over the budget, hidden by zeroing its magic (``prescan``
+finds all three).
 """
 
 from __future__ import annotations
 
 from ... import accel
 from .chunks import CHUNK_MAGIC, CHUNK_SIZE, HEADER_SIZE
+from .prescan import OverBudget
 
 #: ``chain_loops`` and ``amplifying_templates``: compiled (``_prescan.pyx``) or the twin
 #: (``prescan.py``), the same answers (tests/evtx/test_prescan_forms.py).
@@ -20,13 +22,16 @@ _scan = accel.load("logscope.ingest.evtx._prescan", "logscope.ingest.evtx.presca
 class SlotGuard:
     """The cuts made in one file's slots, and the slots as patched."""
 
-    __slots__ = ("cuts", "amplifying", "patched", "_template_cache")
+    __slots__ = ("cuts", "amplifying", "over_budget", "patched", "_template_cache")
 
     def __init__(self) -> None:
         #: File offsets of cut chain links; (chunk offset, template offsets) of chunks hidden
         #: because their templates multiply values.
         self.cuts: list[int] = []
         self.amplifying: list[tuple[int, list[int]]] = []
+        #: (chunk offset, work) of chunks hidden unchecked: their check was over the budget
+        #: (``prescan.WORK_BUDGET``)
+        self.over_budget: list[tuple[int, int]] = []
         #: Per slot index: the slot as patched (served again on a later read)
         self.patched: dict[int, bytes] = {}
         self._template_cache: dict[tuple[int, bytes], int] = {}
@@ -35,13 +40,20 @@ class SlotGuard:
         """The slot as the engine may read it: hazards found, reported, cut."""
         cuts = ([offset + at for at in _scan.chain_loops(data)]
                 if data.startswith(CHUNK_MAGIC) else [])
-        templates = _scan.amplifying_templates(data, self._template_cache)
-        if templates:
-            self.amplifying.append((offset, templates))
+        try:
+            templates = _scan.amplifying_templates(data, self._template_cache)
+        except OverBudget as over:  # left unchecked: hidden as a found hazard is
+            self.over_budget.append((offset, over.work))
+            hidden = True
+        else:
+            hidden = bool(templates)
+            if hidden:
+                self.amplifying.append((offset, templates))
+        if hidden:
             cuts += [offset, offset + 4]  # the chunk magic reads as zero: the engine skips it
         if not cuts:
             return data
-        self.cuts += [c for c in cuts if not (templates and c in (offset, offset + 4))]
+        self.cuts += [c for c in cuts if not (hidden and c in (offset, offset + 4))]
         patched = bytearray(data)
         for at in cuts:
             patched[at - offset:at - offset + 4] = bytes(4)

@@ -340,6 +340,12 @@ class SlotView(io.RawIOBase):
         return self._guard.amplifying
 
     @property
+    def over_budget(self) -> list[tuple[int, int]]:
+        """(chunk offset, work) of the chunks hidden unchecked, their pre-scan over its
+        budget (``slot_guard``)."""
+        return self._guard.over_budget
+
+    @property
     def raw(self) -> IO[bytes]:
         """The underlying file (completeness reads a doubtful chunk again from it)."""
         return self._raw
