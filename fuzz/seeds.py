@@ -59,6 +59,8 @@ def seeds(target: str) -> tuple[bytes, ...]:
         out = vee
     elif target in ("evtx-rust", "evtx-python"):
         out = evt or [b"ElfFile\x00" + bytes(4088)]
+    elif target == "evtx-gated":  # logs whose chunks the gate keeps and the record skip cuts
+        out = _files(samples / "evtx", "*.evtx", 12) + evt
     elif target in ("textio", "detect"):
         out = vss[:10] + vee[:10] + [e[:8192] for e in evt[:4]]
     elif target == "bundle":

@@ -114,6 +114,28 @@ def evtx_rust(data: bytes) -> None:
     _evtx(data, "rust")
 
 
+_GATED: list[IngestOptions] = []
+
+
+def evtx_gated(data: bytes) -> None:
+    """The Rust engine as ``analyze`` runs it: with the library's record rule and chunk gate,
+    so the chunk gate, the record walk, the record skip and the hazard pre-scan (compiled
+    where they were built: run this under a sanitizer build, fuzz/README.md) read the bytes."""
+    RUNS["evtx-gated"] += 1
+    if not _GATED:
+        from logscope.match.evtx_gate import with_evtx_gate
+        from logscope.match.library import load_library
+        from logscope.match.matcher import Matcher
+
+        base = IngestOptions(**FUZZ_OPTIONS, engine="rust")  # type: ignore[arg-type]
+        _GATED.append(with_evtx_gate(base, Matcher(load_library())))
+    ledger = FileLedger("x.evtx")
+    events = list(evtx.parse(_source(data, "x.evtx"), ledger, _GATED[0]))
+    _check_events(events, ledger)
+    assert ledger.records >= 0
+    assert len(ledger.problems) + ledger.problems_dropped >= 0
+
+
 def evtx_python(data: bytes) -> None:
     _evtx(data, "python")
 
@@ -162,6 +184,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "vssadmin": vssadmin_target,
     "veeam": veeam_target,
     "evtx-rust": evtx_rust,
+    "evtx-gated": evtx_gated,
     "evtx-python": evtx_python,
     "detect": detect_target,
     "bundle": bundle_target,

@@ -19,6 +19,7 @@ from fuzz.targets import RUNS, TARGETS
 from logscope.report.escape import csv_cell, markdown, terminal
 
 BUDGET = {"textio": 400, "vssadmin": 400, "veeam": 400, "evtx-rust": 300, "evtx-python": 60,
+          "evtx-gated": 200,
           "detect": 400, "bundle": 200}
 SCALE = int(os.environ.get("LOGSCOPE_FUZZ_EXAMPLES", "0"))
 
