@@ -249,3 +249,17 @@ def test_bundle_beside_a_costly_file_is_analysed(tmp_path: Path) -> None:
     intact_ids = read_chunk(INTACT.read_bytes()[HEADER_SIZE:HEADER_SIZE + CHUNK_SIZE], 0, 0).records
     assert fs["VMMS.evtx"]["records"] == len(intact_ids) > 0
     assert_good_read(rep)
+
+
+@pytest.mark.parametrize("at", [0, 1])
+def test_hidden_chunk_has_one_problem_not_the_engines_complaint_too(at: int) -> None:
+    """A chunk the guard hides (its magic zeroed) is told once, by the guard; the engine's
+    "Invalid EVTX chunk header magic" about it is our own cut, counted in the file's info."""
+    sample = SAMPLE.read_bytes()
+    nxt = INTACT.read_bytes()[HEADER_SIZE:HEADER_SIZE + CHUNK_SIZE]
+    slots = [nxt] * 2
+    slots.insert(at, costly_slot(True))
+    _events, led = parse_bytes(sample[:HEADER_SIZE] + b"".join(slots), "costly.evtx")
+    assert [p.code for p in led.problems if p.code == "evtx-prescan-budget"] == ["evtx-prescan-budget"]
+    assert not [p for p in led.problems if "header magic" in p.message], led.problems
+    assert led.info.get("engine_errors_on_hidden_chunks") == 1

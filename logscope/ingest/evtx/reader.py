@@ -18,6 +18,7 @@ loop (not started when every chunk is skipped), recovery, and the python-evtx pa
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 from ...events import Event, Locator
@@ -28,7 +29,7 @@ from . import completeness, guard
 from .engine_json import loads_record, record_from_json
 from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
-from .chunks import HEADER_SIZE, read_file_header
+from .chunks import CHUNK_SIZE, HEADER_SIZE, read_file_header
 from .normalize import RawRecord, summary_event, to_event
 from .repeats import INERT_KEY, Inert, build
 from .slots import SlotView
@@ -38,6 +39,8 @@ KIND = "evtx"
 MAGIC = b"ElfFile\x00"
 #: Consecutive failed items after which the Rust iterator is abandoned (never loop forever).
 MAX_CONSECUTIVE_ERRORS = 10_000
+#: The engine's name for the chunk a read error is about (the evtx crate's message).
+_CHUNK_NUMBER = re.compile(r"chunk number (\d+)\b")
 #: Lost records tried for recovery per file (python-evtx is slow; bounded work).
 MAX_RECOVER = 5_000
 
@@ -236,7 +239,12 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
             if view.skipped_tail is not None:  # records counted in a skipped chunk came last
                 last_id, view.skipped_tail = view.skipped_tail, None
             where = f"after record {last_id}" if last_id is not None else "before first record"
-            ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
+            if _guard_hid(exc, view):
+                # counted, not listed: the guard's own entry names the chunk and why
+                info = ledger.info
+                info["engine_errors_on_hidden_chunks"] = info.get("engine_errors_on_hidden_chunks", 0) + 1
+            else:
+                ledger.problem(where, f"evtx engine: {_short(exc)}", "evtx-record")
             if consecutive >= MAX_CONSECUTIVE_ERRORS:
                 ledger.problem(where, "too many consecutive errors; reading stopped")
                 break
@@ -285,6 +293,19 @@ def _parse_rust(source: Source, ledger: FileLedger, seen: completeness.RecordIdS
     for first, last in view.untaken_runs():  # after a record the engine gave as an error
         seen.add_range(first, last)
     ledger.summarized += folded
+
+
+def _guard_hid(exc: BaseException, view: SlotView) -> bool:
+    """Whether the engine's error is its complaint about a chunk the guard hid by zeroing its
+    magic: that chunk already has its own problem entry saying why (``guard``), and a second
+    one ("Invalid EVTX chunk header magic") would blame the file for our own cut."""
+    text = str(exc)
+    found = _CHUNK_NUMBER.search(text)
+    if found is None or "header magic" not in text:
+        return False
+    offset = HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE
+    return any(at == offset for at, _ in view.amplifying) or \
+        any(at == offset for at, _ in view.over_budget)
 
 
 def _short(exc: BaseException) -> str:
