@@ -85,3 +85,19 @@ def test_events_jsonl_every_event_with_contract_fields() -> None:
 def test_validate_builtin_library_is_clean() -> None:
     res = runner.invoke(app, ["validate"])
     assert res.exit_code == 0, res.stdout
+
+
+def test_json_report_bytes_alike_on_stdout_and_in_a_file(tmp_path: Path) -> None:
+    """The json report is written as the encoder's bytes (no text copy at the peak): the
+    same bytes on stdout and in --output, one newline at the end, the renderer's text."""
+    from logscope.report import render, render_bytes
+
+    out = tmp_path / "r.json"
+    cmd = [sys.executable, "-m", "logscope", "analyze", SQL, "--format", "json"]
+    piped = subprocess.run(cmd, capture_output=True, check=True).stdout
+    subprocess.run([*cmd, "--output", str(out)], capture_output=True, check=True)
+    written = out.read_bytes()
+    assert piped == written and written.endswith(b"}\n")
+    report = json.loads(written)
+    assert render_bytes(report, "json") == render(report, "json").encode("utf-8")
+    assert render_bytes(report, "md") == render(report, "md").encode("utf-8")

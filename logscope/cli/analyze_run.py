@@ -33,7 +33,7 @@ def run(paths: list[Path], *, fmt: Fmt = Fmt.text, output: Path | None = None,
     knowledge = _check_signatures(signatures, allow_signature_errors)
     from ..ingest.bundle import BundleError
     from ..pipeline import analyze
-    from ..report import render
+    from ..report import render, render_bytes
     from ..report.progress import ProgressBar
 
     try:
@@ -46,14 +46,15 @@ def run(paths: list[Path], *, fmt: Fmt = Fmt.text, output: Path | None = None,
     from ..report.build import build_report
 
     report = build_report(analysis)
+    del analysis  # its events and hits are in the report now: not kept beside its rendering
     report["meta"]["display_tz"] = tz
     if redact:
         from ..report.redact import redact as redact_report
 
         report = redact_report(report)
     color = output is None and fmt is Fmt.text and sys.stdout.isatty()
-    text = render(report, fmt.value, color=color)
-    _emit(text, output)
+    _emit(render_bytes(report, fmt.value, color=color) if fmt is Fmt.json
+          else render(report, fmt.value, color=color), output)
     _exit_for(report, paths, fail_on)
 
 

@@ -10,11 +10,17 @@ from typing import Any
 from .values import Severity, _die
 
 
-def _emit(text: str, output: Path | None, what: str = "report") -> None:
+def _emit(text: str | bytes, output: Path | None, what: str = "report") -> None:
+    """Write the report (text, or UTF-8 bytes as the json renderer gives them)."""
     from ..signals import check
 
     check()  # a stop whose raise was lost on the way: no report, whatever the place
     if output is None:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text if text.endswith(b"\n") or not text else text + b"\n")
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         if text and not text.endswith("\n"):
             sys.stdout.write("\n")
@@ -23,7 +29,7 @@ def _emit(text: str, output: Path | None, what: str = "report") -> None:
 
     try:
         with atomic_output(output) as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     except OutputError as exc:
         _die(str(exc))
     sys.stderr.write(f"{what} written to {output}\n")

@@ -58,3 +58,12 @@ RENDERERS: dict[str, Callable[[dict[str, Any], bool], str]] = {
 
 def render(report: dict[str, Any], fmt: str, *, color: bool = False) -> str:
     return RENDERERS[fmt](report, color)
+
+
+def render_bytes(report: dict[str, Any], fmt: str, *, color: bool = False) -> bytes:
+    """The report as UTF-8 bytes to write; json straight from the encoder (no text copy)."""
+    if fmt == "json":
+        from .machine import json_bytes
+
+        return json_bytes(report)
+    return render(report, fmt, color=color).encode("utf-8")

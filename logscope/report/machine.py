@@ -13,7 +13,14 @@ from .escape import csv_cell
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str).decode() + "\n"
+    return json_bytes(report).decode()
+
+
+def json_bytes(report: dict[str, Any]) -> bytes:
+    """The JSON report as the bytes written: a report of a large bundle runs to tens of MB,
+    and each copy as text (decode, a newline appended, encode) is one more at the peak."""
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
+                        default=str)
 
 
 def render_jsonl(report: dict[str, Any]) -> str:
