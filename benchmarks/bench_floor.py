@@ -90,18 +90,22 @@ FORM_ENVS = {"env": {"": None},
                       " pure": {**os.environ, "LOGSCOPE_PURE": "1"}}}
 
 _FORMS_CHILD = """
-import json, sys
+import atexit, json, sys
 sys.argv = ["logscope", *sys.argv[1:]]
-from logscope.cli import main
-try:
-    main()
-finally:
+
+
+def forms():  # an exit handler: analyze's direct path ends with os._exit only without one
     from logscope import accel
     sys.stdout.write("\\nFORMS " + json.dumps({"pure_only": accel.pure_only(),
-                                                 "forms": accel.FORMS,
-                                                 "built": accel.compiled_sources()}))
-"""
+                                                  "forms": accel.FORMS,
+                                                  "built": accel.compiled_sources()}))
+    sys.stdout.flush()
 
+
+atexit.register(forms)
+from logscope.cli import main
+main()
+"""
 
 def forms_ran(paths: list[str], workers: int, output: str, env: dict[str, str] | None) -> str:
     """Which form of each twin pair an analyze of ``paths`` loaded (one more run of it, in
