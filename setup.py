@@ -31,7 +31,7 @@ def extensions() -> list[Extension]:
         )
         for p in sources
     ]
-    return cythonize(
+    built = cythonize(
         mods,
         language_level=3,
         quiet=True,
@@ -43,6 +43,9 @@ def extensions() -> list[Extension]:
             "cdivision": True,
         },
     )
+    for ext in built:  # cythonize makes new Extension objects and drops `optional`
+        ext.optional = True
+    return built
 
 
 setup(ext_modules=extensions())
