@@ -149,6 +149,10 @@ class SlotView(io.RawIOBase):
         and the completeness check still reads from the file)."""
         self.close()
         self._raw.close()
+        # the record skip holds this view's ``_verdict``: without breaking that cycle, the
+        # view and what it holds went only at the next cyclic collection (peak memory grew
+        # ~1.6 MB with each file of a bundle)
+        self._records = None
 
     # -- slots -------------------------------------------------------------------------
     def _slot(self, index: int) -> bytes:
