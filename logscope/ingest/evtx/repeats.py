@@ -104,7 +104,7 @@ class Repeats:
             if event.record_id != int(middle.group(2)) or event.time != parse_time(middle.group(1)):
                 return event
             values = list(_values(event))
-            values[_DATA] = {k: list(v) if type(v) is list else v for k, v in event.data.items()}
+            values[_DATA] = _own_data(event.data)
             if len(head) + len(end) <= SHARED_CHARS:
                 if len(self.shared) >= MAX_EVENTS:
                     self.shared.clear()
@@ -126,5 +126,10 @@ class Repeats:
         out[_TIME] = time
         out[_SOURCE] = "utc" if time is not None else "none"
         out[_RECORD] = int(middle.group(2))
-        out[_DATA] = {k: list(v) if type(v) is list else v for k, v in values[_DATA].items()}
+        out[_DATA] = _own_data(values[_DATA])
         return Event(*out)
+
+
+def _own_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an event's ``data`` whose lists are its own (a consumer may extend one)."""
+    return {k: list(v) if type(v) is list else v for k, v in data.items()}
