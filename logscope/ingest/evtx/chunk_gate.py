@@ -120,7 +120,7 @@ class ChunkGate:
         hit, found = self._forms.scan(data, start)
         if hit is not None:
             return self._confirm(data[start:], hit), None
-        return False, tuple(at - 6 for at in found)
+        return False, _structure_starts(found)
 
     def _confirm(self, body: bytes | memoryview, first: tuple[int, int]) -> bool:
         """The byte test's details, once some form of a name or code occurs in ``body`` (the
@@ -250,4 +250,10 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
     """Offsets of the ``Computer`` name structures (next offset and hash come first)."""
-    return tuple(at - 6 for at in scanner.structures(data))
+    return _structure_starts(scanner.structures(data))
+
+
+def _structure_starts(found: Iterable[int]) -> tuple[int, ...]:
+    """Name structure offsets from where their ``Computer`` text was found (the structure's
+    next offset and hash come first: 6 bytes)."""
+    return tuple(at - 6 for at in found)
