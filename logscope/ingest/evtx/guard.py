@@ -82,10 +82,10 @@ OVER_BUDGET_SKIP = "evtx chunk over the pre-scan work budget"
 
 
 def skip_over_budget(fh: IO[bytes], over_budget: list[tuple[int, int]], ledger: FileLedger,
-                     seen: RecordIdSet) -> set[int]:
+                     seen: RecordIdSet) -> None:
     """Count the framed records of each chunk over the work budget as skipped (and as seen,
-    so completeness does not count them missing too); returns those chunks' file offsets,
-    kept from recovery as well. Why a record walk: the chunk's header ids are untrusted, its
+    so completeness does not count them missing too; recovery leaves those chunks alone:
+    ``SlotView.hidden``). Why a record walk: the chunk's header ids are untrusted, its
     record frames are what the ledger would otherwise count (linear, one walk a chunk)."""
     for at, _work in over_budget:
         fh.seek(at)
@@ -96,7 +96,6 @@ def skip_over_budget(fh: IO[bytes], over_budget: list[tuple[int, int]], ledger: 
             seen.add(rid)
         if ids:
             ledger.skip(OVER_BUDGET_SKIP, len(ids))
-    return {at for at, _work in over_budget}
 
 
 def insert_problems(ledger: FileLedger, at: int, problems: list[Problem]) -> None:

@@ -87,8 +87,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
                 # a skipped chunk's records count as summarized, but for those that stand
                 # for a host in a summary event of their own (``_host_events``)
                 ledger.summarized += view.skipped_records - view.hosts_given
-                skipped = {offset for offset, _templates in view.amplifying}
-                skipped |= guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
+                guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
+                skipped = view.hidden
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
                                                           slots=view.chunk_list(), head=view.header)
                 if view.skipped:  # chunks nothing could use: counted, never rendered
@@ -303,9 +303,7 @@ def _guard_hid(exc: BaseException, view: SlotView) -> bool:
     found = _CHUNK_NUMBER.search(text)
     if found is None or "header magic" not in text:
         return False
-    offset = HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE
-    return any(at == offset for at, _ in view.amplifying) or \
-        any(at == offset for at, _ in view.over_budget)
+    return HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE in view.hidden
 
 
 def _short(exc: BaseException) -> str:

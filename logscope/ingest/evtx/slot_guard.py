@@ -22,7 +22,7 @@ _scan = accel.load("logscope.ingest.evtx._prescan", "logscope.ingest.evtx.presca
 class SlotGuard:
     """The cuts made in one file's slots, and the slots as patched."""
 
-    __slots__ = ("cuts", "amplifying", "over_budget", "patched", "_template_cache")
+    __slots__ = ("cuts", "amplifying", "over_budget", "hidden", "patched", "_template_cache")
 
     def __init__(self) -> None:
         #: File offsets of cut chain links; (chunk offset, template offsets) of chunks hidden
@@ -32,6 +32,9 @@ class SlotGuard:
         #: (chunk offset, work) of chunks hidden unchecked: their check was over the budget
         #: (``prescan.WORK_BUDGET``)
         self.over_budget: list[tuple[int, int]] = []
+        #: File offsets of the chunks of either list: hidden (magic zeroed), which the engine
+        #: then errs on and recovery leaves alone
+        self.hidden: set[int] = set()
         #: Per slot index: the slot as patched (served again on a later read)
         self.patched: dict[int, bytes] = {}
         self._template_cache: dict[tuple[int, bytes], int] = {}
@@ -50,6 +53,7 @@ class SlotGuard:
             if hidden:
                 self.amplifying.append((offset, templates))
         if hidden:
+            self.hidden.add(offset)
             cuts += [offset, offset + 4]  # the chunk magic reads as zero: the engine skips it
         if not cuts:
             return data

@@ -350,6 +350,12 @@ class SlotView(io.RawIOBase):
         return self._guard.over_budget
 
     @property
+    def hidden(self) -> set[int]:
+        """File offsets of the chunks the guard hid (magic zeroed): value-multiplying or over
+        the pre-scan budget; the engine errs on each, recovery leaves them alone."""
+        return self._guard.hidden
+
+    @property
     def raw(self) -> IO[bytes]:
         """The underlying file (completeness reads a doubtful chunk again from it)."""
         return self._raw
