@@ -23,7 +23,6 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -124,10 +123,6 @@ def generate(workdir: Path, megabytes: int, mix: str = "hits", distinct: bool = 
     (the identity table reads those), 0.2 % backup failures."""
     import shutil
 
-    from lxml import etree
-
-    from logscope.evtxwriter import EvtxWriter
-
     shapes = _shapes() if mix == "hits" else _host_shapes()
     workdir.mkdir(parents=True, exist_ok=True)
     per_file = min(64, megabytes) * 1024 * 1024
@@ -138,7 +133,7 @@ def generate(workdir: Path, megabytes: int, mix: str = "hits", distinct: bool = 
         if files and not distinct:
             shutil.copyfile(files[0], path)
         else:
-            _write_one(path, per_file, shapes, len(files) if distinct else None, etree, EvtxWriter)
+            _write_one(path, per_file, shapes, len(files) if distinct else None)
         files.append(path)
         total += path.stat().st_size
     return files
@@ -147,14 +142,17 @@ def generate(workdir: Path, megabytes: int, mix: str = "hits", distinct: bool = 
 _TIME = "2024-03-05T02:14:07.3342116Z"
 
 
-def _write_one(path: Path, size: int, shapes: list[str], index: int | None,
-               etree: Any, writer_class: Any) -> None:  # noqa: ANN401
+def _write_one(path: Path, size: int, shapes: list[str], index: int | None) -> None:
     """One generated file; ``index`` (distinct files): its host number, times and VM names."""
     import datetime as dt
 
+    from lxml import etree
+
+    from logscope.evtxwriter import EvtxWriter
+
     start = dt.datetime(2024, 3, 5, 2, 14, 7, tzinfo=dt.UTC) + dt.timedelta(days=index or 0)
     with open(path, "wb") as out:
-        writer = writer_class(out)
+        writer = EvtxWriter(out)
         record = 1
         while out.tell() + 65536 < size:
             shape = shapes[record % len(shapes)]
