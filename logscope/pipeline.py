@@ -6,7 +6,6 @@ streamed: only hits (and the per-file ledgers and identity table) are kept in me
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from .events import Event
 from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import KNOWS_KEY, SIGNATURE_DIRS_KEY, TEXT_FOLD_KEY, IngestOptions
+from .input_hash import in_background, input_hashes
 from .ledger import FileLedger
 from .signals import check as check_stop
 from .match.evtx_gate import with_evtx_gate
@@ -70,60 +70,6 @@ class Analysis:
     state: StateCollector = field(default_factory=StateCollector)
 
 
-def sha256_of(path: Path) -> str:
-    """Hash of an input PATH (a folder hashes its files' paths and contents in order)."""
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)  # one buffer read into: a new 1 MiB object per read costs more
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            if p.is_file() and not p.is_symlink():
-                h.update(p.relative_to(path).as_posix().encode() + b"\0")
-                _hash_file(p, h, buf)
-    else:
-        _hash_file(path, h, buf)
-    return h.hexdigest()
-
-
-def _hash_file(p: Path, h: Any, buf: bytearray) -> None:  # noqa: ANN401
-    view = memoryview(buf)
-    with p.open("rb", buffering=0) as fh:
-        while n := fh.readinto(buf):
-            h.update(view[:n])
-            # this runs in a thread beside the parse: on a stop, the exit waits for it (it
-            # was 5.8 s after a Ctrl-C with a 6 GB file in the bundle)
-            check_stop()
-
-
-def _input_hashes(paths: list[Path]) -> list[dict[str, Any]]:
-    return [{"path": str(p), "sha256": sha256_of(p)} for p in paths]
-
-
-def _in_background(work: Callable[[list[Path]], Any], paths: list[Path]) -> Callable[[], Any]:
-    """Start ``work(paths)`` in a thread; the returned call waits for its value (or raises its
-    error). A bare thread: ``concurrent.futures`` imports ``logging`` (~5 ms of start-up)."""
-    from threading import Thread
-
-    box: list[tuple[bool, Any]] = []
-
-    def body() -> None:
-        try:
-            box.append((True, work(paths)))
-        except BaseException as exc:  # noqa: BLE001 - raised where the value is asked for
-            box.append((False, exc))
-
-    thread = Thread(target=body, name="logscope-hash")
-    thread.start()
-
-    def result() -> Any:  # noqa: ANN401
-        thread.join()
-        ok, value = box[0]
-        if not ok:
-            raise value
-        return value
-
-    return result
-
-
 def iter_events(paths: list[Path], options: IngestOptions, ledgers: list[FileLedger],
                 progress: Progress | None = None) -> Iterator[Event]:
     """Every event of every file of the bundle; ``ledgers`` fills in as it goes."""
@@ -170,9 +116,9 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
         str(p) for p in signature_dirs or ())})
     in_process = replace(options, extra={**options.extra,
                                          KNOWS_KEY: lambda ev: bool(matcher.match(ev))})
-    # hash while the files are parsed (hashlib and file reads release the GIL: on a machine
-    # with a second core the hash costs no wall time)
-    hashing = _in_background(_input_hashes, paths)
+    # hash while the files are parsed (the compiled digest holds no GIL while it reads and
+    # hashes a file: on a machine with a second core the hash costs no wall time)
+    hashing = in_background(input_hashes, paths)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:

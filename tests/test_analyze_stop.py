@@ -184,7 +184,7 @@ def test_input_hashing_ends_at_a_stop(tmp_path: Path, monkeypatch: pytest.Monkey
     with a 6 GB file in the bundle a Ctrl-C took 5.8 s to end the run. It stops at the next
     MiB once a stop is received."""
     from logscope import signals
-    from logscope.pipeline import sha256_of
+    from logscope.input_hash import sha256_of
 
     big = tmp_path / "big.log"
     with big.open("wb") as fh:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..pipeline import sha256_of
+from ..input_hash import sha256_of
 
 #: What makes a file directly under an ARCHIVE path a bundle (zip, or gzip'd tar/log).
 ARCHIVE_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b")
