@@ -49,10 +49,11 @@ def stages(files: list[Path], runs: int) -> None:
     from logscope.ingest.evtx import completeness as evtx_completeness
     from logscope.ingest.evtx import prescan as evtx_prescan
     from logscope.ingest.source import IngestOptions
+    from logscope.input_hash import sha256_of
     from logscope.ledger import FileLedger
     from logscope.match.evtx_gate import with_evtx_gate
     from logscope.match.matcher import Matcher
-    from logscope.pipeline import analyze, iter_events, load_knowledge, sha256_of
+    from logscope.pipeline import analyze, iter_events, load_knowledge
 
     library, _chains = load_knowledge(None)
     opts = with_evtx_gate(IngestOptions(), Matcher(library))
