@@ -20,7 +20,7 @@ from .events import Event
 from .ingest import read_source
 from .ingest.bundle import Bundle
 from .ingest.source import KNOWS_KEY, SIGNATURE_DIRS_KEY, TEXT_FOLD_KEY, IngestOptions
-from .input_hash import in_background, input_hashes
+from .input_hash import start_hashing
 from .ledger import FileLedger
 from .signals import check as check_stop
 from .match.evtx_gate import with_evtx_gate
@@ -118,7 +118,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
                                          KNOWS_KEY: lambda ev: bool(matcher.match(ev))})
     # hash while the files are parsed (the compiled digest holds no GIL while it reads and
     # hashes a file: on a machine with a second core the hash costs no wall time)
-    hashing = in_background(input_hashes, paths)
+    hashing = start_hashing(paths)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
     if keep_events:
