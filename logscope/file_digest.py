@@ -2,9 +2,9 @@
 ``input_hash`` (which says what is hashed, and in which order).
 
 ``_file_digest.pyx`` is the compiled form of :func:`digest` (what ``input_hash`` runs where
-it was built): the same loop in C with the GIL released from a file's open to its close, so
-the hash thread beside the parse no longer takes the GIL back several times per file (~2,000
-times on the corpus, each a forced switch while the main thread parses). This module is its
+it was built): the same loop in C with the GIL released over the whole run of files, so the
+hash thread beside the parse no longer takes the GIL back several times per file (thousands
+of times on the corpus, each a wait for the main thread to let go of it). This module is its
 pure twin and the reference; tests/test_input_hash.py compares the two.
 """
 
@@ -26,8 +26,8 @@ Irregular = tuple[int, int, int, int]
 
 
 def digest(items: list[tuple[bytes, bytes]], stop: Callable[[], None]) -> tuple[bytes, list[Irregular]]:
-    """SHA-256 of ``prefix + contents`` of each ``(prefix, path)`` in ``items``, in order, and
-    what did not read as it should.
+    """SHA-256 of ``prefix + contents`` of each ``(prefix, path)`` in ``items`` (both ``bytes``),
+    in order, and what did not read as it should.
 
     A file that cannot be opened (gone since it was listed, or unreadable) adds nothing, not
     even its prefix; a read error keeps what was read before it; a file that grew or shrank

@@ -3,12 +3,16 @@
 The definition (customers check a file's value with ``Get-FileHash``; it must not change by
 a bit): a file's SHA-256; a folder's SHA-256 over its regular files, ordered by the parts of
 their relative paths, each as its relative POSIX path, ``b"\\0"``, then its contents.
-Symbolic links are neither followed nor hashed; a subfolder that cannot be listed for lack
-of permission adds nothing (as ``sorted(Path.rglob("*"))``, the first form of this, did).
+Symbolic links are neither followed nor hashed; a subfolder that cannot be listed adds
+nothing (as ``sorted(Path.rglob("*"))``, the first form of this, did).
+
+An input that does not read as it was listed (a file gone or unreadable, one that grew or
+shrank while it was read, a subfolder that cannot be listed) is hashed as read and its
+report entry says so in ``unsteady``, instead of the run ending in a traceback.
 
 Every byte is read on every run: no digest is kept between runs. Reading and hashing are
-``file_digest.digest`` (compiled where it was built: the GIL is let go from a file's open to
-its close); this module says what is hashed and in which order.
+``file_digest.digest`` (compiled where it was built: the whole run of files is read and
+hashed with the GIL released); this module says what is hashed and in which order.
 """
 
 from __future__ import annotations

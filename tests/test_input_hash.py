@@ -10,6 +10,7 @@ import errno
 import hashlib
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,34 @@ def test_unsteady_inputs_say_what_changed(tmp_path: Path, monkeypatch: pytest.Mo
     assert input_hashes([tmp_path]) == [{"path": str(tmp_path), "sha256": sha256_of(tmp_path)}]
     assert digest_of(tmp_path / "gone.log")[1] == [f"{tmp_path / 'gone.log'}: not hashed: "
                                                    "No such file or directory"]
+
+
+def test_a_run_whose_input_changed_says_so_in_a_valid_report(
+        tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from logscope.api import analyze
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(samples / "bundles" / "sqlwriter-chain", bundle)
+    victim = sorted(p for p in bundle.rglob("*") if p.is_file())[-1]
+    real = input_hash.listing
+
+    def listed_then_removed(root: Path):  # noqa: ANN202
+        got = real(root)
+        victim.unlink()
+        return got
+
+    monkeypatch.setattr(input_hash, "listing", listed_then_removed)
+    report = analyze(bundle).report
+    [entry] = report["meta"]["inputs"]
+    assert entry["unsteady"] == [f"{victim}: not hashed: No such file or directory"]
+    assert entry["sha256"] == _by_hashlib(bundle, _rglob_order(bundle))
+    schema = json.loads(resources.files("logscope.report").joinpath("report.schema.json")
+                        .read_text("utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) == []
+    entry["unsteady"] = "not a list"
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) != []
