@@ -16,11 +16,11 @@ build time: without OpenSSL's development files this module is not built and the
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from libc.errno cimport EINTR, errno
+from libc.errno cimport EINTR, EISDIR, errno
 from libc.stdlib cimport calloc, free
 from posix.fcntl cimport O_CLOEXEC, O_RDONLY
 from posix.fcntl cimport open as c_open
-from posix.stat cimport fstat, struct_stat
+from posix.stat cimport S_ISDIR, fstat, struct_stat
 from posix.unistd cimport close as c_close
 from posix.unistd cimport read as c_read
 
@@ -76,6 +76,10 @@ cdef int _hash_all(EVP_MD_CTX *ctx, Item *items, Py_ssize_t count, char *buf,
             it.err = errno
             continue
         if fstat(fd, &st) == 0:
+            if S_ISDIR(st.st_mode):  # a folder where a file was listed: as Python's open
+                c_close(fd)
+                it.err = EISDIR
+                continue
             it.size = st.st_size
         ok &= EVP_DigestUpdate(ctx, it.prefix, it.prefix_size)
         while True:

@@ -41,13 +41,13 @@ def digest(items: list[tuple[bytes, bytes]], stop: Callable[[], None]) -> tuple[
     since_stop = 0
     for i, (prefix, path) in enumerate(items):
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
         except OSError as exc:
             odd.append((i, exc.errno or 0, -1, 0))
             continue
-        try:
+        with fh:
             try:
-                size = os.fstat(fd).st_size
+                size = os.fstat(fh.fileno()).st_size
             except OSError:
                 size = -1  # unknown: told as irregular whatever is read
             h.update(prefix)
@@ -55,7 +55,7 @@ def digest(items: list[tuple[bytes, bytes]], stop: Callable[[], None]) -> tuple[
             err = 0
             while True:
                 try:
-                    n = os.readv(fd, [buf])
+                    n = fh.readinto(buf)
                 except OSError as exc:
                     err = exc.errno or 0
                     break
@@ -67,8 +67,6 @@ def digest(items: list[tuple[bytes, bytes]], stop: Callable[[], None]) -> tuple[
                 if since_stop >= STOP_EVERY:
                     since_stop = 0
                     stop()
-        finally:
-            os.close(fd)
         if err or done != size:
             odd.append((i, err, size, done))
     return h.digest(), odd

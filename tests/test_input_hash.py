@@ -89,13 +89,14 @@ def test_both_forms_agree_on_real_files(form, samples: Path) -> None:  # noqa: A
 @pytest.mark.parametrize("form", FORMS, ids=lambda m: m.__name__)
 def test_a_file_gone_or_unreadable_is_left_out_and_told(form, tmp_path: Path) -> None:  # noqa: ANN001
     (tmp_path / "a").write_bytes(b"aaa")
-    (tmp_path / "c").mkdir()  # a folder where a file was listed: opens, then cannot be read
+    (tmp_path / "c").mkdir()  # a folder where a file was listed
+    (tmp_path / "d").write_bytes(b"dd")
     items = [(b"a\0", os.fsencode(tmp_path / "a")), (b"b\0", os.fsencode(tmp_path / "b")),
-             (b"c\0", os.fsencode(tmp_path / "c"))]
+             (b"c\0", os.fsencode(tmp_path / "c")), (b"d\0", os.fsencode(tmp_path / "d"))]
     raw, odd = form.digest(items, lambda: None)
-    # not opened (its prefix left out too); opened, then an error at the first read
-    assert odd == [(1, errno.ENOENT, -1, 0), (2, errno.EISDIR, (tmp_path / "c").stat().st_size, 0)]
-    assert raw == hashlib.sha256(b"a\0aaa" + b"c\0").digest()
+    # neither is opened, and neither adds its prefix
+    assert odd == [(1, errno.ENOENT, -1, 0), (2, errno.EISDIR, -1, 0)]
+    assert raw == hashlib.sha256(b"a\0aaa" + b"d\0dd").digest()
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda m: m.__name__)
@@ -122,6 +123,7 @@ def test_a_file_that_changes_while_hashed_is_hashed_as_read(form, change: str,  
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda m: m.__name__)
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
 def test_a_stop_ends_the_hash_within_its_step_and_closes_the_file(form, tmp_path: Path) -> None:  # noqa: ANN001
     big = tmp_path / "big.log"
     with big.open("wb") as fh:
@@ -187,3 +189,16 @@ def test_a_run_whose_input_changed_says_so_in_a_valid_report(
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) == []
     entry["unsteady"] = "not a list"
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) != []
+
+
+@pytest.mark.parametrize("odd,note", [
+    ((0, errno.EIO, 10, 4), "hashed up to a read error after 4 bytes: Input/output error"),
+    ((0, 0, 10, 12), "changed while it was hashed (10 bytes when opened, 12 read)"),
+    ((0, errno.EACCES, -1, 0), "not hashed: Permission denied"),
+])
+def test_each_irregular_read_is_told_by_file(odd: tuple, note: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "f.log"
+    f.write_bytes(b"x" * 10)
+    monkeypatch.setattr(input_hash, "_digest", lambda items, stop: (bytes(32), [odd]))
+    assert digest_of(f) == ("00" * 32, [f"{f}: {note}"])
