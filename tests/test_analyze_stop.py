@@ -182,7 +182,7 @@ def test_a_pooled_run_stopped_as_it_starts(tmp_path: Path, name: str, code: int)
 def test_input_hashing_ends_at_a_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The inputs are hashed in a thread beside the parse, and the exit waits for that thread:
     with a 6 GB file in the bundle a Ctrl-C took 5.8 s to end the run. It stops at the next
-    MiB once a stop is received."""
+    4 MiB (file_digest.STOP_EVERY) once a stop is received."""
     from logscope import signals
     from logscope.input_hash import sha256_of
 
