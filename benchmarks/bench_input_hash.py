@@ -2,14 +2,15 @@
 
 In process (median of ROUNDS, CPU and wall ms): OpenSSL's SHA-256 over the same number of
 bytes already in memory (the floor: no read, no walk), the folder listing, and
-``file_digest.digest`` over the listing in each form (compiled: the GIL let go per file; pure:
-the twin).
+``file_digest.digest`` over the listing in each form (compiled: the GIL let go over the whole
+run of files; pure: the twin).
 
 Whole process (``analyze PATH --workers 1 -f json``, each a fresh process, alternated, median
-of ROUNDS; CPU = user+sys): as installed (the hash in a thread beside the parse), with the
-hash run before the parse in the main thread ("serial"), with the pure twin in the thread
-("pure hash"), and with the hash replaced by a constant ("no hash"). "as is" less "no hash" is
-what the hash costs the run; "serial" less "no hash" is the hash's own cost there.
+of ROUNDS; CPU = user+sys; voluntary context switches: mostly a thread waiting for the GIL):
+as installed (the hash in a thread beside the parse), with the hash run before the parse in
+the main thread ("serial"), with the pure twin in the thread ("pure hash"), and with the hash
+replaced by a constant ("no hash"). "as is" less "no hash" is what the hash costs the run;
+"serial" less "no hash" is the hash's own cost there.
 
     python benchmarks/bench_input_hash.py                       # the corpus, 9 rounds
     python benchmarks/bench_input_hash.py --rounds 7 PATH...    # any inputs
@@ -76,7 +77,7 @@ def in_process(path: Path, rounds: int) -> None:
 
 
 def whole(path: Path, rounds: int) -> None:
-    got: dict[str, list[tuple[float, float]]] = {k: [] for k in MODES}
+    got: dict[str, list[tuple[float, float, int]]] = {k: [] for k in MODES}
     for _ in range(rounds):
         for name, mode in MODES.items():
             cmd = [sys.executable, "-c", CHILD, mode, "analyze", str(path), "--workers", "1",
@@ -84,12 +85,11 @@ def whole(path: Path, rounds: int) -> None:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, _, ru = os.wait4(proc.pid, 0)
-            got[name].append((ru.ru_utime + ru.ru_stime, time.perf_counter() - t0))
+            got[name].append((ru.ru_utime + ru.ru_stime, time.perf_counter() - t0, ru.ru_nvcsw))
     print(f"{path}: analyze --workers 1, whole process, median of {rounds} (s)")
-    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
-           for k, v in got.items()}
-    for name, (cpu, wall) in med.items():
-        print(f"  {name:12s} cpu {cpu:.3f}  wall {wall:.3f}")
+    med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in got.items()}
+    for name, (cpu, wall, waits) in med.items():
+        print(f"  {name:12s} cpu {cpu:.3f}  wall {wall:.3f}  voluntary switches {waits:.0f}")
     base = med["no hash"]
     print(f"  the hash costs: cpu {med['as is'][0] - base[0]:+.3f}  wall "
           f"{med['as is'][1] - base[1]:+.3f} (its own, serial: cpu "
