@@ -116,6 +116,9 @@ def run_direct(argv: list[str]) -> bool:
     kwargs = analyze_args(argv[1:])
     if kwargs is None:
         return False
+    import gc
+
+    gc.disable()  # until start-up is over (``analyze_run._settle``)
     from .analyze_run import run
 
     try:
