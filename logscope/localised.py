@@ -16,7 +16,6 @@ in the case-folded text without white space, the inserts are what lies between t
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import re2
 
 from . import datafiles, messages
+from .lazy import regex
 
 #: A paste longer than this is matched on its first part only (bounded work).
 MAX_MATCH_CHARS = 16 * 1024
@@ -42,9 +42,9 @@ _QUOTES = str.maketrans({c: '"' for c in "„“”«»″「」"} | {c: "'" for
 BLOCK_HEADS = ("Operation", "Context")
 #: The labels inside that block as Windows writes them (longest first: "Execution Context"
 #: before "Context"), each put back at the start of a line.
-_BLOCK_LABEL = re.compile(r"\s*\b(Execution Context|Writer Class Id|Writer Instance ID|"
-                          r"Writer Instance Name|Writer Name|Command Line|Process ID|"
-                          r"Operation|Context):")
+_BLOCK_LABEL = regex(r"\s*\b(Execution Context|Writer Class Id|Writer Instance ID|"
+                     r"Writer Instance Name|Writer Name|Command Line|Process ID|"
+                     r"Operation|Context):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,7 @@ class _Positions(Sequence[int]):
 
 
 #: A run of characters ``str.split`` keeps (``\s`` is ``str.isspace`` in ``re``).
-_WORD = re.compile(r"\S+")
+_WORD = regex(r"\S+")
 
 
 def _quick(text: str) -> str:
