@@ -219,6 +219,27 @@ def test_an_evtx_run_loads_no_stage_module_it_does_not_use(tmp_path: Path) -> No
     assert "Throughput" in text and "Hyper-V state" in text
 
 
+def test_the_command_line_process_freezes_its_start_up_and_an_in_process_run_does_not(
+        tmp_path: Path) -> None:
+    """``direct.py`` turns the collector off for the start-up and ``analyze_run._settle``
+    freezes what it made and turns it back on; a caller in its own process (typer's runner,
+    a test) keeps its collector as it was and nothing of its objects frozen."""
+    import gc
+
+    env = {**os.environ, "LOGSCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    argv = ["analyze", EVTX, "-f", "json", "-o", str(tmp_path / "r.json")]
+    code = ("import atexit, gc\natexit.register(lambda: print(gc.isenabled(), "
+            "gc.get_freeze_count() > 10_000))\n" + DIRECT)
+    status, out, err = _run(code, argv, tmp_path, env)
+    assert status == 0, err
+    assert out.strip().splitlines()[-1] == "True True"
+    frozen = gc.get_freeze_count()
+    analyze_run.run([Path(EVTX)], fmt=analyze_run.Fmt.json, output=tmp_path / "in.json",
+                    workers=1)
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert (tmp_path / "in.json").read_bytes() == (tmp_path / "r.json").read_bytes()
+
+
 LEAVE = ("import sys, threading\nfrom logscope.cli.direct import _leave\n"
          "sys.stdout.write('written before; ')\n")
 
