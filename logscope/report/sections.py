@@ -13,8 +13,8 @@ section never loads the stage's rendering code (start-up).
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 #: ``(value of report[key], report) -> lines`` for text/md, an HTML fragment for html.
