@@ -117,7 +117,7 @@ def analyze(paths: list[Path], options: IngestOptions, signature_dirs: list[Path
     in_process = replace(options, extra={**options.extra,
                                          KNOWS_KEY: lambda ev: bool(matcher.match(ev))})
     # hash while the files are parsed (the compiled digest holds no GIL while it reads and
-    # hashes a file: on a machine with a second core the hash costs no wall time)
+    # hashes the files: on a machine with a second core the hash costs no wall time)
     hashing = start_hashing(paths)
     ledgers: list[FileLedger] = []
     stream: Iterator[tuple[Event, Found]]
