@@ -20,7 +20,7 @@ from ..lazy import regex
 from ..ledger import FileLedger
 from ..localised import continues_description, english_block, identify
 from .codes import find_codes
-from .eventlog_text.pasted_record import KIND as EVENT_KIND
+from .first_look import not_evidence_suffixes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
 from .quiet_text import ALL, CODES, MATCH, TEMPLATES, VM, Gate, gate_for
@@ -29,6 +29,9 @@ from .understanding import understand
 from .vm_refs import find_vm
 
 KIND = "message-text"
+#: What a paragraph a template reads becomes (``eventlog_text.pasted_record.KIND``; named
+#: here so that reading a message does not load the event-text readers).
+EVENT_KIND = "event-text"
 KINDS = (KIND,)
 #: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
 MAX_LINES = 20_000
@@ -43,10 +46,9 @@ _PIPED = regex(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 
 
 #: Files named as documentation, provenance notes or code: their quoted messages are not
-#: evidence (a bundle's README quoting an error is not that error happening).
-NOT_EVIDENCE_SUFFIXES = (".md", ".markdown", ".rst", ".source", ".py", ".ps1", ".psm1", ".psd1",
-                         ".json", ".yml", ".yaml", ".xml", ".html", ".htm", ".js", ".cs", ".c",
-                         ".h", ".sh", ".bat", ".cmd", ".toml", ".ini", ".cfg")
+#: evidence (a bundle's README quoting an error is not that error happening). The list is
+#: data (``data/text_markers.yml``): detection leaves such a file out before loading this.
+NOT_EVIDENCE_SUFFIXES = not_evidence_suffixes()
 
 
 def detect(head: bytes, name: str) -> str | None:
