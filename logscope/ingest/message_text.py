@@ -23,7 +23,7 @@ from .codes import find_codes
 from .first_look import not_evidence_suffixes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
-from .quiet_text import ALL, CODES, MATCH, TEMPLATES, VM, Gate, gate_for
+from .quiet_text import ALL, CODES, FOREIGN, MATCH, TEMPLATES, VM, Gate, gate_for
 from .source import KNOWS_KEY, SIGNATURE_DIRS_KEY, IngestOptions, Source
 from .understanding import understand
 from .vm_refs import find_vm
@@ -83,8 +83,8 @@ def _understood(events: list[Event], ledger: FileLedger,
     """Each paragraph read through the templates. A paragraph a template identifies is a
     provider's event pasted without its labels (kind ``event-text``); the Operation/Context
     paragraphs after it are its description's tail, joined to it rather than read alone.
-    One whose ``steps`` leave out the templates holds no anchor and no foreign words:
-    ``understand`` would say nothing."""
+    One whose ``steps`` leave out the templates holds no anchor: no template reads it, only
+    its language is told (when it has another language's words, else nothing is said)."""
     out: list[Event] = []
     for ev in events:
         prev = out[-1] if out else None
@@ -96,10 +96,12 @@ def _understood(events: list[Event], ledger: FileLedger,
             prev.locator.end_line = ev.locator.end_line
             find_codes(prev.message).apply(prev)
             continue
-        if _needs(ev, steps) & TEMPLATES and \
-                understand(ev, ledger, ev.locator.line) is not None:
+        needs = _needs(ev, steps)
+        if needs & TEMPLATES and understand(ev, ledger, ev.locator.line) is not None:
             ev.kind = EVENT_KIND
             ev.data["form"] = "message"
+        elif needs & FOREIGN and not needs & TEMPLATES:  # no template's anchor: language only
+            understand(ev, ledger, ev.locator.line, may_match=False)
         out.append(ev)
     return out
 

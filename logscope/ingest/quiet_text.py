@@ -22,16 +22,18 @@ from typing import Any
 
 import re2
 
+from ..datafiles import DATA
 from ..localised import ascii_anchor_patterns
 from .codes import ascii_code_patterns
 from .language import ascii_foreign_patterns
 from .source import MESSAGE_GATE_KEY, IngestOptions
 from .vm_refs import ascii_vm_patterns
 
-#: Steps (bits): ``find_codes``, ``find_vm``, ``understand`` (templates and language), and
-#: the matcher for an event that stays bare.
-CODES, VM, TEMPLATES, MATCH = 1, 2, 4, 8
-ALL = CODES | VM | TEMPLATES | MATCH
+#: Steps (bits): ``find_codes``, ``find_vm``, ``understand`` (templates and language), the
+#: matcher for an event that stays bare, and ``understand``'s language guess alone (a text
+#: with another language's words but no template's anchor: no template can read it).
+CODES, VM, TEMPLATES, MATCH, FOREIGN = 1, 2, 4, 8, 16
+ALL = CODES | VM | TEMPLATES | MATCH | FOREIGN
 
 #: Lines below which a text is read in full: the gate costs ~10 ms to build once (the
 #: signatures' conditions, one RE2 set), the full read ~60 us a paragraph.
@@ -63,6 +65,34 @@ def reader_patterns() -> list[tuple[int, list[str]]]:
             (TEMPLATES, ascii_anchor_patterns())]
 
 
+def own_patterns() -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """``reader_patterns()`` and the other languages' words, kept as JSON in the user cache
+    by the content of the code and data they are derived from (``match/cache.json_cached``):
+    the templates' anchors cost ~3 ms a run to derive (every template split and folded)."""
+    from ..match.cache import json_cached
+
+    return json_cached("quiet-gate", _source(),
+                       lambda: [reader_patterns(), ascii_foreign_patterns()], _decode)
+
+
+#: What ``own_patterns`` is derived from: these modules, the templates, the language words.
+_CODE = ("ingest/quiet_text.py", "ingest/codes.py", "ingest/vm_refs.py", "ingest/language.py",
+         "localised.py", "messages.py", "datafiles.py", "yamlio.py")
+
+
+def _source() -> bytes:
+    package = DATA.parent
+    files = [package / name for name in _CODE] + [DATA / "message_languages.yml"] + sorted(
+        (DATA / "messages").rglob("*.y*ml"))
+    return b"\0".join(str(f.relative_to(package)).encode() + b"\0" + f.read_bytes()
+                       for f in files)
+
+
+def _decode(value: Any) -> tuple[list[tuple[int, list[str]]], list[str]]:  # noqa: ANN401
+    steps, foreign = value
+    return [(int(step), [str(p) for p in ps]) for step, ps in steps], [str(p) for p in foreign]
+
+
 @lru_cache(maxsize=4)
 def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
     # one RE2 set: a pass over the text, no capture groups, no per-match Python work; the
@@ -70,10 +100,10 @@ def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
     # multiply the states of any set they join (twice the first pass over a text, where RE2
     # builds its DFA): they go in a second set, asked only when the first finds no anchor
     steps: list[int] = []
+    own, foreign_words = own_patterns()
     try:
-        main = _set([(step, ps) for step, ps in
-                     (*reader_patterns(), (MATCH, list(matcher_patterns)))], steps)
-        words = _set([(TEMPLATES, ascii_foreign_patterns())], [])
+        main = _set([(step, ps) for step, ps in (*own, (MATCH, list(matcher_patterns)))], steps)
+        words = _set([(FOREIGN, foreign_words)], [])
     except re2.error:  # too big for one set: no gate
         return None
     match, foreign = main.Match, words.Match
@@ -85,7 +115,7 @@ def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
         for i in match(text) or ():
             found |= steps[i]
         if not found & TEMPLATES and foreign(text) is not None:
-            found |= TEMPLATES
+            found |= FOREIGN
         return found
 
     return needs

@@ -17,14 +17,15 @@ NOT_UNDERSTOOD = "message not understood"
 
 
 def understand(ev: Event, ledger: FileLedger, line: int | None,
-               label_language: str | None = None) -> Identified | None:
+               label_language: str | None = None, *, may_match: bool = True) -> Identified | None:
     """Read ``ev.message`` through the templates; fill provider and event id where the paste
     did not name them; put the English sentence in ``message`` (the pasted text stays in
     ``data.message_original``). A localised message no template reads is counted in the
-    ledger and marked ``data.message_understood = False``."""
+    ledger and marked ``data.message_understood = False``. ``may_match=False``: the caller
+    knows that no template reads the message (``quiet_text``): only its language is told."""
     if not ev.message:
         return None
-    ident = identify(ev.message, ev.provider, ev.event_id)
+    ident = identify(ev.message, ev.provider, ev.event_id) if may_match else None
     if ident is not None:
         _apply(ev, ident)
         return ident

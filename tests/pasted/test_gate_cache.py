@@ -1,0 +1,83 @@
+"""The pasted-message gate's patterns kept in the user cache give the gate built fresh.
+
+Why: ``quiet_text.own_patterns`` (the reader's steps, from the templates and language words)
+and ``message_gate.stored_bare_patterns`` (the signatures' texts, beside the checked library)
+skip deriving them in a run that finds them cached. A cached value must be the derived one,
+a warm run must not derive again, and a change of what they come from must not be answered
+from the old entry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from logscope.ingest import quiet_text
+from logscope.ingest.language import ascii_foreign_patterns
+from logscope.match import compiled, message_gate
+from logscope.match.library import load_library
+from logscope.match.matcher import Matcher
+
+KINDS = ("message-text", "event-text", "powershell-error")
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LOGSCOPE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("LOGSCOPE_NO_CACHE", raising=False)
+    compiled._read.clear()  # noqa: SLF001 - the per-process memo of library files
+    return tmp_path
+
+
+def _never(*_args: object) -> None:
+    raise AssertionError("derived again on a warm cache")
+
+
+def test_the_reader_patterns_come_back_as_derived(cache: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = (quiet_text.reader_patterns(), ascii_foreign_patterns())
+    assert quiet_text.own_patterns() == fresh  # cold: derived and kept
+    assert list(cache.glob("quiet-gate-*.json"))
+    monkeypatch.setattr(quiet_text, "reader_patterns", _never)
+    assert quiet_text.own_patterns() == fresh  # warm: read back
+    # another template or code text is another entry, derived again
+    monkeypatch.setattr(quiet_text, "_source", lambda: b"changed")
+    with pytest.raises(AssertionError, match="derived again"):
+        quiet_text.own_patterns()
+
+
+def test_the_bare_patterns_come_back_as_derived(cache: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    matcher = Matcher(load_library(None))
+    assert matcher.library.cache_key
+    fresh = {k: message_gate.bare_patterns(matcher, k) for k in KINDS}
+    assert any(fresh.values())
+    assert {k: message_gate.stored_bare_patterns(matcher, k) for k in KINDS} == fresh
+    compiled._read.clear()  # noqa: SLF001 - as a new process would
+    again = Matcher(load_library(None))
+    monkeypatch.setattr(message_gate, "bare_patterns", _never)
+    assert {k: message_gate.stored_bare_patterns(again, k) for k in KINDS} == fresh
+    # other deriving code: the entry is not used
+    monkeypatch.setattr(message_gate, "_code_key", lambda: "other code")
+    with pytest.raises(AssertionError, match="derived again"):
+        message_gate.stored_bare_patterns(again, KINDS[0])
+
+
+def test_a_damaged_entry_is_derived_again(cache: Path) -> None:
+    matcher = Matcher(load_library(None))
+    key = matcher.library.cache_key
+    compiled.store(key, {"code": message_gate._code_key(),  # noqa: SLF001
+                         "kinds": {KINDS[0]: [1, 2]}}, "message_gate", lambda v: v)
+    compiled._read.clear()  # noqa: SLF001
+    assert message_gate.stored_bare_patterns(matcher, KINDS[0]) == \
+        message_gate.bare_patterns(matcher, KINDS[0])
+
+
+def test_without_a_cache_the_patterns_are_derived(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGSCOPE_NO_CACHE", "1")
+    matcher = Matcher(load_library(None))
+    assert not matcher.library.cache_key
+    assert message_gate.stored_bare_patterns(matcher, KINDS[0]) == \
+        message_gate.bare_patterns(matcher, KINDS[0])
+    assert quiet_text.own_patterns() == (quiet_text.reader_patterns(), ascii_foreign_patterns())
