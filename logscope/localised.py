@@ -139,6 +139,11 @@ class _Positions(Sequence[int]):
 _WORD = re.compile(r"\S+")
 
 
+def folded(text: str) -> str:
+    """``fold(text)[0]`` without the index map (building it is most of a template's split)."""
+    return _quick(text) if text.isascii() else fold_by_character(text)[0]
+
+
 def _quick(text: str) -> str:
     """The folded text without the index map (str methods only: the common no-match case)."""
     return "".join(text.translate(_QUOTES).lower().split())
@@ -155,11 +160,11 @@ def _split(provider: str, event_id: int, lang: str, text: str,
     for m in messages.INSERT.finditer(text):
         if m.group(1):
             continue
-        literals.append(fold(text[pos:m.start()])[0])
+        literals.append(folded(text[pos:m.start()]))
         named += 1
         slots.append(int(m.group(2)) if m.group(2) is not None else named)
         pos = m.end()
-    literals.append(fold(text[pos:])[0])
+    literals.append(folded(text[pos:]))
     anchor = max(literals, key=len)
     if len(anchor) < MIN_ANCHOR_CHARS:
         return None
@@ -246,7 +251,7 @@ def continues_description(text: str) -> bool:
     it (``Operation:`` / ``Vorgang:`` / ``操作: ...``): a paste split at its blank lines must
     not turn ``Old failure: 0x800423f4`` into an event of its own."""
     head = text.lstrip().split(":", 1)[0].split("：", 1)[0]
-    return len(head) <= 40 and fold(head)[0] in library().block_heads
+    return len(head) <= 40 and folded(head) in library().block_heads
 
 
 def english_block(text: str, lang: str) -> str:

@@ -196,3 +196,15 @@ def test_the_evtx_path_never_builds_the_templates() -> None:
     result = analyze([samples], IngestOptions(), workers=1)
     assert result.ledgers and all(led.kind == "evtx" for led in result.ledgers)
     assert library.cache_info().currsize == 0
+
+
+def test_folded_is_fold_without_the_index_map() -> None:
+    """``folded`` (a template's split, the block-head test) gives ``fold``'s text: ASCII by
+    str methods, any other text a character at a time, as ``fold`` does."""
+    from logscope import localised, messages
+
+    texts = [e.text for e in messages.entries()] + [
+        "Ereignis-ID  \u00a0 Stra\u00dfe", "\u30a4\u30d9\u30f3\u30c8 ID", "it\u2019s `quoted`",
+        "\u0130stanbul \ufb01le \u1e9e", "  Operation:\n\tPrepareForSnapshot ", ""]
+    for t in texts:
+        assert localised.folded(t) == localised.fold(t)[0], t
