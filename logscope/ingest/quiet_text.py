@@ -1,4 +1,4 @@
-"""Which steps of the pasted-message read a paragraph needs: one RE2 set test.
+"""Which steps of the pasted-message read a paragraph needs: a few RE2 set tests.
 
 Why: the ``message-text`` reader turns every paragraph of an unclaimed text into an event,
 reads its codes and VM, reads it through the message templates (and guesses its language),
@@ -65,6 +65,7 @@ def reader_patterns() -> list[tuple[int, list[str]]]:
             (TEMPLATES, ascii_anchor_patterns())]
 
 
+@lru_cache(maxsize=1)
 def own_patterns() -> tuple[list[tuple[int, list[str]]], list[str]]:
     """``reader_patterns()`` and the other languages' words, kept as JSON in the user cache
     by the content of the code and data they are derived from (``match/cache.json_cached``):
@@ -95,25 +96,34 @@ def _decode(value: Any) -> tuple[list[tuple[int, list[str]]], list[str]]:  # noq
 
 @lru_cache(maxsize=4)
 def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
-    # one RE2 set: a pass over the text, no capture groups, no per-match Python work; the
-    # language's short words (``de``, ``il``, ``un`` ...) and the ``.*`` between two of them
-    # multiply the states of any set they join (twice the first pass over a text, where RE2
-    # builds its DFA): they go in a second set, asked only when the first finds no anchor
-    steps: list[int] = []
+    # RE2 sets: a pass over the text each, no capture groups, no per-match Python work. Three
+    # of them, because patterns in one set multiply each other's states (RE2 builds its DFA
+    # on the first pass over a text, most of the cost): the code pretests' hex and digit runs
+    # with the phrases (templates' anchors, signatures' texts) cost a manifest of hashes ~1.5
+    # ms more than two sets; the languages' short words (``de``, ``il``, ``un`` ...) and the
+    # ``.*`` between two of them double the first pass of any set they join, and are asked
+    # only when no anchor was found
     own, foreign_words = own_patterns()
+    by_step = dict(own)
+    phrase_steps: list[int] = []
+    token_steps: list[int] = []
     try:
-        main = _set([(step, ps) for step, ps in (*own, (MATCH, list(matcher_patterns)))], steps)
+        phrases = _set([(TEMPLATES, by_step[TEMPLATES]), (MATCH, list(matcher_patterns))],
+                       phrase_steps)
+        tokens = _set([(CODES, by_step[CODES]), (VM, by_step[VM])], token_steps)
         words = _set([(FOREIGN, foreign_words)], [])
     except re2.error:  # too big for one set: no gate
         return None
-    match, foreign = main.Match, words.Match
+    phrase, token, foreign = phrases.Match, tokens.Match, words.Match
 
     def needs(text: str) -> int:
         if not text.isascii():
             return ALL
         found = 0
-        for i in match(text) or ():
-            found |= steps[i]
+        for i in phrase(text) or ():
+            found |= phrase_steps[i]
+        for i in token(text) or ():
+            found |= token_steps[i]
         if not found & TEMPLATES and foreign(text) is not None:
             found |= FOREIGN
         return found

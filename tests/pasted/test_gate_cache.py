@@ -37,14 +37,19 @@ def _never(*_args: object) -> None:
 def test_the_reader_patterns_come_back_as_derived(cache: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     fresh = (quiet_text.reader_patterns(), ascii_foreign_patterns())
-    assert quiet_text.own_patterns() == fresh  # cold: derived and kept
+    own = quiet_text.own_patterns
+    own.cache_clear()  # once a process: a new process each time here
+    assert own() == fresh  # cold: derived and kept
     assert list(cache.glob("quiet-gate-*.json"))
     monkeypatch.setattr(quiet_text, "reader_patterns", _never)
-    assert quiet_text.own_patterns() == fresh  # warm: read back
+    own.cache_clear()
+    assert own() == fresh  # warm: read back
     # another template or code text is another entry, derived again
     monkeypatch.setattr(quiet_text, "_source", lambda: b"changed")
+    own.cache_clear()
     with pytest.raises(AssertionError, match="derived again"):
-        quiet_text.own_patterns()
+        own()
+    own.cache_clear()
 
 
 def test_the_bare_patterns_come_back_as_derived(cache: Path,
@@ -80,4 +85,6 @@ def test_without_a_cache_the_patterns_are_derived(monkeypatch: pytest.MonkeyPatc
     assert not matcher.library.cache_key
     assert message_gate.stored_bare_patterns(matcher, KINDS[0]) == \
         message_gate.bare_patterns(matcher, KINDS[0])
+    quiet_text.own_patterns.cache_clear()
     assert quiet_text.own_patterns() == (quiet_text.reader_patterns(), ascii_foreign_patterns())
+    quiet_text.own_patterns.cache_clear()
