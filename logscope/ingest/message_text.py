@@ -23,7 +23,7 @@ from .codes import find_codes
 from .first_look import not_evidence_suffixes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
-from .quiet_text import ALL, CODES, FOREIGN, MATCH, TEMPLATES, VM, Gate, gate_for
+from .quiet_text import ALL, CODES, FOREIGN, MATCH, TEMPLATES, VM, Gate, gate_for, may_identify
 from .source import KNOWS_KEY, SIGNATURE_DIRS_KEY, IngestOptions, Source
 from .understanding import understand
 from .vm_refs import find_vm
@@ -97,10 +97,11 @@ def _understood(events: list[Event], ledger: FileLedger,
             find_codes(prev.message).apply(prev)
             continue
         needs = _needs(ev, steps)
-        if needs & TEMPLATES and understand(ev, ledger, ev.locator.line) is not None:
-            ev.kind = EVENT_KIND
-            ev.data["form"] = "message"
-        elif needs & FOREIGN and not needs & TEMPLATES:  # no template's anchor: language only
+        if needs & TEMPLATES and (needs == ALL or may_identify(ev.message)):
+            if understand(ev, ledger, ev.locator.line) is not None:
+                ev.kind = EVENT_KIND
+                ev.data["form"] = "message"
+        elif needs & (TEMPLATES | FOREIGN):  # no template's anchor: its language only
             understand(ev, ledger, ev.locator.line, may_match=False)
         out.append(ev)
     return out

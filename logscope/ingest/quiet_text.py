@@ -23,7 +23,7 @@ from typing import Any
 import re2
 
 from ..datafiles import DATA
-from ..localised import ascii_anchor_patterns
+from ..localised import MAX_MATCH_CHARS, _quick, ascii_anchor_patterns, library
 from .codes import ascii_code_patterns
 from .language import ascii_foreign_patterns
 from .source import MESSAGE_GATE_KEY, IngestOptions
@@ -81,6 +81,27 @@ _CODE = ("ingest/quiet_text.py", "ingest/codes.py", "ingest/vm_refs.py", "ingest
          "localised.py", "messages.py", "datafiles.py", "yamlio.py")
 
 
+def may_identify(message: str) -> bool:
+    """False when ``localised.identify(message)`` without a provider answers None for sure:
+    its first look (no template's whole anchor in the folded text) fails. From the cached
+    anchors: the templates are built only for a text that holds one (a manifest line with
+    an anchor's first words is not worth ~3 ms of building them)."""
+    return _anchors().search(_quick(message[:MAX_MATCH_CHARS])) is not None
+
+
+@lru_cache(maxsize=1)
+def _anchors() -> Any:  # noqa: ANN401 - re2 has no stubs
+    from ..match.cache import json_cached
+
+    return re2.compile(json_cached("quiet-anchors", _source(), anchor_pattern, str))
+
+
+def anchor_pattern() -> str:
+    """``localised.library().any_anchor``'s pattern: every template's anchor."""
+    return "|".join(sorted({re2.escape(t.anchor) for t in library().templates}))
+
+
+@lru_cache(maxsize=1)
 def _source() -> bytes:
     package = DATA.parent
     files = [package / name for name in _CODE] + [DATA / "message_languages.yml"] + sorted(

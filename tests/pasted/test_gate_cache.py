@@ -88,3 +88,20 @@ def test_without_a_cache_the_patterns_are_derived(monkeypatch: pytest.MonkeyPatc
     quiet_text.own_patterns.cache_clear()
     assert quiet_text.own_patterns() == (quiet_text.reader_patterns(), ascii_foreign_patterns())
     quiet_text.own_patterns.cache_clear()
+
+
+def test_the_cached_anchors_are_the_templates_first_look() -> None:
+    """``may_identify`` is ``identify``'s own first look, from cached anchors: the same
+    pattern, and no text it turns away is one a template reads."""
+    from logscope import localised
+
+    from .test_codes_pretest import _project_texts
+    from .test_quiet_text import _generated
+
+    assert quiet_text.anchor_pattern() == localised.library().any_anchor.pattern
+    texts = [t for t in _project_texts() + _generated(Matcher(load_library(None)))
+             if not any("\ud800" <= c <= "\udfff" for c in t)]  # a decoded file has none
+    read = [t for t in texts if localised.identify(t) is not None]
+    assert len(read) > 100
+    assert all(quiet_text.may_identify(t) for t in read)
+    assert sum(not quiet_text.may_identify(t) for t in texts) > 1000
