@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 from ..events import Event, Locator, is_bare
 from ..lazy import regex
 from ..ledger import FileLedger
-from ..localised import continues_description, english_block, identify
 from .codes import find_codes
 from .first_look import not_evidence_suffixes
 from .paste_clean import CleanLine
@@ -88,11 +88,12 @@ def _understood(events: list[Event], ledger: FileLedger,
     out: list[Event] = []
     for ev in events:
         prev = out[-1] if out else None
-        if prev is not None and prev.kind == EVENT_KIND and continues_description(ev.message):
+        if prev is not None and prev.kind == EVENT_KIND and _localised().continues_description(
+                ev.message):
             lang = prev.data.get("message_language", "en")
             if "message_original" in prev.data:
                 prev.data["message_original"] += " " + ev.message
-            prev.message += " " + english_block(ev.message, lang)
+            prev.message += " " + _localised().english_block(ev.message, lang)
             prev.locator.end_line = ev.locator.end_line
             find_codes(prev.message).apply(prev)
             continue
@@ -170,8 +171,17 @@ def _one_message(para: list[CleanLine]) -> bool:
     Operation/Context block, is one message, not independent log lines."""
     if len(para) > MAX_TEMPLATE_LINES:
         return False
-    return continues_description(para[0].text) or \
-        identify(" ".join(cl.text for cl in para)) is not None
+    localised = _localised()
+    return localised.continues_description(para[0].text) or \
+        localised.identify(" ".join(cl.text for cl in para)) is not None
+
+
+def _localised() -> ModuleType:
+    """The templates' module, imported when a paragraph first needs it (~2 ms: a manifest's
+    lines, which no template reads, never do)."""
+    from .. import localised
+
+    return localised
 
 
 def _knows(options: IngestOptions) -> Callable[[Event], bool]:

@@ -23,7 +23,6 @@ from typing import Any
 import re2
 
 from ..datafiles import DATA
-from ..localised import MAX_MATCH_CHARS, _quick, ascii_anchor_patterns, library
 from .codes import ascii_code_patterns
 from .language import ascii_foreign_patterns
 from .source import MESSAGE_GATE_KEY, IngestOptions
@@ -61,6 +60,8 @@ def gate_for(options: IngestOptions, kind: str, lines: int | None = None) -> Gat
 def reader_patterns() -> list[tuple[int, list[str]]]:
     """The reader's own steps and what each needs in an ASCII text (the language's words in
     a set of their own, below)."""
+    from ..localised import ascii_anchor_patterns  # on a cache miss only (~2 ms to import)
+
     return [(CODES, ascii_code_patterns()), (VM, ascii_vm_patterns()),
             (TEMPLATES, ascii_anchor_patterns())]
 
@@ -83,22 +84,32 @@ _CODE = ("ingest/quiet_text.py", "ingest/codes.py", "ingest/vm_refs.py", "ingest
 
 def may_identify(message: str) -> bool:
     """False when ``localised.identify(message)`` without a provider answers None for sure:
-    its first look (no template's whole anchor in the folded text) fails. From the cached
-    anchors: the templates are built only for a text that holds one (a manifest line with
-    an anchor's first words is not worth ~3 ms of building them)."""
-    return _anchors().search(_quick(message[:MAX_MATCH_CHARS])) is not None
+    its first look (no template's whole anchor in the folded text) fails. From what the
+    first look uses, kept in the user cache: the templates (and their module, ~2 ms to
+    import) are built only for a text that holds one (a manifest line with an anchor's first
+    words is not worth ~3 ms of building them)."""
+    anchors, quotes, most = _first_look()
+    return anchors.search("".join(message[:most].translate(quotes).lower().split())) is not None
 
 
 @lru_cache(maxsize=1)
-def _anchors() -> Any:  # noqa: ANN401 - re2 has no stubs
+def _first_look() -> tuple[Any, dict[int, str], int]:
     from ..match.cache import json_cached
 
-    return re2.compile(json_cached("quiet-anchors", _source(), anchor_pattern, str))
+    pattern, quotes, most = json_cached("quiet-anchors", _source(), first_look_of_templates,
+                                        lambda v: v)
+    return re2.compile(pattern), {ord(c): str(r) for c, r in quotes}, int(most)
 
 
-def anchor_pattern() -> str:
-    """``localised.library().any_anchor``'s pattern: every template's anchor."""
-    return "|".join(sorted({re2.escape(t.anchor) for t in library().templates}))
+def first_look_of_templates() -> list[Any]:
+    """What ``localised.identify``'s first look uses: ``library().any_anchor``'s pattern,
+    the quote folding of ``_quick`` (which lower-cases and drops white space) and how much
+    of a message it reads."""
+    from .. import localised
+
+    anchors = "|".join(sorted({re2.escape(t.anchor) for t in localised.library().templates}))
+    quotes = sorted((chr(c), r) for c, r in localised._QUOTES.items())  # noqa: SLF001
+    return [anchors, quotes, localised.MAX_MATCH_CHARS]
 
 
 @lru_cache(maxsize=1)

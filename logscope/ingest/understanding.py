@@ -8,10 +8,14 @@ instead of giving no hint and no reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..events import Event
 from ..ledger import FileLedger
-from ..localised import Identified, identify
 from .language import language_of
+
+if TYPE_CHECKING:
+    from ..localised import Identified
 
 NOT_UNDERSTOOD = "message not understood"
 
@@ -25,7 +29,11 @@ def understand(ev: Event, ledger: FileLedger, line: int | None,
     knows that no template reads the message (``quiet_text``): only its language is told."""
     if not ev.message:
         return None
-    ident = identify(ev.message, ev.provider, ev.event_id) if may_match else None
+    ident = None
+    if may_match:  # the templates' module only then (~2 ms to import)
+        from ..localised import identify
+
+        ident = identify(ev.message, ev.provider, ev.event_id)
     if ident is not None:
         _apply(ev, ident)
         return ident

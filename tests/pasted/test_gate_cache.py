@@ -98,7 +98,12 @@ def test_the_cached_anchors_are_the_templates_first_look() -> None:
     from .test_codes_pretest import _project_texts
     from .test_quiet_text import _generated
 
-    assert quiet_text.anchor_pattern() == localised.library().any_anchor.pattern
+    anchors, quotes, most = quiet_text.first_look_of_templates()
+    assert anchors == localised.library().any_anchor.pattern
+    assert most == localised.MAX_MATCH_CHARS
+    text = "".join(c for c, _ in quotes) + " It's  a `Quote` \u201etest\u201c \u00ab\u00bb\t\n."
+    assert "".join(text.translate({ord(c): r for c, r in quotes}).lower().split()) == \
+        localised._quick(text)  # noqa: SLF001 - the fold may_identify copies
     texts = [t for t in _project_texts() + _generated(Matcher(load_library(None)))
              if not any("\ud800" <= c <= "\udfff" for c in t)]  # a decoded file has none
     read = [t for t in texts if localised.identify(t) is not None]
