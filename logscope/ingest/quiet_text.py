@@ -151,12 +151,13 @@ def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
     def needs(text: str) -> int:
         if not text.isascii():
             return ALL
+        raw = text.encode("ascii")  # once: a str would be encoded again for each set
         found = 0
-        for i in phrase(text) or ():
+        for i in phrase(raw) or ():
             found |= phrase_steps[i]
-        for i in token(text) or ():
+        for i in token(raw) or ():
             found |= token_steps[i]
-        if not found & TEMPLATES and foreign(text) is not None:
+        if not found & TEMPLATES and foreign(raw) is not None:
             found |= FOREIGN
         return found
 
