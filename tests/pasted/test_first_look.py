@@ -124,6 +124,11 @@ def test_text_a_family_cleans_into_other_text_goes_to_every_family() -> None:
     assert first_look.families("caf\xe9 \xe0 la cr\xe8me".encode("cp1252"), "w.txt") is None
     assert first_look.families(b"log\x00line\n" * 10, "w.txt") is None
     assert first_look.families(b"\x1f\x8b\x08\x00", "w.log.gz") is None
+    # a reader's \d takes any script's digits: "[\u0661\u0662.10.2021 ..." is a Veeam line
+    assert first_look.families("[\u0661\u0662.10.2021 04:30:17] <01> Info x\n".encode(),
+                               "w.log") is None
+    assert first_look.families("caf\u00e9 [12.10.2021 04:30:17] <01> Info x\n".encode(),
+                               "w.log") == {"veeam", "message_text"}
 
 
 def test_every_family_after_evtx_has_markers() -> None:
