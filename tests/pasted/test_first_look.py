@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logscope import datafiles
 from logscope.ingest import PARSER_MODULES, detect, first_look, message_text, read_source
@@ -210,3 +212,23 @@ def test_a_note_loads_no_text_family(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code, str(note)],
                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert out.strip() == "unknown []"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=5000) | st.text(max_size=3000).map(lambda t: t.encode("utf-8")))
+def test_is_text_counts_printable_bytes_as_a_byte_loop_does(head: bytes) -> None:
+    """``is_text`` counts text bytes with ``bytes.translate``: the share a loop over the bytes
+    gives (printable ASCII, tab, line ends, and high bytes when the sample is UTF-8)."""
+    from logscope.ingest.pasted_lines import is_text
+    from logscope.ingest.textio import sniff_encoding
+
+    sample = head[:4096]
+    if not sample or sniff_encoding(sample)[0].startswith("utf-16"):
+        return
+    try:
+        sample.decode("utf-8")
+        high_ok = True
+    except UnicodeDecodeError as exc:
+        high_ok = exc.start >= len(sample) - 3
+    text = sum(32 <= b < 127 or b in (9, 10, 13) or (high_ok and b >= 0x80) for b in sample)
+    assert is_text(head) == (text / len(sample) > 0.95)
