@@ -83,7 +83,7 @@ def families(head: bytes, name: str) -> frozenset[str] | None:
     when every family must be asked (not plain text, or the look is turned off)."""
     if not ENABLED or head.startswith(_GZIP):
         return None
-    codec, bom = sniff_encoding(head)
+    codec, _ = sniff_encoding(head)
     if codec not in _PLAIN:
         return None
     utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00"
@@ -96,10 +96,11 @@ def families(head: bytes, name: str) -> frozenset[str] | None:
     found = {owners[RAW][i] for i in sets[RAW].Match(raw) or ()}
     if "" in found:
         return None
-    from .pasted_lines import sniff_clean  # what the pasted readers see (kept for them)
+    if not set(owners[CLEAN]) <= found:  # a family the cleaned head may still show
+        from .pasted_lines import sniff_clean  # what the pasted readers see (kept for them)
 
-    clean = "\n".join(cl.text for cl in sniff_clean(head).lines)
-    found.update(owners[CLEAN][i] for i in sets[CLEAN].Match(clean) or ())
+        clean = "\n".join(cl.text for cl in sniff_clean(head).lines)
+        found.update(owners[CLEAN][i] for i in sets[CLEAN].Match(clean) or ())
     if not name.casefold().endswith(not_evidence_suffixes()):
         found.add("message_text")  # any text: its own test is cheap (``message_text.detect``)
     return frozenset(found)
