@@ -71,7 +71,8 @@ def _verdict(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch, look: bool
     return f"{found.kind} {found.reason}"
 
 
-def _read(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch, look: bool) -> Any:  # noqa: ANN401
+def _read(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch,
+          look: bool) -> Any:  # noqa: ANN401
     monkeypatch.setattr(first_look, "ENABLED", look)
     ledger, events = read_source(_source(name, data), IngestOptions())
     out = [ev.to_dict() for ev in events]
@@ -85,7 +86,8 @@ def _check(paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> int:
         for form, variant in _variants(data):
             cheap = _verdict(path.name, variant, monkeypatch, True)
             full = _verdict(path.name, variant, monkeypatch, False)
-            assert cheap == full, f"{path} ({form}): {cheap!r} with the first look, {full!r} without"
+            assert cheap == full, \
+                f"{path} ({form}): {cheap!r} with the first look, {full!r} without"
             compared += 1
         assert _read(path.name, data, monkeypatch, True) == _read(path.name, data, monkeypatch,
                                                                    False), path
@@ -95,19 +97,53 @@ def _check(paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> int:
 #: One short text per form whose detection hangs on one marker (layouts as the tools print
 #: them), with the kind it is.
 FORMS = {
- "diskshadow banner": ("Microsoft DiskShadow version 1.0\nCopyright (C) 2013 Microsoft Corporation\nOn computer:  HV01,  6/2/2019 2:55:20 PM\n", "diskshadow"),
- "vm json": ('[\n  {\n    "Name": "SQL01",\n    "Id": "1d6a3c2e-4b1f-4c8e-9a0b-2c3d4e5f6a7b",\n    "Generation": 2,\n    "State": 2\n  }\n]\n', "hyperv-state"),
- "vm csv": ('#TYPE Microsoft.HyperV.PowerShell.VirtualMachine\n"Name","State","CPUUsage","Uptime"\n"SQL01","Running","3","12.03:04:05"\n', "hyperv-state"),
- "dir listing": (" Volume in drive D is Data\n\n Directory of D:\\Hyper-V\\SQL01\n\n12/04/2026  02:00 AM     4,194,304,000 SQL01.vhdx\n12/04/2026  02:05 AM        12,582,912 SQL01_4C2E.avhdx\n", "hyperv-state"),
- "vss storage": ("Shadow Copy Storage association\n   For volume: (C:)\\\\?\\Volume{3d2cf5b1-0000-0000-0000-100000000000}\\\n   Shadow Copy Storage volume: (C:)\\\\?\\Volume{3d2cf5b1-0000-0000-0000-100000000000}\\\n   Used Shadow Copy Storage space: 0 bytes (0%)\n   Allocated Shadow Copy Storage space: 0 bytes (0%)\n   Maximum Shadow Copy Storage space: 3.99 GB (10%)\n", "vssadmin"),
- "ps concise": ("Checkpoint-VM: Checkpoint operation failed for 'SQL01'. (Virtual machine ID 1D6A3C2E-4B1F-4C8E-9A0B-2C3D4E5F6A7B)\n", "powershell-error"),
- "sqlwriter": ("[06/02/2019 14:55:20.123, TID 1a2b] SqlWriterLogger: UTC OFFSET: +02:00\n[06/02/2019 14:55:20.456, TID 1a2b] Entering CSqlWriter::OnIdentify\n", "sqlwriter-log"),
- "wevtutil": ("Event[0]:\n  Log Name: Application\n  Source: VSS\n  Date: 2026-12-04T02:00:01.000\n  Event ID: 8193\n  Level: Error\n  Description: \nVolume Shadow Copy Service error: Unexpected error calling routine.\n", "event-text"),
- "event xml": ('<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="VSS"/><EventID>8193</EventID><TimeCreated SystemTime="2026-12-04T02:00:01.000Z"/><Computer>HV01</Computer></System><EventData><Data>x</Data></EventData></Event>\n', "evtx-xml"),
- "evtx csv": ("Level,Date and Time,Source,Event ID,Task Category\nError,12/4/2026 2:00:01 AM,VSS,8193,None,Volume Shadow Copy Service error\n", "evtx-csv"),
- "get-winevent list": ("TimeCreated  : 12/4/2026 2:00:01 AM\nProviderName : VSS\nId           : 8193\nMessage      : Volume Shadow Copy Service error: Unexpected error.\n", "event-text"),
- "shorthand": ("VSS 8193: Volume Shadow Copy Service error: Unexpected error calling routine.\n", "event-text"),
- "veeam session": ("Backup job: HV-Daily\nFailed to create VM recovery checkpoint (mode: Veeam application-aware processing)\n", "veeam-session"),
+    "diskshadow banner": (
+        "Microsoft DiskShadow version 1.0\nCopyright (C) 2013 Microsoft Corporation\n"
+        "On computer:  HV01,  6/2/2019 2:55:20 PM\n", "diskshadow"),
+    "vm json": (
+        '[\n  {\n    "Name": "SQL01",\n    "Id": "1d6a3c2e-4b1f-4c8e-9a0b-2c3d4e5f6a7b",\n'
+        '    "Generation": 2,\n    "State": 2\n  }\n]\n', "hyperv-state"),
+    "vm csv": (
+        '#TYPE Microsoft.HyperV.PowerShell.VirtualMachine\n"Name","State","CPUUsage","Uptime"\n'
+        '"SQL01","Running","3","12.03:04:05"\n', "hyperv-state"),
+    "dir listing": (
+        " Volume in drive D is Data\n\n Directory of D:\\Hyper-V\\SQL01\n\n"
+        "12/04/2026  02:00 AM     4,194,304,000 SQL01.vhdx\n"
+        "12/04/2026  02:05 AM        12,582,912 SQL01_4C2E.avhdx\n", "hyperv-state"),
+    "vss storage": (
+        "Shadow Copy Storage association\n"
+        "   For volume: (C:)\\\\?\\Volume{3d2cf5b1-0000-0000-0000-100000000000}\\\n"
+        "   Shadow Copy Storage volume: (C:)\\\\?\\Volume{3d2cf5b1-0000-0000-0000-100000000000}\\\n"
+        "   Used Shadow Copy Storage space: 0 bytes (0%)\n"
+        "   Allocated Shadow Copy Storage space: 0 bytes (0%)\n"
+        "   Maximum Shadow Copy Storage space: 3.99 GB (10%)\n", "vssadmin"),
+    "ps concise": (
+        "Checkpoint-VM: Checkpoint operation failed for 'SQL01'. (Virtual machine ID "
+        "1D6A3C2E-4B1F-4C8E-9A0B-2C3D4E5F6A7B)\n", "powershell-error"),
+    "sqlwriter": (
+        "[06/02/2019 14:55:20.123, TID 1a2b] SqlWriterLogger: UTC OFFSET: +02:00\n"
+        "[06/02/2019 14:55:20.456, TID 1a2b] Entering CSqlWriter::OnIdentify\n", "sqlwriter-log"),
+    "wevtutil": (
+        "Event[0]:\n  Log Name: Application\n  Source: VSS\n  Date: 2026-12-04T02:00:01.000\n"
+        "  Event ID: 8193\n  Level: Error\n  Description: \n"
+        "Volume Shadow Copy Service error: Unexpected error calling routine.\n", "event-text"),
+    "event xml": (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        '<Provider Name="VSS"/><EventID>8193</EventID>'
+        '<TimeCreated SystemTime="2026-12-04T02:00:01.000Z"/><Computer>HV01</Computer></System>'
+        "<EventData><Data>x</Data></EventData></Event>\n", "evtx-xml"),
+    "evtx csv": (
+        "Level,Date and Time,Source,Event ID,Task Category\n"
+        "Error,12/4/2026 2:00:01 AM,VSS,8193,None,Volume Shadow Copy Service error\n", "evtx-csv"),
+    "get-winevent list": (
+        "TimeCreated  : 12/4/2026 2:00:01 AM\nProviderName : VSS\nId           : 8193\n"
+        "Message      : Volume Shadow Copy Service error: Unexpected error.\n", "event-text"),
+    "shorthand": (
+        "VSS 8193: Volume Shadow Copy Service error: Unexpected error calling routine.\n",
+        "event-text"),
+    "veeam session": (
+        "Backup job: HV-Daily\nFailed to create VM recovery checkpoint (mode: Veeam "
+        "application-aware processing)\n", "veeam-session"),
 }
 
 
