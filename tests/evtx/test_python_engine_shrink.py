@@ -1,0 +1,59 @@
+"""A log that shrinks while python-evtx reads it (a live log, a bundle on a share).
+
+Why a subprocess: the engine used to map the whole file, and touching a mapped page past the
+new end of the file raises SIGBUS, which kills the process, not just the test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from test_evtx_writer import events_xml, write
+
+from logscope.ingest.evtx.chunks import CHUNK_SIZE, HEADER_SIZE
+
+#: Cuts the file named by argv[1] to its header when python-evtx starts on its first chunk
+#: (the chunk's slot is read or mapped by then), then runs ``analyze --engine python``.
+DRIVER = textwrap.dedent("""
+    import os, sys
+    from logscope.ingest.evtx import python_engine
+    target, bundle, out = sys.argv[1:4]
+    original = python_engine._chunk_records
+    def shrink_first(*args, **kwargs):
+        if os.path.getsize(target) > {header}:
+            os.truncate(target, {header})
+        return original(*args, **kwargs)
+    python_engine._chunk_records = shrink_first
+    from logscope.cli import main
+    sys.argv = ["logscope", "analyze", bundle, "--engine", "python", "--format", "json", "-o", out]
+    main()
+""").replace("{header}", str(HEADER_SIZE))
+
+
+def test_file_shrinking_while_read_is_a_problem_not_a_crash(tmp_path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    data = write(events_xml(300))
+    assert len(data) >= HEADER_SIZE + 2 * CHUNK_SIZE  # chunks after the one being read
+    target = bundle / "Live.evtx"
+    target.write_bytes(data)
+    other = bundle / "Other.evtx"
+    other.write_bytes(write(events_xml(3)))
+    out = tmp_path / "report.json"
+
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(target), str(bundle), str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-2000:])
+
+    files = {f["path"].replace("\\", "/").rsplit("/", 1)[-1]: f
+             for f in json.loads(out.read_text(encoding="utf-8"))["files"]}
+    live = files["Live.evtx"]
+    shrank = [p for p in live["problems"] if "shrank" in p["message"]]
+    assert shrank, live["problems"]
+    assert shrank[0]["code"] == "evtx-truncated"
+    assert f"0x{HEADER_SIZE + CHUNK_SIZE:X}" in shrank[0]["where"]  # the first slot not read
+    assert 0 < live["records"] < 300  # the chunk read before the cut still counts
+    assert files["Other.evtx"]["records"] == 3 and not files["Other.evtx"]["problems"]
