@@ -57,3 +57,35 @@ def test_file_shrinking_while_read_is_a_problem_not_a_crash(tmp_path):
     assert f"0x{HEADER_SIZE + CHUNK_SIZE:X}" in shrank[0]["where"]  # the first slot not read
     assert 0 < live["records"] < 300  # the chunk read before the cut still counts
     assert files["Other.evtx"]["records"] == 3 and not files["Other.evtx"]["problems"]
+
+
+#: Recovery's python-evtx rendering (``render_at``, on the default engine's path too): the
+#: file is cut after the first chunk's record is rendered; the second chunk's records come
+#: back as errors saying so.
+RENDER = textwrap.dedent("""
+    import json, os, sys
+    from logscope.ingest.evtx import python_engine
+    from logscope.ingest.evtx.chunks import HEADER_SIZE, CHUNK_SIZE, iter_chunks
+    path = sys.argv[1]
+    with open(path, "rb") as fh:
+        frames = [(rid, off, c.offset) for c in iter_chunks(fh) for rid, off in c.records[:2]]
+    out = []
+    with open(path, "rb") as fh:
+        for rid, off, xml, error in python_engine.render_at(fh, frames):
+            out.append([rid, xml is not None, error])
+            if len(out) == 1:
+                os.truncate(path, HEADER_SIZE + CHUNK_SIZE)
+    print(json.dumps(out))
+""")
+
+
+def test_recovery_rendering_of_a_shrinking_file_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "Live.evtx"
+    path.write_bytes(write(events_xml(300)))
+    done = subprocess.run([sys.executable, "-c", RENDER, str(path)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    out = json.loads(done.stdout)
+    assert [ok for _rid, ok, _e in out[:2]] == [True, True]  # the first chunk: read before the cut
+    later = out[2:]
+    assert later and all(not ok and "shrank" in error for _rid, ok, error in later)
