@@ -89,3 +89,19 @@ def test_recovery_rendering_of_a_shrinking_file_is_an_error_not_a_crash(tmp_path
     assert [ok for _rid, ok, _e in out[:2]] == [True, True]  # the first chunk: read before the cut
     later = out[2:]
     assert later and all(not ok and "shrank" in error for _rid, ok, error in later)
+
+
+def test_frames_past_the_end_of_a_file_cut_before_rendering():
+    """Frames found while the file was whole, rendered after it was cut: errors, no raise."""
+    import io
+
+    from logscope.ingest.evtx import python_engine
+    from logscope.ingest.evtx.chunks import iter_chunks
+
+    data = write(events_xml(300))
+    frames = [(rid, off, c.offset) for c in iter_chunks(io.BytesIO(data)) for rid, off in c.records[:1]]
+    assert len(frames) >= 3
+    cut = io.BytesIO(data[:HEADER_SIZE + CHUNK_SIZE])
+    out = list(python_engine.render_at(cut, frames))
+    assert out[0][2] is not None and out[0][3] is None
+    assert all(xml is None and "shrank" in error for _rid, _off, xml, error in out[1:])

@@ -170,6 +170,8 @@ class _Slots:
         file no longer holds all of it."""
         self.close()
         wanted = min(CHUNK_SIZE, self.size - offset)
+        if wanted <= 0:  # a frame found before the file was cut (recovery)
+            raise FileShrank(offset, 0, CHUNK_SIZE)
         self._fh.seek(offset)
         data = self._fh.read(wanted)
         if len(data) < wanted:
