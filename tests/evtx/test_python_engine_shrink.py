@@ -105,3 +105,19 @@ def test_frames_past_the_end_of_a_file_cut_before_rendering():
     out = list(python_engine.render_at(cut, frames))
     assert out[0][2] is not None and out[0][3] is None
     assert all(xml is None and "shrank" in error for _rid, _off, xml, error in out[1:])
+
+
+def test_a_record_pointing_past_its_chunk_fails_as_in_the_rust_engine(shared):
+    """A corpus record whose string reads 200 KB past its chunk: an error, not a render of
+    the next chunks' bytes (they gave a UnicodeDecodeError) nor of empty values."""
+    from logscope.ingest.evtx import python_engine
+    from logscope.ledger import FileLedger
+
+    path = (shared / "corpus/evtx/omerbenamram-evtx/samples/"
+            "2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS_4Operational.evtx")
+    with open(path, "rb") as fh:
+        got = {rid: (xml, error) for rid, _off, xml, error in python_engine.records(fh, FileLedger("f"))}
+    xml, error = got[6335011]
+    assert xml is None and "read past the record's chunk" in error and "0x11000" in error
+    past = [rid for rid, (_x, e) in got.items() if e and "past the record's chunk" in e]
+    assert past == [6335011]  # no other record of the file reads outside its chunk

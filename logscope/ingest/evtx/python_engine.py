@@ -149,15 +149,17 @@ class FileShrank(Exception):
 
 
 class _Slots:
-    """The file read one chunk slot at a time, each into a zero-filled anonymous map as large
-    as the file was when the pass began, at the slot's own file offset.
+    """The file read one chunk slot at a time, each into a zero-filled anonymous map that
+    ends where the slot ends, the slot at its own file offset.
 
     Why not map the file: a file that shrinks while mapped (a log still being written, a
     bundle on a share) turns the next touch of a page past its new end into SIGBUS, which kills
     the run. Why not read it whole: memory would grow with the file (logs run to GBs). Why a
-    map of the file's size: python-evtx addresses a chunk by its file offset and names those
-    offsets, and the buffer's length, in its errors, so they read as before; only the slot's
-    own pages are ever touched, and each map is dropped when the next slot is read.
+    map up to the slot's end: python-evtx addresses a chunk by its file offset and names those
+    offsets in its errors, so they read as before; only the slot's own pages are touched, and
+    each map is dropped when the next slot is read. A damaged record that points past its
+    chunk fails to render (``_SlotMap``), as in the Rust engine, instead of reading the next
+    chunk's bytes (one corpus record: a UnicodeDecodeError of those bytes before).
     """
 
     def __init__(self, fh: IO[bytes]) -> None:
@@ -176,7 +178,7 @@ class _Slots:
         data = self._fh.read(wanted)
         if len(data) < wanted:
             raise FileShrank(offset, len(data), wanted)
-        self._buf = mmap.mmap(-1, self.size, **_PRIVATE)
+        self._buf = _SlotMap(-1, offset + wanted, **_PRIVATE)
         self._buf[offset:offset + wanted] = data
         return self._buf
 
@@ -184,6 +186,18 @@ class _Slots:
         if self._buf is not None:
             self._buf.close()
             self._buf = None
+
+
+class _SlotMap(mmap.mmap):
+    """A slot's map on which a slice past its end raises: python-evtx slices strings and
+    raw bytes (``unpack_wstring``, a record's data) and would take a short slice for empty
+    text, rendering a damaged record with empty values instead of failing it."""
+
+    def __getitem__(self, key: Any) -> Any:  # noqa: ANN401
+        if isinstance(key, slice) and key.stop is not None and key.stop > len(self):
+            raise IndexError(f"read past the record's chunk: bytes 0x{key.start or 0:X}-"
+                             f"0x{key.stop:X}, the chunk ends at 0x{len(self):X}")
+        return super().__getitem__(key)
 
 
 #: A private anonymous map (POSIX): the kernel hands out zero pages only where one is touched.
