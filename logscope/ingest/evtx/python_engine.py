@@ -156,7 +156,8 @@ class _Slots:
     bundle on a share) turns the next touch of a page past its new end into SIGBUS, which kills
     the run. Why not read it whole: memory would grow with the file (logs run to GBs). Why a
     map up to the slot's end: python-evtx addresses a chunk by its file offset and names those
-    offsets in its errors, so they read as before; only the slot's own pages are touched, and
+    offsets in its errors, so they read as before (its "buffer length" is now the slot's end,
+    not the file's); only the slot's own pages are touched, and
     each map is dropped when the next slot is read. A damaged record that points past its
     chunk fails to render (``_SlotMap``), as in the Rust engine, instead of reading the next
     chunk's bytes (one corpus record: a UnicodeDecodeError of those bytes before).
