@@ -20,6 +20,8 @@ the middle) gives no answer.
 
 from __future__ import annotations
 
+import re
+
 from ..lazy import regex
 
 #: A leading flag group: ``(?i)``, ``(?is)`` ...
