@@ -53,6 +53,31 @@ cdef extern from *:
                                      _mm256_shuffle_epi8(hi_t, hi));
         return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
     }
+
+    /* ls_next's loop with AVX2: the tables loaded once a call, not once a block (a call and
+       a vzeroupper every 32 bytes cost more than the test itself). */
+    __attribute__((target("avx2")))
+    static Py_ssize_t ls_next_avx2(const unsigned char *d, Py_ssize_t q, Py_ssize_t end,
+                                   const ls_anchors *set, unsigned *mask) {
+        __m256i lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->lo));
+        __m256i hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->hi));
+        __m256i nib = _mm256_set1_epi8(0x0f);
+        __m256i zero = _mm256_setzero_si256();
+        for (; q + 32 <= end; q += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(d + q));
+            __m256i lo = _mm256_and_si256(v, nib);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+            __m256i m = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
+                                         _mm256_shuffle_epi8(hi_t, hi));
+            unsigned bits = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero));
+            if (bits) {
+                *mask = bits;
+                return q;
+            }
+        }
+        *mask = 0;
+        return q;
+    }
     #endif
 
     /* Bit i set when p[i] (i < 32) may be an anchor byte (every one is; the caller checks
@@ -76,6 +101,31 @@ cdef extern from *:
         return mask;
     }
 
+    /* From block start ``q``, the first block d[q .. q + 32) (q + 32 <= end) in which some
+       byte may be an anchor: its start, its bits in ``mask``. None before ``end``: the first
+       start with q + 32 > end, and mask 0. (The blocks skipped are those ls_block answers 0
+       for: the same hits, fewer calls.) */
+    static inline Py_ssize_t ls_next(const unsigned char *d, Py_ssize_t q, Py_ssize_t end,
+                                     const ls_anchors *set, unsigned *mask) {
+        unsigned bits;
+    #if LS_X86
+        if (ls_have_avx2 < 0) {
+            __builtin_cpu_init();
+            ls_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        }
+        if (ls_have_avx2) return ls_next_avx2(d, q, end, set, mask);
+    #endif
+        for (; q + 32 <= end; q += 32) {
+            bits = ls_block(d + q, set);
+            if (bits) {
+                *mask = bits;
+                return q;
+            }
+        }
+        *mask = 0;
+        return q;
+    }
+
     /* 1: the byte-table loop even where AVX2 is (tests: its answers must be the same). */
     static void ls_portable(int on) { ls_have_avx2 = on ? 0 : -1; }
 
@@ -95,6 +145,8 @@ cdef extern from *:
         unsigned char lo[16]
         unsigned char hi[16]
     unsigned ls_block(const unsigned char* p, const ls_anchors* set) noexcept nogil
+    Py_ssize_t ls_next(const unsigned char* d, Py_ssize_t q, Py_ssize_t end,
+                       const ls_anchors* set, unsigned* mask) noexcept nogil
     int ls_lowest(unsigned mask) noexcept nogil
     void ls_portable(int on) noexcept nogil
 
@@ -251,11 +303,14 @@ cdef class Forms:
         cdef unsigned hits
         cdef int a
         while q < end:
-            base = q
-            if q + 32 <= end:  # 32 bytes in the buffer: their anchor bits at once
-                hits = ls_block(d + q, &self.set)
+            if q + 32 <= end:  # 32 bytes in the buffer: the next block with anchor bits
+                q = ls_next(d, q, end, &self.set, &hits)
+                base = q
+                if not hits:
+                    continue  # none before the last whole block: the bytes after, one by one
                 q += 32
             else:
+                base = q
                 hits = self.member[d[q]] != 0
                 q += 1
             while hits:
