@@ -35,6 +35,7 @@ from .chunk_gate_scan import COMPUTER_NAME
 
 if TYPE_CHECKING:
     from .fold import Want
+    from .run_memo import RunMemo
 
 #: The byte searches: compiled (``_chunk_gate_scan.pyx``) or their RE2 twin, same answers.
 scanner = accel.load("logscope.ingest.evtx._chunk_gate_scan",
@@ -60,10 +61,11 @@ class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
     __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable",
-                 "_forms", "_any_id", "_by_codes", "_form_of")
+                 "_forms", "_any_id", "_by_codes", "_form_of", "_memo")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
+        self._memo: RunMemo | None = None
         self._names = tuple(sorted(spec.providers))
         #: names (and prefixes: identity, roles) wanted whatever the event id
         self._any_id = tuple(n for n in self._names if spec.providers[n] is None)
@@ -102,6 +104,16 @@ class ChunkGate:
         #: ``Computer`` name structures: a chunk it skips needs its computer names, and their
         #: search then costs no pass of its own
         self._forms = scanner.Forms(forms, computer=True)
+
+    def memo(self, want: Want | None) -> RunMemo:
+        """What the files read with this gate (one run) share for the rule ``want``
+        (``run_memo``): a new one when the rule is another."""
+        memo = self._memo
+        if memo is None or memo.want is not want:
+            from .run_memo import RunMemo  # the walk's modules: with the first file
+
+            memo = self._memo = RunMemo(want)
+        return memo
 
     def keeps(self, body: bytes | memoryview) -> bool:
         """Whether some record of this chunk body (its bytes after the 512-byte header, up to

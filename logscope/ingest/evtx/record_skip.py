@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ... import accel
 from . import walks
 from .chunk_keys import UNREAD, Walk
+from .run_memo import RunMemo
 
 #: The per-record loop's form: ``_skip_runs`` (compiled) or its twin ``skip_runs``.
 _runs = accel.load("logscope.ingest.evtx._skip_runs", "logscope.ingest.evtx.skip_runs")
@@ -54,14 +55,14 @@ class Plan:
 class RecordSkip:
     """Decides, chunk by chunk of one file, which records the engine renders."""
 
-    def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object]) -> None:
+    def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object],
+                 memo: RunMemo | None = None) -> None:
         self.gate = gate
-        self.verdict = verdict  # the fold's rule, asked once per key and file
-        self.reader = walks.key_reader()
-        #: key id -> whether a record of it is wanted whatever the chunk holds (True/False),
-        #: or the fold's text test: only if the chunk writes an HRESULT it needs
-        self._static: dict[int, Any] = {}
-        self._epoch = self.reader.epoch
+        self.verdict = verdict  # the fold's rule, asked once per key
+        #: the reader and decisions the run's files share (``run_memo``; None: this file's
+        #: own), for the rule ``verdict`` answers
+        self._memo = RunMemo(None) if memo is None else memo
+        self.reader = self._memo.reader
 
     def plan(self, data: bytes, walk: Walk, first_id: int) -> Plan | None:
         """The skip for a chunk ``walk`` read (ids from ``first_id``), or None when every
@@ -86,18 +87,20 @@ class RecordSkip:
 
     def _wanted(self, kids: set[int], data: bytes, end: int) -> set[int]:
         """The key ids of this chunk whose records are rendered."""
-        if self.reader.epoch != self._epoch:  # the reader started over: new key ids
-            self._static.clear()
-            self._epoch = self.reader.epoch
+        memo = self._memo
+        if self.reader.epoch != memo.epoch:  # the reader started over: new key ids
+            memo.static.clear()
+            memo.epoch = self.reader.epoch
+        static_of = memo.static
         wanted = set()
         by_codes: dict[Any, bool] = {}  # this chunk's answer per HRESULT rule
         for kid in kids:
             if kid == UNREAD:
                 wanted.add(kid)
                 continue
-            static = self._static.get(kid, _UNKNOWN)
+            static = static_of.get(kid, _UNKNOWN)
             if static is _UNKNOWN:
-                static = self._static[kid] = self._decide(kid)
+                static = static_of[kid] = self._decide(kid)
             if static is True or static is False:
                 if static:
                     wanted.add(kid)
