@@ -166,7 +166,7 @@ class SlotView(io.RawIOBase):
         if index not in self.slots:
             data = self._decide(index, offset, data)
         elif index in self.skipped:
-            data = bytes(len(data))
+            data = _zeros(len(data))
         elif index in self._resized:
             data = write_sizes(data, self._resized[index])
         else:
@@ -187,7 +187,7 @@ class SlotView(io.RawIOBase):
                 self.skipped_tail = chunk.last_id
                 if self._seen is not None:
                     self._seen.add_range(chunk.first_id, chunk.last_id)
-                return bytes(len(data))
+                return _zeros(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
         out = self._guard.guarded(offset, data)
@@ -374,3 +374,12 @@ class SlotView(io.RawIOBase):
 
 def _header_only(chunk: Chunk) -> bool:
     return True
+
+
+#: What a skipped full slot reads as: one object for them all (a new 64 KiB of zeros for each
+#: skipped chunk was ~3% of the corpus's instructions, mostly for slots the engine never read)
+_ZERO_SLOT = bytes(CHUNK_SIZE)
+
+
+def _zeros(size: int) -> bytes:
+    return _ZERO_SLOT if size == CHUNK_SIZE else bytes(size)
