@@ -372,6 +372,7 @@ def _portable(bint on):
     ls_portable(on)
 
 
+cdef Py_ssize_t _NAME_SIZE = len(COMPUTER_NAME)
 cdef Forms _STRUCTURES = None  # built when first asked for (the anchor table's load)
 
 
@@ -388,6 +389,17 @@ def structures(const unsigned char[::1] data not None):
 _REFS: dict = {}
 
 
+cdef Forms _ref_forms(refs):
+    """The search for the 4-byte values ``refs`` (remembered, bounded as the twin's)."""
+    key = tuple(refs)
+    cdef Forms forms = _REFS.get(key)
+    if forms is None:
+        if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
+            _REFS.clear()
+        forms = _REFS[key] = Forms(refs, exact=True)
+    return forms
+
+
 def ref_hits(const unsigned char[::1] data not None, refs):
     """Where one of the 4-byte values ``refs`` occurs, left to right, the next looked for
     after the 4 bytes of each hit (as RE2's search from there finds them)."""
@@ -398,15 +410,56 @@ def ref_hits(const unsigned char[::1] data not None, refs):
     hits = []
     if not refs or n < 4:
         return hits
-    key = tuple(refs)
-    forms = _REFS.get(key)
-    if forms is None:
-        if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
-            _REFS.clear()
-        forms = _REFS[key] = Forms(refs, exact=True)
+    forms = _ref_forms(refs)
     while True:
         at = forms._search(&data[0], n, pos, pos, None, &size)
         if at < 0:
             return hits
         hits.append(at)
         pos = at + 4
+
+
+def computer_names(const unsigned char[::1] data not None, refs):
+    """The twin's ``computer_names``: the names written as text right after each element
+    start that names the ``Computer`` structure by one of ``refs`` (None: some such element
+    is not written that way). Every read is checked against ``n`` first."""
+    cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, hit, start, cur, chars, avail
+    cdef const unsigned char* d
+    cdef Forms forms
+    if any(len(ref) != 4 for ref in refs):
+        raise ValueError("a reference is 4 bytes")
+    found = []
+    if not refs or n < 4:
+        return found
+    d = &data[0]
+    forms = _ref_forms(refs)
+    while True:
+        hit = forms._search(d, n, pos, pos, None, &size)
+        if hit < 0:
+            return found
+        pos = hit + 4  # the next reference is looked for past this one's 4 bytes
+        start = hit - 7
+        if start < 0 or (d[start] != 0x01 and d[start] != 0x41):
+            continue  # the 4 bytes occur, but not as an element's name offset
+        cur = hit + 4
+        if (<uint32_t>d[hit] | (<uint32_t>d[hit + 1] << 8) | (<uint32_t>d[hit + 2] << 16)
+                | (<uint32_t>d[hit + 3] << 24)) == <uint32_t>cur:
+            cur += 6 + _NAME_SIZE  # the name is written inline here
+        if d[start] == 0x41:
+            return None  # attributes on Computer: not the layout Windows writes
+        if cur >= n or d[cur] != 0x02:
+            return None
+        cur += 1
+        if cur + 2 > n or d[cur] != 0x05 or d[cur + 1] != 0x01:
+            return None  # a substitution (0x0D/0x0E) or another value type
+        avail = n - (cur + 2)  # the character count as the twin's slice reads it
+        chars = (d[cur + 2] | (d[cur + 3] << 8) if avail >= 2
+                 else d[cur + 2] if avail == 1 else 0)
+        if chars and cur + 4 + 2 * chars > n:
+            return None
+        name = ((<const char*>d)[cur + 4:cur + 4 + 2 * chars].decode("utf-16-le", "replace")
+                if chars else "")
+        if "\ufffd" in name or "\x00" in name:
+            return None  # not text the engine would write the same way
+        if name not in found:
+            found.append(name)

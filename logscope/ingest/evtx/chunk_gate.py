@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from ... import accel
 from ... import hresult as hr
-from .chunk_gate_scan import COMPUTER_NAME
 
 if TYPE_CHECKING:
     from .fold import Want
@@ -229,35 +228,10 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
     starts = _name_structures(data) if starts is None else starts
     if not starts:
         return []  # no Computer element in this chunk
-    found: list[str] = []
     # each hit of an offset as a 4-byte value, the next looked for past it (a structure
-    # that would start before the chunk, planted at its first bytes, no element can name)
-    refs = tuple(at.to_bytes(4, "little") for at in starts if at >= 0)
-    for hit in scanner.ref_hits(data, refs):
-        start = hit - 7
-        if start < 0 or data[start] not in (0x01, 0x41):
-            continue  # the 4 bytes occur, but not as an element's name offset
-        cur = hit + 4
-        if int.from_bytes(data[hit:cur], "little") == cur:
-            cur += 6 + len(COMPUTER_NAME)  # the name is written inline here
-        if data[start] == 0x41:
-            return None  # attributes on Computer: not the layout Windows writes
-        if data[cur:cur + 1] != b"\x02":
-            return None
-        cur += 1
-        token = data[cur:cur + 2]
-        if token != b"\x05\x01":
-            return None  # a substitution (0x0D/0x0E) or another value type
-        n = int.from_bytes(data[cur + 2:cur + 4], "little")
-        raw = data[cur + 4:cur + 4 + 2 * n]
-        if len(raw) != 2 * n:
-            return None
-        name = str(raw, "utf-16-le", "replace")
-        if "\ufffd" in name or "\x00" in name:
-            return None  # not text the engine would write the same way
-        if name not in found:
-            found.append(name)
-    return found
+    # that would start before the chunk, planted at its first bytes, no element can name);
+    # the element at each hit is read by the scanner (``chunk_gate_scan.computer_names``)
+    return scanner.computer_names(data, tuple(at.to_bytes(4, "little") for at in starts if at >= 0))
 
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:
