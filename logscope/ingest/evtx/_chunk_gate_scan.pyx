@@ -319,9 +319,11 @@ cdef class Forms:
                 if r >= end:
                     break
                 shifts = self.member[d[r]]
-                for a in range(4):
-                    if not (shifts >> a) & 1 or r < a:
-                        continue
+                while shifts:  # each shift this byte anchors a window at, lowest first
+                    a = ls_lowest(shifts)
+                    shifts &= shifts - 1
+                    if r < a:
+                        break  # the window would start before the buffer (so would the rest)
                     p = r - a
                     key = _key(d, n, p, self.mask)
                     h = _hash(key)
