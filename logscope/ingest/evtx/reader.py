@@ -29,7 +29,7 @@ from . import completeness, guard
 from .engine_json import loads_record, record_from_json
 from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
-from .chunks import CHUNK_SIZE, HEADER_SIZE, read_file_header
+from .chunks import CHUNK_SIZE, HEADER_SIZE
 from .normalize import RawRecord, summary_event, to_event
 from .repeats import INERT_KEY, Inert, build
 from .slots import SlotView
@@ -90,7 +90,8 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
                 guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
                 skipped = view.hidden
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
-                                                          slots=view.chunk_list(), head=view.header)
+                                                          slots=view.chunk_list(), head=view.header,
+                                                          header=view.file_header)
                 if view.skipped:  # chunks nothing could use: counted, never rendered
                     summary["chunks_skipped"] = len(view.skipped)
                 if view.skipped_records:
@@ -184,8 +185,7 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
 def _engine_reads_nothing(view: SlotView) -> bool:
     """Every chunk slot is skipped (or all zeros) and the file header is whole and intact:
     the engine, given only zeros after the header, would give no record and no error."""
-    header = read_file_header(view.header)
-    return len(view.header) == HEADER_SIZE and header.checksum_ok and view.predecide()
+    return len(view.header) == HEADER_SIZE and view.file_header.checksum_ok and view.predecide()
 
 
 def _host_events(view: SlotView, hosts: set[str], source: Source,

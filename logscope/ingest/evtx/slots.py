@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
 from .chunk_keys import UNREAD, Walk
-from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
+from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk, read_file_header
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
 from .slot_guard import SlotGuard
@@ -86,6 +86,8 @@ class SlotView(io.RawIOBase):
         self._size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         self.header = raw.read(HEADER_SIZE)
+        #: the file header as parsed (the reader's check before the engine, completeness)
+        self.file_header = read_file_header(self.header)
         self._pos = 0
         self._index = -1  # slot in ``_data``
         self._data = b""
