@@ -36,6 +36,7 @@ from .chunk_keys import UNREAD, Walk
 from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk, read_file_header
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
+from .slot_file import SlotFile
 from .slot_guard import SlotGuard
 from .walks import key_reader
 
@@ -83,9 +84,9 @@ class SlotView(io.RawIOBase):
         #: Summary events the reader gave for ``skipped_hosts`` (each stands for one record).
         self.hosts_given = 0
         self._seen = seen
-        self._size = raw.seek(0, io.SEEK_END)
-        raw.seek(0)
-        self.header = raw.read(HEADER_SIZE)
+        self._file = SlotFile(raw)  # the reads, one positioned read a slot
+        self._size = self._file.size
+        self.header = self._file.read(0, HEADER_SIZE)
         #: the file header as parsed (the reader's check before the engine, completeness)
         self.file_header = read_file_header(self.header)
         self._pos = 0
@@ -241,8 +242,7 @@ class SlotView(io.RawIOBase):
         return False, walk or self._walk(chunk, data)
 
     def _read(self, index: int) -> bytes:
-        self._raw.seek(HEADER_SIZE + index * CHUNK_SIZE)
-        return self._raw.read(CHUNK_SIZE)
+        return self._file.read(HEADER_SIZE + index * CHUNK_SIZE, CHUNK_SIZE)
 
     def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
         """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
@@ -327,8 +327,7 @@ class SlotView(io.RawIOBase):
         while HEADER_SIZE + index * CHUNK_SIZE < self._size:
             if index not in self.slots:
                 offset = HEADER_SIZE + index * CHUNK_SIZE
-                self._raw.seek(offset)
-                data = self._raw.read(CHUNK_SIZE)
+                data = self._file.read(offset, CHUNK_SIZE)
                 if not data:
                     break
                 chunk = read_chunk(data, index, offset, _header_only)
@@ -370,8 +369,8 @@ class SlotView(io.RawIOBase):
 
     def reread(self, chunk: Chunk, trusted: Callable[[Chunk], bool] | None = None) -> Chunk:
         """The chunk read again with its record walk (for completeness)."""
-        self._raw.seek(chunk.offset)
-        return read_chunk(self._raw.read(CHUNK_SIZE), chunk.index, chunk.offset, trusted)
+        return read_chunk(self._file.read(chunk.offset, CHUNK_SIZE), chunk.index, chunk.offset,
+                          trusted)
 
 
 def _header_only(chunk: Chunk) -> bool:
