@@ -26,15 +26,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ... import accel
-from . import walks
+from . import chunk_keys, walks
 from .chunk_keys import UNREAD, Walk
-from .run_memo import RunMemo
 
 #: The per-record loop's form: ``_skip_runs`` (compiled) or its twin ``skip_runs``.
 _runs = accel.load("logscope.ingest.evtx._skip_runs", "logscope.ingest.evtx.skip_runs")
 
 if TYPE_CHECKING:
     from .chunk_gate import ChunkGate
+    from .run_memo import RunMemo
 
 
 class Plan:
@@ -59,10 +59,12 @@ class RecordSkip:
                  memo: RunMemo | None = None) -> None:
         self.gate = gate
         self.verdict = verdict  # the fold's rule, asked once per key
-        #: the reader and decisions the run's files share (``run_memo``; None: this file's
-        #: own), for the rule ``verdict`` answers
-        self._memo = RunMemo(None) if memo is None else memo
-        self.reader = self._memo.reader
+        self.reader = walks.key_reader()
+        #: (provider, event id, computer) -> whether a record of that key is wanted whatever
+        #: the chunk holds (True/False), or the fold's text test: only if the chunk writes an
+        #: HRESULT it needs; the run's (``run_memo``, for the rule ``verdict`` answers) or
+        #: this file's own
+        self._static: dict[Any, Any] = {} if memo is None else memo.static
 
     def plan(self, data: bytes, walk: Walk, first_id: int) -> Plan | None:
         """The skip for a chunk ``walk`` read (ids from ``first_id``), or None when every
@@ -87,20 +89,20 @@ class RecordSkip:
 
     def _wanted(self, kids: set[int], data: bytes, end: int) -> set[int]:
         """The key ids of this chunk whose records are rendered."""
-        memo = self._memo
-        if self.reader.epoch != memo.epoch:  # the reader started over: new key ids
-            memo.static.clear()
-            memo.epoch = self.reader.epoch
-        static_of = memo.static
+        static_of = self._static
+        keys = self.reader.keys
         wanted = set()
         by_codes: dict[Any, bool] = {}  # this chunk's answer per HRESULT rule
         for kid in kids:
             if kid == UNREAD:
                 wanted.add(kid)
                 continue
-            static = static_of.get(kid, _UNKNOWN)
+            key = keys[kid]
+            static = static_of.get(key, _UNKNOWN)
             if static is _UNKNOWN:
-                static = static_of[kid] = self._decide(kid)
+                if len(static_of) >= chunk_keys.MAX_MEMO:  # a crafted bundle, endless keys
+                    static_of.clear()
+                static = static_of[key] = self._decide(kid)
             if static is True or static is False:
                 if static:
                     wanted.add(kid)
@@ -109,7 +111,7 @@ class RecordSkip:
             codes = static.codes
             keep = by_codes.get(codes)
             if keep is None:
-                provider, eid, _host = self.reader.keys[kid]
+                provider, eid, _host = key
                 keep = by_codes[codes] = self.gate.wants_any(
                     [(provider, eid)], memoryview(data)[512:end], lambda _p, _e: static)  # noqa: B023
             if keep:

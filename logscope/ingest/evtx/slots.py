@@ -61,13 +61,13 @@ class SlotView(io.RawIOBase):
         self._raw = raw
         self._gate = gate
         self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
-        #: what the run's files share (``run_memo``): the rule's answers, the key reader
+        #: what the run's files share (``run_memo``): the rule's answers
         memo = gate.memo(want) if gate is not None else None
         self._verdicts: dict[tuple[str, int], object] = {} if memo is None else memo.verdicts
         #: records the engine need not render, skipped inside the chunks it reads
         self._records = (RecordSkip(gate, self._verdict, memo)
                          if record_skip and memo is not None and want is not None else None)
-        self._keys = memo.reader if memo is not None else key_reader()
+        self._keys = self._records.reader if self._records is not None else key_reader()
         #: per slot index: the size fields the record skip rewrote (applied on every read)
         self._resized: dict[int, list[tuple[int, int]]] = {}
         #: id of a rendered record -> (first, last) id of the records skipped after it: the
