@@ -392,7 +392,12 @@ _REFS: dict = {}
 
 
 cdef Forms _ref_forms(refs):
-    """The search for the 4-byte values ``refs`` (remembered, bounded as the twin's)."""
+    """The search for the 4-byte values ``refs`` (remembered, bounded as the twin's); None
+    for no values; ValueError for a value of another length."""
+    if any(len(ref) != 4 for ref in refs):
+        raise ValueError("a reference is 4 bytes")
+    if not refs:
+        return None
     key = tuple(refs)
     cdef Forms forms = _REFS.get(key)
     if forms is None:
@@ -406,13 +411,10 @@ def ref_hits(const unsigned char[::1] data not None, refs):
     """Where one of the 4-byte values ``refs`` occurs, left to right, the next looked for
     after the 4 bytes of each hit (as RE2's search from there finds them)."""
     cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, at
-    cdef Forms forms
-    if any(len(ref) != 4 for ref in refs):
-        raise ValueError("a reference is 4 bytes")
+    cdef Forms forms = _ref_forms(refs)
     hits = []
-    if not refs or n < 4:
+    if forms is None or n < 4:
         return hits
-    forms = _ref_forms(refs)
     while True:
         at = forms._search(&data[0], n, pos, pos, None, &size)
         if at < 0:
@@ -427,14 +429,11 @@ def computer_names(const unsigned char[::1] data not None, refs):
     is not written that way). Every read is checked against ``n`` first."""
     cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, hit, start, cur, chars, avail
     cdef const unsigned char* d
-    cdef Forms forms
-    if any(len(ref) != 4 for ref in refs):
-        raise ValueError("a reference is 4 bytes")
+    cdef Forms forms = _ref_forms(refs)
     found = []
-    if not refs or n < 4:
+    if forms is None or n < 4:
         return found
     d = &data[0]
-    forms = _ref_forms(refs)
     while True:
         hit = forms._search(d, n, pos, pos, None, &size)
         if hit < 0:
