@@ -8,20 +8,20 @@ canonical ``0x%08X`` form only.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from . import datafiles
+from .lazy import regex
 
-_HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{8})$")
-_HEX_PREFIXED = re.compile(r"^-?0x([0-9a-fA-F]{1,8})$")
-_DEC = re.compile(r"^(?:%%)?(-?\d{1,11})$")
+_HEX = regex(r"^(?:0x)?([0-9a-fA-F]{8})$")
+_HEX_PREFIXED = regex(r"^-?0x([0-9a-fA-F]{1,8})$")
+_DEC = regex(r"^(?:%%)?(-?\d{1,11})$")
 #: HRESULT-looking tokens inside free text (``0x800423F4``, ``%%2147754996``).
 #: The written forms alone (no look-arounds): what a bulk prefilter searches for.
 HRESULT_IN_TEXT_CORE = r"0x[0-9A-Fa-f]{8}|%%\d{9,10}"
-HRESULT_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z])(?:{HRESULT_IN_TEXT_CORE})(?![0-9A-Za-z])")
+HRESULT_IN_TEXT = regex(rf"(?<![0-9A-Za-z])(?:{HRESULT_IN_TEXT_CORE})(?![0-9A-Za-z])")
 
 
 @lru_cache(maxsize=1)

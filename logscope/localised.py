@@ -16,7 +16,6 @@ in the case-folded text without white space, the inserts are what lies between t
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import re2
 
 from . import datafiles, messages
+from .lazy import regex
 
 #: A paste longer than this is matched on its first part only (bounded work).
 MAX_MATCH_CHARS = 16 * 1024
@@ -42,9 +42,9 @@ _QUOTES = str.maketrans({c: '"' for c in "„“”«»″「」"} | {c: "'" for
 BLOCK_HEADS = ("Operation", "Context")
 #: The labels inside that block as Windows writes them (longest first: "Execution Context"
 #: before "Context"), each put back at the start of a line.
-_BLOCK_LABEL = re.compile(r"\s*\b(Execution Context|Writer Class Id|Writer Instance ID|"
-                          r"Writer Instance Name|Writer Name|Command Line|Process ID|"
-                          r"Operation|Context):")
+_BLOCK_LABEL = regex(r"\s*\b(Execution Context|Writer Class Id|Writer Instance ID|"
+                     r"Writer Instance Name|Writer Name|Command Line|Process ID|"
+                     r"Operation|Context):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,12 @@ def fold(text: str) -> tuple[str, Sequence[int]]:
     return fold_by_character(text)
 
 
+def fold_text(text: str) -> str:
+    """``fold(text)[0]`` without building the index map (a template's fixed parts: the
+    library folds ~300 of them at its first use)."""
+    return _quick(text) if text.isascii() else fold_by_character(text)[0]
+
+
 def fold_by_character(text: str) -> tuple[str, list[int]]:
     """``fold`` one character at a time (any text: a lower-cased letter may be two)."""
     out: list[str] = []
@@ -136,7 +142,7 @@ class _Positions(Sequence[int]):
 
 
 #: A run of characters ``str.split`` keeps (``\s`` is ``str.isspace`` in ``re``).
-_WORD = re.compile(r"\S+")
+_WORD = regex(r"\S+")
 
 
 def _quick(text: str) -> str:
@@ -155,11 +161,11 @@ def _split(provider: str, event_id: int, lang: str, text: str,
     for m in messages.INSERT.finditer(text):
         if m.group(1):
             continue
-        literals.append(fold(text[pos:m.start()])[0])
+        literals.append(fold_text(text[pos:m.start()]))
         named += 1
         slots.append(int(m.group(2)) if m.group(2) is not None else named)
         pos = m.end()
-    literals.append(fold(text[pos:])[0])
+    literals.append(fold_text(text[pos:]))
     anchor = max(literals, key=len)
     if len(anchor) < MIN_ANCHOR_CHARS:
         return None
@@ -210,8 +216,8 @@ def library() -> Library:
     for t in out:
         by_event.setdefault((t.provider.casefold(), t.event_id), []).append(t)
     pattern = "|".join(sorted({re2.escape(t.anchor) for t in out}))
-    heads = {fold(w)[0] for pairs in context.values() for w, en in pairs
-             if en in BLOCK_HEADS} | {fold(h)[0] for h in BLOCK_HEADS}
+    heads = {fold_text(w) for pairs in context.values() for w, en in pairs
+             if en in BLOCK_HEADS} | {fold_text(h) for h in BLOCK_HEADS}
     return Library(tuple(out), {k: tuple(v) for k, v in by_event.items()},
                    re2.compile(pattern), context, names, frozenset(heads))
 
@@ -246,7 +252,7 @@ def continues_description(text: str) -> bool:
     it (``Operation:`` / ``Vorgang:`` / ``操作: ...``): a paste split at its blank lines must
     not turn ``Old failure: 0x800423f4`` into an event of its own."""
     head = text.lstrip().split(":", 1)[0].split("：", 1)[0]
-    return len(head) <= 40 and fold(head)[0] in library().block_heads
+    return len(head) <= 40 and fold_text(head) in library().block_heads
 
 
 def english_block(text: str, lang: str) -> str:

@@ -21,7 +21,6 @@ Data or UserData value (manifest sources, where positions vary between versions)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from . import hresult as hr
+from .lazy import regex
 
 #: ``%n`` (1-based insert) or ``%{Name}`` (a named Data/UserData value), ``%%n`` literal
 #: (group 1 set). Also how ``localised`` splits a template into fixed parts and slots.
-INSERT = re.compile(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
-_PCT = re.compile(r"^%%(\d{1,10})$")
+INSERT = regex(r"%(%?)(?:(\d{1,2})|\{([A-Za-z0-9_ ]{1,64})\})")
+_PCT = regex(r"^%%(\d{1,10})$")
 #: An insert longer than this is cut in the one-line message (the full value stays in data).
 MAX_INSERT_CHARS = 400
 

@@ -6,6 +6,7 @@ CLI framework, no YAML and none of the Veeam text grammars."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import os
@@ -184,6 +185,59 @@ def test_one_evtx_run_loads_no_framework_no_yaml_no_veeam_grammar(tmp_path: Path
     assert status == 0, err
     assert out.strip().splitlines()[-1] == "[]"
     assert json.loads((tmp_path / "r.json").read_text())["files"][0]["records"] > 0
+
+
+#: Stage modules an .evtx run has no use for, loaded on the first event (or report section)
+#: of their kind: their dataclasses, patterns and tables cost start-up (~10 ms together).
+STAGE_MODULES = ("logscope.throughput.session", "logscope.throughput.config",
+                 "logscope.throughput.analyze", "logscope.throughput.render",
+                 "logscope.state.model", "logscope.state.section", "logscope.state.trend",
+                 "logscope.ingest.vssadmin.expectations", "logscope.ingest.vssadmin.tables",
+                 "logscope.match.lint", "logscope.report.sections")
+_LOADED = ("import atexit, sys\natexit.register(lambda: print(sorted(m for m in sys.modules "
+           f"if m in {STAGE_MODULES!r})))\n" + DIRECT)
+
+
+def test_an_evtx_run_loads_no_stage_module_it_does_not_use(tmp_path: Path) -> None:
+    """One .evtx: none of ``STAGE_MODULES``; a bundle with a Veeam job's throughput lines,
+    Hyper-V state listings and a vssadmin capture loads the ones those events need, and the
+    text report (section registry) those of its sections."""
+    env = {**os.environ, "LOGSCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    argv = ["analyze", EVTX, "-f", "json", "-o", str(tmp_path / "r.json")]
+    assert _run(DIRECT, argv, tmp_path, env)[0] == 0  # fills the caches (no lint then)
+    status, out, err = _run(_LOADED, argv, tmp_path, env)
+    assert status == 0, err
+    assert out.strip().splitlines()[-1] == "[]"
+    bundles = ROOT / "samples" / "bundles"
+    argv = ["analyze", str(bundles / "veeam-throughput-target"), str(bundles / "no-scsi-state"),
+            str(bundles / "sqlwriter-chain"), "-f", "text", "-o", str(tmp_path / "r.txt")]
+    status, out, err = _run(_LOADED, argv, tmp_path, env)
+    assert status in (0, 1), err
+    loaded = set(ast.literal_eval(out.strip().splitlines()[-1]))
+    assert loaded == set(STAGE_MODULES) - {"logscope.match.lint"}, loaded
+    text = (tmp_path / "r.txt").read_text()
+    assert "Throughput" in text and "Hyper-V state" in text
+
+
+def test_the_command_line_process_freezes_its_start_up_and_an_in_process_run_does_not(
+        tmp_path: Path) -> None:
+    """``direct.py`` turns the collector off for the start-up and ``analyze_run._settle``
+    freezes what it made and turns it back on; a caller in its own process (typer's runner,
+    a test) keeps its collector as it was and nothing of its objects frozen."""
+    import gc
+
+    env = {**os.environ, "LOGSCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    argv = ["analyze", EVTX, "-f", "json", "-o", str(tmp_path / "r.json")]
+    code = ("import atexit, gc\natexit.register(lambda: print(gc.isenabled(), "
+            "gc.get_freeze_count() > 10_000))\n" + DIRECT)
+    status, out, err = _run(code, argv, tmp_path, env)
+    assert status == 0, err
+    assert out.strip().splitlines()[-1] == "True True"
+    frozen = gc.get_freeze_count()
+    analyze_run.run([Path(EVTX)], fmt=analyze_run.Fmt.json, output=tmp_path / "in.json",
+                    workers=1)
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert (tmp_path / "in.json").read_bytes() == (tmp_path / "r.json").read_bytes()
 
 
 LEAVE = ("import sys, threading\nfrom logscope.cli.direct import _leave\n"

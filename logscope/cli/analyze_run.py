@@ -32,9 +32,12 @@ def run(paths: list[Path], *, fmt: Fmt = Fmt.text, output: Path | None = None,
     filters = _filters(since, until, vm, job, tz)
     knowledge = _check_signatures(signatures, allow_signature_errors)
     from ..ingest.bundle import BundleError
-    from ..pipeline import analyze
+    from ..pipeline import analyze, load_knowledge
     from ..report import render, render_bytes
     from ..report.progress import ProgressBar
+
+    knowledge = knowledge or load_knowledge(None)
+    _settle()
 
     try:
         with ProgressBar() as progress:
@@ -56,6 +59,21 @@ def run(paths: list[Path], *, fmt: Fmt = Fmt.text, output: Path | None = None,
     _emit(render_bytes(report, fmt.value, color=color) if fmt is Fmt.json
           else render(report, fmt.value, color=color), output)
     _exit_for(report, paths, fail_on)
+
+
+def _settle() -> None:
+    """Start-up is over: what it made (modules, the library, the chains) lives until the
+    process ends. Frozen, the collector no longer walks it at every full collection while
+    the events stream (~42k objects after a one-file start-up; a corpus run's collections
+    21 -> 9 ms), and collecting starts again. Only when ``direct.py`` turned the collector
+    off for the start-up (a command-line process): an in-process caller's objects (a test
+    session's) are never frozen."""
+    import gc
+
+    if gc.isenabled():
+        return
+    gc.freeze()
+    gc.enable()
 
 
 def _check_signatures(dirs: list[Path] | None, allow: bool) -> Any:  # noqa: ANN401

@@ -116,6 +116,9 @@ def run_direct(argv: list[str]) -> bool:
     kwargs = analyze_args(argv[1:])
     if kwargs is None:
         return False
+    import gc
+
+    gc.disable()  # until start-up is over: ``analyze_run._settle``
     from .analyze_run import run
 
     try:
@@ -137,6 +140,8 @@ def run_direct(argv: list[str]) -> bool:
         sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
         sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
         raise SystemExit(1) from None
+    finally:
+        gc.enable()  # a run that ended before ``_settle`` (a usage error) leaves it on too
     _leave(0)
     return True
 

@@ -13,10 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from .. import datafiles
+from ..lazy import regex
 
 #: ``wevtutil epl <channel> <file>`` (channel and file without spaces, or quoted).
-_EPL = re.compile(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,256}) "
-                  r"(?:\"[^\"\r\n]{1,256}\"|[^\s`'\";,]{1,256})", re.IGNORECASE)
+_EPL = regex(r"wevtutil(?:\.exe)? epl (?:\"[^\"\r\n]{1,256}\"|[^\s`'\"]{1,256}) "
+             r"(?:\"[^\"\r\n]{1,256}\"|[^\s`'\";,]{1,256})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

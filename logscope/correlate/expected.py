@@ -4,16 +4,22 @@ Why here: "SqlServerWriter is missing" is only a finding when the same machine's
 SQL Server (or, for the Hyper-V writer, when the machine is a Hyper-V host). The vssadmin
 parser knows the captures; this collector learns the machines' roles from the other events
 as they stream and reports each absent writer as a problem of the capture's file.
+
+Start-up: the vssadmin writer tables (``ingest/vssadmin/expectations.py``) load on the first
+vssadmin event; a bundle without one never needs them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from ..events import Event
-from ..ingest.vssadmin.expectations import ListedWriters
 from ..ledger import MAX_PROBLEMS_PER_FILE, FileLedger
 from .identity import short_name
+
+if TYPE_CHECKING:
+    from ..ingest.vssadmin.expectations import ListedWriters
 
 #: Captures kept per listing composition (more than a ledger keeps problems: exact).
 KEEP_CAPTURES = MAX_PROBLEMS_PER_FILE + 56
@@ -35,6 +41,8 @@ class ExpectedWriters:
         if ev.kind == "vssadmin":
             listed = self.listed.get(ev.file)
             if listed is None:
+                from ..ingest.vssadmin.expectations import ListedWriters  # module docstring
+
                 listed = self.listed[ev.file] = ListedWriters(keep=KEEP_CAPTURES)
                 self.hosts[ev.file] = None
             listed.add(ev)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..events import Event
+from ..lazy import regex
 
 #: Event kinds written inside a guest (their ``host`` is the guest's computer name).
 GUEST_KINDS = frozenset(("vssadmin", "veeam-guest", "sqlwriter-log"))
@@ -26,8 +27,8 @@ SERVER_KINDS = frozenset(("veeam", "veeam-session"))
 MAX_PER_ENTITY = 64
 #: A virtual disk path: drive or UNC start, no quote/newline, one of Hyper-V's disk
 #: extensions. Bounded repetition over one character class: linear, no bad backtracking.
-_DISK = re.compile(r"(?:[A-Za-z]:\\|\\\\)[^'\"\r\n*?<>|]{1,400}?\.(?:avhdx|vhdx|vhds|avhd|vhd)\b",
-                   re.IGNORECASE)
+_DISK = regex(r"(?:[A-Za-z]:\\|\\\\)[^'\"\r\n*?<>|]{1,400}?\.(?:avhdx|vhdx|vhds|avhd|vhd)\b",
+              re.IGNORECASE)
 #: Only the start of a message is searched for disk paths.
 DISK_SCAN_CHARS = 8192
 

@@ -15,7 +15,6 @@ so the CI gate always parses the files themselves. Any cache problem means "pars
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import os
@@ -68,31 +67,41 @@ def _enc(obj: Any) -> Any:  # noqa: ANN401
     if isinstance(obj, date):
         return {"D": obj.isoformat()}
     if isinstance(obj, bytes):
+        import base64  # a bytes value only: no shipped signature has one (start-up)
+
         return {"B": base64.b64encode(obj).decode()}
     if isinstance(obj, (set, frozenset)):
         return {"S": [_enc(x) for x in obj]}
     raise _Unencodable(type(obj).__name__)
 
 
+#: What JSON gives as itself: ``_dec`` is not called for these (most of a tree's values; a
+#: run decodes the cached library's ~6,000 nodes at start-up).
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def _dec(obj: Any) -> Any:  # noqa: ANN401
     if isinstance(obj, list):
-        return [_dec(x) for x in obj]
+        return [x if type(x) in _PLAIN else _dec(x) for x in obj]
     if not isinstance(obj, dict):
         return obj
     if "M" in obj:
         line, col, items = obj["M"]
         m = Mapping()
         m.start = (line, col)
+        marks = m.marks
         for k, kl, kc, v in items:
-            key = _dec(k)
-            m[key] = _dec(v)
-            m.marks[str(key)] = (kl, kc)
+            key = k if type(k) is str else _dec(k)
+            m[key] = v if type(v) in _PLAIN else _dec(v)
+            marks[str(key)] = (kl, kc)
         return m
     if "T" in obj:
         return datetime.fromisoformat(obj["T"])
     if "D" in obj:
         return date.fromisoformat(obj["D"])
     if "B" in obj:
+        import base64  # as in _enc
+
         return base64.b64decode(obj["B"])
     if "S" in obj:
         return {_dec(x) for x in obj["S"]}

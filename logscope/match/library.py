@@ -17,7 +17,7 @@ from .. import yamlio
 from ..events import KINDS
 from .cache import MISSING, ParsedCache, cache_dir
 from .conditions import ConditionError, compile_group
-from . import compiled, lint
+from . import compiled
 from .issues import LoadIssue, mark as _mark
 from .model import SEVERITIES, STATUSES, Hint, Signature
 from .shape import check_baseline_shape as _check_baseline_shape
@@ -259,6 +259,8 @@ def signature_from_dict(data: Any, p: str, issues: list[LoadIssue]) -> Signature
     _check_extract(data, p, issues)
     _check_examples_shape(data, p, issues)
     _check_baseline_shape(data, p, issues)
+    from . import lint  # checks of a file read: a cached library never needs them (start-up)
+
     for prob in lint.check_placeholders(data, ENTITY_FIELDS):
         issues.append(LoadIssue(p, *lint.position(prob), prob.message, prob.code))
     hint = _hint(data.get("hint"), p, issues, data)
@@ -303,6 +305,8 @@ def _valid_id(sid: str) -> bool:
 
 def _check_match_semantics(match: dict[str, Any], p: str, issues: list[LoadIssue]) -> None:
     """What a compiler cannot see: unknown fields, event ids out of range, contradictions."""
+    from . import lint  # as in signature_from_dict
+
     for prob in lint.check_match(match):
         issues.append(LoadIssue(p, *lint.position(prob), prob.message, prob.code))
 
@@ -310,6 +314,8 @@ def _check_match_semantics(match: dict[str, Any], p: str, issues: list[LoadIssue
 def _check_extract(data: Any, p: str, issues: list[LoadIssue]) -> None:  # noqa: ANN401
     if "extract" not in data or data["extract"] is None:
         return
+    from . import lint  # as in signature_from_dict
+
     for prob in lint.check_extract(data["extract"]):
         node = prob.node if prob.key else data
         key = prob.key or "extract"

@@ -14,11 +14,11 @@ the middle) gives no answer.
 
 from __future__ import annotations
 
-import re
+from ..lazy import regex
 
 #: A leading flag group: ``(?i)``, ``(?is)`` ...
-_LEADING_FLAGS = re.compile(r"\(\?([imsU]+)\)")
-_REPEAT = re.compile(r"\{\d+(?:,\d*)?\}")
+_LEADING_FLAGS = regex(r"\(\?([imsU]+)\)")
+_REPEAT = regex(r"\{\d+(?:,\d*)?\}")
 #: Escapes whose letters are no literal and that this reader can step over.
 _CLASS_ESCAPES = frozenset("dDwWsSbBAznrtfva")
 #: At least this many characters, or the literal says too little.

@@ -15,8 +15,6 @@ from .. import __version__
 from ..correlate.engine import Finding
 from ..match.model import Hit
 from ..pipeline import Analysis
-from ..state import section as state_section
-from ..throughput.analyze import section as throughput_section
 
 #: Severity at or above which an event is shown in the timeline by default.
 TIMELINE_MIN_SEVERITY = "info"
@@ -194,11 +192,29 @@ def build_report(a: Analysis) -> dict[str, Any]:
     if a.events is not None:
         report["events"] = [ev.to_dict() for ev in a.events]
     # throughput (issue 11): per-session figures; its hints join the ranked hints
-    report["throughput"] = throughput_section(a.throughput, corr.hits, corr.offsets)
+    report["throughput"] = _throughput(a)
     report["hints"].extend(report["throughput"].get("hints", []))
     # Hyper-V state (issue 17): per VM and capture, and the chain trend across captures
-    report["hyperv_state"] = state_section(a.state)
+    report["hyperv_state"] = _hyperv_state(a)
     return report
+
+
+# Each stage's section code loads only for a run whose collector kept something (start-up):
+# an empty collector's section is {} either way.
+def _throughput(a: Analysis) -> dict[str, Any]:
+    if not (a.throughput.jobs or a.throughput.tasks):
+        return {}
+    from ..throughput.analyze import section
+
+    return section(a.throughput, a.correlation.hits, a.correlation.offsets)
+
+
+def _hyperv_state(a: Analysis) -> dict[str, Any]:
+    if not a.state:
+        return {}
+    from ..state.section import section
+
+    return section(a.state)
 
 
 def not_understood_note(f: dict[str, Any]) -> str | None:

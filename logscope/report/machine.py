@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -73,6 +72,8 @@ CSV_COLUMNS = ("time", "time_source", "signature", "severity", "suppressed", "fi
 def render_csv(report: dict[str, Any]) -> str:
     """One row per hit; every cell is formula-safe. The last columns repeat the report's meta
     (versions, input hashes) so a spreadsheet extract still says what produced it."""
+    import csv  # the csv format only (start-up of the others)
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)

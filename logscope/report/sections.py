@@ -4,12 +4,17 @@ Why a registry: every format renders the same report dict, and a stage that adds
 key (``report["throughput"]``) should not have to edit six renderers. A section registers
 how it looks in each format; a renderer shows every registered section whose key the report
 holds, after the hints and before the files. A format a section does not render is skipped.
+
+A stage's section module registers itself when imported; ``present`` imports the module of
+each section the report holds data for (``PROVIDERS``), so a run whose report has no such
+section never loads the stage's rendering code (start-up).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 #: ``(value of report[key], report) -> lines`` for text/md, an HTML fragment for html.
@@ -30,6 +35,8 @@ SECTIONS: list[Section] = []
 #: imports a run needs change as start-up work is deferred); a key not listed comes after
 #: these, in the order it registered.
 ORDER = ("throughput", "hyperv_state")
+#: The module that registers each stage's section (on import).
+PROVIDERS = {"throughput": "logscope.throughput.render", "hyperv_state": "logscope.state.section"}
 
 
 def register(section: Section) -> None:
@@ -44,6 +51,9 @@ def present(report: dict[str, Any], fmt: str) -> list[tuple[Section, Render]]:
     A section that fails to render shows a one-line note instead: a contributed section
     must never cost the user the hints.
     """
+    for key, module in PROVIDERS.items():
+        if report.get(key):
+            import_module(module)
     out: list[tuple[Section, Render]] = []
     for s in SECTIONS:
         fn = getattr(s, fmt, None)

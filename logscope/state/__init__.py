@@ -5,11 +5,12 @@ Modules: ``model`` (Capture, VmState, DiskChain ...; names from
 ``build`` (a capture → VmStates), ``chains`` (differencing-disk chains), ``facts`` (VmState →
 fact events for ``signatures/state/``), ``trend`` (a chain across captures), ``section`` (the
 report's Hyper-V state section).
+
+Start-up: importing the package loads only the collector, light until a state listing comes;
+``section`` registers the report section when a report that holds one is rendered
+(``report.sections.PROVIDERS``) and builds it (``report.build``) for a run that had one.
 """
 
 from .collector import FACT, KIND, StateCollector
-from .section import register, section
 
-__all__ = ["FACT", "KIND", "StateCollector", "register", "section"]
-
-register()
+__all__ = ["FACT", "KIND", "StateCollector"]

@@ -3,6 +3,9 @@
 Why a collector fed every event (like the throughput one): the pipeline streams events, and
 state facts need all records of a capture at once. State listings are small; the number kept
 is bounded (``max_events`` in ``data/hyperv_state_model.yml``), the rest counted.
+
+Start-up: the model (``model.py``, its classes and settings) loads on the first state event
+(the imports in the methods below): a run without state listings never needs it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..events import Event
-from .model import Capture, VmState, settings, zone
 
 if TYPE_CHECKING:
+    from .model import Capture, VmState
     from .trend import Trend
 
 KIND = "hyperv-state"
@@ -41,6 +44,8 @@ class StateCollector:
         if ev.kind != KIND or ev.data.get("object") == FACT:
             return
         if self._max is None:
+            from .model import settings  # the first state event (module docstring)
+
             self._max = int(settings().get("max_events", 200_000))
         if len(self._events) >= self._max:
             self.dropped += 1
@@ -90,6 +95,8 @@ class StateCollector:
 
 
 def _capture(key: str, evs: list[Event]) -> Capture:
+    from .model import Capture, zone  # a run with state events only (module docstring)
+
     hosts = Counter(ev.host for ev in evs if ev.host)
     cap = Capture(key=key, host=hosts.most_common(1)[0][0] if hosts else None, events=evs)
     marked = [ev.data["capture_time"] for ev in evs if ev.data.get("capture_time")]

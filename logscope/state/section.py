@@ -139,3 +139,6 @@ def register() -> None:
 
     sections.register(sections.Section(key="hyperv_state", title="Hyper-V state",
                                        text=text_lines, markdown=markdown, html=html_fragment))
+
+
+register()  # on import: ``report.sections`` imports this module for a report with the section

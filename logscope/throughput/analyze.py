@@ -14,7 +14,8 @@ from typing import Any
 from ..events import parse_offset
 from ..match.model import Hit
 from .config import Config, load
-from .extract import Collector, Session, order_key
+from .extract import Collector, order_key
+from .session import Session
 
 MB = 1 << 20
 #: Evidence lines per hint (the sessions list carries all of them).

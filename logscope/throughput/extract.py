@@ -4,16 +4,21 @@ Why a collector fed one event at a time: the pipeline never holds all events, so
 only a small record per session (times, byte counts, stage loads, the few lines cited as
 evidence) and reads the figures from ``event.message`` itself, because the Veeam parser's
 entities stop at job, session, VM and status.
+
+Start-up: the line patterns (``config.py``) and the ``Session`` class load on the first Veeam
+event (the imports in the methods below): a run of .evtx files only meets ``feed``'s first
+test.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..events import Event
-from .config import Config, load, parse_size
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .session import Session
 
 #: Sessions kept per run: a bundle with more is summarised from the first ones (counted).
 MAX_SESSIONS = 20_000
@@ -29,85 +34,21 @@ KINDS = ("veeam", "veeam-session")
 SUMMARY_NEEDLES = ("Processing rate", "Duration:", "Bottleneck:", "Transferred:")
 
 
-@dataclass(slots=True)
-class Session:
-    """One Veeam job session (``scope="job"``) or task session (``scope="task"``, one VM)."""
+def _load() -> Config:
+    from .config import load  # a Veeam run only (module docstring)
 
-    scope: str
-    id: str
-    file: str
-    job_name: str | None = None
-    job_session_id: str | None = None
-    vm_name: str | None = None
-    server: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    last_seen: datetime | None = None
-    time_source: str = "none"
-    status: str | None = None
-    completed: bool = False
-    processed_bytes: int | None = None
-    total_bytes: int | None = None
-    read_bytes: int | None = None
-    transferred_bytes: int | None = None
-    stated_rate: float | None = None
-    stated_duration: float | None = None
-    load: dict[str, int] = field(default_factory=dict)
-    bottleneck: str | None = None
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    return load()
 
-    @property
-    def duration_s(self) -> float | None:
-        """Seconds from the first line of the session to its completion (or Veeam's own figure)."""
-        if self.stated_duration is not None:
-            return self.stated_duration
-        end = self.end or self.last_seen
-        if self.start is None or end is None:
-            return None
-        return max(0.0, (end - self.start).total_seconds())
 
-    @property
-    def rate_bytes_s(self) -> float | None:
-        """Processing rate: Veeam's figure when it printed one, else processed bytes / duration."""
-        if self.stated_rate is not None:
-            return self.stated_rate
-        dur = self.duration_s
-        if self.processed_bytes is None or not dur:
-            return None
-        return self.processed_bytes / dur
+def _size(text: str) -> int | None:
+    from .config import parse_size  # a Veeam run only (module docstring)
 
-    def as_dict(self) -> dict[str, Any]:
-        rate = self.rate_bytes_s
-        dur = self.duration_s
-        return {
-            "scope": self.scope,
-            "id": self.id,
-            "job": self.job_name,
-            "job_session_id": self.job_session_id,
-            "vm": self.vm_name,
-            "server": self.server,
-            "file": self.file,
-            "start": self.start.isoformat() if self.start else None,
-            "end": (self.end or self.last_seen).isoformat() if (self.end or self.last_seen) else None,
-            "time_source": self.time_source,
-            "completed": self.completed,
-            "duration_s": round(dur, 1) if dur is not None else None,
-            "status": self.status,
-            "processed_bytes": self.processed_bytes,
-            "total_bytes": self.total_bytes,
-            "read_bytes": self.read_bytes,
-            "transferred_bytes": self.transferred_bytes,
-            "rate_mb_s": round(rate / (1 << 20), 1) if rate is not None else None,
-            "rate_stated": self.stated_rate is not None,
-            "load": dict(self.load),
-            "bottleneck": self.bottleneck,
-            "evidence": list(self.evidence),
-        }
+    return parse_size(text)
 
 
 def parse_load(text: str, cfg: Config | None = None) -> dict[str, int] | None:
     """``Load: Source 95% > Proxy 0% > Network 0% > Target 0%`` → {stage: percent}."""
-    cfg = cfg or load()
+    cfg = cfg or _load()
     body = text.strip()
     if not body.startswith(cfg.load_prefix):
         return None
@@ -128,7 +69,7 @@ def parse_load(text: str, cfg: Config | None = None) -> dict[str, int] | None:
 
 def parse_bottleneck(text: str, cfg: Config | None = None) -> str | None:
     """``Primary bottleneck: Source`` → ``source``."""
-    cfg = cfg or load()
+    cfg = cfg or _load()
     m = cfg.bottleneck.match(text.strip())
     return cfg.stage(m.group("stage")) if m else None
 
@@ -138,7 +79,7 @@ def needles(cfg: Config | None = None) -> tuple[str, ...]:
     (a reader may count the lines that hold none; ``match/text_gate``)."""
     from ..ingest.veeam.data import longest_literal  # a Veeam run only
 
-    cfg = cfg or load()
+    cfg = cfg or _load()
     return (cfg.load_prefix, "Primary bottleneck", "has been completed, status:",
             longest_literal(cfg.transferred) or "", *SUMMARY_NEEDLES)
 
@@ -155,7 +96,7 @@ class Collector:
     @property
     def cfg(self) -> Config:
         """The line patterns, read on the first Veeam event (a bundle of .evtx never needs them)."""
-        return load()
+        return _load()
 
     # -- feeding ------------------------------------------------------------------------------
     def feed(self, ev: Event) -> None:
@@ -186,7 +127,7 @@ class Collector:
             return
         m = self.cfg.transferred.match(stripped)
         if m:
-            target.transferred_bytes = parse_size(m.group("size"))
+            target.transferred_bytes = _size(m.group("size"))
             self._cite(target, ev, "transferred")
             return
         if "has been completed, status:" in text:
@@ -202,6 +143,8 @@ class Collector:
             if len(self.jobs) + len(self.tasks) >= MAX_SESSIONS:
                 self.dropped += 1
                 return None
+            from .session import Session  # a Veeam run only (module docstring)
+
             s = table[key] = Session(scope=scope, id=key, file=ev.file)
         if ev.job_name:  # the name the log states wins over the one its file name suggests
             s.job_name = ev.job_name
@@ -245,22 +188,22 @@ class Collector:
         s.end = ev.time or s.end
         s.status = str(ev.data.get("status") or m.group("status").lower())
         if m.group("done"):
-            s.processed_bytes = parse_size(m.group("done"))
-            s.total_bytes = parse_size(m.group("total"))
+            s.processed_bytes = _size(m.group("done"))
+            s.total_bytes = _size(m.group("total"))
         self._cite(s, ev, "completed")
 
     def _summary(self, ev: Event, text: str, s: Session) -> None:
         pats = self.cfg.summary
         hit = False
         if m := pats["rate"].search(text):
-            size = parse_size(m.group("size"))
+            size = _size(m.group("size"))
             s.stated_rate = float(size) if size is not None else None
             hit = True
         if m := pats["read"].search(text):
-            s.read_bytes = parse_size(m.group("size"))
+            s.read_bytes = _size(m.group("size"))
             hit = True
         if m := pats["transferred"].search(text):
-            s.transferred_bytes = parse_size(m.group("size"))
+            s.transferred_bytes = _size(m.group("size"))
             hit = True
         if m := pats["duration"].search(text):
             s.stated_duration = float(int(m["h"]) * 3600 + int(m["m"]) * 60 + int(m["s"]))

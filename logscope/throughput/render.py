@@ -307,3 +307,6 @@ def register() -> None:
         return
     sections.register(sections.Section(key="throughput", title="Throughput", text=text_lines,
                                        markdown=markdown, html=html_fragment))
+
+
+register()  # on import: ``report.sections`` imports this module for a report with the section

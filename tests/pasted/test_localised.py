@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from logscope import messages
+from logscope import localised, messages
 from logscope.ingest.language import language_of
 from logscope.localised import MAX_MATCH_CHARS, continues_description, identify, library
 
@@ -196,3 +196,17 @@ def test_the_evtx_path_never_builds_the_templates() -> None:
     result = analyze([samples], IngestOptions(), workers=1)
     assert result.ledgers and all(led.kind == "evtx" for led in result.ledgers)
     assert library.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("text", [
+    "Volume Shadow Copy Service error: „Writer“ «timed out» ″0x800423F4″",
+    "İstanbul ẞtraße  ISTANBUL\u3000字 「引用」",
+    "The writer\tfailed \r\n  with\u00a0an error",
+    "",
+])
+def test_fold_text_is_folds_text_without_the_index_map(text: str) -> None:
+    """``fold_text`` (the library's template parts) gives what ``fold`` gives as its text,
+    ASCII or not (a letter whose lower case is two characters stays as it is)."""
+    assert localised.fold_text(text) == localised.fold(text)[0]
+    for entry in messages.entries():
+        assert localised.fold_text(entry.text) == localised.fold(entry.text)[0]

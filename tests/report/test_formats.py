@@ -152,14 +152,36 @@ def test_hostile_log_text_cannot_run_or_move_the_cursor(sql: dict) -> None:
     assert "<script>" not in outside_code.replace("\\<script\\>", "")
 
 
-@pytest.mark.parametrize("first", ["logscope.state", "logscope.throughput"])
+@pytest.mark.parametrize("first", ["logscope.state.section", "logscope.throughput.render"])
 def test_contributed_sections_keep_their_order_whatever_imports_first(first: str) -> None:
     """Throughput, then Hyper-V state, in every format: which stage's module a run imports
     first changes as start-up work is deferred, the report must not."""
     import subprocess
     import sys
 
-    code = (f"import {first}, logscope.state, logscope.throughput\n"
+    code = (f"import {first}, logscope.state.section, logscope.throughput.render\n"
             "from logscope.report.sections import SECTIONS\nprint([s.key for s in SECTIONS])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['throughput', 'hyperv_state']"
+
+
+def test_a_stage_section_renders_in_a_process_that_never_imported_the_stage() -> None:
+    """The stages' section modules load only when a report holds their section
+    (``report.sections.PROVIDERS``): a saved report rendered by a fresh process still shows
+    them, where they belong, and a report without them loads neither."""
+    import subprocess
+    import sys
+
+    rep = {"throughput": {"x": 1}, "hyperv_state": {"y": 2}}
+    code = ("import json, sys\nfrom logscope.report.sections import present\n"
+            "rep = json.loads(sys.argv[1])\n"
+            "print([s.key for s, _fn in present(rep, 'text')])\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('logscope.state', "
+            "'logscope.throughput'))))")
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(rep)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[0] == "['throughput', 'hyperv_state']"
+    assert "logscope.state.section" in out[1] and "logscope.throughput.render" in out[1]
+    out = subprocess.run([sys.executable, "-c", code, json.dumps({"throughput": {}})],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["[]", "[]"]
