@@ -83,12 +83,12 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             try:
                 view.drain()
                 guard.insert_problems(ledger, at, guard.hazard_problems(
-                    view.cuts, view.amplifying, view.over_budget))
+                    view.guard.cuts, view.guard.amplifying, view.guard.over_budget))
                 # a skipped chunk's records count as summarized, but for those that stand
                 # for a host in a summary event of their own (``_host_events``)
                 ledger.summarized += view.skipped_records - view.hosts_given
-                guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
-                skipped = view.hidden
+                guard.skip_over_budget(view.raw, view.guard.over_budget, ledger, seen)
+                skipped = view.guard.hidden
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
                                                           slots=view.chunk_list(), head=view.header,
                                                           header=view.file_header)
@@ -306,7 +306,7 @@ def _guard_hid(exc: BaseException, view: SlotView) -> bool:
     found = _CHUNK_NUMBER.search(text)
     if found is None or "header magic" not in text:
         return False
-    return HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE in view.hidden
+    return HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE in view.guard.hidden
 
 
 def _short(exc: BaseException) -> str:

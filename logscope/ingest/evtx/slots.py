@@ -36,7 +36,7 @@ from .chunk_keys import UNREAD, Walk
 from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk, read_file_header
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
-from .slot_file import SlotFile
+from .slot_file import SlotFile, zeros
 from .slot_guard import SlotGuard
 from .walks import key_reader
 
@@ -101,7 +101,9 @@ class SlotView(io.RawIOBase):
         #: Last record id of the chunk skipped since the engine's last record (where an
         #: engine error that follows it is placed: "after record N").
         self.skipped_tail: int | None = None
-        self._guard = SlotGuard()  # the hazards cut (``cuts``, ``amplifying``)
+        #: the hazards found and cut (``SlotGuard``: its ``cuts``, ``amplifying``,
+        #: ``over_budget`` and ``hidden`` chunks are the reader's to report)
+        self.guard = SlotGuard()
         #: Chunks in a row the gate kept: past ``GATE_PATIENCE`` the file is one where every
         #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
         #: correct; the test only saves work where it can succeed)
@@ -169,11 +171,11 @@ class SlotView(io.RawIOBase):
         if index not in self.slots:
             data = self._decide(index, offset, data)
         elif index in self.skipped:
-            data = _zeros(len(data))
+            data = zeros(len(data))
         elif index in self._resized:
             data = write_sizes(data, self._resized[index])
         else:
-            data = self._guard.patched.get(index, data)
+            data = self.guard.patched.get(index, data)
         self._index, self._data = index, data
         return data
 
@@ -190,10 +192,10 @@ class SlotView(io.RawIOBase):
                 self.skipped_tail = chunk.last_id
                 if self._seen is not None:
                     self._seen.add_range(chunk.first_id, chunk.last_id)
-                return _zeros(len(data))
+                return zeros(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
-        out = self._guard.guarded(offset, data)
+        out = self.guard.guarded(offset, data)
         if walk is not None and out is data and self._records is not None and self._fruitful():
             plan = self._records.plan(data, walk, chunk.first_id)
             self._fruitless = 0 if plan is not None else self._fruitless + 1
@@ -333,31 +335,8 @@ class SlotView(io.RawIOBase):
                 chunk = read_chunk(data, index, offset, _header_only)
                 self.slots[index] = chunk
                 if chunk.state != "empty":
-                    self._guard.guarded(offset, data)
+                    self.guard.guarded(offset, data)
             index += 1
-
-    @property
-    def cuts(self) -> list[int]:
-        """File offsets of cut chain links (``slot_guard``)."""
-        return self._guard.cuts
-
-    @property
-    def amplifying(self) -> list[tuple[int, list[int]]]:
-        """(chunk offset, template offsets) of the chunks hidden because their templates
-        multiply values (``slot_guard``)."""
-        return self._guard.amplifying
-
-    @property
-    def over_budget(self) -> list[tuple[int, int]]:
-        """(chunk offset, work) of the chunks hidden unchecked, their pre-scan over its
-        budget (``slot_guard``)."""
-        return self._guard.over_budget
-
-    @property
-    def hidden(self) -> set[int]:
-        """File offsets of the chunks the guard hid (magic zeroed): value-multiplying or over
-        the pre-scan budget; the engine errs on each, recovery leaves them alone."""
-        return self._guard.hidden
 
     @property
     def raw(self) -> IO[bytes]:
@@ -375,12 +354,3 @@ class SlotView(io.RawIOBase):
 
 def _header_only(chunk: Chunk) -> bool:
     return True
-
-
-#: What a skipped full slot reads as: one object for them all (a new 64 KiB of zeros for each
-#: skipped chunk was ~3% of the corpus's instructions, mostly for slots the engine never read)
-_ZERO_SLOT = bytes(CHUNK_SIZE)
-
-
-def _zeros(size: int) -> bytes:
-    return _ZERO_SLOT if size == CHUNK_SIZE else bytes(size)
