@@ -85,7 +85,7 @@ def skip_over_budget(fh: IO[bytes], over_budget: list[tuple[int, int]], ledger: 
                      seen: RecordIdSet) -> None:
     """Count the framed records of each chunk over the work budget as skipped (and as seen,
     so completeness does not count them missing too; recovery leaves those chunks alone:
-    ``SlotView.hidden``). Why a record walk: the chunk's header ids are untrusted, its
+    ``SlotGuard.hidden``). Why a record walk: the chunk's header ids are untrusted, its
     record frames are what the ledger would otherwise count (linear, one walk a chunk).
 
     Why frames, not distinct ids: ``records`` counts what the engine gives, one per frame,
