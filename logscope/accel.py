@@ -40,6 +40,19 @@ def load(compiled: str, pure: str) -> ModuleType:
     return importlib.import_module(pure)
 
 
+def summary() -> str | None:
+    """The forms that ran, for a report: "compiled", "pure", or "mixed: pure NAME, ...; the
+    rest compiled"; None when no pair was loaded (no hot loop ran, e.g. no .evtx read).
+
+    What this process loaded: forked ``--workers`` inherit its environment and files, so
+    they load the same forms."""
+    forms = set(FORMS.values())
+    if len(forms) <= 1:
+        return forms.pop() if forms else None
+    pure = sorted(name.rsplit(".", 1)[-1] for name, form in FORMS.items() if form == "pure")
+    return f"mixed: pure {', '.join(pure)}; the rest compiled"
+
+
 def compiled_sources() -> list[str]:
     """Module names of every ``.pyx`` under the package (what setup.py tries to build)."""
     from pathlib import Path

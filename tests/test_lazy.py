@@ -60,9 +60,11 @@ def test_the_module_holds_the_compiled_pattern_after_first_use() -> None:
 
 
 def test_detecting_a_text_file_compiles_only_what_detection_reads(tmp_path: Path) -> None:
-    """README.md is text no reader claims: every reader's ``detect`` runs on it, and the
-    parsing grammars of the readers (most of their patterns) stay uncompiled."""
-    code = ("import sys, re\nfrom logscope.ingest import read_source\n"
+    """README.md is text no reader claims: every reader's ``detect`` runs on it (the full
+    detection: the first look would load no reader at all), and the parsing grammars of the
+    readers (most of their patterns) stay uncompiled."""
+    code = ("import sys, re\nfrom logscope.ingest import read_source, first_look\n"
+            "first_look.ENABLED = False\n"
             "from logscope.ingest.source import IngestOptions, Source\n"
             "from logscope.lazy import LazyPattern\nfrom pathlib import Path\n"
             "p = Path(sys.argv[1])\n"

@@ -17,11 +17,42 @@ from ..match.library import Library
 
 #: The coverage entry that stands for the chain files (hints depend on them, hits do not).
 CHAINS = "@chains"
-#: Folders of the package whose code does not change what a bundle's analysis gives.
-_NOT_ANALYSIS = ("hunt", "cli", "collect", "evtxwriter", "_signatures")
-#: Files whose edits change no analysis result either: ``signals.py`` only decides how a run
-#: stops, so a fix there must not make every fleet index analyse all its bundles again.
-_NOT_ANALYSIS_FILES = ("__main__.py", "data/collect_script.yml", "signals.py")
+#: Folders of the package whose code does not change what a bundle's analysis gives
+#: (``export``: signatures written as Sigma rules, a command of its own).
+_NOT_ANALYSIS = ("hunt", "cli", "collect", "evtxwriter", "export", "_signatures")
+#: Files whose edits change no analysis result either, so a fix there must not make every
+#: fleet index analyse all its bundles again. None is imported or read by a hunt task's
+#: analysis (``tests/hunt/test_parser_version.py`` runs one and checks):
+#: - ``signals.py`` only decides how a run stops;
+#: - the report's renderers and output: a task stores ``build_report``'s dict (``result.py``),
+#:   never a rendered report (text, markdown, html and its svg chart, json/jsonl/csv bytes,
+#:   --redact, display time zones, progress lines, the schema the tests check reports by);
+#: - other commands: ``explain``, ``vssdiff`` (vssadmin diff), ``api`` (notebooks),
+#:   ``outfile``/``export_pool`` (writing reports and event exports), and the data only
+#:   ``collect`` (its script), ``export`` and the hunt's warm-up read (``collect.yml`` stays:
+#:   the hints' collection commands come from it).
+_NOT_ANALYSIS_FILES = (
+    "__main__.py", "signals.py",
+    "report/text.py", "report/markdown.py", "report/html.py", "report/svg.py",
+    "report/machine.py", "report/redact.py", "report/timefmt.py", "report/progress.py",
+    "report/report.schema.json",
+    "explain.py", "vssdiff.py", "api.py", "outfile.py", "export_pool.py",
+    "data/collect_script.yml", "data/sigma.yml",
+)
+#: Folders of data files only an excluded part reads (the hunt's own warm-up bundle).
+_NOT_ANALYSIS_DATA = ("data/hunt_warmup/",)
+#: What building a ``_NAME.pyx`` leaves beside it (C source, the extension, an annotation
+#: page): the .pyx is hashed where it is shipped, and its pure twin ``NAME.py`` always, to
+#: whose results the differential tests hold the compiled form (``accel``); the built bytes
+#: differ by compiler, Cython version and checkout path (the extension embeds it), so a
+#: rebuild or a second checkout made every fleet index stale.
+_BUILT_FROM_PYX = (".c", ".so", ".pyd", ".html")
+
+
+def _built_from_pyx(p: Path) -> bool:
+    stem = p.name.split(".", 1)[0]
+    return (p.suffix in _BUILT_FROM_PYX and stem.startswith("_")
+            and (p.with_name(stem + ".pyx").is_file() or p.with_name(stem[1:] + ".py").is_file()))
 
 
 def _digest(parts: list[bytes]) -> str:
@@ -53,9 +84,11 @@ def parser_version() -> str:
         rel = p.relative_to(pkg)
         if not p.is_file() or rel.parts[0] in _NOT_ANALYSIS or "__pycache__" in rel.parts:
             continue
-        if rel.as_posix() in _NOT_ANALYSIS_FILES or p.suffix in (".pyc", ".pyo"):
+        name = rel.as_posix()
+        if (name in _NOT_ANALYSIS_FILES or name.startswith(_NOT_ANALYSIS_DATA)
+                or p.suffix in (".pyc", ".pyo") or _built_from_pyx(p)):
             continue
-        parts.append(rel.as_posix().encode() + b"\0" + p.read_bytes())
+        parts.append(name.encode() + b"\0" + p.read_bytes())
     try:
         engine = metadata.version("evtx")
     except metadata.PackageNotFoundError:

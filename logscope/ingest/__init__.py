@@ -3,7 +3,8 @@
 The parser registry is explicit (no import-time magic): ``PARSER_MODULES`` lists the family
 packages (``evtx``, ``eventlog_text``, ``vssadmin``, ``veeam``, ``hyperv_state``) in
 detection order; each exposes ``KINDS``, ``detect(head, name)`` and ``parse(source, ledger,
-options)``. The first module whose ``detect`` answers wins.
+options)``. The first module whose ``detect`` answers wins; a text family is asked only
+when its markers are in the file's head (``first_look``): the verdict is the same.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from types import ModuleType
 
 from ..events import Event
 from ..ledger import FileLedger
+from . import first_look
 from .source import IngestOptions, Source
 from .linecoverage import LineCoverage, account_lines
 
@@ -67,7 +69,14 @@ def detect(source: Source) -> Detected:
         return Detected("unknown", None, f"cannot read: {exc}")
     if not head:
         return Detected("unknown", None, "empty file")
-    for family in PARSER_MODULES:
+    first = _parser(PARSER_MODULES[0])
+    kind = first.detect(head, name)
+    if kind:
+        return Detected(kind, first)
+    may = first_look.families(head, name)  # None: ask every family
+    for family in PARSER_MODULES[1:]:
+        if may is not None and family not in may:
+            continue  # none of its markers: its detection would say no
         mod = _parser(family)
         kind = mod.detect(head, name)
         if kind:
@@ -75,8 +84,12 @@ def detect(source: Source) -> Detected:
     return Detected("unknown", None, _unknown_reason(head))
 
 
+#: Bytes of printable ASCII text (counted by what ``bytes.translate`` deletes: no loop a byte).
+PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+
+
 def _unknown_reason(head: bytes) -> str:
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head[:4096])
+    printable = len(head[:4096]) - len(head[:4096].translate(None, PRINTABLE))
     if head[:4096] and printable / len(head[:4096]) < 0.7:
         return f"binary content of no known format (starts {head[:8].hex()})"
     return "text in no known format (not evtx, Event XML, vssadmin or a Veeam log)"

@@ -198,6 +198,9 @@ class Bundle:
                 elif entry.name not in _SKIP_DIRS:
                     dirs.append(entry.name)
             files.sort(key=lambda e: e.name)
+            # the host a folder suggests is its files' (``host_from_path`` reads only the
+            # folders of a path): once a folder, not once a file
+            hint = host_from_path(prefix + "_") if files else None
             for entry in files:
                 rel = prefix + entry.name
                 display = display_text(f"{base}/{rel}")
@@ -215,8 +218,7 @@ class Bundle:
                     self._refuse(display, "file", "not a regular file (device, pipe or socket)",
                                  "not-regular", "not a regular file")
                     continue
-                yield from self._file(Path(entry.path), display, host_hint=host_from_path(rel),
-                                      depth=0, st=st)
+                yield from self._file(Path(entry.path), display, host_hint=hint, depth=0, st=st)
             stack.extend((os.path.join(dirpath, d), f"{prefix}{d}/")
                          for d in sorted(dirs, reverse=True))
 

@@ -14,21 +14,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 from ..events import Event, Locator, is_bare
 from ..lazy import regex
 from ..ledger import FileLedger
-from ..localised import continues_description, english_block, identify
 from .codes import find_codes
-from .eventlog_text.pasted_record import KIND as EVENT_KIND
+from .first_look import not_evidence_suffixes
 from .paste_clean import CleanLine
 from .pasted_lines import is_text, read_clean
-from .quiet_text import ALL, CODES, MATCH, TEMPLATES, VM, Gate, gate_for
+from .quiet_text import ALL, CODES, FOREIGN, MATCH, TEMPLATES, VM, Gate, gate_for, may_identify
 from .source import KNOWS_KEY, SIGNATURE_DIRS_KEY, IngestOptions, Source
 from .understanding import understand
 from .vm_refs import find_vm
 
 KIND = "message-text"
+#: What a paragraph a template reads becomes (``eventlog_text.pasted_record.KIND``; named
+#: here so that reading a message does not load the event-text readers).
+EVENT_KIND = "event-text"
 KINDS = (KIND,)
 #: Lines read from an unclaimed text (a log dump of millions of lines is not a paste).
 MAX_LINES = 20_000
@@ -43,10 +46,9 @@ _PIPED = regex(r"\|\s*([A-Z][a-z]{1,15}-[A-Za-z]{2,40})\b")
 
 
 #: Files named as documentation, provenance notes or code: their quoted messages are not
-#: evidence (a bundle's README quoting an error is not that error happening).
-NOT_EVIDENCE_SUFFIXES = (".md", ".markdown", ".rst", ".source", ".py", ".ps1", ".psm1", ".psd1",
-                         ".json", ".yml", ".yaml", ".xml", ".html", ".htm", ".js", ".cs", ".c",
-                         ".h", ".sh", ".bat", ".cmd", ".toml", ".ini", ".cfg")
+#: evidence (a bundle's README quoting an error is not that error happening). The list is
+#: data (``data/text_markers.yml``): detection leaves such a file out before loading this.
+NOT_EVIDENCE_SUFFIXES = not_evidence_suffixes()
 
 
 def detect(head: bytes, name: str) -> str | None:
@@ -81,23 +83,27 @@ def _understood(events: list[Event], ledger: FileLedger,
     """Each paragraph read through the templates. A paragraph a template identifies is a
     provider's event pasted without its labels (kind ``event-text``); the Operation/Context
     paragraphs after it are its description's tail, joined to it rather than read alone.
-    One whose ``steps`` leave out the templates holds no anchor and no foreign words:
-    ``understand`` would say nothing."""
+    One whose ``steps`` leave out the templates holds no anchor: no template reads it, only
+    its language is told (when it has another language's words, else nothing is said)."""
     out: list[Event] = []
     for ev in events:
         prev = out[-1] if out else None
-        if prev is not None and prev.kind == EVENT_KIND and continues_description(ev.message):
+        if prev is not None and prev.kind == EVENT_KIND and _localised().continues_description(
+                ev.message):
             lang = prev.data.get("message_language", "en")
             if "message_original" in prev.data:
                 prev.data["message_original"] += " " + ev.message
-            prev.message += " " + english_block(ev.message, lang)
+            prev.message += " " + _localised().english_block(ev.message, lang)
             prev.locator.end_line = ev.locator.end_line
             find_codes(prev.message).apply(prev)
             continue
-        if _needs(ev, steps) & TEMPLATES and \
-                understand(ev, ledger, ev.locator.line) is not None:
-            ev.kind = EVENT_KIND
-            ev.data["form"] = "message"
+        needs = _needs(ev, steps)
+        if needs & TEMPLATES and (needs == ALL or may_identify(ev.message)):
+            if understand(ev, ledger, ev.locator.line) is not None:
+                ev.kind = EVENT_KIND
+                ev.data["form"] = "message"
+        elif needs & (TEMPLATES | FOREIGN):  # no template's anchor: its language only
+            understand(ev, ledger, ev.locator.line, may_match=False)
         out.append(ev)
     return out
 
@@ -165,8 +171,17 @@ def _one_message(para: list[CleanLine]) -> bool:
     Operation/Context block, is one message, not independent log lines."""
     if len(para) > MAX_TEMPLATE_LINES:
         return False
-    return continues_description(para[0].text) or \
-        identify(" ".join(cl.text for cl in para)) is not None
+    localised = _localised()
+    return localised.continues_description(para[0].text) or \
+        localised.identify(" ".join(cl.text for cl in para)) is not None
+
+
+def _localised() -> ModuleType:
+    """The templates' module, imported when a paragraph first needs it (~2 ms: a manifest's
+    lines, which no template reads, never do)."""
+    from .. import localised
+
+    return localised
 
 
 def _knows(options: IngestOptions) -> Callable[[Event], bool]:

@@ -1,4 +1,4 @@
-"""Which steps of the pasted-message read a paragraph needs: one RE2 set test.
+"""Which steps of the pasted-message read a paragraph needs: a few RE2 set tests.
 
 Why: the ``message-text`` reader turns every paragraph of an unclaimed text into an event,
 reads its codes and VM, reads it through the message templates (and guesses its language),
@@ -22,16 +22,17 @@ from typing import Any
 
 import re2
 
-from ..localised import ascii_anchor_patterns
+from ..datafiles import DATA
 from .codes import ascii_code_patterns
 from .language import ascii_foreign_patterns
 from .source import MESSAGE_GATE_KEY, IngestOptions
 from .vm_refs import ascii_vm_patterns
 
-#: Steps (bits): ``find_codes``, ``find_vm``, ``understand`` (templates and language), and
-#: the matcher for an event that stays bare.
-CODES, VM, TEMPLATES, MATCH = 1, 2, 4, 8
-ALL = CODES | VM | TEMPLATES | MATCH
+#: Steps (bits): ``find_codes``, ``find_vm``, ``understand`` (templates and language), the
+#: matcher for an event that stays bare, and ``understand``'s language guess alone (a text
+#: with another language's words but no template's anchor: no template can read it).
+CODES, VM, TEMPLATES, MATCH, FOREIGN = 1, 2, 4, 8, 16
+ALL = CODES | VM | TEMPLATES | MATCH | FOREIGN
 
 #: Lines below which a text is read in full: the gate costs ~10 ms to build once (the
 #: signatures' conditions, one RE2 set), the full read ~60 us a paragraph.
@@ -59,33 +60,105 @@ def gate_for(options: IngestOptions, kind: str, lines: int | None = None) -> Gat
 def reader_patterns() -> list[tuple[int, list[str]]]:
     """The reader's own steps and what each needs in an ASCII text (the language's words in
     a set of their own, below)."""
+    from ..localised import ascii_anchor_patterns  # on a cache miss only (~2 ms to import)
+
     return [(CODES, ascii_code_patterns()), (VM, ascii_vm_patterns()),
             (TEMPLATES, ascii_anchor_patterns())]
 
 
+@lru_cache(maxsize=1)
+def own_patterns() -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """``reader_patterns()`` and the other languages' words, kept as JSON in the user cache
+    by the content of the code and data they are derived from (``match/cache.json_cached``):
+    the templates' anchors cost ~3 ms a run to derive (every template split and folded)."""
+    from ..match.cache import json_cached
+
+    return json_cached("quiet-gate", _source(),
+                       lambda: [reader_patterns(), ascii_foreign_patterns()], _decode)
+
+
+#: What ``own_patterns`` is derived from: these modules, the templates, the language words.
+_CODE = ("ingest/quiet_text.py", "ingest/codes.py", "ingest/vm_refs.py", "ingest/language.py",
+         "localised.py", "messages.py", "datafiles.py", "yamlio.py")
+
+
+def may_identify(message: str) -> bool:
+    """False when ``localised.identify(message)`` without a provider answers None for sure:
+    its first look (no template's whole anchor in the folded text) fails. From what the
+    first look uses, kept in the user cache: the templates (and their module, ~2 ms to
+    import) are built only for a text that holds one (a manifest line with an anchor's first
+    words is not worth ~3 ms of building them)."""
+    anchors, quotes, most = _first_look()
+    return anchors.search("".join(message[:most].translate(quotes).lower().split())) is not None
+
+
+@lru_cache(maxsize=1)
+def _first_look() -> tuple[Any, dict[int, str], int]:
+    from ..match.cache import json_cached
+
+    pattern, quotes, most = json_cached("quiet-anchors", _source(), first_look_of_templates,
+                                        lambda v: v)
+    return re2.compile(pattern), {ord(c): str(r) for c, r in quotes}, int(most)
+
+
+def first_look_of_templates() -> list[Any]:
+    """What ``localised.identify``'s first look uses: ``library().any_anchor``'s pattern,
+    the quote folding of ``_quick`` (which lower-cases and drops white space) and how much
+    of a message it reads."""
+    from .. import localised
+
+    anchors = "|".join(sorted({re2.escape(t.anchor) for t in localised.library().templates}))
+    quotes = sorted((chr(c), r) for c, r in localised._QUOTES.items())  # noqa: SLF001
+    return [anchors, quotes, localised.MAX_MATCH_CHARS]
+
+
+@lru_cache(maxsize=1)
+def _source() -> bytes:
+    package = DATA.parent
+    files = [package / name for name in _CODE] + [DATA / "message_languages.yml"] + sorted(
+        (DATA / "messages").rglob("*.y*ml"))
+    return b"\0".join(str(f.relative_to(package)).encode() + b"\0" + f.read_bytes()
+                       for f in files)
+
+
+def _decode(value: Any) -> tuple[list[tuple[int, list[str]]], list[str]]:  # noqa: ANN401
+    steps, foreign = value
+    return [(int(step), [str(p) for p in ps]) for step, ps in steps], [str(p) for p in foreign]
+
+
 @lru_cache(maxsize=4)
 def _compiled(matcher_patterns: tuple[str, ...]) -> Gate | None:
-    # one RE2 set: a pass over the text, no capture groups, no per-match Python work; the
-    # language's short words (``de``, ``il``, ``un`` ...) and the ``.*`` between two of them
-    # multiply the states of any set they join (twice the first pass over a text, where RE2
-    # builds its DFA): they go in a second set, asked only when the first finds no anchor
-    steps: list[int] = []
+    # RE2 sets: a pass over the text each, no capture groups, no per-match Python work. Three
+    # of them, because patterns in one set multiply each other's states (RE2 builds its DFA
+    # on the first pass over a text, most of the cost): the code pretests' hex and digit runs
+    # with the phrases (templates' anchors, signatures' texts) cost a manifest of hashes ~1.5
+    # ms more than two sets; the languages' short words (``de``, ``il``, ``un`` ...) and the
+    # ``.*`` between two of them double the first pass of any set they join, and are asked
+    # only when no anchor was found
+    own, foreign_words = own_patterns()
+    by_step = dict(own)
+    phrase_steps: list[int] = []
+    token_steps: list[int] = []
     try:
-        main = _set([(step, ps) for step, ps in
-                     (*reader_patterns(), (MATCH, list(matcher_patterns)))], steps)
-        words = _set([(TEMPLATES, ascii_foreign_patterns())], [])
+        phrases = _set([(TEMPLATES, by_step[TEMPLATES]), (MATCH, list(matcher_patterns))],
+                       phrase_steps)
+        tokens = _set([(CODES, by_step[CODES]), (VM, by_step[VM])], token_steps)
+        words = _set([(FOREIGN, foreign_words)], [])
     except re2.error:  # too big for one set: no gate
         return None
-    match, foreign = main.Match, words.Match
+    phrase, token, foreign = phrases.Match, tokens.Match, words.Match
 
     def needs(text: str) -> int:
         if not text.isascii():
             return ALL
+        raw = text.encode("ascii")  # once: a str would be encoded again for each set
         found = 0
-        for i in match(text) or ():
-            found |= steps[i]
-        if not found & TEMPLATES and foreign(text) is not None:
-            found |= TEMPLATES
+        for i in phrase(raw) or ():
+            found |= phrase_steps[i]
+        for i in token(raw) or ():
+            found |= token_steps[i]
+        if not found & TEMPLATES and foreign(raw) is not None:
+            found |= FOREIGN
         return found
 
     return needs

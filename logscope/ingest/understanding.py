@@ -8,23 +8,32 @@ instead of giving no hint and no reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..events import Event
 from ..ledger import FileLedger
-from ..localised import Identified, identify
 from .language import language_of
+
+if TYPE_CHECKING:
+    from ..localised import Identified
 
 NOT_UNDERSTOOD = "message not understood"
 
 
 def understand(ev: Event, ledger: FileLedger, line: int | None,
-               label_language: str | None = None) -> Identified | None:
+               label_language: str | None = None, *, may_match: bool = True) -> Identified | None:
     """Read ``ev.message`` through the templates; fill provider and event id where the paste
     did not name them; put the English sentence in ``message`` (the pasted text stays in
     ``data.message_original``). A localised message no template reads is counted in the
-    ledger and marked ``data.message_understood = False``."""
+    ledger and marked ``data.message_understood = False``. ``may_match=False``: the caller
+    knows that no template reads the message (``quiet_text``): only its language is told."""
     if not ev.message:
         return None
-    ident = identify(ev.message, ev.provider, ev.event_id)
+    ident = None
+    if may_match:  # the templates' module only then (~2 ms to import)
+        from ..localised import identify
+
+        ident = identify(ev.message, ev.provider, ev.event_id)
     if ident is not None:
         _apply(ev, ident)
         return ident

@@ -1,4 +1,10 @@
-"""The literal text every match of an RE2 pattern contains, read conservatively.
+"""The literal text every match of a regex contains: an RE2 pattern's, read conservatively
+(:func:`needed_literals`), and a compiled stdlib pattern's (:func:`longest_literal`).
+
+Why two readers: the dialects differ where it matters, and each reader is wrong on the
+other's. The stdlib parser reads RE2's ``[[:digit:]]`` as a class and a literal ``]``; the
+RE2 reader, given a stdlib ``(?x)`` (verbose) pattern, keeps the spaces verbose mode drops.
+Signatures are RE2; the Veeam sentence templates and throughput figures are stdlib ``re``.
 
 Why: a gate that only has to say "this text cannot match" needs one literal of a pattern, not
 the pattern: ``(?i)The component .{1,200} was skipped during the snapshot`` needs ``was
@@ -6,13 +12,15 @@ skipped during the snapshot``. A set of literals costs RE2 far fewer DFA states 
 patterns themselves (a ``.*`` or a ``.{1,200}`` keeps threads alive to the end of every line
 once its head is seen), which is most of what a big set costs the first time it runs.
 
-Conservative: only characters at the top level of an alternative count; groups, classes and
+RE2, conservative: only characters at the top level of an alternative count; groups, classes and
 escapes other than an escaped punctuation mark end a run; a character under a quantifier is
 not counted; anything this reader does not know (``\\Q``, ``\\p``, ``\\x``, a flag group in
 the middle) gives no answer.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..lazy import regex
 
@@ -170,3 +178,26 @@ def _longest_run(alt: str) -> str | None:
             run += c
             i += 1
     return max(best, run, key=len)
+
+
+def longest_literal(rx: re.Pattern[str]) -> str | None:
+    """The longest run of literal characters at the top level of a compiled stdlib regex
+    (None if under 2), lower-case when it ignores case: read by the stdlib's own parser, so
+    every escape and flag reads as ``re`` reads it; a top-level ``|`` gives none."""
+    try:
+        from re import _parser as sre  # the stdlib's own regex parser (3.11+)
+
+        tokens = list(sre.parse(rx.pattern))
+        literal = sre.LITERAL
+    except Exception:  # pragma: no cover - a Python without the parser: no prefilter
+        return None
+    best, run = "", ""
+    for op, arg in tokens:
+        if op == literal:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    if len(best) < 2:
+        return None
+    return best.lower() if rx.flags & re.IGNORECASE else best

@@ -158,7 +158,8 @@ def consumer_patterns(matcher: Matcher, kind: str) -> list[bytes] | None:
     # HRESULT signatures read ev.hresult / data.hresults: written by the entity templates
     # (below) and by hresult.find_in_text (its pattern without the look-arounds)
     out.append(hresult.HRESULT_IN_TEXT_CORE.encode())
-    from ..ingest.veeam.data import entity_rules, longest_literal
+    from ..ingest.veeam.data import entity_rules
+    from .regex_literal import longest_literal
     from ..throughput.config import load as throughput_config
     from ..throughput.extract import needles as throughput_needles
 

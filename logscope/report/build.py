@@ -11,7 +11,7 @@ import platform
 import sys
 from typing import Any
 
-from .. import __version__
+from .. import __version__, accel
 from ..correlate.engine import Finding
 from ..match.model import Hit
 from ..pipeline import Analysis
@@ -161,7 +161,7 @@ def build_report(a: Analysis) -> dict[str, Any]:
             "logscope_version": __version__,
             "versions": {"logscope": __version__, "python": platform.python_version(),
                          "evtx": _version("evtx"), "python-evtx": _version("python-evtx"),
-                         "engine": a.engine},
+                         "engine": a.engine, "hot_loops": accel.summary()},
             "signatures_version": a.library.version,
             "signatures": len(a.library.signatures),
             "chains": len(a.chains),
@@ -215,6 +215,12 @@ def _hyperv_state(a: Analysis) -> dict[str, Any]:
     from ..state.section import section
 
     return section(a.state)
+
+
+def versions_line(meta: dict[str, Any]) -> str:
+    """What produced the report, one line for every format: the versions, the evtx engine
+    and the form of the hot loops (``logscope 1.2, ..., engine rust, hot_loops compiled``)."""
+    return ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
 
 
 def not_understood_note(f: dict[str, Any]) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from . import sections, svg, timefmt
-from .build import not_understood_note
+from .build import not_understood_note, versions_line
 
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;
 padding:0 1em}h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;
@@ -98,7 +98,7 @@ def render_html(report: dict[str, Any]) -> str:
     p.append("</table>")
     inputs = "".join(f"<li><code>{_e(i['path'])}</code> sha256 <code>{_e(i['sha256'])}</code>"
                      "</li>" for i in meta.get("inputs", []))
-    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
+    versions = versions_line(meta)
     p.append(f"<h2>Reproduce</h2><p class='dim'>{_e(versions)}</p><ul>{inputs}</ul>")
     data = orjson.dumps({"hints": len(hints), "files": len(report["files"]),
                          "events": meta["events"], "hits": len(report["hits"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import sections, timefmt
-from .build import not_understood_note
+from .build import not_understood_note, versions_line
 from .escape import markdown as m
 from .escape import terminal
 
@@ -106,6 +106,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             out.append(f"- `{m(when(r['time']))}` {m(r['signature'])} — {m(r['file'])} "
                        f"{_loc(r['locator'])}")
         out.append("")
+    out.append(f"Reproduce: {m(versions_line(meta))}")
+    out.append("")
     out.append("Inputs: " + "; ".join(f"{m(i['path'])} sha256 `{i['sha256']}`"
                                       for i in meta.get("inputs", [])))
     return "\n".join(out) + "\n"

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from . import sections, timefmt
-from .build import not_understood_note
+from .build import not_understood_note, versions_line
 from .escape import terminal as t
 
 SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
@@ -178,7 +178,7 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
              + e(", ".join(f"{k} {v}" for k, v in not_kept.items())))
     # -- reproduce ---------------------------------------------------------------------------
     con.print()
-    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
+    versions = versions_line(meta)
     para(f"[bold]Reproduce:[/] {e(versions)}", hang=2)
     for i in meta.get("inputs", []):
         para(f"{e(i['path'])} sha256 {i['sha256']}", indent=2, hang=2)

@@ -77,7 +77,7 @@ def parse_bottleneck(text: str, cfg: Config | None = None) -> str | None:
 def needles(cfg: Config | None = None) -> tuple[str, ...]:
     """Literals every line :meth:`Collector.feed` reads more from than its time contains
     (a reader may count the lines that hold none; ``match/text_gate``)."""
-    from ..ingest.veeam.data import longest_literal  # a Veeam run only
+    from ..match.regex_literal import longest_literal  # a Veeam run only
 
     cfg = cfg or _load()
     return (cfg.load_prefix, "Primary bottleneck", "has been completed, status:",

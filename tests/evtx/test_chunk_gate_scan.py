@@ -69,6 +69,7 @@ def same_search(forms: set[bytes], data: bytes, start: int, where: str = "") -> 
     assert compiled.structures(data) == found, where
     refs = tuple({(at - 6 + k).to_bytes(4, "little") for at in found if at >= 6 for k in (0, 1)})
     assert compiled.ref_hits(data, refs) == twin.ref_hits(data, refs), where
+    assert compiled.computer_names(data, refs) == twin.computer_names(data, refs), where
 
 
 def gates_of(spec: GateSpec, monkeypatch: pytest.MonkeyPatch) -> dict[object, ChunkGate]:
@@ -255,6 +256,45 @@ def test_short_forms_and_edges() -> None:
         compiled.Forms({b""})
     with pytest.raises(ValueError):
         compiled.ref_hits(b"abcd", (b"abc",))
+
+
+def _computer_element(name: str, inline: bool, at: int, token: bytes = b"\x01") -> bytes:
+    """A ``Computer`` element start at ``at`` naming its structure (inline, or by reference
+    to the structure at 0x20), then a text value: the layout Windows writes."""
+    text = name.encode("utf-16-le", "surrogatepass")
+    ref = at + 11 if inline else 0x20
+    head = token + b"\xff\xff" + (0x40).to_bytes(4, "little") + ref.to_bytes(4, "little")
+    if inline:
+        head += bytes(6) + COMPUTER_NAME
+    return head + b"\x02\x05\x01" + len(name).to_bytes(2, "little") + text
+
+
+@needs_compiled
+def test_computer_names_alike_cut_anywhere() -> None:
+    """The compiled loop over the element starts reads as the twin's: names inline and by
+    reference, attributes (0x41), an empty name, a broken character, cut at every byte."""
+    for variant in range(5):
+        data = bytearray(0x20) + bytes(6) + COMPUTER_NAME + bytes(10)
+        names = ["HV01.corp.example", "", "SQL\ud800", "HV02"]
+        refs = [(0x20).to_bytes(4, "little"), (len(data) + 400).to_bytes(4, "little")]
+        for k, name in enumerate(names[:2 + variant % 3]):
+            at = len(data) + 3
+            inline = k == 0 and variant != 4
+            if inline:
+                refs.append((at + 11).to_bytes(4, "little"))
+            data += bytes(3) + _computer_element(name, inline, at,
+                                                 token=b"\x41" if variant == 3 and k else b"\x01")
+        refs = tuple(refs)
+        for cut in range(len(data) + 1):
+            piece = bytes(data[:cut])
+            assert compiled.computer_names(piece, refs) == twin.computer_names(piece, refs), \
+                (variant, cut)
+        written = names[:2 + variant % 3]
+        broken = variant == 3 or any("\ud800" in name for name in written)
+        assert twin.computer_names(bytes(data), refs) == (None if broken else written)
+    assert compiled.computer_names(b"", refs) == twin.computer_names(b"", refs) == []
+    with pytest.raises(ValueError):
+        compiled.computer_names(b"abcd", (b"abc",))
 
 
 def test_every_form_is_anchored_inside_its_window() -> None:

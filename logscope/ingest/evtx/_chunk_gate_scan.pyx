@@ -53,6 +53,31 @@ cdef extern from *:
                                      _mm256_shuffle_epi8(hi_t, hi));
         return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
     }
+
+    /* ls_next's loop with AVX2: the tables loaded once a call, not once a block (a call and
+       a vzeroupper every 32 bytes cost more than the test itself). */
+    __attribute__((target("avx2")))
+    static Py_ssize_t ls_next_avx2(const unsigned char *d, Py_ssize_t q, Py_ssize_t end,
+                                   const ls_anchors *set, unsigned *mask) {
+        __m256i lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->lo));
+        __m256i hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->hi));
+        __m256i nib = _mm256_set1_epi8(0x0f);
+        __m256i zero = _mm256_setzero_si256();
+        for (; q + 32 <= end; q += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(d + q));
+            __m256i lo = _mm256_and_si256(v, nib);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+            __m256i m = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
+                                         _mm256_shuffle_epi8(hi_t, hi));
+            unsigned bits = ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, zero));
+            if (bits) {
+                *mask = bits;
+                return q;
+            }
+        }
+        *mask = 0;
+        return q;
+    }
     #endif
 
     /* Bit i set when p[i] (i < 32) may be an anchor byte (every one is; the caller checks
@@ -76,6 +101,31 @@ cdef extern from *:
         return mask;
     }
 
+    /* From block start ``q``, the first block d[q .. q + 32) (q + 32 <= end) in which some
+       byte may be an anchor: its start, its bits in ``mask``. None before ``end``: the first
+       start with q + 32 > end, and mask 0. (The blocks skipped are those ls_block answers 0
+       for: the same hits, fewer calls.) */
+    static inline Py_ssize_t ls_next(const unsigned char *d, Py_ssize_t q, Py_ssize_t end,
+                                     const ls_anchors *set, unsigned *mask) {
+        unsigned bits;
+    #if LS_X86
+        if (ls_have_avx2 < 0) {
+            __builtin_cpu_init();
+            ls_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        }
+        if (ls_have_avx2) return ls_next_avx2(d, q, end, set, mask);
+    #endif
+        for (; q + 32 <= end; q += 32) {
+            bits = ls_block(d + q, set);
+            if (bits) {
+                *mask = bits;
+                return q;
+            }
+        }
+        *mask = 0;
+        return q;
+    }
+
     /* 1: the byte-table loop even where AVX2 is (tests: its answers must be the same). */
     static void ls_portable(int on) { ls_have_avx2 = on ? 0 : -1; }
 
@@ -95,6 +145,8 @@ cdef extern from *:
         unsigned char lo[16]
         unsigned char hi[16]
     unsigned ls_block(const unsigned char* p, const ls_anchors* set) noexcept nogil
+    Py_ssize_t ls_next(const unsigned char* d, Py_ssize_t q, Py_ssize_t end,
+                       const ls_anchors* set, unsigned* mask) noexcept nogil
     int ls_lowest(unsigned mask) noexcept nogil
     void ls_portable(int on) noexcept nogil
 
@@ -251,11 +303,14 @@ cdef class Forms:
         cdef unsigned hits
         cdef int a
         while q < end:
-            base = q
-            if q + 32 <= end:  # 32 bytes in the buffer: their anchor bits at once
-                hits = ls_block(d + q, &self.set)
+            if q + 32 <= end:  # 32 bytes in the buffer: the next block with anchor bits
+                q = ls_next(d, q, end, &self.set, &hits)
+                base = q
+                if not hits:
+                    continue  # none before the last whole block: the bytes after, one by one
                 q += 32
             else:
+                base = q
                 hits = self.member[d[q]] != 0
                 q += 1
             while hits:
@@ -264,9 +319,11 @@ cdef class Forms:
                 if r >= end:
                     break
                 shifts = self.member[d[r]]
-                for a in range(4):
-                    if not (shifts >> a) & 1 or r < a:
-                        continue
+                while shifts:  # each shift this byte anchors a window at, lowest first
+                    a = ls_lowest(shifts)
+                    shifts &= shifts - 1
+                    if r < a:
+                        break  # the window would start before the buffer (so would the rest)
                     p = r - a
                     key = _key(d, n, p, self.mask)
                     h = _hash(key)
@@ -317,6 +374,7 @@ def _portable(bint on):
     ls_portable(on)
 
 
+cdef Py_ssize_t _NAME_SIZE = len(COMPUTER_NAME)
 cdef Forms _STRUCTURES = None  # built when first asked for (the anchor table's load)
 
 
@@ -333,25 +391,76 @@ def structures(const unsigned char[::1] data not None):
 _REFS: dict = {}
 
 
-def ref_hits(const unsigned char[::1] data not None, refs):
-    """Where one of the 4-byte values ``refs`` occurs, left to right, the next looked for
-    after the 4 bytes of each hit (as RE2's search from there finds them)."""
-    cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, at
-    cdef Forms forms
+cdef Forms _ref_forms(refs):
+    """The search for the 4-byte values ``refs`` (remembered, bounded as the twin's); None
+    for no values; ValueError for a value of another length."""
     if any(len(ref) != 4 for ref in refs):
         raise ValueError("a reference is 4 bytes")
-    hits = []
-    if not refs or n < 4:
-        return hits
+    if not refs:
+        return None
     key = tuple(refs)
-    forms = _REFS.get(key)
+    cdef Forms forms = _REFS.get(key)
     if forms is None:
         if len(_REFS) >= 256:  # a crafted file with a new offset in every chunk
             _REFS.clear()
         forms = _REFS[key] = Forms(refs, exact=True)
+    return forms
+
+
+def ref_hits(const unsigned char[::1] data not None, refs):
+    """Where one of the 4-byte values ``refs`` occurs, left to right, the next looked for
+    after the 4 bytes of each hit (as RE2's search from there finds them)."""
+    cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, at
+    cdef Forms forms = _ref_forms(refs)
+    hits = []
+    if forms is None or n < 4:
+        return hits
     while True:
         at = forms._search(&data[0], n, pos, pos, None, &size)
         if at < 0:
             return hits
         hits.append(at)
         pos = at + 4
+
+
+def computer_names(const unsigned char[::1] data not None, refs):
+    """The twin's ``computer_names``: the names written as text right after each element
+    start that names the ``Computer`` structure by one of ``refs`` (None: some such element
+    is not written that way). Every read is checked against ``n`` first."""
+    cdef Py_ssize_t n = data.shape[0], pos = 0, size = 0, hit, start, cur, chars, avail
+    cdef const unsigned char* d
+    cdef Forms forms = _ref_forms(refs)
+    found = []
+    if forms is None or n < 4:
+        return found
+    d = &data[0]
+    while True:
+        hit = forms._search(d, n, pos, pos, None, &size)
+        if hit < 0:
+            return found
+        pos = hit + 4  # the next reference is looked for past this one's 4 bytes
+        start = hit - 7
+        if start < 0 or (d[start] != 0x01 and d[start] != 0x41):
+            continue  # the 4 bytes occur, but not as an element's name offset
+        cur = hit + 4
+        if (<uint32_t>d[hit] | (<uint32_t>d[hit + 1] << 8) | (<uint32_t>d[hit + 2] << 16)
+                | (<uint32_t>d[hit + 3] << 24)) == <uint32_t>cur:
+            cur += 6 + _NAME_SIZE  # the name is written inline here
+        if d[start] == 0x41:
+            return None  # attributes on Computer: not the layout Windows writes
+        if cur >= n or d[cur] != 0x02:
+            return None
+        cur += 1
+        if cur + 2 > n or d[cur] != 0x05 or d[cur + 1] != 0x01:
+            return None  # a substitution (0x0D/0x0E) or another value type
+        avail = n - (cur + 2)  # the character count as the twin's slice reads it
+        chars = (d[cur + 2] | (d[cur + 3] << 8) if avail >= 2
+                 else d[cur + 2] if avail == 1 else 0)
+        if chars and cur + 4 + 2 * chars > n:
+            return None
+        name = ((<const char*>d)[cur + 4:cur + 4 + 2 * chars].decode("utf-16-le", "replace")
+                if chars else "")
+        if "\ufffd" in name or "\x00" in name:
+            return None  # not text the engine would write the same way
+        if name not in found:
+            found.append(name)

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from ... import accel
 from ... import hresult as hr
-from .chunk_gate_scan import COMPUTER_NAME
 
 if TYPE_CHECKING:
     from .fold import Want
+    from .run_memo import RunMemo
 
 #: The byte searches: compiled (``_chunk_gate_scan.pyx``) or their RE2 twin, same answers.
 scanner = accel.load("logscope.ingest.evtx._chunk_gate_scan",
@@ -60,10 +60,11 @@ class ChunkGate:
     """``keeps(body)``: False only when no record in the chunk body can be wanted."""
 
     __slots__ = ("_names", "_eids", "_hr_text", "_hr_prefixes", "_hr_bytes", "skippable",
-                 "_forms", "_any_id", "_by_codes", "_form_of")
+                 "_forms", "_any_id", "_by_codes", "_form_of", "_memo")
 
     def __init__(self, spec: GateSpec) -> None:
         self.skippable = spec.skippable
+        self._memo: RunMemo | None = None
         self._names = tuple(sorted(spec.providers))
         #: names (and prefixes: identity, roles) wanted whatever the event id
         self._any_id = tuple(n for n in self._names if spec.providers[n] is None)
@@ -102,6 +103,16 @@ class ChunkGate:
         #: ``Computer`` name structures: a chunk it skips needs its computer names, and their
         #: search then costs no pass of its own
         self._forms = scanner.Forms(forms, computer=True)
+
+    def memo(self, want: Want | None) -> RunMemo:
+        """What the files read with this gate (one run) share for the rule ``want``
+        (``run_memo``): a new one when the rule is another."""
+        memo = self._memo
+        if memo is None or memo.want is not want:
+            from .run_memo import RunMemo  # the walk's modules: with the first file
+
+            memo = self._memo = RunMemo(want)
+        return memo
 
     def keeps(self, body: bytes | memoryview) -> bool:
         """Whether some record of this chunk body (its bytes after the 512-byte header, up to
@@ -217,35 +228,10 @@ def computer_names(data: bytes | memoryview, starts: tuple[int, ...] | None = No
     starts = _name_structures(data) if starts is None else starts
     if not starts:
         return []  # no Computer element in this chunk
-    found: list[str] = []
     # each hit of an offset as a 4-byte value, the next looked for past it (a structure
-    # that would start before the chunk, planted at its first bytes, no element can name)
-    refs = tuple(at.to_bytes(4, "little") for at in starts if at >= 0)
-    for hit in scanner.ref_hits(data, refs):
-        start = hit - 7
-        if start < 0 or data[start] not in (0x01, 0x41):
-            continue  # the 4 bytes occur, but not as an element's name offset
-        cur = hit + 4
-        if int.from_bytes(data[hit:cur], "little") == cur:
-            cur += 6 + len(COMPUTER_NAME)  # the name is written inline here
-        if data[start] == 0x41:
-            return None  # attributes on Computer: not the layout Windows writes
-        if data[cur:cur + 1] != b"\x02":
-            return None
-        cur += 1
-        token = data[cur:cur + 2]
-        if token != b"\x05\x01":
-            return None  # a substitution (0x0D/0x0E) or another value type
-        n = int.from_bytes(data[cur + 2:cur + 4], "little")
-        raw = data[cur + 4:cur + 4 + 2 * n]
-        if len(raw) != 2 * n:
-            return None
-        name = str(raw, "utf-16-le", "replace")
-        if "\ufffd" in name or "\x00" in name:
-            return None  # not text the engine would write the same way
-        if name not in found:
-            found.append(name)
-    return found
+    # that would start before the chunk, planted at its first bytes, no element can name);
+    # the element at each hit is read by the scanner (``chunk_gate_scan.computer_names``)
+    return scanner.computer_names(data, tuple(at.to_bytes(4, "little") for at in starts if at >= 0))
 
 
 def _name_structures(data: bytes | memoryview) -> tuple[int, ...]:

@@ -8,7 +8,9 @@ the same on every input, span for span (tests/evtx/test_chunk_gate_scan.py):
 - ``Forms(forms, computer=True).scan(data, start)``: that span within ``data[start:]``, and
   when there is none, the offsets of the exact ``Computer`` name structures (one pass);
 - ``structures(data)``: those offsets alone; ``ref_hits(data, refs)``: where the 4-byte
-  values ``refs`` occur, each next one looked for past the 4 bytes of the last.
+  values ``refs`` occur, each next one looked for past the 4 bytes of the last;
+  ``computer_names(data, refs)``: the names written at those places (one call a chunk: its
+  loop over the hits is compiled too).
 """
 
 from __future__ import annotations
@@ -122,6 +124,38 @@ def ref_hits(data: bytes | memoryview, refs: tuple[bytes, ...]) -> list[int]:
         hits.append(span[0])
         span = _find(regex, data, span[0] + 4)
     return hits
+
+
+def computer_names(data: bytes | memoryview, refs: tuple[bytes, ...]) -> list[str] | None:
+    """The names written as text right after each element start that names the ``Computer``
+    name structure by one of the 4-byte offsets ``refs`` (``ref_hits``), in order, each once;
+    None when some such element is not written that way (see ``chunk_gate.computer_names``)."""
+    found: list[str] = []
+    for hit in ref_hits(data, refs):
+        start = hit - 7
+        if start < 0 or data[start] not in (0x01, 0x41):
+            continue  # the 4 bytes occur, but not as an element's name offset
+        cur = hit + 4
+        if int.from_bytes(data[hit:cur], "little") == cur:
+            cur += 6 + len(COMPUTER_NAME)  # the name is written inline here
+        if data[start] == 0x41:
+            return None  # attributes on Computer: not the layout Windows writes
+        if data[cur:cur + 1] != b"\x02":
+            return None
+        cur += 1
+        token = data[cur:cur + 2]
+        if token != b"\x05\x01":
+            return None  # a substitution (0x0D/0x0E) or another value type
+        n = int.from_bytes(data[cur + 2:cur + 4], "little")
+        raw = data[cur + 4:cur + 4 + 2 * n]
+        if len(raw) != 2 * n:
+            return None
+        name = str(raw, "utf-16-le", "replace")
+        if "\ufffd" in name or "\x00" in name:
+            return None  # not text the engine would write the same way
+        if name not in found:
+            found.append(name)
+    return found
 
 
 def _find(regex: re2._Regexp, data: bytes | memoryview, pos: int = 0) -> tuple[int, int] | None:

@@ -147,10 +147,15 @@ def read_chunk(data: bytes, index: int, offset: int, trusted: Trusted | None = N
     return chunk
 
 
+#: The chunk header's numbers in one unpack: first/last record number and identifier (at 8),
+#: last record offset, free space offset, records CRC32 (at 44), header CRC32 (at 124).
+_CHUNK_NUMBERS = struct.Struct("<8xQQQQ4xIII68xI")
+
+
 def _read_chunk_header(chunk: Chunk, data: bytes) -> None:
-    (chunk.first_number, chunk.last_number, chunk.first_id, chunk.last_id) = struct.unpack_from("<QQQQ", data, 8)
-    (chunk.last_record_offset, chunk.free_offset, chunk.data_crc) = struct.unpack_from("<III", data, 44)
-    chunk.header_crc = struct.unpack_from("<I", data, 124)[0]
+    (chunk.first_number, chunk.last_number, chunk.first_id, chunk.last_id,
+     chunk.last_record_offset, chunk.free_offset, chunk.data_crc,
+     chunk.header_crc) = _CHUNK_NUMBERS.unpack_from(data)
     view = memoryview(data)  # CRCs over views: no copy of the chunk's records
     chunk.header_crc_ok = crc32(view[128:CHUNK_HEADER], crc32(view[:120])) == chunk.header_crc
     if CHUNK_HEADER <= chunk.free_offset <= len(data):

@@ -17,6 +17,7 @@ from .chunks import (
     FLAG_FULL,
     HEADER_SIZE,
     Chunk,
+    FileHeader,
     Trusted,
     iter_chunks,
     read_chunk,
@@ -185,7 +186,8 @@ def _walked(fh: IO[bytes], slots: list[Chunk], trusted: Trusted) -> Iterable[Chu
 
 def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | set[int] | dict[int, int],
                        lost_frames: list[tuple[int, int, int]] | None = None,
-                       slots: list[Chunk] | None = None, head: bytes | None = None) -> dict[str, Any]:
+                       slots: list[Chunk] | None = None, head: bytes | None = None,
+                       header: FileHeader | None = None) -> dict[str, Any]:
     """Compare the file's structure with the record ids an engine produced (``seen``).
 
     Reports: bad file header, stale chunk count, dirty flag, per chunk bad magic / CRC
@@ -196,12 +198,14 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
 
     ``slots`` and ``head``: the file's chunk slots and header as already read while the engine
     ran (``slots.SlotView``; a full chunk there is not walked yet): then ``fh`` is read again
-    only for a chunk that must be walked.
+    only for a chunk that must be walked; ``header``: ``head`` as already parsed.
     """
     if head is None:
         fh.seek(0)
         head = fh.read(HEADER_SIZE)
-    header = read_file_header(head)
+        header = None
+    if header is None:
+        header = read_file_header(head)
     summary: dict[str, Any] = {"chunks_declared": header.chunk_count, "chunk_slots": 0,
                                "chunks_with_data": 0, "missing": 0}
     ledger.info["evtx"] = summary
@@ -234,8 +238,17 @@ def check_completeness(fh: IO[bytes], ledger: FileLedger, seen: RecordIdSet | se
 
     for chunk in (iter_chunks(fh, trusted=trusted) if slots is None else _walked(fh, slots, trusted)):
         summary["chunk_slots"] += 1
+        state = chunk.state
+        # the usual slots first, with nothing to report: a full slot of zeros, and a chunk
+        # both CRCs vouch for whose walk was skipped (the steps below would only add its ids)
+        if state == "empty" and chunk.size == CHUNK_SIZE:
+            continue
+        if not chunk.walked and state == "chunk" and chunk.header_crc_ok and chunk.data_crc_ok:
+            active += 1
+            expected_ids.add_range(chunk.first_id, chunk.last_id)
+            continue
         where = f"chunk {chunk.index} (offset 0x{chunk.offset:X})"
-        if chunk.state == "empty":
+        if state == "empty":
             if chunk.size < CHUNK_SIZE:
                 ledger.problem(where, f"{chunk.size} trailing zero byte(s) after the last chunk",
                                "evtx-trailing")

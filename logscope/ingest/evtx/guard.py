@@ -85,17 +85,24 @@ def skip_over_budget(fh: IO[bytes], over_budget: list[tuple[int, int]], ledger: 
                      seen: RecordIdSet) -> None:
     """Count the framed records of each chunk over the work budget as skipped (and as seen,
     so completeness does not count them missing too; recovery leaves those chunks alone:
-    ``SlotView.hidden``). Why a record walk: the chunk's header ids are untrusted, its
-    record frames are what the ledger would otherwise count (linear, one walk a chunk)."""
+    ``SlotGuard.hidden``). Why a record walk: the chunk's header ids are untrusted, its
+    record frames are what the ledger would otherwise count (linear, one walk a chunk).
+
+    Why frames, not distinct ids: ``records`` counts what the engine gives, one per frame,
+    an id repeated (in a chunk or across chunks) included; a hidden chunk's skip count is
+    what it would have added there, so the two add up whether or not a chunk was hidden.
+    ``missing`` counts distinct ids because it tells gaps in the id sequence. Repeating ids
+    cannot inflate the count past the file's frames (at most ``MAX_RECORDS_PER_CHUNK`` a slot).
+    """
     for at, _work in over_budget:
         fh.seek(at)
         chunk = chunks.read_chunk(fh.read(chunks.CHUNK_SIZE), (at - chunks.HEADER_SIZE)
                                   // chunks.CHUNK_SIZE, at)
-        ids = {rid for rid, _off in (*chunk.records, *chunk.after_damage)}
-        for rid in ids:
+        frames = (*chunk.records, *chunk.after_damage)
+        for rid, _off in frames:
             seen.add(rid)
-        if ids:
-            ledger.skip(OVER_BUDGET_SKIP, len(ids))
+        if frames:
+            ledger.skip(OVER_BUDGET_SKIP, len(frames))
 
 
 def insert_problems(ledger: FileLedger, at: int, problems: list[Problem]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import mmap
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import IO, Any
 
@@ -140,40 +139,98 @@ def _bounded_chunk_class() -> Any:  # noqa: ANN401
     return _BOUNDED
 
 
-@contextmanager
-def _file_buffer(fh: IO[bytes]) -> Iterator[Any]:
-    """The whole file as a read-only buffer: a memory map when the stream has a file
-    descriptor (no copy of a multi-GB log), else its bytes (zip members, tests)."""
-    try:
-        buf: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError, AttributeError):
-        fh.seek(0)
-        yield fh.read()
-        return
-    try:
-        yield buf
-    finally:
-        buf.close()
+class FileShrank(Exception):
+    """The file ended before a chunk slot it had when the pass began (a live log, a share)."""
+
+    def __init__(self, offset: int, got: int, wanted: int) -> None:
+        super().__init__(f"the file shrank while python-evtx read it: the chunk slot at offset "
+                         f"0x{offset:X} gave {got} of {wanted} bytes")
+        self.offset = offset
+
+
+class _Slots:
+    """The file read one chunk slot at a time, each into a zero-filled anonymous map that
+    ends where the slot ends, the slot at its own file offset.
+
+    Why not map the file: a file that shrinks while mapped (a log still being written, a
+    bundle on a share) turns the next touch of a page past its new end into SIGBUS, which kills
+    the run. Why not read it whole: memory would grow with the file (logs run to GBs). Why a
+    map up to the slot's end: python-evtx addresses a chunk by its file offset and names those
+    offsets in its errors, so they read as before (its "buffer length" is now the slot's end,
+    not the file's); only the slot's own pages are touched, and
+    each map is dropped when the next slot is read. A damaged record that points past its
+    chunk fails to render (``_SlotMap``), as in the Rust engine, instead of reading the next
+    chunk's bytes (one corpus record: a UnicodeDecodeError of those bytes before).
+    """
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self.size = fh.seek(0, 2)
+        self._buf: Any = None
+
+    def load(self, offset: int) -> Any:  # noqa: ANN401
+        """A buffer holding the slot at ``offset`` (zeros elsewhere); FileShrank when the
+        file no longer holds all of it."""
+        self.close()
+        wanted = min(CHUNK_SIZE, self.size - offset)
+        if wanted <= 0:  # a frame found before the file was cut (recovery)
+            raise FileShrank(offset, 0, CHUNK_SIZE)
+        self._fh.seek(offset)
+        data = self._fh.read(wanted)
+        if len(data) < wanted:
+            raise FileShrank(offset, len(data), wanted)
+        self._buf = _SlotMap(-1, offset + wanted, **_PRIVATE)
+        self._buf[offset:offset + wanted] = data
+        return self._buf
+
+    def close(self) -> None:
+        if self._buf is not None:
+            self._buf.close()
+            self._buf = None
+
+
+class _SlotMap(mmap.mmap):
+    """A slot's map on which a slice past its end raises: python-evtx slices strings and
+    raw bytes (``unpack_wstring``, a record's data) and would take a short slice for empty
+    text, rendering a damaged record with empty values instead of failing it."""
+
+    def __getitem__(self, key: Any) -> Any:  # noqa: ANN401
+        if isinstance(key, slice) and key.stop is not None and key.stop > len(self):
+            raise IndexError(f"read past the record's chunk: bytes 0x{key.start or 0:X}-"
+                             f"0x{key.stop:X}, the chunk ends at 0x{len(self):X}")
+        return super().__getitem__(key)
+
+
+#: A private anonymous map (POSIX): the kernel hands out zero pages only where one is touched.
+_PRIVATE: dict[str, int] = {"flags": mmap.MAP_PRIVATE} if hasattr(mmap, "MAP_PRIVATE") else {}
 
 
 def records(fh: IO[bytes], ledger: FileLedger) -> Iterator[tuple[int | None, int, str | None, str | None]]:
     """python-evtx over every chunk slot with a chunk magic: ``(record id, offset, xml, error)``.
 
     Bad-magic slots are skipped, as the Rust engine skips them, and left to
-    :func:`evtx.completeness.check_completeness` to report.
+    :func:`evtx.completeness.check_completeness` to report. A file that shrinks meanwhile
+    ends the pass with a problem entry at the first slot it no longer holds.
     """
     Record = pyevtx_import.load().Record  # noqa: N806
 
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
-    with _file_buffer(fh) as buf:
-        size = len(buf)
-        offset = HEADER_SIZE
+    slots = _Slots(fh)
+    size = slots.size
+    offset = HEADER_SIZE
+    try:
         while offset + CHUNK_HEADER <= size:
+            buf = slots.load(offset)
             if bytes(buf[offset:offset + 8]) == CHUNK_MAGIC:
                 yield from _chunk_records(buf, offset, size, ChunkHeader, Record)
             offset += CHUNK_SIZE
+    except FileShrank as exc:
+        ledger.problem(f"offset 0x{exc.offset:X}", f"{exc}; the rest of the file was not read",
+                       "evtx-truncated")
+    finally:
+        slots.close()
 
 
 def _chunk_records(buf: Any, offset: int, size: int, chunk_cls: Any, record_cls: Any
@@ -214,16 +271,25 @@ def render_at(fh: IO[bytes], frames: list[tuple[int, int, int]]
     ChunkHeader = _bounded_chunk_class()  # noqa: N806
 
     _use_rust_compatible_renderings()
-    chunks: dict[int, Any] = {}
-    with _file_buffer(fh) as buf:
-        try:
-            for rid, offset, chunk_offset in frames:
+    slots = _Slots(fh)
+    loaded, buf, chunk, lost = -1, None, None, ""  # the slot read last; why it could not be
+    try:
+        for rid, offset, chunk_offset in frames:
+            if chunk_offset != loaded:  # a chunk's frames come together (completeness walks
+                loaded, buf, chunk, lost = chunk_offset, None, None, ""  # chunk by chunk)
                 try:
-                    chunk = chunks.get(chunk_offset)
-                    if chunk is None:
-                        chunk = chunks[chunk_offset] = ChunkHeader(buf, chunk_offset)
-                    yield rid, offset, Record(buf, offset, chunk).xml(), None
-                except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
-                    yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
-        finally:
-            chunks.clear()  # before the mapping closes: chunk objects refer to it
+                    buf = slots.load(chunk_offset)
+                except FileShrank as exc:
+                    lost = str(exc)
+            if lost:
+                yield rid, offset, None, lost
+                continue
+            try:
+                if chunk is None:
+                    chunk = ChunkHeader(buf, chunk_offset)
+                yield rid, offset, Record(buf, offset, chunk).xml(), None
+            except Exception as exc:  # noqa: BLE001 - damaged areas fail in many ways
+                yield rid, offset, None, f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        buf = chunk = None  # before the map closes: the chunk object refers to it
+        slots.close()

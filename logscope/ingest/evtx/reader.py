@@ -29,7 +29,7 @@ from . import completeness, guard
 from .engine_json import loads_record, record_from_json
 from .fold import FOLDED, Folder, Want
 from .guard import CHUNK_READ
-from .chunks import CHUNK_SIZE, HEADER_SIZE, read_file_header
+from .chunks import CHUNK_SIZE, HEADER_SIZE
 from .normalize import RawRecord, summary_event, to_event
 from .repeats import INERT_KEY, Inert, build
 from .slots import SlotView
@@ -83,14 +83,15 @@ def parse(source: Source, ledger: FileLedger, options: IngestOptions) -> Iterato
             try:
                 view.drain()
                 guard.insert_problems(ledger, at, guard.hazard_problems(
-                    view.cuts, view.amplifying, view.over_budget))
+                    view.guard.cuts, view.guard.amplifying, view.guard.over_budget))
                 # a skipped chunk's records count as summarized, but for those that stand
                 # for a host in a summary event of their own (``_host_events``)
                 ledger.summarized += view.skipped_records - view.hosts_given
-                guard.skip_over_budget(view.raw, view.over_budget, ledger, seen)
-                skipped = view.hidden
+                guard.skip_over_budget(view.raw, view.guard.over_budget, ledger, seen)
+                skipped = view.guard.hidden
                 summary = completeness.check_completeness(view.raw, ledger, seen, lost,
-                                                          slots=view.chunk_list(), head=view.header)
+                                                          slots=view.chunk_list(), head=view.header,
+                                                          header=view.file_header)
                 if view.skipped:  # chunks nothing could use: counted, never rendered
                     summary["chunks_skipped"] = len(view.skipped)
                 if view.skipped_records:
@@ -153,12 +154,15 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
                     todo.append((record_id, offset, chunk_of[(record_id, offset)]))
             frames = todo
         if frames:  # python-evtx (import ~6 ms: pyevtx_import) only for what evtx did not render
-            from ..eventlog_text.xml_export import record_from_xml
             from . import python_engine
 
             for record_id, _offset, xml, error in python_engine.render_at(fh, frames):
                 if error is not None or record_id in rendered:
                     continue
+                # the text readers (~8 ms of imports) only once python-evtx rendered one: on
+                # the corpus it renders none of what evtx could not
+                from ..eventlog_text.xml_export import record_from_xml
+
                 try:
                     event = accept(record_id, record_from_xml(xml), "python-evtx")
                 except Exception:  # noqa: BLE001 - a recovered record may be garbage: skip it
@@ -181,8 +185,7 @@ def _recover(source: Source, ledger: FileLedger, lost: list[tuple[int, int, int]
 def _engine_reads_nothing(view: SlotView) -> bool:
     """Every chunk slot is skipped (or all zeros) and the file header is whole and intact:
     the engine, given only zeros after the header, would give no record and no error."""
-    header = read_file_header(view.header)
-    return len(view.header) == HEADER_SIZE and header.checksum_ok and view.predecide()
+    return len(view.header) == HEADER_SIZE and view.file_header.checksum_ok and view.predecide()
 
 
 def _host_events(view: SlotView, hosts: set[str], source: Source,
@@ -303,7 +306,7 @@ def _guard_hid(exc: BaseException, view: SlotView) -> bool:
     found = _CHUNK_NUMBER.search(text)
     if found is None or "header magic" not in text:
         return False
-    return HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE in view.hidden
+    return HEADER_SIZE + int(found.group(1)) * CHUNK_SIZE in view.guard.hidden
 
 
 def _short(exc: BaseException) -> str:

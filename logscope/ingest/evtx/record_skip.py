@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ... import accel
-from . import walks
+from . import chunk_keys, walks
 from .chunk_keys import UNREAD, Walk
 
 #: The per-record loop's form: ``_skip_runs`` (compiled) or its twin ``skip_runs``.
@@ -34,6 +34,7 @@ _runs = accel.load("logscope.ingest.evtx._skip_runs", "logscope.ingest.evtx.skip
 
 if TYPE_CHECKING:
     from .chunk_gate import ChunkGate
+    from .run_memo import RunMemo
 
 
 class Plan:
@@ -54,14 +55,16 @@ class Plan:
 class RecordSkip:
     """Decides, chunk by chunk of one file, which records the engine renders."""
 
-    def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object]) -> None:
+    def __init__(self, gate: ChunkGate, verdict: Callable[[str | None, int | None], object],
+                 memo: RunMemo | None = None) -> None:
         self.gate = gate
-        self.verdict = verdict  # the fold's rule, asked once per key and file
+        self.verdict = verdict  # the fold's rule, asked once per key
         self.reader = walks.key_reader()
-        #: key id -> whether a record of it is wanted whatever the chunk holds (True/False),
-        #: or the fold's text test: only if the chunk writes an HRESULT it needs
-        self._static: dict[int, Any] = {}
-        self._epoch = self.reader.epoch
+        #: (provider, event id, computer) -> whether a record of that key is wanted whatever
+        #: the chunk holds (True/False), or the fold's text test: only if the chunk writes an
+        #: HRESULT it needs; the run's (``run_memo``, for the rule ``verdict`` answers) or
+        #: this file's own
+        self._static: dict[Any, Any] = {} if memo is None else memo.static
 
     def plan(self, data: bytes, walk: Walk, first_id: int) -> Plan | None:
         """The skip for a chunk ``walk`` read (ids from ``first_id``), or None when every
@@ -86,18 +89,20 @@ class RecordSkip:
 
     def _wanted(self, kids: set[int], data: bytes, end: int) -> set[int]:
         """The key ids of this chunk whose records are rendered."""
-        if self.reader.epoch != self._epoch:  # the reader started over: new key ids
-            self._static.clear()
-            self._epoch = self.reader.epoch
+        static_of = self._static
+        keys = self.reader.keys
         wanted = set()
         by_codes: dict[Any, bool] = {}  # this chunk's answer per HRESULT rule
         for kid in kids:
             if kid == UNREAD:
                 wanted.add(kid)
                 continue
-            static = self._static.get(kid, _UNKNOWN)
+            key = keys[kid]
+            static = static_of.get(key, _UNKNOWN)
             if static is _UNKNOWN:
-                static = self._static[kid] = self._decide(kid)
+                if len(static_of) >= chunk_keys.MAX_MEMO:  # a crafted bundle, endless keys
+                    static_of.clear()
+                static = static_of[key] = self._decide(kid)
             if static is True or static is False:
                 if static:
                     wanted.add(kid)
@@ -106,7 +111,7 @@ class RecordSkip:
             codes = static.codes
             keep = by_codes.get(codes)
             if keep is None:
-                provider, eid, _host = self.reader.keys[kid]
+                provider, eid, _host = key
                 keep = by_codes[codes] = self.gate.wants_any(
                     [(provider, eid)], memoryview(data)[512:end], lambda _p, _e: static)  # noqa: B023
             if keep:

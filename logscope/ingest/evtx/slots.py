@@ -33,9 +33,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .chunk_gate import ChunkGate, computer_names
 from .chunk_keys import UNREAD, Walk
-from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk
+from .chunks import CHUNK_HEADER, CHUNK_SIZE, HEADER_SIZE, Chunk, read_chunk, read_file_header
 from .completeness import RecordIdSet
 from .record_skip import Plan, RecordSkip, write_sizes
+from .slot_file import SlotFile, zeros
 from .slot_guard import SlotGuard
 from .walks import key_reader
 
@@ -60,10 +61,12 @@ class SlotView(io.RawIOBase):
         self._raw = raw
         self._gate = gate
         self._want = want  # the fold's rule: a chunk the byte test keeps is asked per key
-        self._verdicts: dict[tuple[str, int], object] = {}  # its answers in this file
+        #: what the run's files share (``run_memo``): the rule's answers
+        memo = gate.memo(want) if gate is not None else None
+        self._verdicts: dict[tuple[str, int], object] = {} if memo is None else memo.verdicts
         #: records the engine need not render, skipped inside the chunks it reads
-        self._records = (RecordSkip(gate, self._verdict)
-                         if record_skip and gate is not None and want is not None else None)
+        self._records = (RecordSkip(gate, self._verdict, memo)
+                         if record_skip and memo is not None and want is not None else None)
         self._keys = self._records.reader if self._records is not None else key_reader()
         #: per slot index: the size fields the record skip rewrote (applied on every read)
         self._resized: dict[int, list[tuple[int, int]]] = {}
@@ -81,9 +84,11 @@ class SlotView(io.RawIOBase):
         #: Summary events the reader gave for ``skipped_hosts`` (each stands for one record).
         self.hosts_given = 0
         self._seen = seen
-        self._size = raw.seek(0, io.SEEK_END)
-        raw.seek(0)
-        self.header = raw.read(HEADER_SIZE)
+        self._file = SlotFile(raw)  # the reads, one positioned read a slot
+        self._size = self._file.size
+        self.header = self._file.read(0, HEADER_SIZE)
+        #: the file header as parsed (the reader's check before the engine, completeness)
+        self.file_header = read_file_header(self.header)
         self._pos = 0
         self._index = -1  # slot in ``_data``
         self._data = b""
@@ -96,7 +101,9 @@ class SlotView(io.RawIOBase):
         #: Last record id of the chunk skipped since the engine's last record (where an
         #: engine error that follows it is placed: "after record N").
         self.skipped_tail: int | None = None
-        self._guard = SlotGuard()  # the hazards cut (``cuts``, ``amplifying``)
+        #: the hazards found and cut (``SlotGuard``: its ``cuts``, ``amplifying``,
+        #: ``over_budget`` and ``hidden`` chunks are the reader's to report)
+        self.guard = SlotGuard()
         #: Chunks in a row the gate kept: past ``GATE_PATIENCE`` the file is one where every
         #: chunk matters (a Hyper-V log) and the gate is not asked again (reading is always
         #: correct; the test only saves work where it can succeed)
@@ -164,11 +171,11 @@ class SlotView(io.RawIOBase):
         if index not in self.slots:
             data = self._decide(index, offset, data)
         elif index in self.skipped:
-            data = bytes(len(data))
+            data = zeros(len(data))
         elif index in self._resized:
             data = write_sizes(data, self._resized[index])
         else:
-            data = self._guard.patched.get(index, data)
+            data = self.guard.patched.get(index, data)
         self._index, self._data = index, data
         return data
 
@@ -185,10 +192,10 @@ class SlotView(io.RawIOBase):
                 self.skipped_tail = chunk.last_id
                 if self._seen is not None:
                     self._seen.add_range(chunk.first_id, chunk.last_id)
-                return bytes(len(data))
+                return zeros(len(data))
         if chunk.state == "empty":
             return data  # all zeros: nothing to scan, and the engine skips it
-        out = self._guard.guarded(offset, data)
+        out = self.guard.guarded(offset, data)
         if walk is not None and out is data and self._records is not None and self._fruitful():
             plan = self._records.plan(data, walk, chunk.first_id)
             self._fruitless = 0 if plan is not None else self._fruitless + 1
@@ -237,8 +244,7 @@ class SlotView(io.RawIOBase):
         return False, walk or self._walk(chunk, data)
 
     def _read(self, index: int) -> bytes:
-        self._raw.seek(HEADER_SIZE + index * CHUNK_SIZE)
-        return self._raw.read(CHUNK_SIZE)
+        return self._file.read(HEADER_SIZE + index * CHUNK_SIZE, CHUNK_SIZE)
 
     def _walk(self, chunk: Chunk, data: bytes) -> Walk | None:
         """The chunk's records (``chunk_keys``), None unless they are exactly the header's."""
@@ -280,7 +286,8 @@ class SlotView(io.RawIOBase):
         return runs
 
     def _verdict(self, provider: str | None, eid: int | None) -> object:
-        """``want``, asked once per key in this file (a chunk repeats its neighbours' keys)."""
+        """``want``, asked once per key in the run (a chunk repeats its neighbours' keys, a
+        file its bundle's)."""
         key = (provider, eid)
         verdict = self._verdicts.get(key)
         if verdict is None:
@@ -322,38 +329,14 @@ class SlotView(io.RawIOBase):
         while HEADER_SIZE + index * CHUNK_SIZE < self._size:
             if index not in self.slots:
                 offset = HEADER_SIZE + index * CHUNK_SIZE
-                self._raw.seek(offset)
-                data = self._raw.read(CHUNK_SIZE)
+                data = self._file.read(offset, CHUNK_SIZE)
                 if not data:
                     break
                 chunk = read_chunk(data, index, offset, _header_only)
                 self.slots[index] = chunk
                 if chunk.state != "empty":
-                    self._guard.guarded(offset, data)
+                    self.guard.guarded(offset, data)
             index += 1
-
-    @property
-    def cuts(self) -> list[int]:
-        """File offsets of cut chain links (``slot_guard``)."""
-        return self._guard.cuts
-
-    @property
-    def amplifying(self) -> list[tuple[int, list[int]]]:
-        """(chunk offset, template offsets) of the chunks hidden because their templates
-        multiply values (``slot_guard``)."""
-        return self._guard.amplifying
-
-    @property
-    def over_budget(self) -> list[tuple[int, int]]:
-        """(chunk offset, work) of the chunks hidden unchecked, their pre-scan over its
-        budget (``slot_guard``)."""
-        return self._guard.over_budget
-
-    @property
-    def hidden(self) -> set[int]:
-        """File offsets of the chunks the guard hid (magic zeroed): value-multiplying or over
-        the pre-scan budget; the engine errs on each, recovery leaves them alone."""
-        return self._guard.hidden
 
     @property
     def raw(self) -> IO[bytes]:
@@ -365,8 +348,8 @@ class SlotView(io.RawIOBase):
 
     def reread(self, chunk: Chunk, trusted: Callable[[Chunk], bool] | None = None) -> Chunk:
         """The chunk read again with its record walk (for completeness)."""
-        self._raw.seek(chunk.offset)
-        return read_chunk(self._raw.read(CHUNK_SIZE), chunk.index, chunk.offset, trusted)
+        return read_chunk(self._file.read(chunk.offset, CHUNK_SIZE), chunk.index, chunk.offset,
+                          trusted)
 
 
 def _header_only(chunk: Chunk) -> bool:

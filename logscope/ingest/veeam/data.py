@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ... import datafiles
+from ...match.regex_literal import longest_literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,27 +30,6 @@ class EntityRule:
     scope: str | None = None
     needle: str | None = None
     ignore_case: bool = False
-
-
-def longest_literal(rx: re.Pattern[str]) -> str | None:
-    """The longest run of literal characters at the top level of a regex (None if under 2)."""
-    try:
-        from re import _parser as sre  # the stdlib's own regex parser (3.11+)
-
-        tokens = list(sre.parse(rx.pattern))
-        literal = sre.LITERAL
-    except Exception:  # pragma: no cover - a Python without the parser: no prefilter
-        return None
-    best, run = "", ""
-    for op, arg in tokens:
-        if op == literal:
-            run += chr(arg)
-            best = max(best, run, key=len)
-        else:
-            run = ""
-    if len(best) < 2:
-        return None
-    return best.lower() if rx.flags & re.IGNORECASE else best
 
 
 def _rule(raw: dict[str, Any]) -> EntityRule:
