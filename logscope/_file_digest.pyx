@@ -1,5 +1,6 @@
 # cython: language_level=3
 # distutils: libraries = crypto
+# logscope: needs-header openssl/evp.h
 """Compiled form of ``file_digest.digest`` (same arguments, same answers; ``file_digest.py`` is
 the reference and tests/test_input_hash.py compares the two on real files).
 
