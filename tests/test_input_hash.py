@@ -187,6 +187,14 @@ def test_a_run_whose_input_changed_says_so_in_a_valid_report(
     schema = json.loads(resources.files("logscope.report").joinpath("report.schema.json")
                         .read_text("utf-8"))
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) == []
+    # every human format says it too, beside the input's hash (escaped as the rest)
+    from logscope.report import render
+
+    for fmt in ("text", "md", "html"):
+        out = " ".join(render(report, fmt).split())  # the text report wraps long lines
+        told = out.index("changed while hashed")
+        assert out.index(entry["sha256"]) < told, fmt
+        assert "not hashed: No such file or directory" in out[told:], fmt
     entry["unsteady"] = "not a list"
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(report)) != []
 

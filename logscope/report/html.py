@@ -97,7 +97,9 @@ def render_html(report: dict[str, Any]) -> str:
                  f"{_e(_loc(r['locator']))}</td><td>{_e(r['text'][:300])}</td></tr>")
     p.append("</table>")
     inputs = "".join(f"<li><code>{_e(i['path'])}</code> sha256 <code>{_e(i['sha256'])}</code>"
-                     "</li>" for i in meta.get("inputs", []))
+                     + "".join(f"<br><span class='dim'>changed while hashed: {_e(n)}</span>"
+                               for n in i.get("unsteady", ()))
+                     + "</li>" for i in meta.get("inputs", []))
     versions = versions_line(meta)
     p.append(f"<h2>Reproduce</h2><p class='dim'>{_e(versions)}</p><ul>{inputs}</ul>")
     data = orjson.dumps({"hints": len(hints), "files": len(report["files"]),

@@ -110,4 +110,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     out.append("")
     out.append("Inputs: " + "; ".join(f"{m(i['path'])} sha256 `{i['sha256']}`"
                                       for i in meta.get("inputs", [])))
+    # an input that changed while it was hashed: its hash matches no single state of it
+    out += [f"- changed while hashed: {m(note)}"
+            for i in meta.get("inputs", []) for note in i.get("unsteady", ())]
     return "\n".join(out) + "\n"

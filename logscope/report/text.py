@@ -182,6 +182,8 @@ def render_text(report: dict[str, Any], *, color: bool = False, width: int = 80)
     para(f"[bold]Reproduce:[/] {e(versions)}", hang=2)
     for i in meta.get("inputs", []):
         para(f"{e(i['path'])} sha256 {i['sha256']}", indent=2, hang=2)
+        for note in i.get("unsteady", ()):  # the hash matches no single state of it
+            para(f"[yellow]changed while hashed:[/] {e(note)}", indent=4, hang=2)
     # -- timeline ----------------------------------------------------------------------------
     tl = report["timeline"]
     if tl:
