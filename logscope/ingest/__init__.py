@@ -19,6 +19,7 @@ from ..ledger import FileLedger
 from . import first_look
 from .source import IngestOptions, Source
 from .linecoverage import LineCoverage, account_lines
+from .textio import ASCII_TEXT_BYTES
 
 #: Detection order matters: binary magic first, then structured text, then free text.
 #: ``message_text`` stays last: it reads any text no other reader claims.
@@ -84,12 +85,8 @@ def detect(source: Source) -> Detected:
     return Detected("unknown", None, _unknown_reason(head))
 
 
-#: Bytes of printable ASCII text (counted by what ``bytes.translate`` deletes: no loop a byte).
-PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
-
-
 def _unknown_reason(head: bytes) -> str:
-    printable = len(head[:4096]) - len(head[:4096].translate(None, PRINTABLE))
+    printable = len(head[:4096]) - len(head[:4096].translate(None, ASCII_TEXT_BYTES))
     if head[:4096] and printable / len(head[:4096]) < 0.7:
         return f"binary content of no known format (starts {head[:8].hex()})"
     return "text in no known format (not evtx, Event XML, vssadmin or a Veeam log)"

@@ -14,7 +14,7 @@ from itertools import islice
 from ..ledger import FileLedger
 from .paste_clean import Cleaned, clean_lines, clean_text, record_repairs
 from .source import IngestOptions, Source
-from .textio import head_text, iter_lines, sniff_encoding
+from .textio import ASCII_TEXT_BYTES, head_text, iter_lines, sniff_encoding
 
 #: Lines a pasted-text reader keeps in memory; beyond, lines are counted as skipped.
 MAX_LINES = 200_000
@@ -76,12 +76,11 @@ def is_text(head: bytes) -> bool:
         high_ok = True
     except UnicodeDecodeError as exc:
         high_ok = exc.start >= len(sample) - 3
-    text_bytes = _TEXT_BYTES if high_ok else _ASCII_TEXT_BYTES
+    text_bytes = _TEXT_BYTES if high_ok else ASCII_TEXT_BYTES
     printable = len(sample) - len(sample.translate(None, text_bytes))  # no loop a byte
     return printable / len(sample) > 0.95
 
 
 #: Bytes ``is_text`` counts as text: printable ASCII, tab and line ends (and, in UTF-8, high
 #: bytes).
-_ASCII_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r"
-_TEXT_BYTES = _ASCII_TEXT_BYTES + bytes(range(0x80, 0x100))
+_TEXT_BYTES = ASCII_TEXT_BYTES + bytes(range(0x80, 0x100))

@@ -74,6 +74,11 @@ def _guess_legacy(head: bytes) -> str:
     return "cp850" if any(b in (0x82, 0x85, 0x8A, 0x88) for b in head) else "cp1252"
 
 
+#: Bytes of printable ASCII text, tab and line ends (counted by what ``bytes.translate``
+#: deletes: no loop a byte).
+ASCII_TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r"
+
+
 def head_text(head: bytes) -> str:
     """Decode a file's first bytes for sniffing, never raising."""
     codec, bom = sniff_encoding(head)
