@@ -107,7 +107,7 @@ def first_look_of_templates() -> list[Any]:
     of a message it reads."""
     from .. import localised
 
-    anchors = "|".join(sorted({re2.escape(t.anchor) for t in localised.library().templates}))
+    anchors = localised.library().any_anchor.pattern
     quotes = sorted((chr(c), r) for c, r in localised._QUOTES.items())  # noqa: SLF001
     return [anchors, quotes, localised.MAX_MATCH_CHARS]
 
