@@ -23,7 +23,7 @@ from typing import Any
 import re2
 
 from .. import datafiles
-from .textio import head_text, sniff_encoding
+from .textio import sniff_encoding
 
 TABLE = "text_markers.yml"
 #: The views a pattern is matched in (see the data file).
@@ -44,6 +44,7 @@ def table() -> dict[str, Any]:
     return datafiles.table(TABLE)  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1)
 def not_evidence_suffixes() -> tuple[str, ...]:
     """Names of documentation, notes and code: never read as pasted messages."""
     return tuple(table()["families"]["message_text"]["not_names"])
@@ -83,13 +84,14 @@ def families(head: bytes, name: str) -> frozenset[str] | None:
     when every family must be asked (not plain text, or the look is turned off)."""
     if not ENABLED or head.startswith(_GZIP):
         return None
-    codec, _ = sniff_encoding(head)
+    codec, bom = sniff_encoding(head)
     if codec not in _PLAIN:
         return None
     utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00"
     if b"\x00" in head[:4096] and not utf16:  # the Veeam reader drops them: another text
         return None
-    raw = "\n".join(head_text(head).splitlines())
+    # decoded as textio.head_text does, with the codec already found (not sniffed twice)
+    raw = "\n".join(head[bom:].decode(codec, errors="replace").splitlines())
     if not raw.isascii() and any(c.isdecimal() for c in set(raw) if c > "\x7f"):
         return None  # another script's digits: ``{D}`` is ASCII
     sets, owners = _sets()
