@@ -41,19 +41,6 @@ cdef extern from *:
     static int ls_have_avx2 = -1;
 
     #if LS_X86
-    __attribute__((target("avx2")))
-    static unsigned ls_block_avx2(const unsigned char *p, const ls_anchors *set) {
-        __m256i lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->lo));
-        __m256i hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)set->hi));
-        __m256i nib = _mm256_set1_epi8(0x0f);
-        __m256i v = _mm256_loadu_si256((const __m256i *)p);
-        __m256i lo = _mm256_and_si256(v, nib);
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-        __m256i m = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
-                                     _mm256_shuffle_epi8(hi_t, hi));
-        return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
-    }
-
     /* ls_next's loop with AVX2: the tables loaded once a call, not once a block (a call and
        a vzeroupper every 32 bytes cost more than the test itself). */
     __attribute__((target("avx2")))
@@ -81,17 +68,11 @@ cdef extern from *:
     #endif
 
     /* Bit i set when p[i] (i < 32) may be an anchor byte (every one is; the caller checks
-       member[] of each). Reads p[0 .. 32). */
+       member[] of each). Reads p[0 .. 32). The portable test: where AVX2 is, ls_next runs
+       ls_next_avx2 instead. */
     static inline unsigned ls_block(const unsigned char *p, const ls_anchors *set) {
         unsigned mask = 0;
         int j;
-    #if LS_X86
-        if (ls_have_avx2 < 0) {
-            __builtin_cpu_init();
-            ls_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-        }
-        if (ls_have_avx2) return ls_block_avx2(p, set);
-    #endif
         const unsigned char *m = set->member;
         unsigned any = 0;
         for (j = 0; j < 32; j++) any |= m[p[j]];  /* mostly none: no branch per byte */
@@ -144,7 +125,6 @@ cdef extern from *:
         unsigned char member[256]
         unsigned char lo[16]
         unsigned char hi[16]
-    unsigned ls_block(const unsigned char* p, const ls_anchors* set) noexcept nogil
     Py_ssize_t ls_next(const unsigned char* d, Py_ssize_t q, Py_ssize_t end,
                        const ls_anchors* set, unsigned* mask) noexcept nogil
     int ls_lowest(unsigned mask) noexcept nogil
@@ -188,7 +168,7 @@ cdef class Forms:
     well (``scan``)."""
 
     cdef uint8_t member[256]      # per byte value, a bit per shift: anchor - window start
-    cdef ls_anchors set           # the anchor bytes, for ``ls_block``
+    cdef ls_anchors set           # the anchor bytes, for ``ls_next``
     cdef uint8_t bits[BIT_BYTES]  # the filter: hashes of the forms' anchor windows
     cdef uint32_t bucket_at[BUCKETS + 1]  # forms by hash bucket
     cdef uint32_t* keys          # each form's anchor window (case bit set, masked)
