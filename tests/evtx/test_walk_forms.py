@@ -104,7 +104,7 @@ def walked(answer: tuple[str, object]) -> object:
     kind, walk = answer
     if kind == "raise" or walk is None:
         return answer
-    return walk.positions, walk.kids, walk.end, walk.epoch  # type: ignore[attr-defined]
+    return walk.positions, walk.kids, walk.end  # type: ignore[attr-defined]
 
 
 def plans_of(reader: twin.KeyReader, data: bytes, positions: list[int]) -> list[object]:

@@ -112,7 +112,7 @@ class KeyReader(_twin.KeyReader):
                 or first_id is not None and type(first_id) is not int):
             return _twin.KeyReader.walk(self, data, end, first_id)
         self.bound()
-        out = Walk(end, self.epoch)
+        out = Walk(end)
         cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(data)
         cdef int64_t n = PyBytes_GET_SIZE(data)
         cdef uint64_t expect = 0

@@ -60,14 +60,12 @@ class Walk:
     """One chunk's records in order: the chunk offset and key id of each (the next
     record's offset, or the walk's end, is where it ends)."""
 
-    __slots__ = ("positions", "kids", "end", "epoch")
+    __slots__ = ("positions", "kids", "end")
 
-    def __init__(self, end: int, epoch: int) -> None:
+    def __init__(self, end: int) -> None:
         self.positions: list[int] = []
         self.kids: list[int] = []
         self.end = end
-        #: the reader's epoch its key ids belong to
-        self.epoch = epoch
 
 
 class KeyReader:
@@ -100,7 +98,7 @@ class KeyReader:
         """The records of ``data[512:end]``: None when a frame does not follow from the one
         before or the ids are not one run (from ``first_id``, default the first record's)."""
         self.bound()
-        out = Walk(end, self.epoch)
+        out = Walk(end)
         positions, kids = out.positions, out.kids
         head = _HEAD.unpack_from
         signature_, instance_, min_record, unseen = _SIGNATURE, _INSTANCE, _MIN_RECORD, UNREAD - 1
