@@ -197,50 +197,36 @@ def message_gate(matcher: Matcher) -> Callable[[str], list[str] | None]:
     return rule
 
 
-#: Where the library cache (``match/compiled``) keeps the bare patterns of each kind.
-_PART = "message_gate"
-#: What ``bare_patterns`` is derived from besides the library (whose key covers its files and
-#: loader): a change in one of these is a new entry.
+#: What ``bare_patterns`` is derived from besides the library (its key covers its files and
+#: loader, ``match/conditions`` and ``events`` included): a change in one is a new entry.
 _CODE = ("match/message_gate.py", "match/matcher.py", "match/regex_literal.py",
-         "match/text_gate.py", "match/conditions.py", "hresult.py", "events.py",
-         "data/hresults.yml")
+         "match/text_gate.py", "hresult.py", "data/hresults.yml")
 
 
 def stored_bare_patterns(matcher: Matcher, kind: str) -> list[str] | None:
-    """``bare_patterns(matcher, kind)``, kept beside the checked library in the user cache
-    (deriving them walks every signature's conditions: ~4 ms a run). A library loaded
-    without the cache (no key) derives them each time."""
+    """``bare_patterns(matcher, kind)``, kept in the user cache by the library's key and the
+    deriving code (deriving them walks every signature's conditions: ~4 ms a run). A library
+    loaded without the cache (no key) derives them each time."""
     key = matcher.library.cache_key
     if not key:
         return bare_patterns(matcher, kind)
-    from . import compiled
+    from .cache import json_cached
 
-    code = _code_key()
-    stored = compiled.cached(key, _PART, _checked) or {}
-    kinds = stored.get("kinds", {}) if stored.get("code") == code else {}
-    if kind in kinds:
-        return kinds[kind]
-    found = bare_patterns(matcher, kind)
-    compiled.store(key, {"code": code, "kinds": {**kinds, kind: found}}, _PART, lambda v: v)
-    return found
+    return json_cached(f"message-gate-{kind}", key.encode() + b"\0" + _code_source(),
+                       lambda: bare_patterns(matcher, kind), _checked)
 
 
 @lru_cache(maxsize=1)
-def _code_key() -> str:
-    import hashlib
+def _code_source() -> bytes:
     from pathlib import Path
 
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for name in _CODE:
-        h.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
-    return h.hexdigest()
+    return b"".join(name.encode() + b"\0" + (package / name).read_bytes() + b"\0"
+                    for name in _CODE)
 
 
-def _checked(value: Any) -> dict[str, Any]:  # noqa: ANN401 - JSON from the cache
-    kinds = value["kinds"]
-    if not isinstance(value["code"], str) or not all(
-            p is None or (isinstance(p, list) and all(isinstance(x, str) for x in p))
-            for p in kinds.values()):
-        raise ValueError("bad message_gate entry")
+def _checked(value: Any) -> list[str] | None:  # noqa: ANN401 - JSON from the cache
+    if value is not None and not (isinstance(value, list)
+                                  and all(isinstance(x, str) for x in value)):
+        raise ValueError("bad message-gate entry")
     return value

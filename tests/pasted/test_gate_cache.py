@@ -1,7 +1,7 @@
 """The pasted-message gate's patterns kept in the user cache give the gate built fresh.
 
 Why: ``quiet_text.own_patterns`` (the reader's steps, from the templates and language words)
-and ``message_gate.stored_bare_patterns`` (the signatures' texts, beside the checked library)
+and ``message_gate.stored_bare_patterns`` (the signatures' texts, by the checked library's key)
 skip deriving them in a run that finds them cached. A cached value must be the derived one,
 a warm run must not derive again, and a change of what they come from must not be answered
 from the old entry.
@@ -64,16 +64,17 @@ def test_the_bare_patterns_come_back_as_derived(cache: Path,
     monkeypatch.setattr(message_gate, "bare_patterns", _never)
     assert {k: message_gate.stored_bare_patterns(again, k) for k in KINDS} == fresh
     # other deriving code: the entry is not used
-    monkeypatch.setattr(message_gate, "_code_key", lambda: "other code")
+    monkeypatch.setattr(message_gate, "_code_source", lambda: b"other code")
     with pytest.raises(AssertionError, match="derived again"):
         message_gate.stored_bare_patterns(again, KINDS[0])
 
 
 def test_a_damaged_entry_is_derived_again(cache: Path) -> None:
     matcher = Matcher(load_library(None))
-    key = matcher.library.cache_key
-    compiled.store(key, {"code": message_gate._code_key(),  # noqa: SLF001
-                         "kinds": {KINDS[0]: [1, 2]}}, "message_gate", lambda v: v)
+    assert matcher.library.cache_key
+    assert message_gate.stored_bare_patterns(matcher, KINDS[0]) is not None
+    [entry] = cache.glob(f"message-gate-{KINDS[0]}-*.json")
+    entry.write_bytes(b"[1, 2]")  # valid JSON, not a list of patterns
     compiled._read.clear()  # noqa: SLF001
     assert message_gate.stored_bare_patterns(matcher, KINDS[0]) == \
         message_gate.bare_patterns(matcher, KINDS[0])
