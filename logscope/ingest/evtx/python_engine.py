@@ -32,6 +32,7 @@ from .chunks import (
 )
 from . import pyevtx_import
 from .normalize import ARRAY_SEPARATOR
+from .slot_file import SlotFile
 
 _EPOCH_1601 = datetime(1601, 1, 1)
 _patched = False
@@ -164,8 +165,8 @@ class _Slots:
     """
 
     def __init__(self, fh: IO[bytes]) -> None:
-        self._fh = fh
-        self.size = fh.seek(0, 2)
+        self._file = SlotFile(fh)
+        self.size = self._file.size
         self._buf: Any = None
 
     def load(self, offset: int) -> Any:  # noqa: ANN401
@@ -175,8 +176,7 @@ class _Slots:
         wanted = min(CHUNK_SIZE, self.size - offset)
         if wanted <= 0:  # a frame found before the file was cut (recovery)
             raise FileShrank(offset, 0, CHUNK_SIZE)
-        self._fh.seek(offset)
-        data = self._fh.read(wanted)
+        data = self._file.read(offset, wanted)
         if len(data) < wanted:
             raise FileShrank(offset, len(data), wanted)
         self._buf = _SlotMap(-1, offset + wanted, **_PRIVATE)
